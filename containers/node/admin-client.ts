@@ -1,0 +1,45 @@
+import { AdminError, executeAdminCommand, type AdminCommand } from '../../core/admin/admin-commands';
+import { SqlSpool } from '../../core/adapters/sql/sql-spool';
+import { Directory } from '../../core/directory/directory';
+import type { NodeConfig } from './config';
+import { acquireDataDirLock, readNodeFile } from './node-files';
+import { openDatabase } from './storage';
+
+/**
+ * Runs an admin command where it can run safely: through the running node's admin endpoint when a
+ * node owns the data dir (PGlite is single-process), or directly against the database otherwise.
+ */
+export async function runAdmin(config: NodeConfig, command: AdminCommand): Promise<unknown> {
+  const node = await readNodeFile(config.dataDir);
+  if (node && node.ports.http) return viaNode(node.host, node.ports.http, node.token, command);
+  const release = config.databaseUrl ? async () => undefined : await acquireDataDirLock(config.dataDir);
+  const db = await openDatabase(config);
+  try {
+    return await executeAdminCommand({ db, directory: new Directory(db), spool: new SqlSpool(db) }, command);
+  } finally {
+    await db.close();
+    await release();
+  }
+}
+
+async function viaNode(host: string, port: number, token: string, command: AdminCommand): Promise<unknown> {
+  const hostPart = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  const url = `http://${hostPart}:${port}/internal/admin`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(command),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: Error }).cause?.message ?? (error as Error).message;
+    throw Object.assign(new Error(`cannot reach the running node at ${url}: ${cause}`), {
+      code: 'ECONNREFUSED',
+    });
+  }
+  const body = (await response.json()) as { result?: unknown; error?: string; code?: string };
+  if (response.status === 422) throw new AdminError(body.code ?? 'error', body.error ?? 'failed');
+  if (!response.ok) throw new Error(`node answered ${response.status}: ${body.error ?? 'error'}`);
+  return body.result;
+}

@@ -1,0 +1,322 @@
+import { Command, CommanderError, Option } from 'commander';
+import { AdminError, type AdminCommand } from '../../core/admin/admin-commands';
+import type { JobState, QueueName } from '../../core/ports/spool';
+import { formatSize, parseSize } from '../../core/util/size';
+import { runAdmin } from './admin-client';
+import { ConfigError, loadConfig, type NodeConfig } from './config';
+import { printResult } from './cli-output';
+import { createLogger } from './logger';
+import { startNode } from './node';
+
+/** Exit codes scripts can rely on (documented in the README). */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  notFound: 3,
+  duplicate: 4,
+  invalid: 5,
+  unavailable: 6,
+} as const;
+
+const ADMIN_EXIT: Record<string, number> = {
+  'not-found': EXIT.notFound,
+  'unknown-domain': EXIT.notFound,
+  duplicate: EXIT.duplicate,
+  'bad-address': EXIT.invalid,
+  'bad-domain': EXIT.invalid,
+  invalid: EXIT.invalid,
+  'domain-not-empty': EXIT.failed,
+};
+
+interface GlobalOptions {
+  data?: string;
+  config?: string;
+}
+
+function configFrom(options: GlobalOptions, extra: Record<string, unknown> = {}): NodeConfig {
+  return loadConfig({ configFile: options.config, overrides: { dataDir: options.data, ...extra } });
+}
+
+async function readStdinPassword(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
+
+async function passwordFrom(options: { password?: string; passwordStdin?: boolean }): Promise<string> {
+  if (options.passwordStdin) return readStdinPassword();
+  if (options.password !== undefined) return options.password;
+  throw new AdminError('invalid', 'give --password P or --password-stdin');
+}
+
+function quota(value: string | undefined): number | null | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseSize(value);
+  } catch (error) {
+    throw new AdminError('invalid', (error as Error).message);
+  }
+}
+
+/** Set by `start`: the process keeps running after main() returns. */
+let longRunning = false;
+
+export function buildProgram(): Command {
+  const program = new Command('nimbus')
+    .description('Nimbus Mail: SMTP, POP3 (IMAP, webmail …) on embedded defaults or a cluster')
+    .option('--data <dir>', 'data directory (default ./data, env NIMBUS_DATA)')
+    .option('--config <file>', 'JSON configuration file (env NIMBUS_CONFIG)')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const globals = () => program.opts<GlobalOptions>();
+  const admin = async (command: AdminCommand, json: boolean, format?: (result: unknown) => string) => {
+    const result = await runAdmin(configFrom(globals()), command);
+    printResult(result, json, format);
+  };
+
+  program
+    .command('start')
+    .description('run a mail node with the given roles')
+    .option(
+      '--roles <list>',
+      'comma-separated roles: mx,submission,imap,pop3,delivery,mta,web (or access, all)',
+    )
+    .option('--host <address>', 'address to listen on (default 127.0.0.1)')
+    .option('--hostname <name>', 'server name in greetings and Received: headers')
+    .option('--smtp-port <port>', 'inbound SMTP port (default 2525; 0 = any free port)')
+    .option('--submission-port <port>', 'submission port (default 2587)')
+    .option('--imap-port <port>', 'IMAP port (default 2143)')
+    .option('--pop3-port <port>', 'POP3 port (default 2110)')
+    .option('--http-port <port>', 'HTTP port: health, metrics, admin, web (default 8080)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .action(async (options: Record<string, string | undefined>) => {
+      const config = configFrom(globals(), {
+        roles: options.roles,
+        host: options.host,
+        hostname: options.hostname,
+        'ports.smtp': options.smtpPort,
+        'ports.submission': options.submissionPort,
+        'ports.imap': options.imapPort,
+        'ports.pop3': options.pop3Port,
+        'ports.http': options.httpPort,
+        'log.level': options.logLevel,
+      });
+      const log = createLogger(config.log);
+      longRunning = true;
+      const node = await startNode(config, log);
+      process.stdout.write(`nimbus: listening ${JSON.stringify(node.ports)} (data ${config.dataDir})\n`);
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'shutdown requested');
+        node.stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            log.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    });
+
+  const domain = program.command('domain').description('hosted domains');
+  domain
+    .command('add <name>')
+    .description('host a domain')
+    .action((name: string) => admin({ op: 'domain.add', name }, false, () => `domain ${name} added`));
+  domain
+    .command('list')
+    .option('--json', 'machine-readable output')
+    .action((o: { json?: boolean }) =>
+      admin({ op: 'domain.list' }, !!o.json, (r) =>
+        (r as { name: string; accounts: number; aliases: number; catchAll: string | null }[])
+          .map(
+            (d) =>
+              `${d.name}\t${d.accounts} accounts\t${d.aliases} aliases${d.catchAll ? `\tcatch-all → ${d.catchAll}` : ''}`,
+          )
+          .join('\n'),
+      ),
+    );
+  domain
+    .command('remove <name>')
+    .option('--force', 'also remove its accounts and their mail')
+    .action((name: string, o: { force?: boolean }) =>
+      admin({ op: 'domain.remove', name, force: o.force }, false, () => `domain ${name} removed`),
+    );
+  domain
+    .command('catchall <domain> [target]')
+    .description('deliver mail for unknown users of DOMAIN to TARGET (--clear to turn off)')
+    .option('--clear', 'remove the catch-all')
+    .action((name: string, target: string | undefined, o: { clear?: boolean }) => {
+      if (!target && !o.clear) throw new AdminError('invalid', 'give a target address or --clear');
+      return admin({ op: 'domain.catchall', name, target: o.clear ? null : target! }, false, () =>
+        o.clear ? `catch-all of ${name} cleared` : `catch-all of ${name} → ${target}`,
+      );
+    });
+
+  const user = program.command('user').description('mail accounts');
+  user
+    .command('add <address>')
+    .option('--password <password>', 'the password (visible in the process list: prefer --password-stdin)')
+    .option('--password-stdin', 'read the password from standard input')
+    .option('--quota <size>', 'mailbox quota, e.g. 500M, 1G (default unlimited)')
+    .action(async (address: string, o: { password?: string; passwordStdin?: boolean; quota?: string }) =>
+      admin(
+        { op: 'user.add', address, password: await passwordFrom(o), quotaBytes: quota(o.quota) },
+        false,
+        () => `user ${address} added`,
+      ),
+    );
+  user
+    .command('list [domain]')
+    .option('--json', 'machine-readable output')
+    .action((domainName: string | undefined, o: { json?: boolean }) =>
+      admin({ op: 'user.list', domain: domainName }, !!o.json, (r) =>
+        (r as { address: string; usedBytes: number; quotaBytes: number | null; disabled: boolean }[])
+          .map(
+            (a) =>
+              `${a.address}\t${formatSize(a.usedBytes)} / ${formatSize(a.quotaBytes)}${a.disabled ? '\tdisabled' : ''}`,
+          )
+          .join('\n'),
+      ),
+    );
+  user
+    .command('show <address>')
+    .option('--json', 'machine-readable output')
+    .action((address: string, o: { json?: boolean }) => admin({ op: 'user.show', address }, !!o.json));
+  user
+    .command('passwd <address>')
+    .option('--password <password>', 'the new password')
+    .option('--password-stdin', 'read the new password from standard input')
+    .action(async (address: string, o: { password?: string; passwordStdin?: boolean }) =>
+      admin(
+        { op: 'user.passwd', address, password: await passwordFrom(o) },
+        false,
+        () => `password of ${address} changed`,
+      ),
+    );
+  user
+    .command('quota <address> <size>')
+    .description('set the quota (e.g. 1G, or "unlimited")')
+    .action((address: string, size: string) =>
+      admin(
+        { op: 'user.quota', address, quotaBytes: quota(size) ?? null },
+        false,
+        () => `quota of ${address}: ${size}`,
+      ),
+    );
+  user
+    .command('remove <address>')
+    .description('remove the account and all its mail')
+    .action((address: string) =>
+      admin({ op: 'user.remove', address }, false, () => `user ${address} removed`),
+    );
+
+  const alias = program.command('alias').description('aliases and forwards');
+  alias
+    .command('add <from> <to...>')
+    .description('deliver mail for FROM to each TO (local accounts, or remote addresses: a forward)')
+    .action((from: string, to: string[]) =>
+      admin({ op: 'alias.add', source: from, targets: to }, false, () => `alias ${from} → ${to.join(', ')}`),
+    );
+  alias
+    .command('list [domain]')
+    .option('--json', 'machine-readable output')
+    .action((domainName: string | undefined, o: { json?: boolean }) =>
+      admin({ op: 'alias.list', domain: domainName }, !!o.json, (r) =>
+        (r as { source: string; target: string }[]).map((a) => `${a.source}\t→ ${a.target}`).join('\n'),
+      ),
+    );
+  alias
+    .command('remove <from> [to]')
+    .description('remove one target, or the whole alias')
+    .action((from: string, to: string | undefined) =>
+      admin(
+        { op: 'alias.remove', source: from, target: to },
+        false,
+        () => `alias ${from}${to ? ` → ${to}` : ''} removed`,
+      ),
+    );
+
+  const queue = program.command('queue').description('the spool: messages waiting for delivery or relay');
+  queue
+    .command('list')
+    .addOption(new Option('--queue <name>', 'inbound or outbound').choices(['inbound', 'outbound']))
+    .addOption(new Option('--state <state>', 'filter by state').choices(['ready', 'leased', 'dead', 'hold']))
+    .option('--json', 'machine-readable output')
+    .action((o: { queue?: QueueName; state?: JobState; json?: boolean }) =>
+      admin({ op: 'queue.list', queue: o.queue, state: o.state }, !!o.json, (r) => {
+        const jobs = r as {
+          id: string;
+          queue: string;
+          state: string;
+          attempts: number;
+          payload: { mailFrom: string; recipients: { address: string }[]; size: number };
+          lastError: string | null;
+        }[];
+        if (jobs.length === 0) return 'queue is empty';
+        return jobs
+          .map(
+            (j) =>
+              `${j.id}\t${j.queue}\t${j.state}\tattempts=${j.attempts}\t${j.payload.size}B\t<${j.payload.mailFrom}> → ` +
+              `${j.payload.recipients.map((x) => x.address).join(', ')}${j.lastError ? `\t${j.lastError}` : ''}`,
+          )
+          .join('\n');
+      }),
+    );
+  queue
+    .command('show <id>')
+    .option('--json', 'machine-readable output')
+    .action((id: string, o: { json?: boolean }) => admin({ op: 'queue.show', id }, !!o.json));
+  queue
+    .command('retry <id>')
+    .description('make a waiting or dead job ready now')
+    .action((id: string) => admin({ op: 'queue.retry', id }, false, () => `job ${id} will be retried now`));
+  queue
+    .command('delete <id>')
+    .description('drop a job (its message is not delivered)')
+    .action((id: string) => admin({ op: 'queue.delete', id }, false, () => `job ${id} deleted`));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof AdminError) {
+      process.stderr.write(`nimbus: ${error.message}\n`);
+      return ADMIN_EXIT[error.code] ?? EXIT.failed;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`nimbus: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    process.stderr.write(`nimbus: ${(error as Error).message}\n`);
+    return code === 'ECONNREFUSED' || code === 'EADDRINUSE' ? EXIT.unavailable : EXIT.failed;
+  }
+}
+
+if (
+  require.main === module ||
+  process.argv[1]?.endsWith('nimbus.cjs') ||
+  process.argv[1]?.endsWith('nimbus')
+) {
+  main(process.argv).then((code) => {
+    // `start` keeps running; everything else exits with its code.
+    if (!longRunning || code !== 0) process.exit(code);
+  });
+}

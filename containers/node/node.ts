@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { executeAdminCommand, type AdminCommand } from '../../core/admin/admin-commands';
+import { AuthThrottle } from '../../core/auth/auth-throttle';
+import { processInboundJob } from '../../core/delivery/inbound-job';
+import { LocalDelivery } from '../../core/delivery/local-delivery';
+import { MessageAcceptor } from '../../core/delivery/message-acceptor';
+import { Directory } from '../../core/directory/directory';
+import { MailboxStore } from '../../core/store/mailbox-store';
+import { collectGarbage } from '../../core/store/blob-refs';
+import { SpoolWorker } from '../workers/spool-worker';
+import { HttpServer } from '../http/http-server';
+import { loadTlsContext } from '../net/tls-context';
+import { SmtpServer } from '../smtp/smtp-server';
+import { InboundPolicy } from '../smtp/inbound-policy';
+import { Pop3Server } from '../pop3/pop3-server';
+import { adminRoute } from './admin-endpoint';
+import { healthRoute } from './health';
+import { openStorage, type Storage } from './storage';
+import type { NodeConfig } from './config';
+import { DEFAULT_ROLES, type Role } from './roles';
+import { acquireDataDirLock, writeNodeFiles, removeNodeFiles } from './node-files';
+
+export interface NodePorts {
+  [service: string]: number | undefined;
+  smtp?: number;
+  pop3?: number;
+  http: number;
+}
+
+export interface RunningNode {
+  config: NodeConfig;
+  ports: NodePorts;
+  storage: Storage;
+  directory: Directory;
+  mailboxes: MailboxStore;
+  /** Runs an admin command in this process (what the admin endpoint does). */
+  admin(command: AdminCommand): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+const BUILT_ROLES = new Set<Role>([...DEFAULT_ROLES]);
+
+/** The local composition root: wires adapters from configuration and starts the node's roles. */
+export async function startNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
+  const missing = config.roles.filter((role) => !BUILT_ROLES.has(role));
+  if (missing.length > 0) {
+    throw new Error(
+      `role(s) ${missing.join(', ')} not available in this version (available: ${[...BUILT_ROLES].join(', ')})`,
+    );
+  }
+  await fs.mkdir(config.dataDir, { recursive: true });
+  const releaseLock = config.databaseUrl ? async () => undefined : await acquireDataDirLock(config.dataDir);
+  const nodeId = config.nodeId ?? `${os.hostname()}-${process.pid}`;
+  const storage = await openStorage(config, log);
+  const directory = new Directory(storage.db);
+  const mailboxes = new MailboxStore(storage.db, storage.blobs, storage.events);
+  const delivery = new LocalDelivery(
+    storage.db,
+    storage.blobs,
+    storage.spool,
+    directory,
+    mailboxes,
+    storage.events,
+  );
+  const authThrottle = new AuthThrottle(config.authThrottle);
+  const tlsContext = await loadTlsContext(config.dataDir, config.hostname, config.tls);
+  const stoppers: (() => Promise<void>)[] = [];
+  const ports: NodePorts = { http: 0 };
+  const has = (role: Role) => config.roles.includes(role);
+
+  let inboundWorker: SpoolWorker | null = null;
+  if (has('delivery')) {
+    inboundWorker = new SpoolWorker(
+      storage.spool,
+      (job) => processInboundJob(job, { db: storage.db, spool: storage.spool, delivery }),
+      { queue: 'inbound', owner: nodeId, ...config.delivery },
+      log.child({ worker: 'delivery' }),
+    );
+  }
+  const acceptor = new MessageAcceptor(storage.db, storage.blobs, storage.spool, () =>
+    inboundWorker?.notify(),
+  );
+
+  const smtpServers: SmtpServer[] = [];
+  if (has('mx')) {
+    const mx = new SmtpServer(
+      {
+        name: 'mx',
+        hostname: config.hostname,
+        limits: config.smtp,
+        pregreetMs: config.smtp.pregreetMs,
+        trustedNetworks: config.smtp.trustedNetworks,
+        authEnabled: true,
+        authRequired: false,
+        allowInsecureAuth: config.smtp.allowInsecureAuth,
+        rejectBareLineEndings: config.smtp.rejectBareLineEndings,
+        implicitTls: false,
+      },
+      new InboundPolicy(directory, acceptor, config.smtp.relayNetworks),
+      tlsContext.context,
+      authThrottle,
+      log,
+    );
+    ports.smtp = await mx.listen(config.ports.smtp, config.host);
+    smtpServers.push(mx);
+  }
+  stoppers.push(async () => {
+    await Promise.all(smtpServers.map((server) => server.close()));
+  });
+
+  if (has('pop3')) {
+    const pop3 = new Pop3Server({
+      options: { ...config.pop3, hostname: config.hostname, implicitTls: false },
+      directory,
+      store: mailboxes,
+      db: storage.db,
+      secureContext: tlsContext.context,
+      authThrottle,
+      log,
+      nodeId,
+    });
+    ports.pop3 = await pop3.listen(config.ports.pop3, config.host);
+    stoppers.push(() => pop3.close());
+  }
+
+  inboundWorker?.start();
+  stoppers.push(async () => inboundWorker?.stop());
+
+  const maintenance = setInterval(() => {
+    void runMaintenance(storage, log);
+  }, 600_000);
+  maintenance.unref();
+
+  const token = randomBytes(24).toString('hex');
+  const admin = (command: AdminCommand) =>
+    executeAdminCommand({ db: storage.db, directory, spool: storage.spool }, command);
+  const http = new HttpServer(log);
+  http.route(
+    'GET',
+    '/healthz',
+    healthRoute(config, storage, () => ({ smtp: smtpServers.reduce((n, s) => n + s.sessionCount, 0) })),
+  );
+  http.route('POST', '/internal/admin', adminRoute(token, admin));
+  ports.http = await http.listen(config.ports.http, config.host);
+
+  await writeNodeFiles(config.dataDir, { pid: process.pid, host: config.host, ports, token, nodeId });
+  log.info(
+    { roles: config.roles, ports, storage: storage.description, dataDir: config.dataDir },
+    'node started',
+  );
+  if (tlsContext.selfSigned)
+    log.info({ cert: tlsContext.files.certPath }, 'using a self-signed TLS certificate');
+
+  let stopped = false;
+  return {
+    config,
+    ports,
+    storage,
+    directory,
+    mailboxes,
+    admin,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      log.info('node stopping: draining sessions and workers');
+      clearInterval(maintenance);
+      for (const stop of stoppers)
+        await stop().catch((error) => log.warn({ err: error }, 'stop step failed'));
+      await http.close();
+      await removeNodeFiles(config.dataDir);
+      await storage.close();
+      await releaseLock();
+      log.info('node stopped');
+    },
+  };
+}
+
+async function runMaintenance(storage: Storage, log: Logger): Promise<void> {
+  try {
+    const removed = await collectGarbage(storage.db, storage.blobs, { graceSeconds: 3600 });
+    // Dedupe rows outlive any job (queue lifetime is 5 days).
+    await storage.db.query(`DELETE FROM deliveries WHERE delivered_at < now() - interval '10 days'`);
+    await storage.db.query(`DELETE FROM maildrop_locks WHERE expires_at < now()`);
+    if (removed > 0) log.info({ removed }, 'unreferenced blobs collected');
+  } catch (error) {
+    log.warn({ err: error }, 'maintenance failed');
+  }
+}
+
+export const dataFile = (dataDir: string, name: string) => path.join(dataDir, name);

@@ -1,0 +1,95 @@
+import pg from 'pg';
+import type { QueryResult, SqlDatabase, SqlExecutor } from '../../ports/sql';
+import { StorageUnavailableError } from '../../ports/sql';
+
+// BIGINT ids and counters fit in a double for any realistic mail store.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+const RETRYABLE_CODES = new Set(['40001', '40P01']); // serialization failure, deadlock
+const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+
+export interface PgOptions {
+  connectionString: string;
+  maxConnections?: number;
+  connectionTimeoutMs?: number;
+  statementTimeoutMs?: number;
+}
+
+/** PostgreSQL (and Aurora through RDS Proxy) over a `pg` connection pool. */
+export class PgDatabase implements SqlDatabase {
+  readonly kind = 'postgres' as const;
+  private readonly pool: pg.Pool;
+
+  constructor(options: PgOptions) {
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
+      statement_timeout: options.statementTimeoutMs ?? 30000,
+    });
+    // An idle client losing its server (failover, restart) must not crash the process.
+    this.pool.on('error', () => undefined);
+  }
+
+  async query<R = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<R>> {
+    try {
+      const result = await this.pool.query(sql, params ? [...params] : undefined);
+      return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+    } catch (error) {
+      throw translateError(error);
+    }
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (error) {
+        throw translateError(error);
+      }
+      let broken = false;
+      const tx: SqlExecutor = {
+        query: async <R>(sql: string, params?: readonly unknown[]) => {
+          const result = await client.query(sql, params ? [...params] : undefined);
+          return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+        },
+        transaction: (inner) => inner(tx),
+      };
+      try {
+        await client.query('BEGIN');
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => (broken = true));
+        const code = (error as { code?: string }).code;
+        if (code && RETRYABLE_CODES.has(code) && attempt < 4) continue;
+        throw translateError(error);
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+function translateError(error: unknown): unknown {
+  const code = (error as { code?: string }).code;
+  const message = (error as Error).message ?? String(error);
+  if (
+    (code && CONNECTION_CODES.has(code)) ||
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    /Connection terminated|timeout exceeded when trying to connect/i.test(message)
+  ) {
+    return new StorageUnavailableError(`database unavailable: ${message}`, { cause: error });
+  }
+  return error;
+}

@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import type { Directory } from '../directory/directory';
+import type { Account } from '../directory/types';
+import { parseMessageStructure } from '../mime';
+import type { BlobStore } from '../ports/blob-store';
+import type { MailboxEvents } from '../ports/events';
+import type { Spool, SpoolPayload } from '../ports/spool';
+import type { SqlDatabase } from '../ports/sql';
+import { acquireBlob } from '../store/blob-refs';
+import type { MailboxStore } from '../store/mailbox-store';
+import type { RecipientFailure } from './recipient-failure';
+
+/**
+ * Delivers one spooled message to its local recipients: one SQL transaction per mailbox (UID and
+ * MODSEQ assigned there), deduplicated on (queue id, recipient) so a job run twice yields one copy.
+ * Remote targets (forwards) become jobs on the outbound queue.
+ */
+export class LocalDelivery {
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly blobs: BlobStore,
+    private readonly spool: Spool,
+    private readonly directory: Directory,
+    private readonly mailboxes: MailboxStore,
+    private readonly events: MailboxEvents,
+  ) {}
+
+  /** Delivers every recipient not yet done; returns the updated "done" list and the failures. */
+  async deliver(payload: SpoolPayload): Promise<{ done: string[]; failures: RecipientFailure[] }> {
+    const done = new Set(payload.done ?? []);
+    const failures: RecipientFailure[] = [];
+    let body: Buffer | null = null;
+    const loadBody = async () => (body ??= await this.blobs.get(payload.blobKey));
+
+    for (const recipient of payload.recipients) {
+      if (done.has(recipient.address)) continue;
+      const resolution = await this.directory.resolve(recipient.address);
+      if (resolution.kind === 'unknown-user') {
+        failures.push({
+          recipient: recipient.address,
+          permanent: true,
+          reason: '5.1.1 mailbox does not exist',
+        });
+        continue;
+      }
+      if (resolution.kind === 'not-local') {
+        await this.forward(payload, recipient.address);
+        done.add(recipient.address);
+        continue;
+      }
+      let failed = false;
+      for (const account of resolution.accounts) {
+        const result = await this.deliverToAccount(payload, recipient.address, account, await loadBody());
+        if (result) {
+          failures.push(result);
+          failed = true;
+        }
+      }
+      for (const target of resolution.remote) await this.forward(payload, target);
+      if (!failed) done.add(recipient.address);
+    }
+    return { done: [...done], failures };
+  }
+
+  private async deliverToAccount(
+    payload: SpoolPayload,
+    recipient: string,
+    account: Account,
+    body: Buffer,
+  ): Promise<RecipientFailure | null> {
+    const prefix = Buffer.from(
+      `Return-Path: <${payload.mailFrom}>\r\nDelivered-To: ${account.address}\r\n`,
+      'utf8',
+    );
+    const structure = parseMessageStructure(Buffer.concat([prefix, body]));
+    const outcome = await this.db.transaction(async (tx) => {
+      const fresh = await tx.query(
+        `INSERT INTO deliveries (queue_id, recipient) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`,
+        [payload.queueId, account.address],
+      );
+      if (fresh.rows.length === 0) return { kind: 'duplicate' as const };
+      const quota = await tx.query<{ quota_bytes: number | null; used_bytes: number }>(
+        `SELECT quota_bytes, used_bytes FROM accounts WHERE id = $1 FOR UPDATE`,
+        [account.id],
+      );
+      const { quota_bytes, used_bytes } = quota.rows[0];
+      if (quota_bytes !== null && used_bytes + prefix.length + body.length > quota_bytes) {
+        return { kind: 'over-quota' as const };
+      }
+      const inbox = await this.mailboxes.getMailbox(account.id, 'INBOX', tx);
+      if (!inbox) return { kind: 'no-inbox' as const };
+      await acquireBlob(tx, payload.blobKey, payload.size);
+      const appended = await this.mailboxes.append(tx, {
+        mailboxId: inbox.id,
+        blobKey: payload.blobKey,
+        blobSize: payload.size,
+        headerPrefix: prefix,
+        structure,
+        internalDate: new Date(payload.receivedAt),
+      });
+      return { kind: 'delivered' as const, mailboxId: inbox.id, ...appended };
+    });
+    switch (outcome.kind) {
+      case 'delivered':
+        await this.events.publish({
+          accountId: account.id,
+          mailboxId: outcome.mailboxId,
+          kind: 'append',
+          uid: outcome.uid,
+          modseq: outcome.modseq,
+        });
+        return null;
+      case 'duplicate':
+        return null;
+      case 'over-quota':
+        // The transaction rolled back, dedupe row included: a later attempt can still deliver.
+        return { recipient, permanent: false, reason: `4.2.2 mailbox of ${account.address} is over quota` };
+      case 'no-inbox':
+        return { recipient, permanent: false, reason: `4.3.0 ${account.address} has no INBOX` };
+    }
+  }
+
+  /**
+   * Hands a copy to the outbound queue. The job is enqueued first (idempotent on its id), then the
+   * blob reference is taken once (deduplicated), so a crash in between loses nothing.
+   */
+  private async forward(payload: SpoolPayload, target: string): Promise<void> {
+    const suffix = createHash('sha256').update(target.toLowerCase()).digest('hex').slice(0, 12).toUpperCase();
+    const id = `${payload.queueId}.${suffix}`;
+    await this.spool.enqueue('outbound', id, {
+      queueId: id,
+      blobKey: payload.blobKey,
+      size: payload.size,
+      mailFrom: payload.mailFrom,
+      recipients: [{ address: target }],
+      receivedAt: payload.receivedAt,
+      dsn: payload.dsn,
+    });
+    await this.db.transaction(async (tx) => {
+      const fresh = await tx.query(
+        `INSERT INTO deliveries (queue_id, recipient) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`,
+        [payload.queueId, `forward:${target.toLowerCase()}`],
+      );
+      if (fresh.rows.length > 0) await acquireBlob(tx, payload.blobKey, payload.size);
+    });
+  }
+}

@@ -1,0 +1,374 @@
+import { AddressError, normaliseDomain, parseAddress } from '../mail/address';
+import type { SqlExecutor } from '../ports/sql';
+import { createDefaultMailboxes } from './default-mailboxes';
+import { DirectoryError } from './errors';
+import { hashPassword, verifyPassword } from './password';
+import type { Account, Alias, Domain, Resolution } from './types';
+
+interface AccountRow {
+  id: number;
+  domain_id: number;
+  address: string;
+  password_hash: string;
+  quota_bytes: number | null;
+  used_bytes: number;
+  disabled: boolean;
+  created_at: Date;
+}
+
+const MAX_ALIAS_DEPTH = 10;
+
+/** Domains, accounts, aliases, forwards and catch-all: who may receive mail here, and where it goes. */
+export class Directory {
+  constructor(private readonly db: SqlExecutor) {}
+
+  // Domains -----------------------------------------------------------------
+
+  async addDomain(name: string): Promise<Domain> {
+    const domain = this.domainName(name);
+    const result = await this.db.query<{
+      id: number;
+      name: string;
+      catch_all: string | null;
+      created_at: Date;
+    }>(`INSERT INTO domains (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING *`, [domain]);
+    if (result.rows.length === 0) throw new DirectoryError('duplicate', `domain ${domain} already exists`);
+    return toDomain(result.rows[0]);
+  }
+
+  async listDomains(): Promise<(Domain & { accounts: number; aliases: number })[]> {
+    const result = await this.db.query<{
+      id: number;
+      name: string;
+      catch_all: string | null;
+      created_at: Date;
+      accounts: number;
+      aliases: number;
+    }>(
+      `SELECT d.*, (SELECT count(*) FROM accounts a WHERE a.domain_id = d.id)::int AS accounts,
+              (SELECT count(*) FROM aliases x WHERE x.domain_id = d.id)::int AS aliases
+       FROM domains d ORDER BY d.name`,
+    );
+    return result.rows.map((row) => ({ ...toDomain(row), accounts: row.accounts, aliases: row.aliases }));
+  }
+
+  async getDomain(name: string): Promise<Domain | null> {
+    let domain: string;
+    try {
+      domain = normaliseDomain(name);
+    } catch {
+      return null;
+    }
+    const result = await this.db.query<{
+      id: number;
+      name: string;
+      catch_all: string | null;
+      created_at: Date;
+    }>(`SELECT * FROM domains WHERE name = $1`, [domain]);
+    return result.rows[0] ? toDomain(result.rows[0]) : null;
+  }
+
+  async isLocalDomain(name: string): Promise<boolean> {
+    return (await this.getDomain(name)) !== null;
+  }
+
+  /** Removes a domain; refuses while it has accounts unless `force` (which deletes their mail too). */
+  async removeDomain(name: string, options: { force?: boolean } = {}): Promise<void> {
+    const domain = await this.requireDomain(name);
+    const count = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM accounts WHERE domain_id = $1`,
+      [domain.id],
+    );
+    if (count.rows[0].n > 0 && !options.force) {
+      throw new DirectoryError(
+        'domain-not-empty',
+        `domain ${domain.name} has ${count.rows[0].n} account(s); remove them first or use --force`,
+      );
+    }
+    await this.db.transaction(async (tx) => {
+      if (options.force) {
+        const accounts = await tx.query<{ id: number }>(`SELECT id FROM accounts WHERE domain_id = $1`, [
+          domain.id,
+        ]);
+        for (const account of accounts.rows) await releaseAccountBlobs(tx, account.id);
+      }
+      await tx.query(`DELETE FROM domains WHERE id = $1`, [domain.id]);
+    });
+  }
+
+  /** Sets (or clears with null) the catch-all target: mail to unknown users of the domain goes there. */
+  async setCatchAll(name: string, target: string | null): Promise<void> {
+    const domain = await this.requireDomain(name);
+    const normalised = target === null ? null : this.address(target).address;
+    await this.db.query(`UPDATE domains SET catch_all = $2 WHERE id = $1`, [domain.id, normalised]);
+  }
+
+  // Accounts ----------------------------------------------------------------
+
+  async addAccount(
+    address: string,
+    password: string,
+    options: { quotaBytes?: number | null } = {},
+  ): Promise<Account> {
+    const parsed = this.address(address);
+    if (!password) throw new DirectoryError('invalid', 'password must not be empty');
+    const domain = await this.getDomain(parsed.domain);
+    if (!domain) throw new DirectoryError('unknown-domain', `domain ${parsed.domain} is not hosted here`);
+    const passwordHash = await hashPassword(password);
+    return this.db.transaction(async (tx) => {
+      const clash = await tx.query(`SELECT 1 FROM aliases WHERE source = $1 LIMIT 1`, [parsed.key]);
+      if (clash.rows.length > 0) throw new DirectoryError('duplicate', `${parsed.key} is already an alias`);
+      const result = await tx.query<AccountRow>(
+        `INSERT INTO accounts (domain_id, address, password_hash, quota_bytes)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (address) DO NOTHING RETURNING *`,
+        [domain.id, parsed.key, passwordHash, options.quotaBytes ?? null],
+      );
+      if (result.rows.length === 0)
+        throw new DirectoryError('duplicate', `account ${parsed.key} already exists`);
+      await createDefaultMailboxes(tx, result.rows[0].id);
+      return toAccount(result.rows[0]);
+    });
+  }
+
+  async getAccount(address: string): Promise<Account | null> {
+    let key: string;
+    try {
+      key = parseAddress(address, { utf8: true }).key;
+    } catch {
+      return null;
+    }
+    const result = await this.db.query<AccountRow>(`SELECT * FROM accounts WHERE address = $1`, [key]);
+    return result.rows[0] ? toAccount(result.rows[0]) : null;
+  }
+
+  async getAccountById(id: number): Promise<Account | null> {
+    const result = await this.db.query<AccountRow>(`SELECT * FROM accounts WHERE id = $1`, [id]);
+    return result.rows[0] ? toAccount(result.rows[0]) : null;
+  }
+
+  async listAccounts(domainName?: string): Promise<Account[]> {
+    const domain = domainName ? await this.requireDomain(domainName) : null;
+    const result = await this.db.query<AccountRow>(
+      `SELECT * FROM accounts WHERE ($1::bigint IS NULL OR domain_id = $1) ORDER BY address`,
+      [domain?.id ?? null],
+    );
+    return result.rows.map(toAccount);
+  }
+
+  async setPassword(address: string, password: string): Promise<void> {
+    if (!password) throw new DirectoryError('invalid', 'password must not be empty');
+    const account = await this.requireAccount(address);
+    await this.db.query(`UPDATE accounts SET password_hash = $2 WHERE id = $1`, [
+      account.id,
+      await hashPassword(password),
+    ]);
+  }
+
+  async setQuota(address: string, quotaBytes: number | null): Promise<void> {
+    const account = await this.requireAccount(address);
+    await this.db.query(`UPDATE accounts SET quota_bytes = $2 WHERE id = $1`, [account.id, quotaBytes]);
+  }
+
+  async setDisabled(address: string, disabled: boolean): Promise<void> {
+    const account = await this.requireAccount(address);
+    await this.db.query(`UPDATE accounts SET disabled = $2 WHERE id = $1`, [account.id, disabled]);
+  }
+
+  /** Removes the account, its mailboxes and messages (their blobs lose a reference each). */
+  async removeAccount(address: string): Promise<void> {
+    const account = await this.requireAccount(address);
+    await this.db.transaction(async (tx) => {
+      await releaseAccountBlobs(tx, account.id);
+      await tx.query(`DELETE FROM accounts WHERE id = $1`, [account.id]);
+    });
+  }
+
+  /** Checks a password; null for unknown, disabled or wrong. Same work either way (no user probing by timing). */
+  async authenticate(address: string, password: string): Promise<Account | null> {
+    let key: string | null = null;
+    try {
+      key = parseAddress(address, { utf8: true }).key;
+    } catch {
+      key = null;
+    }
+    const result = key
+      ? await this.db.query<AccountRow>(`SELECT * FROM accounts WHERE address = $1`, [key])
+      : { rows: [] as AccountRow[] };
+    const row = result.rows[0];
+    const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
+    if (!row || !ok || row.disabled) return null;
+    return toAccount(row);
+  }
+
+  // Aliases and forwards ----------------------------------------------------
+
+  /** Adds FROM → TO… . A target may be local or remote (a forward); FROM may not be an account. */
+  async addAlias(source: string, targets: string[]): Promise<Alias[]> {
+    const from = this.address(source);
+    if (targets.length === 0) throw new DirectoryError('invalid', 'an alias needs at least one target');
+    const to = targets.map((target) => this.address(target).address.toLowerCase());
+    const domain = await this.getDomain(from.domain);
+    if (!domain) throw new DirectoryError('unknown-domain', `domain ${from.domain} is not hosted here`);
+    return this.db.transaction(async (tx) => {
+      const account = await tx.query(`SELECT 1 FROM accounts WHERE address = $1`, [from.key]);
+      if (account.rows.length > 0) {
+        throw new DirectoryError(
+          'duplicate',
+          `${from.key} is an account; forward it with an alias to itself and the target`,
+        );
+      }
+      const added: Alias[] = [];
+      for (const target of to) {
+        const result = await tx.query(
+          `INSERT INTO aliases (domain_id, source, target) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id`,
+          [domain.id, from.key, target],
+        );
+        if (result.rows.length > 0) added.push({ source: from.key, target });
+      }
+      if (added.length === 0)
+        throw new DirectoryError('duplicate', `alias ${from.key} already has those targets`);
+      return added;
+    });
+  }
+
+  async listAliases(domainName?: string): Promise<Alias[]> {
+    const domain = domainName ? await this.requireDomain(domainName) : null;
+    const result = await this.db.query<Alias>(
+      `SELECT source, target FROM aliases WHERE ($1::bigint IS NULL OR domain_id = $1) ORDER BY source, target`,
+      [domain?.id ?? null],
+    );
+    return result.rows;
+  }
+
+  /** Removes one target of an alias, or the whole alias when no target is given. */
+  async removeAlias(source: string, target?: string): Promise<number> {
+    const from = this.address(source).key;
+    const result = await this.db.query(
+      `DELETE FROM aliases WHERE source = $1 AND ($2::text IS NULL OR target = $2)`,
+      [from, target ? this.address(target).key : null],
+    );
+    if (result.rowCount === 0)
+      throw new DirectoryError('not-found', `no alias ${from}${target ? ` → ${target}` : ''}`);
+    return result.rowCount;
+  }
+
+  // Routing -----------------------------------------------------------------
+
+  /** Resolves an envelope recipient through aliases (recursively), accounts and the catch-all. */
+  async resolve(address: string): Promise<Resolution> {
+    let parsed;
+    try {
+      parsed = parseAddress(address, { utf8: true });
+    } catch {
+      return { kind: 'unknown-user' };
+    }
+    if (!(await this.isLocalDomain(parsed.domain))) return { kind: 'not-local' };
+    const accounts = new Map<number, Account>();
+    const remote = new Set<string>();
+    const seen = new Set<string>();
+    const found = await this.expand(parsed.key, 0, accounts, remote, seen);
+    if (!found) {
+      const domain = await this.getDomain(parsed.domain);
+      if (domain?.catchAll) {
+        const caught = await this.expand(domain.catchAll.toLowerCase(), 1, accounts, remote, seen);
+        if (!caught) return { kind: 'unknown-user' };
+      } else {
+        return { kind: 'unknown-user' };
+      }
+    }
+    if (accounts.size === 0 && remote.size === 0) return { kind: 'unknown-user' };
+    return { kind: 'resolved', accounts: [...accounts.values()], remote: [...remote] };
+  }
+
+  private async expand(
+    key: string,
+    depth: number,
+    accounts: Map<number, Account>,
+    remote: Set<string>,
+    seen: Set<string>,
+  ): Promise<boolean> {
+    if (seen.has(key) || depth > MAX_ALIAS_DEPTH) return seen.has(key);
+    seen.add(key);
+    const account = await this.db.query<AccountRow>(`SELECT * FROM accounts WHERE address = $1`, [key]);
+    if (account.rows[0]) {
+      if (!account.rows[0].disabled) accounts.set(account.rows[0].id, toAccount(account.rows[0]));
+      return true;
+    }
+    const aliases = await this.db.query<{ target: string }>(`SELECT target FROM aliases WHERE source = $1`, [
+      key,
+    ]);
+    if (aliases.rows.length === 0) return false;
+    for (const { target } of aliases.rows) {
+      const domain = target.slice(target.lastIndexOf('@') + 1);
+      if (await this.isLocalDomain(domain)) {
+        // A local target that does not exist is skipped (a stale alias must not bounce the rest).
+        await this.expand(target, depth + 1, accounts, remote, seen);
+      } else {
+        remote.add(target);
+      }
+    }
+    return true;
+  }
+
+  // Helpers -----------------------------------------------------------------
+
+  private domainName(name: string): string {
+    try {
+      return normaliseDomain(name);
+    } catch (error) {
+      throw new DirectoryError('bad-domain', (error as Error).message);
+    }
+  }
+
+  private address(value: string) {
+    try {
+      return parseAddress(value, { utf8: true });
+    } catch (error) {
+      if (error instanceof AddressError) throw new DirectoryError('bad-address', error.message);
+      throw error;
+    }
+  }
+
+  private async requireDomain(name: string): Promise<Domain> {
+    const domain = await this.getDomain(this.domainName(name));
+    if (!domain) throw new DirectoryError('unknown-domain', `domain ${name} is not hosted here`);
+    return domain;
+  }
+
+  private async requireAccount(address: string): Promise<Account> {
+    const parsed = this.address(address);
+    const account = await this.getAccount(parsed.key);
+    if (!account) throw new DirectoryError('not-found', `no account ${parsed.key}`);
+    return account;
+  }
+}
+
+// A valid hash of a random password, checked when the user does not exist so timing does not tell.
+const DUMMY_HASH =
+  '$scrypt$N=32768,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+async function releaseAccountBlobs(tx: SqlExecutor, accountId: number): Promise<void> {
+  await tx.query(
+    `UPDATE blobs b SET refcount = b.refcount - m.n, updated_at = now()
+     FROM (SELECT blob_key, count(*)::int AS n FROM messages
+           WHERE mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = $1) GROUP BY blob_key) m
+     WHERE b.key = m.blob_key`,
+    [accountId],
+  );
+}
+
+function toDomain(row: { id: number; name: string; catch_all: string | null; created_at: Date }): Domain {
+  return { id: row.id, name: row.name, catchAll: row.catch_all, createdAt: new Date(row.created_at) };
+}
+
+function toAccount(row: AccountRow): Account {
+  return {
+    id: row.id,
+    domainId: row.domain_id,
+    address: row.address,
+    quotaBytes: row.quota_bytes,
+    usedBytes: row.used_bytes,
+    disabled: row.disabled,
+    createdAt: new Date(row.created_at),
+  };
+}

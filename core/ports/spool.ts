@@ -1,0 +1,78 @@
+/**
+ * The spool port: durable job queues with leases (visibility timeouts), delayed retries,
+ * attempt counts and a dead-letter state. The local adapter keeps jobs in SQL; the AWS adapter
+ * uses SQS (claim check: the message bytes stay in the blob store, jobs carry the key).
+ */
+export type QueueName = 'inbound' | 'outbound';
+export const QUEUE_NAMES: readonly QueueName[] = ['inbound', 'outbound'];
+
+export type JobState = 'ready' | 'leased' | 'dead' | 'hold';
+
+export interface SpoolRecipient {
+  address: string;
+  /** DSN parameters (RFC 3461), kept for the relay role. */
+  notify?: string[];
+  orcpt?: string;
+}
+
+export interface SpoolPayload {
+  queueId: string;
+  blobKey: string;
+  size: number;
+  /** Envelope sender; '' is the null sender (bounces). */
+  mailFrom: string;
+  recipients: SpoolRecipient[];
+  receivedAt: string;
+  client?: { address: string; helo?: string };
+  authenticatedAs?: string;
+  dsn?: { ret?: 'FULL' | 'HDRS'; envid?: string };
+  /** Recipients already handled by earlier attempts (progress survives retries). */
+  done?: string[];
+}
+
+export interface SpoolJob {
+  id: string;
+  queue: QueueName;
+  payload: SpoolPayload;
+  /** Processing attempts so far, counted by us, not by the queue's receive count. */
+  attempts: number;
+  createdAt: Date;
+}
+
+export interface LeasedJob extends SpoolJob {
+  /** Proves the lease: an ack or retry with a stale token is ignored. */
+  leaseToken: string;
+}
+
+export interface JobSummary extends SpoolJob {
+  state: JobState;
+  visibleAt: Date;
+  lastError: string | null;
+}
+
+export interface Spool {
+  /** Idempotent on job id: enqueueing an id twice keeps one job. Durable before it resolves. */
+  enqueue(
+    queue: QueueName,
+    id: string,
+    payload: SpoolPayload,
+    options?: { delaySeconds?: number },
+  ): Promise<void>;
+  receive(
+    queue: QueueName,
+    options: { max: number; leaseSeconds: number; owner: string },
+  ): Promise<LeasedJob[]>;
+  ack(job: LeasedJob): Promise<void>;
+  /** Releases the lease and makes the job visible again after `delaySeconds`, with attempts + 1. */
+  retryLater(job: LeasedJob, delaySeconds: number, error: string, payload?: SpoolPayload): Promise<void>;
+  deadLetter(job: LeasedJob, error: string, payload?: SpoolPayload): Promise<void>;
+  extendLease(job: LeasedJob, seconds: number): Promise<void>;
+
+  // Operator view.
+  list(filter?: { queue?: QueueName; state?: JobState; limit?: number }): Promise<JobSummary[]>;
+  get(id: string): Promise<JobSummary | null>;
+  /** Makes a waiting or dead job ready now. */
+  retryNow(id: string): Promise<boolean>;
+  remove(id: string): Promise<JobSummary | null>;
+  depth(queue: QueueName): Promise<{ ready: number; leased: number; dead: number; oldestAgeSeconds: number }>;
+}

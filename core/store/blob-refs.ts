@@ -1,0 +1,57 @@
+import type { BlobStore } from '../ports/blob-store';
+import type { SqlExecutor } from '../ports/sql';
+
+/**
+ * Reference counts of content-addressed blobs. A blob is deleted only by the collector, only when
+ * its count is 0 and has been for a grace period, and only while holding the row lock; writers
+ * re-check existence after their reference commits (see ensureStored), which closes the race.
+ */
+export async function acquireBlob(tx: SqlExecutor, key: string, size: number, count = 1): Promise<void> {
+  await tx.query(
+    `INSERT INTO blobs (key, size, refcount) VALUES ($1, $2, $3)
+     ON CONFLICT (key) DO UPDATE SET refcount = blobs.refcount + $3, updated_at = now()`,
+    [key, size, count],
+  );
+}
+
+export async function releaseBlob(tx: SqlExecutor, key: string, count = 1): Promise<void> {
+  await tx.query(`UPDATE blobs SET refcount = refcount - $2, updated_at = now() WHERE key = $1`, [
+    key,
+    count,
+  ]);
+}
+
+/**
+ * After a reference is committed, the collector can no longer remove the blob; but it may have
+ * removed the file between our write and our commit. Write it again in that case.
+ */
+export async function ensureStored(store: BlobStore, key: string, data: Buffer): Promise<void> {
+  if (!(await store.exists(key))) await store.put(data);
+}
+
+/** Deletes blobs unreferenced for longer than `graceSeconds`. Returns how many were removed. */
+export async function collectGarbage(
+  db: SqlExecutor,
+  store: BlobStore,
+  options: { graceSeconds: number; batch?: number },
+): Promise<number> {
+  const candidates = await db.query<{ key: string }>(
+    `SELECT key FROM blobs WHERE refcount <= 0 AND updated_at < now() - make_interval(secs => $1) LIMIT $2`,
+    [options.graceSeconds, options.batch ?? 500],
+  );
+  let removed = 0;
+  for (const { key } of candidates.rows) {
+    const deleted = await db.transaction(async (tx) => {
+      const row = await tx.query(
+        `DELETE FROM blobs WHERE key = $1 AND refcount <= 0 AND updated_at < now() - make_interval(secs => $2)
+         RETURNING key`,
+        [key, options.graceSeconds],
+      );
+      if (row.rows.length === 0) return false;
+      await store.delete(key);
+      return true;
+    });
+    if (deleted) removed++;
+  }
+  return removed;
+}

@@ -1,0 +1,78 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin/nimbus.cjs');
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `nimbus` command (as a user would) and returns its exit code and output. */
+export function nimbus(
+  args: string[],
+  options: { input?: string; env?: Record<string, string> } = {},
+): CliResult {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    input: options.input,
+    encoding: 'utf8',
+    env: { ...process.env, ...options.env },
+    timeout: 60000,
+  });
+  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A port that was free a moment ago (for nodes that must come back on the same port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as net.AddressInfo;
+      server.close(() => resolve(address.port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** `nimbus start` as a separate process: what an operator runs, and what a crash test can SIGKILL. */
+export class NodeProcess {
+  child: ChildProcess | null = null;
+  output = '';
+
+  constructor(
+    readonly dataDir: string,
+    readonly args: string[],
+    readonly env: Record<string, string> = {},
+  ) {}
+
+  async start(timeoutMs = 60000): Promise<Record<string, number>> {
+    this.output = '';
+    const child = spawn(process.execPath, [BIN, '--data', this.dataDir, 'start', ...this.args], {
+      env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'warn', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    const deadline = Date.now() + timeoutMs;
+    while (!/nimbus: listening/.test(this.output)) {
+      if (child.exitCode !== null) throw new Error(`node exited (${child.exitCode}): ${this.output}`);
+      if (Date.now() > deadline) throw new Error(`node did not start: ${this.output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return JSON.parse(readFileSync(path.join(this.dataDir, 'ports.json'), 'utf8')) as Record<string, number>;
+  }
+
+  /** Sends a signal and waits for the process to exit. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill(signal);
+    return exited;
+  }
+}
