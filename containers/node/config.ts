@@ -89,7 +89,7 @@ export const configSchema = z.object({
   delivery: z
     .object({
       concurrency: positive.default(8),
-      leaseSeconds: positive.default(300),
+      leaseSeconds: positive.default(60),
       pollIntervalMs: positive.default(500),
     })
     .default({}),

@@ -10,6 +10,7 @@ import { LocalDelivery } from '../../core/delivery/local-delivery';
 import { MessageAcceptor } from '../../core/delivery/message-acceptor';
 import { Directory } from '../../core/directory/directory';
 import { MailboxStore } from '../../core/store/mailbox-store';
+import { InMemoryMetrics } from '../../core/ports/metrics';
 import { collectGarbage } from '../../core/store/blob-refs';
 import { SpoolWorker } from '../workers/spool-worker';
 import { HttpServer } from '../http/http-server';
@@ -19,6 +20,7 @@ import { InboundPolicy } from '../smtp/inbound-policy';
 import { Pop3Server } from '../pop3/pop3-server';
 import { adminRoute } from './admin-endpoint';
 import { healthRoute } from './health';
+import { registerGauges } from './gauges';
 import { openStorage, type Storage } from './storage';
 import type { NodeConfig } from './config';
 import { DEFAULT_ROLES, type Role } from './roles';
@@ -54,8 +56,11 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   }
   await fs.mkdir(config.dataDir, { recursive: true });
   const releaseLock = config.databaseUrl ? async () => undefined : await acquireDataDirLock(config.dataDir);
-  const nodeId = config.nodeId ?? `${os.hostname()}-${process.pid}`;
+  const nodeId = config.nodeId ?? (await stableNodeId(config.dataDir));
   const storage = await openStorage(config, log);
+  // Jobs this node had leased before it died are ours to redo now, not after the lease expires.
+  const released = await storage.spool.releaseLeases(nodeId);
+  if (released > 0) log.warn({ released }, 'released spool leases left by an earlier run of this node');
   const directory = new Directory(storage.db);
   const mailboxes = new MailboxStore(storage.db, storage.blobs, storage.events);
   const delivery = new LocalDelivery(
@@ -69,6 +74,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const authThrottle = new AuthThrottle(config.authThrottle);
   const tlsContext = await loadTlsContext(config.dataDir, config.hostname, config.tls);
   const stoppers: (() => Promise<void>)[] = [];
+  const metrics = new InMemoryMetrics();
   const ports: NodePorts = { http: 0 };
   const has = (role: Role) => config.roles.includes(role);
 
@@ -76,7 +82,16 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   if (has('delivery')) {
     inboundWorker = new SpoolWorker(
       storage.spool,
-      (job) => processInboundJob(job, { db: storage.db, spool: storage.spool, delivery }),
+      async (job) => {
+        const outcome = await processInboundJob(job, { db: storage.db, spool: storage.spool, delivery });
+        metrics.increment(
+          outcome === 'delivered'
+            ? 'messages_delivered'
+            : outcome === 'retry'
+              ? 'messages_deferred'
+              : 'messages_bounced',
+        );
+      },
       { queue: 'inbound', owner: nodeId, ...config.delivery },
       log.child({ worker: 'delivery' }),
     );
@@ -112,19 +127,26 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     await Promise.all(smtpServers.map((server) => server.close()));
   });
 
+  const pop3Servers: Pop3Server[] = [];
   if (has('pop3')) {
-    const pop3 = new Pop3Server({
-      options: { ...config.pop3, hostname: config.hostname, implicitTls: false },
-      directory,
-      store: mailboxes,
-      db: storage.db,
-      secureContext: tlsContext.context,
-      authThrottle,
-      log,
-      nodeId,
-    });
-    ports.pop3 = await pop3.listen(config.ports.pop3, config.host);
-    stoppers.push(() => pop3.close());
+    for (const [service, implicitTls] of [
+      ['pop3', false],
+      ['pop3s', true],
+    ] as const) {
+      const pop3 = new Pop3Server({
+        options: { ...config.pop3, hostname: config.hostname, implicitTls },
+        directory,
+        store: mailboxes,
+        db: storage.db,
+        secureContext: tlsContext.context,
+        authThrottle,
+        log,
+        nodeId,
+      });
+      ports[service] = await pop3.listen(config.ports[service], config.host);
+      pop3Servers.push(pop3);
+      stoppers.push(() => pop3.close());
+    }
   }
 
   inboundWorker?.start();
@@ -139,11 +161,17 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const admin = (command: AdminCommand) =>
     executeAdminCommand({ db: storage.db, directory, spool: storage.spool }, command);
   const http = new HttpServer(log);
-  http.route(
-    'GET',
-    '/healthz',
-    healthRoute(config, storage, () => ({ smtp: smtpServers.reduce((n, s) => n + s.sessionCount, 0) })),
-  );
+  const sessions = () => ({
+    smtp: smtpServers.reduce((n, server) => n + server.sessionCount, 0),
+    pop3: pop3Servers.reduce((n, server) => n + server.sessionCount, 0),
+  });
+  http.route('GET', '/healthz', healthRoute(config, storage, sessions));
+  registerGauges(metrics, storage, sessions);
+  http.route('GET', '/metrics', async () => ({
+    status: 200,
+    headers: { 'content-type': 'text/plain; version=0.0.4' },
+    body: await metrics.render(),
+  }));
   http.route('POST', '/internal/admin', adminRoute(token, admin));
   ports.http = await http.listen(config.ports.http, config.host);
 
@@ -191,4 +219,14 @@ async function runMaintenance(storage: Storage, log: Logger): Promise<void> {
   }
 }
 
-export const dataFile = (dataDir: string, name: string) => path.join(dataDir, name);
+/** A node id that survives restarts (so it can reclaim its own leases): kept in the data dir. */
+async function stableNodeId(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'node-id');
+  try {
+    return (await fs.readFile(file, 'utf8')).trim();
+  } catch {
+    const id = `${os.hostname()}-${randomBytes(4).toString('hex')}`;
+    await fs.writeFile(file, id + '\n');
+    return id;
+  }
+}

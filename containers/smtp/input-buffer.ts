@@ -26,6 +26,12 @@ export class InputBuffer {
   readLine(maxLength: number): Buffer | 'too-long' | null {
     this.flatten();
     const lf = this.buffer.indexOf(0x0a, this.scanFrom);
+    if (lf < 0 && this.discardLine) {
+      // Still inside a line already reported as too long: drop it silently.
+      this.buffer = Buffer.alloc(0);
+      this.scanFrom = 0;
+      return null;
+    }
     if (lf < 0) {
       if (this.buffer.length > maxLength) {
         this.discardLine = true;

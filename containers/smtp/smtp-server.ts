@@ -1,5 +1,5 @@
 import net, { type Server, type Socket } from 'node:net';
-import tls, { type SecureContext } from 'node:tls';
+import { TLSSocket, type SecureContext } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AuthThrottle } from '../../core/auth/auth-throttle';
@@ -32,11 +32,22 @@ export class SmtpServer {
   }
 
   listen(port: number, host: string): Promise<number> {
-    const onConnection = (socket: Socket) => this.accept(socket);
-    this.server = this.options.implicitTls
-      ? tls.createServer({ SNICallback: (_name, cb) => cb(null, this.secureContext()) }, onConnection)
-      : net.createServer(onConnection);
-    this.server.on('tlsClientError', (error) => this.log.debug({ err: error }, 'TLS handshake failed'));
+    this.server = net.createServer((socket) => {
+      if (!this.options.implicitTls) return this.accept(socket);
+      // Implicit TLS (465): wrap each socket ourselves so clients without SNI get our certificate too.
+      socket.on('error', () => undefined);
+      const secure = new TLSSocket(socket, { isServer: true, secureContext: this.secureContext() });
+      const timer = setTimeout(() => secure.destroy(), 30_000);
+      secure.once('secure', () => {
+        clearTimeout(timer);
+        this.accept(secure);
+      });
+      secure.on('error', (error) => {
+        clearTimeout(timer);
+        this.log.debug({ err: error }, 'TLS handshake failed');
+        secure.destroy();
+      });
+    });
     return new Promise((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, host, () => {

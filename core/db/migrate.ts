@@ -9,7 +9,8 @@ export async function runMigrations(
   migrations: Migration[] = allMigrations,
 ): Promise<number[]> {
   return executor.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    // "SELECT 1 FROM": the Data API cannot map a void result.
+    await tx.query('SELECT 1 FROM pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
     await tx.query(
       `CREATE TABLE IF NOT EXISTS schema_migrations (
          version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,

@@ -67,6 +67,8 @@ export interface Spool {
   retryLater(job: LeasedJob, delaySeconds: number, error: string, payload?: SpoolPayload): Promise<void>;
   deadLetter(job: LeasedJob, error: string, payload?: SpoolPayload): Promise<void>;
   extendLease(job: LeasedJob, seconds: number): Promise<void>;
+  /** Makes every job leased by `owner` visible again (that node restarted or was declared dead). */
+  releaseLeases(owner: string): Promise<number>;
 
   // Operator view.
   list(filter?: { queue?: QueueName; state?: JobState; limit?: number }): Promise<JobSummary[]>;

@@ -1,12 +1,15 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
 
 const SCRIPT = path.join(__dirname, 'python/smtp_pop3_roundtrip.py');
 let node: TestNode;
 
-function python<T>(...args: string[]): T {
-  return JSON.parse(execFileSync('python3', [SCRIPT, ...args], { encoding: 'utf8' })) as T;
+/** Async on purpose: the server under test runs on this process's event loop. */
+async function python<T>(...args: string[]): Promise<T> {
+  const { stdout } = await promisify(execFile)('python3', [SCRIPT, ...args], { encoding: 'utf8' });
+  return JSON.parse(stdout) as T;
 }
 
 beforeAll(async () => {
@@ -21,14 +24,14 @@ afterAll(async () => {
 
 it('sends with smtplib over STARTTLS; reads, tops and deletes with poplib over STLS', async () => {
   const token = `tok${Date.now()}`;
-  const sent = python<{ relay: string }>('send', String(node.ports.smtp), 'carol@py.test', token);
+  const sent = await python<{ relay: string }>('send', String(node.ports.smtp), 'carol@py.test', token);
   expect(sent.relay).toMatch(/^550 5\.7\.1/);
 
   const account = (await node.directory.getAccount('carol@py.test'))!;
   const inbox = (await node.mailboxes.getMailbox(account.id, 'INBOX'))!;
   await eventually(async () => (await node.mailboxes.listMessages(inbox.id)).length === 3);
 
-  const read = python<{
+  const read = await python<{
     capa: string[];
     stat: [number, number];
     list: string[];
@@ -38,7 +41,7 @@ it('sends with smtplib over STARTTLS; reads, tops and deletes with poplib over S
     after_delete_uidl: string[];
   }>('read', String(node.ports.pop3), 'carol@py.test', 'carol-pw');
 
-  expect(read.capa).toEqual(expect.arrayContaining(['TOP', 'UIDL', 'USER', 'PIPELINING', 'RESP-CODES']));
+  expect(read.capa).toEqual(expect.arrayContaining(['TOP', 'UIDL', 'PIPELINING', 'RESP-CODES']));
   expect(read.stat[0]).toBe(3);
   const sizes = read.list.map((line) => Number(line.split(' ')[1]));
   expect(sizes.reduce((a, b) => a + b, 0)).toBe(read.stat[1]);

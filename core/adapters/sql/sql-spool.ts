@@ -79,6 +79,15 @@ export class SqlSpool implements Spool {
     );
   }
 
+  async releaseLeases(owner: string): Promise<number> {
+    const result = await this.db.query(
+      `UPDATE spool_jobs SET state = 'ready', lease_owner = NULL, visible_at = now(), updated_at = now()
+       WHERE state = 'leased' AND lease_owner LIKE $1`,
+      [`${owner.replace(/[\\%_]/g, '\\$&')}/%`],
+    );
+    return result.rowCount;
+  }
+
   async list(filter: { queue?: QueueName; state?: JobState; limit?: number } = {}): Promise<JobSummary[]> {
     const result = await this.db.query<JobRow>(
       `SELECT * FROM spool_jobs

@@ -1,0 +1,12 @@
+import { STAGES } from '../../infra/config/stages';
+import { describeTopology } from './topology-assertions';
+
+describe('standard topology (staging)', () => {
+  describeTopology(STAGES.staging, {
+    services: { mail: ['mx', 'submission', 'imap', 'pop3', 'delivery', 'mta'], web: ['web'] },
+    nlbPorts: { mail: [25, 465, 587, 143, 993, 110, 995], web: [] },
+    webService: 'web',
+    databaseInstances: 2,
+    azCount: 2,
+  });
+});
