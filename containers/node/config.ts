@@ -79,6 +79,24 @@ export const configSchema = z.object({
       maxErrors: positive.default(10),
     })
     .default({}),
+  imap: z
+    .object({
+      allowInsecureAuth: bool.default(false),
+      /** Must exceed 30 minutes: clients re-issue IDLE every 29 minutes (RFC 2177). */
+      idleTimeoutMs: positive.default(31 * 60_000),
+      unauthenticatedTimeoutMs: positive.default(60_000),
+      maxConnections: positive.default(20_000),
+      maxConnectionsPerIp: positive.default(50),
+      maxCommandLineLength: positive.default(64 * 1024),
+      maxLiteralSize: positive.default(50 * 1024 * 1024),
+      maxPipelinedCommands: positive.default(100),
+      maxErrors: positive.default(20),
+    })
+    .default({}),
+  /** Mailbox-change events: in-process for one node, PostgreSQL LISTEN/NOTIFY across nodes. */
+  events: z.enum(['local', 'postgres']).optional(),
+  /** A direct (not pooled/proxied) connection for LISTEN; defaults to databaseUrl. */
+  eventsDatabaseUrl: z.string().url().optional(),
   authThrottle: z
     .object({
       maxFailures: positive.default(5),
@@ -120,6 +138,9 @@ export const ENV_SETTINGS: Record<string, string> = {
   NIMBUS_POP3S_PORT: 'ports.pop3s',
   NIMBUS_HTTP_PORT: 'ports.http',
   DATABASE_URL: 'databaseUrl',
+  NIMBUS_EVENTS: 'events',
+  NIMBUS_EVENTS_DATABASE_URL: 'eventsDatabaseUrl',
+  NIMBUS_IMAP_ALLOW_INSECURE_AUTH: 'imap.allowInsecureAuth',
   NIMBUS_TLS_CERT: 'tls.certPath',
   NIMBUS_TLS_KEY: 'tls.keyPath',
   NIMBUS_PREGREET_MS: 'smtp.pregreetMs',

@@ -18,6 +18,7 @@ import { loadTlsContext } from '../net/tls-context';
 import { SmtpServer } from '../smtp/smtp-server';
 import { InboundPolicy } from '../smtp/inbound-policy';
 import { Pop3Server } from '../pop3/pop3-server';
+import { DEFAULT_IMAP_OPTIONS, ImapServer } from '../imap/imap-server';
 import { adminRoute } from './admin-endpoint';
 import { healthRoute } from './health';
 import { registerGauges } from './gauges';
@@ -149,6 +150,30 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     }
   }
 
+  const imapServers: ImapServer[] = [];
+  if (has('imap')) {
+    for (const [service, implicitTls] of [
+      ['imap', false],
+      ['imaps', true],
+    ] as const) {
+      const imap = new ImapServer({
+        options: { ...DEFAULT_IMAP_OPTIONS, ...config.imap, hostname: config.hostname, implicitTls },
+        directory,
+        store: mailboxes,
+        db: storage.db,
+        blobs: storage.blobs,
+        events: storage.events,
+        secureContext: tlsContext.context,
+        authThrottle,
+        log,
+        nodeId,
+      });
+      ports[service] = await imap.listen(config.ports[service], config.host);
+      imapServers.push(imap);
+      stoppers.push(() => imap.close());
+    }
+  }
+
   inboundWorker?.start();
   stoppers.push(async () => inboundWorker?.stop());
 
@@ -164,6 +189,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const sessions = () => ({
     smtp: smtpServers.reduce((n, server) => n + server.sessionCount, 0),
     pop3: pop3Servers.reduce((n, server) => n + server.sessionCount, 0),
+    imap: imapServers.reduce((n, server) => n + server.sessionCount, 0),
   });
   http.route('GET', '/healthz', healthRoute(config, storage, sessions));
   registerGauges(metrics, storage, sessions);

@@ -4,6 +4,7 @@ import { FileBlobStore } from '../../core/adapters/local/file-blob-store';
 import { InProcessEvents } from '../../core/adapters/local/in-process-events';
 import { PgliteDatabase } from '../../core/adapters/pglite/pglite-database';
 import { PgDatabase } from '../../core/adapters/postgres/pg-database';
+import { PgEvents } from '../../core/adapters/postgres/pg-events';
 import { SqlSpool } from '../../core/adapters/sql/sql-spool';
 import { runMigrations } from '../../core/db/migrate';
 import type { BlobStore } from '../../core/ports/blob-store';
@@ -38,7 +39,17 @@ export async function openStorage(config: NodeConfig, log: Logger): Promise<Stor
   const blobs = new FileBlobStore(blobRoot);
   await blobs.init();
   const spool = new SqlSpool(db);
-  const events = new InProcessEvents();
+  const eventsKind = config.events ?? (config.databaseUrl ? 'postgres' : 'local');
+  if (eventsKind === 'postgres' && !config.databaseUrl && !config.eventsDatabaseUrl) {
+    throw new Error('invalid setting events: "postgres" needs DATABASE_URL or NIMBUS_EVENTS_DATABASE_URL');
+  }
+  const events: MailboxEvents =
+    eventsKind === 'postgres'
+      ? await PgEvents.connect(
+          (config.eventsDatabaseUrl ?? config.databaseUrl)!,
+          log.child({ component: 'events' }),
+        )
+      : new InProcessEvents();
   log.debug('storage opened');
   return {
     db,
@@ -49,7 +60,7 @@ export async function openStorage(config: NodeConfig, log: Logger): Promise<Stor
       database: config.databaseUrl ? 'postgres' : 'pglite',
       blobs: `file://${blobRoot}`,
       spool: 'sql',
-      events: 'in-process',
+      events: eventsKind === 'postgres' ? 'postgres LISTEN/NOTIFY' : 'in-process',
     },
     async close() {
       await events.close();

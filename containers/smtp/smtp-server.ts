@@ -59,7 +59,9 @@ export class SmtpServer {
 
   private accept(socket: Socket): void {
     const remoteAddress = normaliseIp(socket.remoteAddress ?? 'unknown');
-    const slot = this.limiter.tryAcquire(remoteAddress);
+    const trusted = this.trusted.contains(remoteAddress);
+    // Trusted networks (our own nodes, loopback) are exempt from the per-address limit, as in Postfix.
+    const slot = this.limiter.tryAcquire(trusted ? `trusted:${Math.random()}` : remoteAddress);
     if ('refused' in slot) {
       const text =
         slot.refused === 'address'
@@ -80,7 +82,7 @@ export class SmtpServer {
         helo: null,
         secure: this.options.implicitTls,
         authenticatedAs: null,
-        trusted: this.trusted.contains(remoteAddress),
+        trusted,
       },
       this.options,
       this.policy,

@@ -1,0 +1,42 @@
+/** CHECK, CLOSE, UNSELECT, EXPUNGE and UID EXPUNGE (UIDPLUS). */
+import { parseSequenceSet } from '../parser/grammar';
+import { no, ok } from '../types';
+import type { Handler } from './context';
+
+export const check: Handler = async (_s, { t }) => {
+  t.end();
+  return ok('CHECK completed');
+};
+
+export const close: Handler = async (s, { t }) => {
+  t.end();
+  const selected = s.selected!;
+  if (!selected.readOnly) {
+    const deleted = await s.services.mover.deletedUids(selected.id);
+    await s.services.mover.expunge(s.account!.id, selected.id, deleted);
+  }
+  s.deselect();
+  return ok('CLOSE completed');
+};
+
+export const unselect: Handler = async (s, { t }) => {
+  t.end();
+  s.deselect();
+  return ok('UNSELECT completed');
+};
+
+export const expunge: Handler = async (s, { uid, t }) => {
+  let within: number[] | undefined;
+  const selected = s.selected!;
+  if (uid) {
+    t.sp();
+    within = selected.resolve(parseSequenceSet(t), true, s.saved);
+  }
+  t.end();
+  if (selected.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
+  const deleted = await s.services.mover.deletedUids(selected.id, within);
+  const removed = await s.services.mover.expunge(s.account!.id, selected.id, deleted);
+  // Other sessions' expunges are reported too (the sync after the command), ours right here.
+  s.reportExpunges(removed);
+  return ok('EXPUNGE completed');
+};

@@ -1,0 +1,215 @@
+/**
+ * FETCH / UID FETCH (RFC 9051 §6.4.5) with CONDSTORE CHANGEDSINCE and QRESYNC VANISHED.
+ * One SQL query per batch of messages, only the columns the items need; ENVELOPE and
+ * BODYSTRUCTURE come from the stored structure; bodies are read by range from the blob.
+ */
+import { storeFlags } from '../../../core/store/flags';
+import type { MessageRecord } from '../../../core/store/imap-view';
+import { binaryBytes, MessageBytes, sectionBytes, UnknownCteError } from '../format/body-section';
+import { bodyChunks, envelopeChunks } from '../format/structure';
+import { formatInternalDate, formatSequenceSet, literal, type Chunk } from '../format/strings';
+import {
+  parseFetchItems,
+  parseFetchModifiers,
+  parseSequenceSet,
+  type FetchItem,
+  type Section,
+} from '../parser/grammar';
+import { ParseError } from '../parser/tokenizer';
+import type { ImapSession } from '../session';
+import { bad, no, ok } from '../types';
+import type { Handler } from './context';
+
+// Messages per query: small when bodies are read (memory), large for index-only items.
+const BODY_BATCH = 250;
+const INDEX_BATCH = 5000;
+
+function sectionLabel(section: Section): string {
+  let label = section.path.join('.');
+  if (section.specifier) {
+    label += (label ? '.' : '') + section.specifier;
+    if (section.fields.length > 0) label += ` (${section.fields.map((f) => f.toUpperCase()).join(' ')})`;
+  }
+  return label;
+}
+
+function needs(items: FetchItem[]): { structure: boolean; body: boolean; seen: boolean } {
+  let structure = false;
+  let body = false;
+  let seen = false;
+  for (const item of items) {
+    if (item.kind === 'simple') {
+      if (['ENVELOPE', 'BODYSTRUCTURE', 'BODY'].includes(item.name)) structure = true;
+      if (['RFC822', 'RFC822.HEADER', 'RFC822.TEXT'].includes(item.name)) {
+        structure = true;
+        body = true;
+        if (item.name !== 'RFC822.HEADER') seen = true;
+      }
+    } else {
+      structure = true;
+      body = true;
+      if (item.kind === 'body' && !item.peek) seen = true;
+    }
+  }
+  return { structure, body, seen };
+}
+
+async function renderItem(
+  s: ImapSession,
+  item: FetchItem,
+  record: MessageRecord,
+  bytes: MessageBytes | null,
+  out: Chunk[],
+): Promise<void> {
+  const utf8 = s.utf8;
+  const structure = record.structure!;
+  if (item.kind === 'simple') {
+    switch (item.name) {
+      case 'UID':
+        out.push(`UID ${record.uid}`);
+        return;
+      case 'FLAGS':
+        out.push(s.flagsItem(record.uid, record.flags));
+        return;
+      case 'INTERNALDATE':
+        out.push(`INTERNALDATE ${formatInternalDate(record.internalDate)}`);
+        return;
+      case 'RFC822.SIZE':
+        out.push(`RFC822.SIZE ${record.size}`);
+        return;
+      case 'MODSEQ':
+        out.push(`MODSEQ (${record.modseq})`);
+        return;
+      case 'ENVELOPE':
+        out.push('ENVELOPE ');
+        envelopeChunks(structure.envelope, out, utf8);
+        return;
+      case 'BODYSTRUCTURE':
+      case 'BODY':
+        out.push(`${item.name} `);
+        bodyChunks(structure.body, out, item.name === 'BODYSTRUCTURE', utf8);
+        return;
+      case 'RFC822':
+        out.push('RFC822 ', literal(await bytes!.all()));
+        return;
+      case 'RFC822.HEADER':
+        out.push('RFC822.HEADER ', literal(await bytes!.range(0, structure.body.bodyStart)));
+        return;
+      case 'RFC822.TEXT':
+        out.push('RFC822.TEXT ', literal(await bytes!.range(structure.body.bodyStart, structure.size)));
+        return;
+      case 'EMAILID':
+      case 'THREADID':
+        out.push(`${item.name} NIL`);
+        return;
+    }
+  }
+  if (item.kind === 'binary-size') {
+    const data = await binaryBytes(bytes!, structure, item.path, null);
+    out.push(`BINARY.SIZE[${item.path.join('.')}] ${data ? data.length : 0}`);
+    return;
+  }
+  const origin = item.partial ? `<${item.partial.start}>` : '';
+  if (item.binary) {
+    const data = await binaryBytes(bytes!, structure, item.section.path, item.partial);
+    out.push(`BINARY[${item.section.path.join('.')}]${origin} `);
+    if (!data) out.push('NIL');
+    else out.push(data.includes(0) ? literal(data, true) : literal(data));
+    return;
+  }
+  const data = await sectionBytes(bytes!, structure, item.section, item.partial);
+  out.push(`BODY[${sectionLabel(item.section)}]${origin} `, data ? literal(data) : 'NIL');
+}
+
+export const fetch: Handler = async (s, { uid, t }) => {
+  const selected = s.selected!;
+  t.sp();
+  const set = parseSequenceSet(t);
+  t.sp();
+  const items = parseFetchItems(t);
+  let modifiers = { changedSince: null as number | null, vanished: false };
+  if (!t.atEnd) {
+    t.sp();
+    modifiers = parseFetchModifiers(t);
+  }
+  t.end();
+  if (modifiers.vanished && (!uid || modifiers.changedSince === null)) {
+    return bad('VANISHED needs UID FETCH with CHANGEDSINCE');
+  }
+  if (modifiers.vanished && !s.qresync) return bad('QRESYNC is not enabled');
+  if (modifiers.changedSince !== null) s.enabled.add('CONDSTORE');
+  const uids = selected.resolve(set, uid, s.saved);
+  // UID FETCH always reports UIDs; CHANGEDSINCE implies MODSEQ (RFC 7162 §3.3.1).
+  const list = [...items];
+  if (uid && !list.some((i) => i.kind === 'simple' && i.name === 'UID'))
+    list.unshift({ kind: 'simple', name: 'UID' });
+  if (modifiers.changedSince !== null && !list.some((i) => i.kind === 'simple' && i.name === 'MODSEQ')) {
+    list.push({ kind: 'simple', name: 'MODSEQ' });
+  }
+  if (modifiers.vanished && modifiers.changedSince !== null && set.ranges.length > 0) {
+    const vanished = (await s.services.view.vanishedSince(selected.id, modifiers.changedSince)).filter((u) =>
+      set.ranges.some(([a, b]) => {
+        const hi = a === -1 || b === -1 ? Infinity : Math.max(a, b);
+        const lo = a === -1 && b === -1 ? selected.maxUid : a === -1 ? b : b === -1 ? a : Math.min(a, b);
+        return u >= Math.min(lo, hi) && u <= hi;
+      }),
+    );
+    if (vanished.length > 0) s.send(`* VANISHED (EARLIER) ${formatSequenceSet(vanished)}\r\n`);
+  }
+  const need = needs(list);
+  const markSeen = need.seen && !selected.readOnly;
+  const hasFlags = list.some((i) => i.kind === 'simple' && i.name === 'FLAGS');
+  let missing = false;
+  try {
+    const size = need.body ? BODY_BATCH : INDEX_BATCH;
+    for (let i = 0; i < uids.length; i += size) {
+      const batch = uids.slice(i, i + size);
+      const records = await s.services.view.messages(selected.id, batch, {
+        structure: need.structure,
+        body: need.body,
+        changedSince: modifiers.changedSince,
+      });
+      if (modifiers.changedSince === null && records.length < batch.length) missing = true;
+      let seenUpdates = new Map<number, { flags: string[]; modseq: number }>();
+      if (markSeen) {
+        const unseen = records.filter((r) => !r.flags.includes('\\Seen')).map((r) => r.uid);
+        if (unseen.length > 0) {
+          const result = await storeFlags(s.services.deps.db, s.services.deps.events, {
+            accountId: s.account!.id,
+            mailboxId: selected.id,
+            uids: unseen,
+            op: 'add',
+            flags: ['\\Seen'],
+          });
+          seenUpdates = new Map(result.updated.map((u) => [u.uid, u]));
+          for (const u of result.updated) selected.own.set(u.uid, u.modseq);
+        }
+      }
+      for (const record of records) {
+        const seq = selected.seqOf(record.uid);
+        if (seq === 0 || selected.pendingExpunges.has(record.uid)) continue;
+        const update = seenUpdates.get(record.uid);
+        if (update) {
+          record.flags = update.flags;
+          record.modseq = update.modseq;
+        }
+        const bytes = need.body ? new MessageBytes(s.services.deps.blobs, record) : null;
+        const out: Chunk[] = [];
+        for (const item of list) {
+          out.push(out.length > 0 ? ' ' : '');
+          await renderItem(s, item, record, bytes, out);
+        }
+        if (update && !hasFlags) out.push(' ', s.flagsItem(record.uid, record.flags));
+        s.send(`* ${seq} FETCH (`, ...out, ')\r\n');
+        await s.maybeFlush();
+      }
+    }
+  } catch (error) {
+    if (error instanceof UnknownCteError)
+      return no(`Unknown transfer encoding ${error.message}`, 'UNKNOWN-CTE');
+    if (error instanceof ParseError) throw error;
+    throw error;
+  }
+  if (missing && !uid) return no('Some messages were expunged and cannot be fetched', 'EXPUNGEISSUED');
+  return ok('FETCH completed');
+};

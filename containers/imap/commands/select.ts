@@ -1,0 +1,124 @@
+/** SELECT / EXAMINE (RFC 9051 §6.3.2, CONDSTORE and QRESYNC parameters, RFC 7162). */
+import { SYSTEM_FLAGS, parseMailbox, parseSequenceSet, type SequenceSet } from '../parser/grammar';
+import { ParseError } from '../parser/tokenizer';
+import { formatSequenceSet, mailboxName } from '../format/strings';
+import { SelectedMailbox } from '../selected';
+import { bad, no, ok } from '../types';
+import type { Handler } from './context';
+
+const COMMON_KEYWORDS = ['$Forwarded', '$MDNSent', '$Junk', '$NotJunk'];
+
+interface Qresync {
+  uidvalidity: number;
+  modseq: number;
+  knownUids: SequenceSet | null;
+}
+
+function expand(set: SequenceSet, max: number): (uid: number) => boolean {
+  return (uid) =>
+    set.ranges.some(([a, b]) => {
+      const from = a === -1 ? max : a;
+      const to = b === -1 ? max : b;
+      return uid >= Math.min(from, to) && uid <= Math.max(from, to);
+    });
+}
+
+export const select: Handler = async (s, { name: command, t }) => {
+  t.sp();
+  const name = parseMailbox(t, s.utf8);
+  let condstore = false;
+  let qresync = null as Qresync | null;
+  if (!t.atEnd) {
+    t.sp();
+    t.list(() => {
+      const param = t.atom().toUpperCase();
+      if (param === 'CONDSTORE') condstore = true;
+      else if (param === 'QRESYNC') {
+        t.sp();
+        t.expect('(');
+        const uidvalidity = t.nzNumber();
+        t.sp();
+        const modseq = t.number();
+        let knownUids: SequenceSet | null = null;
+        if (t.accept(' ')) {
+          if (t.peek() !== 0x28) {
+            knownUids = parseSequenceSet(t);
+            t.accept(' ');
+          }
+          if (t.peek() === 0x28) {
+            // seq-match-data: (known sequence set, known uid set); only used to narrow the diff.
+            t.expect('(');
+            parseSequenceSet(t);
+            t.sp();
+            parseSequenceSet(t);
+            t.expect(')');
+          }
+        }
+        t.expect(')');
+        qresync = { uidvalidity, modseq, knownUids };
+      } else throw new ParseError(`Unknown ${command} parameter ${param}`);
+    });
+  }
+  t.end();
+  if (qresync && !s.qresync) return bad('QRESYNC must be enabled first');
+  const hadSelection = s.selected !== null;
+  s.deselect();
+  if (hadSelection) s.send('* OK [CLOSED] Previous mailbox closed\r\n');
+  if (condstore) s.enabled.add('CONDSTORE');
+  const mailbox = await s.services.admin.get(s.account!.id, name);
+  if (!mailbox) return no('Mailbox does not exist', 'NONEXISTENT');
+  const readOnly = command === 'EXAMINE';
+  const view = s.services.view;
+  const state = await view.state(mailbox.id);
+  const uids = await view.uids(mailbox.id);
+  const selected = new SelectedMailbox(
+    mailbox,
+    readOnly,
+    uids,
+    state?.highestmodseq ?? mailbox.highestmodseq,
+  );
+  if (!readOnly && !s.rev2 && state && state.recentUid < state.uidnext) {
+    const claim = await view.claimRecent(mailbox.id);
+    for (const uid of uids) if (uid >= claim.from && uid < claim.to) selected.recent.add(uid);
+  }
+  s.selected = selected;
+  s.state = 'selected';
+  const keywords = [...new Set([...COMMON_KEYWORDS, ...(await view.keywords(mailbox.id))])];
+  const flags = [...SYSTEM_FLAGS, ...keywords].join(' ');
+  s.send(`* FLAGS (${flags})\r\n`);
+  s.send(`* ${selected.exists} EXISTS\r\n`);
+  if (!s.rev2) {
+    s.send(`* ${selected.recent.size} RECENT\r\n`);
+    const firstUnseen = await view.firstUnseen(mailbox.id);
+    if (firstUnseen !== null && selected.seqOf(firstUnseen) > 0) {
+      s.send(`* OK [UNSEEN ${selected.seqOf(firstUnseen)}] First unseen\r\n`);
+    }
+  }
+  s.send(`* OK [UIDVALIDITY ${mailbox.uidvalidity}] UIDs valid\r\n`);
+  s.send(`* OK [UIDNEXT ${state?.uidnext ?? mailbox.uidnext}] Predicted next UID\r\n`);
+  s.send(
+    readOnly
+      ? '* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n'
+      : `* OK [PERMANENTFLAGS (${flags} \\*)] Flags permitted\r\n`,
+  );
+  s.send(`* OK [HIGHESTMODSEQ ${selected.modseq}] Highest\r\n`);
+  if (s.rev2) {
+    const attrs = mailbox.special_use ? ` ${mailbox.special_use}` : '';
+    s.send(`* LIST (${attrs.trim()}) "/" `, mailboxName(mailbox.name, s.utf8), '\r\n');
+  }
+  if (qresync && qresync.uidvalidity === mailbox.uidvalidity) {
+    const q: Qresync = qresync;
+    const inKnown = q.knownUids ? expand(q.knownUids, selected.maxUid) : () => true;
+    const vanished = (await view.vanishedSince(mailbox.id, q.modseq)).filter(inKnown);
+    if (vanished.length > 0) s.send(`* VANISHED (EARLIER) ${formatSequenceSet(vanished)}\r\n`);
+    const changed = await view.messages(mailbox.id, selected.uids, { changedSince: q.modseq });
+    for (const row of changed) {
+      if (!inKnown(row.uid)) continue;
+      s.send(
+        `* ${selected.seqOf(row.uid)} FETCH (UID ${row.uid} ${s.flagsItem(row.uid, row.flags)} MODSEQ (${row.modseq}))\r\n`,
+      );
+      await s.maybeFlush();
+    }
+  }
+  return ok(`${command} completed`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
+};

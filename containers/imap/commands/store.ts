@@ -1,0 +1,47 @@
+/** STORE / UID STORE (RFC 9051 §6.4.6) with CONDSTORE UNCHANGEDSINCE and [MODIFIED]. */
+import { storeFlags } from '../../../core/store/flags';
+import { formatSequenceSet } from '../format/strings';
+import { parseSequenceSet, parseStoreArgs } from '../parser/grammar';
+import { no, ok } from '../types';
+import type { Handler } from './context';
+
+export const store: Handler = async (s, { uid, t }) => {
+  const selected = s.selected!;
+  t.sp();
+  const set = parseSequenceSet(t);
+  t.sp();
+  const args = parseStoreArgs(t);
+  if (selected.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
+  if (args.unchangedSince !== null) s.enabled.add('CONDSTORE');
+  const uids = selected.resolve(set, uid, s.saved).filter((u) => !selected.pendingExpunges.has(u));
+  const flags = args.flags.filter((f) => f !== '\\Recent');
+  const result = await storeFlags(s.services.deps.db, s.services.deps.events, {
+    accountId: s.account!.id,
+    mailboxId: selected.id,
+    uids,
+    op: args.op,
+    flags,
+    unchangedSince: args.unchangedSince,
+  });
+  for (const u of result.updated) selected.own.set(u.uid, u.modseq);
+  const report = [...result.updated, ...(args.silent ? [] : result.unchanged)].sort((a, b) => a.uid - b.uid);
+  for (const change of report) {
+    const seq = selected.seqOf(change.uid);
+    if (seq === 0) continue;
+    // .SILENT suppresses the echo; with CONDSTORE the new MODSEQ is still reported (RFC 7162 §3.2).
+    if (args.silent && !(s.condstore && args.unchangedSince !== null)) continue;
+    const parts = [];
+    if (!args.silent) parts.push(s.flagsItem(change.uid, change.flags));
+    if (uid || s.qresync) parts.unshift(`UID ${change.uid}`);
+    if (s.condstore) parts.push(`MODSEQ (${change.modseq})`);
+    s.send(`* ${seq} FETCH (${parts.join(' ')})\r\n`);
+    await s.maybeFlush();
+  }
+  if (result.modified.length > 0) {
+    const numbers = uid
+      ? result.modified
+      : result.modified.map((u) => selected.seqOf(u)).filter((n) => n > 0);
+    return ok('Conditional STORE failed for some messages', `MODIFIED ${formatSequenceSet(numbers)}`);
+  }
+  return ok('STORE completed');
+};

@@ -1,0 +1,71 @@
+import type { SecureContext } from 'node:tls';
+import type { Logger } from 'pino';
+import type { AuthThrottle } from '../../core/auth/auth-throttle';
+import type { Directory } from '../../core/directory/directory';
+import type { BlobStore } from '../../core/ports/blob-store';
+import type { MailboxEvents } from '../../core/ports/events';
+import type { SqlDatabase } from '../../core/ports/sql';
+import type { MailboxStore } from '../../core/store/mailbox-store';
+
+export interface ImapServerOptions {
+  hostname: string;
+  /** IMAPS (port 993 style): TLS from the first byte. */
+  implicitTls: boolean;
+  /** Allow LOGIN / AUTHENTICATE without TLS (development, trusted networks). */
+  allowInsecureAuth: boolean;
+  /** Autologout timer for authenticated sessions, IDLE included (RFC 9051: at least 30 minutes). */
+  idleTimeoutMs: number;
+  /** How long a connection may stay without logging in. */
+  unauthenticatedTimeoutMs: number;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  maxCommandLineLength: number;
+  /** Largest literal accepted (APPEND message size; also announced as APPENDLIMIT). */
+  maxLiteralSize: number;
+  /** Complete commands buffered ahead of the one running before the socket is paused. */
+  maxPipelinedCommands: number;
+  /** BAD responses tolerated before the connection is closed. */
+  maxErrors: number;
+  /** Interval of "* OK Still here" during IDLE (optional; default 2 minutes). */
+  idleKeepaliveMs?: number;
+}
+
+export const DEFAULT_IMAP_OPTIONS: ImapServerOptions = {
+  hostname: 'localhost',
+  implicitTls: false,
+  allowInsecureAuth: false,
+  idleTimeoutMs: 31 * 60_000,
+  unauthenticatedTimeoutMs: 60_000,
+  maxConnections: 20_000,
+  maxConnectionsPerIp: 50,
+  maxCommandLineLength: 64 * 1024,
+  maxLiteralSize: 50 * 1024 * 1024,
+  maxPipelinedCommands: 100,
+  maxErrors: 20,
+  idleKeepaliveMs: 120_000,
+};
+
+export interface ImapServerDeps {
+  options: ImapServerOptions;
+  directory: Directory;
+  store: MailboxStore;
+  db: SqlDatabase;
+  blobs: BlobStore;
+  events: MailboxEvents;
+  secureContext: () => SecureContext;
+  authThrottle: AuthThrottle;
+  log: Logger;
+  nodeId: string;
+}
+
+export type SessionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
+
+export interface CommandResult {
+  status: 'OK' | 'NO' | 'BAD';
+  code?: string;
+  text: string;
+}
+
+export const ok = (text: string, code?: string): CommandResult => ({ status: 'OK', text, code });
+export const no = (text: string, code?: string): CommandResult => ({ status: 'NO', text, code });
+export const bad = (text: string, code?: string): CommandResult => ({ status: 'BAD', text, code });

@@ -1,0 +1,144 @@
+/**
+ * Mailbox change events across nodes through PostgreSQL LISTEN/NOTIFY.
+ *
+ * One dedicated pg.Client per process LISTENs on the channel (a pooled connection would lose
+ * the subscription). Publishing sends pg_notify with the change as JSON; local subscribers are
+ * told at once, and the echo of our own notification is recognised by its origin and skipped.
+ * When the connection drops, it is re-established with backoff and LISTEN issued again; then
+ * every local subscriber gets a resync hint (kind 'mailboxes'), since notifications published
+ * meanwhile were missed.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { MailboxChange, MailboxChangeHandler, MailboxEvents } from '../../ports/events';
+
+export const EVENTS_CHANNEL = 'nimbus_mailbox';
+
+// NOTIFY payloads are limited to 8000 bytes; ours are a few dozen.
+interface Wire extends MailboxChange {
+  o: string;
+}
+
+export class PgEvents implements MailboxEvents {
+  private readonly handlers = new Map<number, Set<MailboxChangeHandler>>();
+  private readonly origin = randomBytes(8).toString('hex');
+  private client: pg.Client | null = null;
+  private closed = false;
+  private reconnecting: NodeJS.Timeout | null = null;
+  private backoffMs = 250;
+
+  private constructor(
+    private readonly connectionString: string,
+    private readonly log?: Pick<Logger, 'warn' | 'info' | 'debug'>,
+  ) {}
+
+  static async connect(
+    connectionString: string,
+    log?: Pick<Logger, 'warn' | 'info' | 'debug'>,
+  ): Promise<PgEvents> {
+    const events = new PgEvents(connectionString, log);
+    await events.open();
+    return events;
+  }
+
+  private async open(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.connectionString, keepAlive: true });
+    client.on('notification', (message) => {
+      if (message.channel !== EVENTS_CHANNEL || !message.payload) return;
+      let wire: Wire;
+      try {
+        wire = JSON.parse(message.payload) as Wire;
+      } catch {
+        return;
+      }
+      if (wire.o === this.origin) return;
+      const { o: _origin, ...change } = wire;
+      this.dispatch(change);
+    });
+    client.on('error', (error) => {
+      this.log?.warn({ err: error }, 'events connection error');
+      this.lost(client);
+    });
+    client.on('end', () => this.lost(client));
+    await client.connect();
+    await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+    this.client = client;
+    this.backoffMs = 250;
+  }
+
+  private lost(client: pg.Client): void {
+    if (this.client !== client) return;
+    this.client = null;
+    client.removeAllListeners('end');
+    client.end().catch(() => undefined);
+    if (this.closed) return;
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.reconnecting || this.closed) return;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, 10_000);
+    this.reconnecting = setTimeout(async () => {
+      this.reconnecting = null;
+      try {
+        await this.open();
+        this.log?.info('events connection re-established');
+        // Anything published while we were away was missed: tell every subscriber to resync.
+        for (const accountId of this.handlers.keys())
+          this.dispatch({ accountId, mailboxId: 0, kind: 'mailboxes' });
+      } catch (error) {
+        this.log?.warn({ err: error }, 'events reconnect failed');
+        this.scheduleReconnect();
+      }
+    }, delay);
+    this.reconnecting.unref?.();
+  }
+
+  private dispatch(change: MailboxChange): void {
+    for (const handler of this.handlers.get(change.accountId) ?? []) {
+      try {
+        handler(change);
+      } catch {
+        // One broken subscriber must not stop the others.
+      }
+    }
+  }
+
+  async publish(change: MailboxChange): Promise<void> {
+    this.dispatch(change);
+    const client = this.client;
+    if (!client) return; // other nodes catch up on their next command or resync hint
+    try {
+      await client.query(`SELECT pg_notify($1, $2)`, [
+        EVENTS_CHANNEL,
+        JSON.stringify({ ...change, o: this.origin }),
+      ]);
+    } catch (error) {
+      this.log?.warn({ err: error }, 'events publish failed');
+    }
+  }
+
+  subscribe(accountId: number, handler: MailboxChangeHandler): () => void {
+    let set = this.handlers.get(accountId);
+    if (!set) this.handlers.set(accountId, (set = new Set()));
+    set.add(handler);
+    return () => {
+      set.delete(handler);
+      if (set.size === 0) this.handlers.delete(accountId);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.reconnecting) clearTimeout(this.reconnecting);
+    this.handlers.clear();
+    const client = this.client;
+    this.client = null;
+    if (client) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => undefined);
+    }
+  }
+}

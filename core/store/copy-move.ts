@@ -1,0 +1,196 @@
+/**
+ * COPY, MOVE (RFC 6851) and EXPUNGE for IMAP. Copies share the source blob (one more reference
+ * per copy) and get fresh UIDs in ascending source order, so COPYUID can pair them up.
+ */
+import type { MailboxEvents } from '../ports/events';
+import type { SqlDatabase, SqlExecutor } from '../ports/sql';
+
+export class OverQuotaError extends Error {
+  constructor() {
+    super('over quota');
+    this.name = 'OverQuotaError';
+  }
+}
+
+export interface CopyResult {
+  uidvalidity: number;
+  sourceUids: number[];
+  targetUids: number[];
+}
+
+const uidArray = (uids: number[]): string => `{${uids.join(',')}}`;
+
+async function copyInTx(
+  tx: SqlExecutor,
+  accountId: number,
+  sourceId: number,
+  targetId: number,
+  uids: number[],
+  checkQuota: boolean,
+): Promise<CopyResult & { modseq: number }> {
+  // Lock order everywhere: account (quota) then mailboxes by id.
+  const account = await tx.query<{ quota_bytes: string | null; used_bytes: string }>(
+    `SELECT quota_bytes, used_bytes FROM accounts WHERE id = $1 FOR UPDATE`,
+    [accountId],
+  );
+  const [first, second] = sourceId < targetId ? [sourceId, targetId] : [targetId, sourceId];
+  await tx.query(`SELECT id FROM mailboxes WHERE id = $1 FOR UPDATE`, [first]);
+  if (second !== first) await tx.query(`SELECT id FROM mailboxes WHERE id = $1 FOR UPDATE`, [second]);
+  const source = await tx.query<{ uid: string; size: string; seen: boolean }>(
+    `SELECT uid, size, '\\Seen' = ANY(flags) AS seen FROM messages
+     WHERE mailbox_id = $1 AND uid = ANY($2::bigint[]) ORDER BY uid`,
+    [sourceId, uidArray(uids)],
+  );
+  const target = await tx.query<{ uidvalidity: string; uidnext: string; highestmodseq: string }>(
+    `SELECT uidvalidity, uidnext, highestmodseq FROM mailboxes WHERE id = $1 AND account_id = $2`,
+    [targetId, accountId],
+  );
+  const uidvalidity = Number(target.rows[0]?.uidvalidity ?? 0);
+  if (source.rows.length === 0) return { uidvalidity, sourceUids: [], targetUids: [], modseq: 0 };
+  const bytes = source.rows.reduce((n, r) => n + Number(r.size), 0);
+  const quota = account.rows[0]?.quota_bytes;
+  if (
+    checkQuota &&
+    quota !== null &&
+    quota !== undefined &&
+    Number(account.rows[0].used_bytes) + bytes > Number(quota)
+  ) {
+    throw new OverQuotaError();
+  }
+  const count = source.rows.length;
+  const unseen = source.rows.filter((r) => !r.seen).length;
+  const firstUid = Number(target.rows[0].uidnext);
+  const bumped = await tx.query<{ highestmodseq: string }>(
+    `UPDATE mailboxes SET uidnext = uidnext + $2, highestmodseq = highestmodseq + 1,
+            message_count = message_count + $2, unseen_count = unseen_count + $3
+     WHERE id = $1 RETURNING highestmodseq`,
+    [targetId, count, unseen],
+  );
+  const modseq = Number(bumped.rows[0].highestmodseq);
+  const sourceUids = source.rows.map((r) => Number(r.uid));
+  await tx.query(
+    `INSERT INTO messages (mailbox_id, uid, modseq, flags, internal_date, size, blob_key, header_prefix, structure)
+     SELECT $1, $2 + row_number() OVER (ORDER BY uid) - 1, $3, flags, internal_date, size, blob_key,
+            header_prefix, structure
+     FROM messages WHERE mailbox_id = $4 AND uid = ANY($5::bigint[]) ORDER BY uid`,
+    [targetId, firstUid, modseq, sourceId, uidArray(sourceUids)],
+  );
+  await tx.query(
+    `UPDATE blobs b SET refcount = b.refcount + x.n, updated_at = now()
+     FROM (SELECT blob_key, count(*)::int AS n FROM messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[])
+           GROUP BY blob_key) x
+     WHERE b.key = x.blob_key`,
+    [sourceId, uidArray(sourceUids)],
+  );
+  await tx.query(`UPDATE accounts SET used_bytes = used_bytes + $2 WHERE id = $1`, [accountId, bytes]);
+  return {
+    uidvalidity,
+    sourceUids,
+    targetUids: sourceUids.map((_, i) => firstUid + i),
+    modseq,
+  };
+}
+
+/**
+ * Removes messages by UID inside `tx`: records them for QRESYNC, releases blob references and
+ * quota, and updates the counters. Returns the UIDs actually removed.
+ */
+export async function expungeInTx(
+  tx: SqlExecutor,
+  accountId: number,
+  mailboxId: number,
+  uids: number[],
+): Promise<number[]> {
+  if (uids.length === 0) return [];
+  const lock = await tx.query<{ highestmodseq: string }>(
+    `UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = $1 AND account_id = $2
+     RETURNING highestmodseq`,
+    [mailboxId, accountId],
+  );
+  if (lock.rows.length === 0) return [];
+  const modseq = Number(lock.rows[0].highestmodseq);
+  const deleted = await tx.query<{ uid: string; size: string; blob_key: string; seen: boolean }>(
+    `DELETE FROM messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[])
+     RETURNING uid, size, blob_key, '\\Seen' = ANY(flags) AS seen`,
+    [mailboxId, uidArray(uids)],
+  );
+  if (deleted.rows.length === 0) return [];
+  const removed = deleted.rows.map((r) => Number(r.uid)).sort((a, b) => a - b);
+  const perBlob = new Map<string, number>();
+  let bytes = 0;
+  let unseen = 0;
+  for (const row of deleted.rows) {
+    perBlob.set(row.blob_key, (perBlob.get(row.blob_key) ?? 0) + 1);
+    bytes += Number(row.size);
+    if (!row.seen) unseen++;
+  }
+  await tx.query(
+    `UPDATE blobs b SET refcount = b.refcount - x.n, updated_at = now()
+     FROM (SELECT unnest($1::text[]) AS key, unnest($2::int[]) AS n) x WHERE b.key = x.key`,
+    [[...perBlob.keys()], [...perBlob.values()]],
+  );
+  await tx.query(
+    `INSERT INTO expunged_messages (mailbox_id, uid, modseq) SELECT $1, unnest($2::bigint[]), $3
+     ON CONFLICT (mailbox_id, uid) DO UPDATE SET modseq = EXCLUDED.modseq`,
+    [mailboxId, uidArray(removed), modseq],
+  );
+  await tx.query(
+    `UPDATE mailboxes SET message_count = message_count - $2, unseen_count = unseen_count - $3 WHERE id = $1`,
+    [mailboxId, removed.length, unseen],
+  );
+  await tx.query(`UPDATE accounts SET used_bytes = GREATEST(0, used_bytes - $2) WHERE id = $1`, [
+    accountId,
+    bytes,
+  ]);
+  return removed;
+}
+
+export class MessageMover {
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly events: MailboxEvents,
+  ) {}
+
+  async copy(accountId: number, sourceId: number, targetId: number, uids: number[]): Promise<CopyResult> {
+    const result = await this.db.transaction((tx) => copyInTx(tx, accountId, sourceId, targetId, uids, true));
+    if (result.targetUids.length > 0) {
+      await this.events.publish({ accountId, mailboxId: targetId, kind: 'append', modseq: result.modseq });
+    }
+    return result;
+  }
+
+  /** MOVE: copy and expunge in one transaction; quota is unchanged overall, so not checked. */
+  async move(accountId: number, sourceId: number, targetId: number, uids: number[]): Promise<CopyResult> {
+    const result = await this.db.transaction(async (tx) => {
+      const copied = await copyInTx(tx, accountId, sourceId, targetId, uids, false);
+      await expungeInTx(tx, accountId, sourceId, copied.sourceUids);
+      return copied;
+    });
+    if (result.targetUids.length > 0) {
+      await this.events.publish({ accountId, mailboxId: targetId, kind: 'append', modseq: result.modseq });
+      await this.events.publish({ accountId, mailboxId: sourceId, kind: 'expunge' });
+    }
+    return result;
+  }
+
+  async expunge(accountId: number, mailboxId: number, uids: number[]): Promise<number[]> {
+    const removed = await this.db.transaction((tx) => expungeInTx(tx, accountId, mailboxId, uids));
+    if (removed.length > 0) await this.events.publish({ accountId, mailboxId, kind: 'expunge' });
+    return removed;
+  }
+
+  /** UIDs flagged \Deleted (optionally limited to `within`). */
+  async deletedUids(mailboxId: number, within?: number[]): Promise<number[]> {
+    const params: unknown[] = [mailboxId];
+    let where = '';
+    if (within) {
+      params.push(uidArray(within));
+      where = ' AND uid = ANY($2::bigint[])';
+    }
+    const result = await this.db.query<{ uid: string }>(
+      `SELECT uid FROM messages WHERE mailbox_id = $1 AND '\\Deleted' = ANY(flags)${where} ORDER BY uid`,
+      params,
+    );
+    return result.rows.map((r) => Number(r.uid));
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Read side of a selected IMAP mailbox: the UID list, \Recent claims, message rows for FETCH
+ * (one query per batch, only the columns asked for) and the changes since a MODSEQ, which is
+ * how sessions learn about other sessions' work.
+ */
+import type { MessageStructure } from '../mime';
+import type { SqlExecutor } from '../ports/sql';
+
+export interface MessageRecord {
+  id: number;
+  uid: number;
+  modseq: number;
+  flags: string[];
+  internalDate: Date;
+  size: number;
+  structure?: MessageStructure;
+  blobKey?: string;
+  headerPrefix?: Buffer;
+}
+
+export interface MailboxState {
+  uidnext: number;
+  highestmodseq: number;
+  uidvalidity: number;
+  /** UIDs at or above this are not yet claimed as \Recent by any session. */
+  recentUid: number;
+}
+
+export interface MailboxChanges extends MailboxState {
+  flags: { uid: number; flags: string[]; modseq: number }[];
+  expunged: number[];
+  added: number[];
+}
+
+/** A bigint[] parameter: uid lists go to the server as one array, not one query per message. */
+const uidArray = (uids: number[]): string => `{${uids.join(',')}}`;
+
+export class ImapView {
+  constructor(private readonly db: SqlExecutor) {}
+
+  async uids(mailboxId: number): Promise<number[]> {
+    const result = await this.db.query<{ uid: string }>(
+      `SELECT uid FROM messages WHERE mailbox_id = $1 ORDER BY uid`,
+      [mailboxId],
+    );
+    return result.rows.map((r) => Number(r.uid));
+  }
+
+  async state(mailboxId: number): Promise<MailboxState | null> {
+    const result = await this.db.query<{
+      uidnext: string;
+      highestmodseq: string;
+      uidvalidity: string;
+      recent_uid: string;
+    }>(`SELECT uidnext, highestmodseq, uidvalidity, recent_uid FROM mailboxes WHERE id = $1`, [mailboxId]);
+    const row = result.rows[0];
+    if (!row) return null;
+    return {
+      uidnext: Number(row.uidnext),
+      highestmodseq: Number(row.highestmodseq),
+      uidvalidity: Number(row.uidvalidity),
+      recentUid: Number(row.recent_uid),
+    };
+  }
+
+  /**
+   * Claims the messages not yet reported as \Recent to anyone: UIDs in [returned, uidnext).
+   * Only read-write selections claim (RFC 3501 §2.3.2).
+   */
+  async claimRecent(mailboxId: number): Promise<{ from: number; to: number }> {
+    const result = await this.db.transaction(async (tx) => {
+      const before = await tx.query<{ recent_uid: string }>(
+        `SELECT recent_uid FROM mailboxes WHERE id = $1 FOR UPDATE`,
+        [mailboxId],
+      );
+      const after = await tx.query<{ uidnext: string }>(
+        `UPDATE mailboxes SET recent_uid = uidnext WHERE id = $1 RETURNING uidnext`,
+        [mailboxId],
+      );
+      return { from: Number(before.rows[0]?.recent_uid ?? 1), to: Number(after.rows[0]?.uidnext ?? 1) };
+    });
+    return result;
+  }
+
+  async firstUnseen(mailboxId: number): Promise<number | null> {
+    const result = await this.db.query<{ uid: string }>(
+      `SELECT uid FROM messages WHERE mailbox_id = $1 AND NOT ('\\Seen' = ANY(flags)) ORDER BY uid LIMIT 1`,
+      [mailboxId],
+    );
+    return result.rows[0] ? Number(result.rows[0].uid) : null;
+  }
+
+  async keywords(mailboxId: number): Promise<string[]> {
+    const result = await this.db.query<{ flag: string }>(
+      `SELECT DISTINCT unnest(flags) AS flag FROM messages WHERE mailbox_id = $1`,
+      [mailboxId],
+    );
+    return result.rows.map((r) => r.flag).filter((f) => !f.startsWith('\\'));
+  }
+
+  /** Rows for `uids` (ascending), with the optional columns FETCH needs. */
+  async messages(
+    mailboxId: number,
+    uids: number[],
+    options: { structure?: boolean; body?: boolean; changedSince?: number | null } = {},
+  ): Promise<MessageRecord[]> {
+    if (uids.length === 0) return [];
+    const columns = ['id', 'uid', 'modseq', 'flags', 'internal_date', 'size'];
+    if (options.structure) columns.push('structure');
+    if (options.body) columns.push('blob_key', 'header_prefix');
+    const params: unknown[] = [mailboxId, uidArray(uids)];
+    let where = '';
+    if (options.changedSince !== undefined && options.changedSince !== null) {
+      params.push(options.changedSince);
+      where = ` AND modseq > $3`;
+    }
+    const result = await this.db.query<Record<string, unknown>>(
+      `SELECT ${columns.join(', ')} FROM messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[])${where}
+       ORDER BY uid`,
+      params,
+    );
+    return result.rows.map((row) => ({
+      id: Number(row.id),
+      uid: Number(row.uid),
+      modseq: Number(row.modseq),
+      flags: row.flags as string[],
+      internalDate: new Date(row.internal_date as string),
+      size: Number(row.size),
+      structure: options.structure
+        ? ((typeof row.structure === 'string'
+            ? JSON.parse(row.structure)
+            : row.structure) as MessageStructure)
+        : undefined,
+      blobKey: options.body ? (row.blob_key as string) : undefined,
+      headerPrefix: options.body ? toBuffer(row.header_prefix) : undefined,
+    }));
+  }
+
+  /** Flag changes, expunges and new messages since `modseq` / above `knownMaxUid`. */
+  async changes(mailboxId: number, modseq: number, knownMaxUid: number): Promise<MailboxChanges | null> {
+    const state = await this.state(mailboxId);
+    if (!state) return null;
+    const out: MailboxChanges = { ...state, flags: [], expunged: [], added: [] };
+    if (state.highestmodseq <= modseq && state.uidnext <= knownMaxUid + 1) return out;
+    const changed = await this.db.query<{ uid: string; flags: string[]; modseq: string }>(
+      `SELECT uid, flags, modseq FROM messages WHERE mailbox_id = $1 AND (modseq > $2 OR uid > $3) ORDER BY uid`,
+      [mailboxId, modseq, knownMaxUid],
+    );
+    for (const row of changed.rows) {
+      const uid = Number(row.uid);
+      if (uid > knownMaxUid) out.added.push(uid);
+      else out.flags.push({ uid, flags: row.flags, modseq: Number(row.modseq) });
+    }
+    const expunged = await this.db.query<{ uid: string }>(
+      `SELECT uid FROM expunged_messages WHERE mailbox_id = $1 AND modseq > $2 AND uid <= $3 ORDER BY uid`,
+      [mailboxId, modseq, knownMaxUid],
+    );
+    out.expunged = expunged.rows.map((r) => Number(r.uid));
+    return out;
+  }
+
+  /** QRESYNC: UIDs expunged after `modseq`, limited to the ranges given (all when null). */
+  async vanishedSince(mailboxId: number, modseq: number): Promise<number[]> {
+    const result = await this.db.query<{ uid: string }>(
+      `SELECT uid FROM expunged_messages WHERE mailbox_id = $1 AND modseq > $2 ORDER BY uid`,
+      [mailboxId, modseq],
+    );
+    return result.rows.map((r) => Number(r.uid));
+  }
+}
+
+function toBuffer(value: unknown): Buffer {
+  if (Buffer.isBuffer(value)) return value;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (typeof value === 'string' && value.startsWith('\\x')) return Buffer.from(value.slice(2), 'hex');
+  return Buffer.alloc(0);
+}
