@@ -1,6 +1,8 @@
 import { AdminError, executeAdminCommand, type AdminCommand } from '../../core/admin/admin-commands';
 import { SqlSpool } from '../../core/adapters/sql/sql-spool';
 import { Directory } from '../../core/directory/directory';
+import { DkimKeyStore } from '../../core/dkim/dkim-keys';
+import { loadSecretKey } from '../../core/dkim/secret-box';
 import type { NodeConfig } from './config';
 import { acquireDataDirLock, readNodeFile } from './node-files';
 import { openDatabase } from './storage';
@@ -15,7 +17,13 @@ export async function runAdmin(config: NodeConfig, command: AdminCommand): Promi
   const release = config.databaseUrl ? async () => undefined : await acquireDataDirLock(config.dataDir);
   const db = await openDatabase(config);
   try {
-    return await executeAdminCommand({ db, directory: new Directory(db), spool: new SqlSpool(db) }, command);
+    const dkim = command.op.startsWith('dkim.')
+      ? new DkimKeyStore(db, await loadSecretKey(config.secretKey, config.dataDir))
+      : undefined;
+    return await executeAdminCommand(
+      { db, directory: new Directory(db), spool: new SqlSpool(db), dkim },
+      command,
+    );
   } finally {
     await db.close();
     await release();

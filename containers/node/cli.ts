@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { AdminError, type AdminCommand } from '../../core/admin/admin-commands';
 import type { JobState, QueueName } from '../../core/ports/spool';
 import { formatSize, parseSize } from '../../core/util/size';
+import { formatSettingValue, type SettingValue } from '../../core/security/settings';
 import { runAdmin } from './admin-client';
 import { ConfigError, loadConfig, type NodeConfig } from './config';
 import { printResult } from './cli-output';
@@ -283,6 +284,63 @@ export function buildProgram(): Command {
     .command('delete <id>')
     .description('drop a job (its message is not delivered)')
     .action((id: string) => admin({ op: 'queue.delete', id }, false, () => `job ${id} deleted`));
+
+  const dkim = program.command('dkim').description('DKIM signing keys per domain');
+  const dkimRecord = (r: unknown) => {
+    const key = r as { domain: string; selector: string; dns: { name: string; value: string } };
+    return (
+      `domain ${key.domain}, selector ${key.selector}\n` +
+      `publish this DNS record:\n${key.dns.name}. IN TXT "${key.dns.value}"`
+    );
+  };
+  dkim
+    .command('generate <domain>')
+    .description('create a signing key (replaces the old one) and print the DNS TXT record')
+    .option('--selector <name>', 'DKIM selector (default nimbusYYYYMM)')
+    .option('--json', 'JSON output')
+    .action((domain: string, o: { selector?: string; json?: boolean }) =>
+      admin({ op: 'dkim.generate', domain, selector: o.selector }, !!o.json, dkimRecord),
+    );
+  dkim
+    .command('show <domain>')
+    .description("print the DNS TXT record of the domain's key")
+    .option('--json', 'JSON output')
+    .action((domain: string, o: { json?: boolean }) =>
+      admin({ op: 'dkim.show', domain }, !!o.json, dkimRecord),
+    );
+
+  // Security policy (docs/security.md): relay control, DoS limits, SPF/DKIM/DMARC, DNSBL, greylisting, AS/AV.
+  const security = program.command('security').description('security policy, global or per domain');
+  security
+    .command('show [domain]')
+    .description('effective settings (global, or for DOMAIN) and where each comes from')
+    .option('--json', 'machine-readable output')
+    .action((domainName: string | undefined, o: { json?: boolean }) =>
+      admin({ op: 'security.show', domain: domainName }, !!o.json, (r) =>
+        (r as { settings: { key: string; value: SettingValue; source: string }[] }).settings
+          .map((x) => `${x.key.padEnd(22)} ${formatSettingValue(x.value).padEnd(24)} (${x.source})`)
+          .join('\n'),
+      ),
+    );
+  security
+    .command('set <key> <value...>')
+    .description('set KEY (e.g. greylisting on, spam.action junk, relay.networks 10.0.0.0/8)')
+    .option('--domain <domain>', 'only for this hosted domain (per-domain keys)')
+    .action((key: string, value: string[], o: { domain?: string }) =>
+      admin({ op: 'security.set', key, value: value.join(','), domain: o.domain }, false, (r) => {
+        const { value: stored } = r as { value: SettingValue };
+        return `${key} = ${formatSettingValue(stored)}${o.domain ? ` for ${o.domain}` : ''}`;
+      }),
+    );
+  security
+    .command('unset <key>')
+    .description('remove an override (a domain falls back to the global value, global to the default)')
+    .option('--domain <domain>', 'the domain override to remove')
+    .action((key: string, o: { domain?: string }) =>
+      admin({ op: 'security.unset', key, domain: o.domain }, false, (r) =>
+        (r as { removed: boolean }).removed ? `${key} override removed` : `${key} had no override`,
+      ),
+    );
 
   return program;
 }

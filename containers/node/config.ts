@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_ROLES, parseRoles, type Role } from './roles';
+import { DEFAULT_OUTBOUND_SCHEDULE, parseDuration, parseSchedule } from '../../core/spool/retry-schedule';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().min(0);
@@ -12,6 +13,14 @@ const cidrList = z
   .transform((value) =>
     (Array.isArray(value) ? value : value.split(',')).map((v) => v.trim()).filter(Boolean),
   );
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  try {
+    return typeof value === 'number' ? value : parseDuration(value);
+  } catch (error) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+    return z.NEVER;
+  }
+});
 const bool = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
   .transform((value) => (typeof value === 'boolean' ? value : ['true', '1', 'yes'].includes(value)));
@@ -106,9 +115,96 @@ export const configSchema = z.object({
     .default({}),
   delivery: z
     .object({
-      concurrency: positive.default(8),
+      /** Delivery batches in flight at once. */
+      concurrency: positive.default(2),
+      /** Jobs per batch: one set-based transaction delivers a whole batch of plain local mail. */
+      batchSize: positive.default(64),
       leaseSeconds: positive.default(60),
       pollIntervalMs: positive.default(500),
+    })
+    .default({}),
+  /** Seals secrets at rest (DKIM private keys); default: a key file generated in the data dir. */
+  secretKey: z.string().min(16).optional(),
+  submission: z
+    .object({
+      /** Save a copy of submitted mail in the sender's Sent folder. */
+      saveToSent: bool.default(true),
+    })
+    .default({}),
+  relay: z
+    .object({
+      /** EHLO name of outbound connections (default: hostname). */
+      heloName: z.string().min(1).optional(),
+      /** All outbound mail through one relay (e.g. Amazon SES on AWS, where port 25 is blocked). */
+      smarthost: z
+        .object({
+          host: z.string().min(1),
+          port: port.default(587),
+          user: z.string().optional(),
+          password: z.string().optional(),
+          /** starttls: STARTTLS required; implicit: TLS from the start (465); opportunistic; none. */
+          tls: z.enum(['starttls', 'implicit', 'opportunistic', 'none']).default('starttls'),
+        })
+        .optional(),
+      retrySchedule: z
+        .string()
+        .default(DEFAULT_OUTBOUND_SCHEDULE)
+        .refine(
+          (text) => {
+            try {
+              return parseSchedule(text).length > 0;
+            } catch {
+              return false;
+            }
+          },
+          { message: 'use a list such as 5m,10m,30m,1h,2h,4h (each at most 12h)' },
+        ),
+      lifetime: duration.default('5d'),
+      /** A "delayed" DSN after this long (0 turns delay warnings off). */
+      delayWarningAfter: duration.default('4h'),
+      /** Longest single wait in the queue; longer retries are several hops (SQS: 15m max). */
+      maxQueueDelay: duration.default('15m'),
+      maxPerDestination: positive.default(5),
+      batchSize: positive.default(50),
+      maxBatches: positive.default(4),
+      leaseSeconds: positive.default(300),
+      pollIntervalMs: positive.default(1000),
+      connectionTimeoutMs: positive.default(30_000),
+      socketTimeoutMs: positive.default(300_000),
+      /** domain → "host:port" targets instead of DNS (tests, demos, split horizons). */
+      resolverOverrides: z
+        .union([z.string(), z.record(z.union([z.string(), z.array(z.string())]))])
+        .transform((value) => {
+          if (typeof value !== 'string') return value;
+          const out: Record<string, string> = {};
+          for (const entry of value
+            .split(';')
+            .map((e) => e.trim())
+            .filter(Boolean)) {
+            const [domain, targets] = entry.split('=');
+            if (domain && targets) out[domain.trim()] = targets.trim();
+          }
+          return out;
+        })
+        .default({}),
+    })
+    .default({}),
+  /**
+   * Security policy (relay control, DoS limits, SPF/DKIM/DMARC, DNSBL, greylisting, anti-spam,
+   * anti-virus): the settings live in the directory (`nimbus security set`); here only what is
+   * per node — where the scanner daemons are — and how long a node caches the settings.
+   */
+  security: z
+    .object({
+      /** Seconds a node caches the settings read from SQL (a change reaches other nodes within this). */
+      settingsCacheSeconds: z.coerce.number().int().min(0).default(10),
+      rspamdUrl: z.string().url().default('http://127.0.0.1:11333'),
+      rspamdPassword: z.string().optional(),
+      /** SpamAssassin spamd, host:port. */
+      spamdAddress: z.string().min(1).default('127.0.0.1:783'),
+      /** ClamAV clamd, host:port (TCPSocket). */
+      clamdAddress: z.string().min(1).default('127.0.0.1:3310'),
+      scanTimeoutMs: positive.default(30_000),
     })
     .default({}),
   log: z
@@ -149,6 +245,25 @@ export const ENV_SETTINGS: Record<string, string> = {
   NIMBUS_MAX_MESSAGE_SIZE: 'smtp.maxMessageSize',
   NIMBUS_ALLOW_INSECURE_AUTH: 'smtp.allowInsecureAuth',
   NIMBUS_POP3_ALLOW_INSECURE_AUTH: 'pop3.allowInsecureAuth',
+  NIMBUS_SECRET_KEY: 'secretKey',
+  NIMBUS_SAVE_TO_SENT: 'submission.saveToSent',
+  NIMBUS_SMARTHOST: 'relay.smarthost.host',
+  NIMBUS_SMARTHOST_PORT: 'relay.smarthost.port',
+  NIMBUS_SMARTHOST_USER: 'relay.smarthost.user',
+  NIMBUS_SMARTHOST_PASSWORD: 'relay.smarthost.password',
+  NIMBUS_SMARTHOST_TLS: 'relay.smarthost.tls',
+  NIMBUS_RELAY_HELO: 'relay.heloName',
+  NIMBUS_RELAY_RETRY_SCHEDULE: 'relay.retrySchedule',
+  NIMBUS_RELAY_LIFETIME: 'relay.lifetime',
+  NIMBUS_RELAY_DELAY_WARNING: 'relay.delayWarningAfter',
+  NIMBUS_RELAY_MAX_PER_DESTINATION: 'relay.maxPerDestination',
+  NIMBUS_RESOLVER_OVERRIDES: 'relay.resolverOverrides',
+  NIMBUS_SECURITY_CACHE_SECONDS: 'security.settingsCacheSeconds',
+  NIMBUS_RSPAMD_URL: 'security.rspamdUrl',
+  NIMBUS_RSPAMD_PASSWORD: 'security.rspamdPassword',
+  NIMBUS_SPAMD_ADDRESS: 'security.spamdAddress',
+  NIMBUS_CLAMD_ADDRESS: 'security.clamdAddress',
+  NIMBUS_SCAN_TIMEOUT_MS: 'security.scanTimeoutMs',
   LOG_LEVEL: 'log.level',
   LOG_FORMAT: 'log.format',
 };

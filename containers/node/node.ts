@@ -12,11 +12,28 @@ import { Directory } from '../../core/directory/directory';
 import { MailboxStore } from '../../core/store/mailbox-store';
 import { InMemoryMetrics } from '../../core/ports/metrics';
 import { collectGarbage } from '../../core/store/blob-refs';
-import { SpoolWorker } from '../workers/spool-worker';
+import { BatchSpoolWorker } from '../workers/spool-worker';
+import { BatchDelivery } from '../../core/delivery/batch-delivery';
+import type { LeasedJob } from '../../core/ports/spool';
 import { HttpServer } from '../http/http-server';
 import { loadTlsContext } from '../net/tls-context';
 import { SmtpServer } from '../smtp/smtp-server';
 import { InboundPolicy } from '../smtp/inbound-policy';
+import { SubmissionPolicy } from '../smtp/submission-policy';
+import { ImapAppender } from '../../core/store/imap-append';
+import { DkimKeyStore } from '../../core/dkim/dkim-keys';
+import { loadSecretKey } from '../../core/dkim/secret-box';
+import { startRelay, type RelayHandle } from '../workers/relay-setup';
+// Security policy (issue #4 B): settings in SQL, DNS through the Resolver port, scanner clients.
+import { InboundSecurity } from '../../core/security/inbound-security';
+import { SecuritySettingsStore } from '../../core/security/settings-store';
+import type { Resolver } from '../../core/ports/resolver';
+import { OverrideResolver } from '../../core/adapters/dns/override-resolver';
+import { SystemResolver } from '../../core/adapters/dns/system-resolver';
+import { ClamdClient } from '../../core/adapters/scanners/clamd-client';
+import { RspamdClient } from '../../core/adapters/scanners/rspamd-client';
+import { SpamdClient } from '../../core/adapters/scanners/spamd-client';
+import { parseEndpoint } from '../../core/adapters/scanners/tcp-exchange';
 import { Pop3Server } from '../pop3/pop3-server';
 import { DEFAULT_IMAP_OPTIONS, ImapServer } from '../imap/imap-server';
 import { adminRoute } from './admin-endpoint';
@@ -40,6 +57,8 @@ export interface RunningNode {
   storage: Storage;
   directory: Directory;
   mailboxes: MailboxStore;
+  /** The MX security policy (rate limiters, settings store), for tests and the admin API. */
+  security?: InboundSecurity;
   /** Runs an admin command in this process (what the admin endpoint does). */
   admin(command: AdminCommand): Promise<unknown>;
   stop(): Promise<void>;
@@ -48,7 +67,12 @@ export interface RunningNode {
 const BUILT_ROLES = new Set<Role>([...DEFAULT_ROLES]);
 
 /** The local composition root: wires adapters from configuration and starts the node's roles. */
-export async function startNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
+export async function startNode(
+  config: NodeConfig,
+  log: Logger,
+  /** Injected dependencies (tests): the DNS resolver used by the security checks. */
+  deps: { resolver?: Resolver } = {},
+): Promise<RunningNode> {
   const missing = config.roles.filter((role) => !BUILT_ROLES.has(role));
   if (missing.length > 0) {
     throw new Error(
@@ -79,27 +103,73 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const ports: NodePorts = { http: 0 };
   const has = (role: Role) => config.roles.includes(role);
 
-  let inboundWorker: SpoolWorker | null = null;
+  let inboundWorker: BatchSpoolWorker | null = null;
+  let relay: RelayHandle | null = null;
+  const dkimKeys = new DkimKeyStore(storage.db, await loadSecretKey(config.secretKey, config.dataDir));
   if (has('delivery')) {
-    inboundWorker = new SpoolWorker(
+    const batch = new BatchDelivery(storage.db, storage.blobs, storage.spool, storage.events);
+    const deliverOne = async (job: LeasedJob) => {
+      const outcome = await processInboundJob(job, { db: storage.db, spool: storage.spool, delivery });
+      metrics.increment(
+        outcome === 'delivered'
+          ? 'messages_delivered'
+          : outcome === 'retry'
+            ? 'messages_deferred'
+            : 'messages_bounced',
+      );
+    };
+    inboundWorker = new BatchSpoolWorker(
       storage.spool,
-      async (job) => {
-        const outcome = await processInboundJob(job, { db: storage.db, spool: storage.spool, delivery });
-        metrics.increment(
-          outcome === 'delivered'
-            ? 'messages_delivered'
-            : outcome === 'retry'
-              ? 'messages_deferred'
-              : 'messages_bounced',
-        );
+      async (jobs) => {
+        // Plain local recipients in one set-based transaction; aliases, forwards and failures per job.
+        const { delivered, rest } = await batch.deliver(jobs);
+        metrics.increment('messages_delivered', delivered.length);
+        await Promise.all(rest.map(deliverOne));
+        relay?.notify();
       },
-      { queue: 'inbound', owner: nodeId, ...config.delivery },
+      {
+        queue: 'inbound',
+        owner: nodeId,
+        concurrency: config.delivery.concurrency,
+        batchSize: config.delivery.batchSize,
+        leaseSeconds: config.delivery.leaseSeconds,
+        pollIntervalMs: config.delivery.pollIntervalMs,
+      },
       log.child({ worker: 'delivery' }),
     );
   }
   const acceptor = new MessageAcceptor(storage.db, storage.blobs, storage.spool, () =>
     inboundWorker?.notify(),
   );
+
+  // Security settings live in SQL (a change on one node applies to all); config values are bootstrap defaults.
+  const securitySettings = new SecuritySettingsStore(
+    storage.db,
+    { 'relay.networks': config.smtp.relayNetworks },
+    config.security.settingsCacheSeconds,
+  );
+  const securityResolver: Resolver =
+    deps.resolver ??
+    (Object.keys(config.relay.resolverOverrides).length > 0
+      ? new OverrideResolver(config.relay.resolverOverrides)
+      : new SystemResolver());
+  const scanTimeoutMs = config.security.scanTimeoutMs;
+  const security = new InboundSecurity({
+    db: storage.db,
+    settings: securitySettings,
+    resolver: securityResolver,
+    hostname: config.hostname,
+    log: log.child({ component: 'security' }),
+    scanners: {
+      rspamd: new RspamdClient(config.security.rspamdUrl, {
+        timeoutMs: scanTimeoutMs,
+        password: config.security.rspamdPassword,
+      }),
+      spamd: new SpamdClient(parseEndpoint(config.security.spamdAddress, 783), { timeoutMs: scanTimeoutMs }),
+      clamd: new ClamdClient(parseEndpoint(config.security.clamdAddress, 3310), { timeoutMs: scanTimeoutMs }),
+    },
+  });
+  await securitySettings.effective();
 
   const smtpServers: SmtpServer[] = [];
   if (has('mx')) {
@@ -116,7 +186,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         rejectBareLineEndings: config.smtp.rejectBareLineEndings,
         implicitTls: false,
       },
-      new InboundPolicy(directory, acceptor, config.smtp.relayNetworks),
+      new InboundPolicy(directory, acceptor, config.smtp.relayNetworks, security),
       tlsContext.context,
       authThrottle,
       log,
@@ -124,9 +194,59 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     ports.smtp = await mx.listen(config.ports.smtp, config.host);
     smtpServers.push(mx);
   }
+  if (has('submission')) {
+    const policy = new SubmissionPolicy(
+      storage.db,
+      directory,
+      acceptor,
+      config.submission,
+      log.child({ service: 'submission' }),
+      new ImapAppender(storage.db, storage.blobs, mailboxes, storage.events),
+    );
+    for (const [service, implicitTls] of [
+      ['submission', false],
+      ['submissions', true],
+    ] as const) {
+      const server = new SmtpServer(
+        {
+          name: 'submission',
+          hostname: config.hostname,
+          limits: config.smtp,
+          pregreetMs: 0,
+          trustedNetworks: config.smtp.trustedNetworks,
+          authEnabled: true,
+          authRequired: true,
+          // AUTH only over TLS: after STARTTLS on 587, from the start on 465.
+          allowInsecureAuth: false,
+          rejectBareLineEndings: config.smtp.rejectBareLineEndings,
+          implicitTls,
+        },
+        policy,
+        tlsContext.context,
+        authThrottle,
+        log,
+      );
+      ports[service] = await server.listen(config.ports[service], config.host);
+      smtpServers.push(server);
+    }
+  }
   stoppers.push(async () => {
     await Promise.all(smtpServers.map((server) => server.close()));
   });
+
+  if (has('mta')) {
+    relay = startRelay({
+      config,
+      storage,
+      acceptor,
+      dkimKeys,
+      resolver: securityResolver,
+      nodeId,
+      metrics,
+      log: log.child({ worker: 'relay' }),
+    });
+    stoppers.push(() => relay!.stop());
+  }
 
   const pop3Servers: Pop3Server[] = [];
   if (has('pop3')) {
@@ -179,12 +299,16 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
 
   const maintenance = setInterval(() => {
     void runMaintenance(storage, log);
+    security.maintenance().catch((error) => log.warn({ err: error }, 'security maintenance failed'));
   }, 600_000);
   maintenance.unref();
 
   const token = randomBytes(24).toString('hex');
   const admin = (command: AdminCommand) =>
-    executeAdminCommand({ db: storage.db, directory, spool: storage.spool }, command);
+    executeAdminCommand(
+      { db: storage.db, directory, spool: storage.spool, security: securitySettings, dkim: dkimKeys },
+      command,
+    );
   const http = new HttpServer(log);
   const sessions = () => ({
     smtp: smtpServers.reduce((n, server) => n + server.sessionCount, 0),
@@ -216,6 +340,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     storage,
     directory,
     mailboxes,
+    security,
     admin,
     async stop() {
       if (stopped) return;

@@ -9,7 +9,7 @@ export const ROLE_GROUPS: Record<string, Role[]> = {
 };
 
 /** The roles `nimbus start` runs when none are given: every role built so far. */
-export const DEFAULT_ROLES: Role[] = ['mx', 'delivery', 'imap', 'pop3', 'web'];
+export const DEFAULT_ROLES: Role[] = ['mx', 'submission', 'delivery', 'mta', 'imap', 'pop3', 'web'];
 
 export function parseRoles(text: string): Role[] {
   const roles = new Set<Role>();

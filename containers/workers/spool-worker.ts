@@ -4,16 +4,20 @@ import type { LeasedJob, QueueName, Spool } from '../../core/ports/spool';
 export interface SpoolWorkerOptions {
   queue: QueueName;
   owner: string;
+  /** How many handler calls may run at once. */
   concurrency: number;
   leaseSeconds: number;
   pollIntervalMs: number;
+  /** Jobs handed to one handler call (1 = one job per call). */
+  batchSize?: number;
 }
 
 /**
- * Drains one spool queue with bounded concurrency. Leases are extended while a job runs (so a
- * long job is not handed to another node), and stop() waits for in-flight jobs: a graceful drain.
+ * Drains one spool queue with bounded concurrency, in batches. Leases are extended while a batch
+ * runs (so a long job is not handed to another node), and stop() waits for batches in flight: a
+ * graceful drain.
  */
-export class SpoolWorker {
+export class BatchSpoolWorker {
   private running = false;
   private readonly inFlight = new Set<Promise<void>>();
   private wakeUp: (() => void) | null = null;
@@ -21,7 +25,7 @@ export class SpoolWorker {
 
   constructor(
     private readonly spool: Spool,
-    private readonly handler: (job: LeasedJob) => Promise<unknown>,
+    private readonly handler: (jobs: LeasedJob[]) => Promise<unknown>,
     private readonly options: SpoolWorkerOptions,
     private readonly log: Logger,
   ) {}
@@ -45,13 +49,13 @@ export class SpoolWorker {
   }
 
   private async run(): Promise<void> {
+    const batchSize = this.options.batchSize ?? 1;
     while (this.running) {
-      const free = this.options.concurrency - this.inFlight.size;
       let jobs: LeasedJob[] = [];
-      if (free > 0) {
+      if (this.inFlight.size < this.options.concurrency) {
         try {
           jobs = await this.spool.receive(this.options.queue, {
-            max: free,
+            max: batchSize,
             leaseSeconds: this.options.leaseSeconds,
             owner: this.options.owner,
           });
@@ -59,25 +63,25 @@ export class SpoolWorker {
           this.log.warn({ err: error, queue: this.options.queue }, 'spool receive failed; backing off');
         }
       }
-      for (const job of jobs) this.launch(job);
+      if (jobs.length > 0) this.launch(jobs);
       if (jobs.length === 0 || this.inFlight.size >= this.options.concurrency) {
         await this.waitForWork(jobs.length === 0 ? this.options.pollIntervalMs : 1000);
       }
     }
   }
 
-  private launch(job: LeasedJob): void {
+  private launch(jobs: LeasedJob[]): void {
     const heartbeat = setInterval(
       () => {
-        this.spool.extendLease(job, this.options.leaseSeconds).catch(() => undefined);
+        for (const job of jobs) this.spool.extendLease(job, this.options.leaseSeconds).catch(() => undefined);
       },
       (this.options.leaseSeconds * 1000) / 2,
     );
-    const task = this.handler(job)
+    const task = this.handler(jobs)
       .then(() => undefined)
       .catch((error: unknown) => {
-        // The lease expires and the job comes back: nothing is lost.
-        this.log.error({ err: error, jobId: job.id }, 'spool job failed unexpectedly');
+        // The leases expire and the jobs come back: nothing is lost.
+        this.log.error({ err: error, jobs: jobs.map((job) => job.id) }, 'spool jobs failed unexpectedly');
       })
       .finally(() => {
         clearInterval(heartbeat);
@@ -99,5 +103,17 @@ export class SpoolWorker {
         done();
       };
     });
+  }
+}
+
+/** One job per handler call, `concurrency` at a time. */
+export class SpoolWorker extends BatchSpoolWorker {
+  constructor(
+    spool: Spool,
+    handler: (job: LeasedJob) => Promise<unknown>,
+    options: SpoolWorkerOptions,
+    log: Logger,
+  ) {
+    super(spool, (jobs) => Promise.all(jobs.map(handler)), { ...options, batchSize: 1 }, log);
   }
 }

@@ -1,8 +1,8 @@
-import type { BlobStore } from '../ports/blob-store';
+import type { BlobInfo, BlobStore } from '../ports/blob-store';
 import type { Spool, SpoolPayload, SpoolRecipient } from '../ports/spool';
 import type { SqlDatabase } from '../ports/sql';
 import { newQueueId } from '../spool/queue-id';
-import { acquireBlob, ensureStored, releaseBlob } from '../store/blob-refs';
+import { acquireBlobs, ensureStored, releaseBlobs } from '../store/blob-refs';
 
 export interface AcceptInput {
   data: Buffer;
@@ -14,11 +14,26 @@ export interface AcceptInput {
   queueId?: string;
 }
 
+interface Pending {
+  blob: BlobInfo;
+  data: Buffer;
+  payload: SpoolPayload;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+const MAX_BATCH = 200;
+
 /**
  * The accept step of every SMTP transaction: bytes into the blob store, a reference in SQL, a job
  * in the spool. It resolves only when all three are durable, so the caller may then answer 250.
+ * Concurrent accepts are committed together (group commit): while one batch is being written the
+ * next one gathers, so the database sees a few statements per batch rather than per message.
  */
 export class MessageAcceptor {
+  private queue: Pending[] = [];
+  private flushing = false;
+
   constructor(
     private readonly db: SqlDatabase,
     private readonly blobs: BlobStore,
@@ -29,27 +44,60 @@ export class MessageAcceptor {
   async accept(input: AcceptInput): Promise<{ queueId: string }> {
     const queueId = input.queueId ?? newQueueId();
     const blob = await this.blobs.put(input.data);
-    await this.db.transaction((tx) => acquireBlob(tx, blob.key, blob.size));
-    try {
-      await ensureStored(this.blobs, blob.key, input.data);
-      const payload: SpoolPayload = {
-        queueId,
-        blobKey: blob.key,
-        size: blob.size,
-        mailFrom: input.mailFrom,
-        recipients: input.recipients,
-        receivedAt: new Date().toISOString(),
-        client: input.client,
-        authenticatedAs: input.authenticatedAs,
-        dsn: input.dsn,
-      };
-      await this.spool.enqueue('inbound', queueId, payload);
-    } catch (error) {
-      // Not accepted: give the reference back (best effort; the collector's grace period covers a miss).
-      await this.db.transaction((tx) => releaseBlob(tx, blob.key)).catch(() => undefined);
-      throw error;
-    }
+    const payload: SpoolPayload = {
+      queueId,
+      blobKey: blob.key,
+      size: blob.size,
+      mailFrom: input.mailFrom,
+      recipients: input.recipients,
+      receivedAt: new Date().toISOString(),
+      client: input.client,
+      authenticatedAs: input.authenticatedAs,
+      dsn: input.dsn,
+    };
+    await new Promise<void>((resolve, reject) => {
+      this.queue.push({ blob, data: input.data, payload, resolve, reject });
+      this.kick();
+    });
     this.onAccepted();
     return { queueId };
+  }
+
+  private kick(): void {
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = true;
+    const batch = this.queue.splice(0, MAX_BATCH);
+    void this.flush(batch).finally(() => {
+      this.flushing = false;
+      this.kick();
+    });
+  }
+
+  private async flush(batch: Pending[]): Promise<void> {
+    const refs = new Map<string, { key: string; size: number; count: number }>();
+    for (const { blob } of batch) {
+      const ref = refs.get(blob.key) ?? { key: blob.key, size: blob.size, count: 0 };
+      ref.count++;
+      refs.set(blob.key, ref);
+    }
+    try {
+      await this.db.transaction((tx) => acquireBlobs(tx, [...refs.values()]));
+    } catch (error) {
+      batch.forEach((p) => p.reject(error));
+      return;
+    }
+    try {
+      await Promise.all(batch.map((p) => ensureStored(this.blobs, p.blob.key, p.data)));
+      await this.spool.enqueueMany(
+        'inbound',
+        batch.map((p) => ({ id: p.payload.queueId, payload: p.payload })),
+      );
+    } catch (error) {
+      // Not accepted: give the references back (best effort; the collector's grace period covers a miss).
+      await this.db.transaction((tx) => releaseBlobs(tx, [...refs.values()])).catch(() => undefined);
+      batch.forEach((p) => p.reject(error));
+      return;
+    }
+    batch.forEach((p) => p.resolve());
   }
 }

@@ -28,6 +28,8 @@ export interface SpoolPayload {
   dsn?: { ret?: 'FULL' | 'HDRS'; envid?: string };
   /** Recipients already handled by earlier attempts (progress survives retries). */
   done?: string[];
+  /** Outbound (relay) retry progress: see core/spool/retry-schedule.ts DeferralState. */
+  relay?: { attempts: number; nextAttemptAt?: string; delayWarned?: boolean; lastError?: string };
 }
 
 export interface SpoolJob {
@@ -63,6 +65,13 @@ export interface Spool {
     options: { max: number; leaseSeconds: number; owner: string },
   ): Promise<LeasedJob[]>;
   ack(job: LeasedJob): Promise<void>;
+  /** Acks several jobs in one request (SQS DeleteMessageBatch; one statement in SQL). */
+  ackMany(jobs: LeasedJob[]): Promise<void>;
+  /** Enqueues several jobs in one request; idempotent on ids like enqueue. */
+  enqueueMany(
+    queue: QueueName,
+    jobs: { id: string; payload: SpoolPayload; delaySeconds?: number }[],
+  ): Promise<void>;
   /** Releases the lease and makes the job visible again after `delaySeconds`, with attempts + 1. */
   retryLater(job: LeasedJob, delaySeconds: number, error: string, payload?: SpoolPayload): Promise<void>;
   deadLetter(job: LeasedJob, error: string, payload?: SpoolPayload): Promise<void>;

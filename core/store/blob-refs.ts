@@ -14,6 +14,28 @@ export async function acquireBlob(tx: SqlExecutor, key: string, size: number, co
   );
 }
 
+/** Takes references on several blobs in one statement (counts per key must be aggregated). */
+export async function acquireBlobs(
+  tx: SqlExecutor,
+  refs: { key: string; size: number; count: number }[],
+): Promise<void> {
+  if (refs.length === 0) return;
+  await tx.query(
+    `INSERT INTO blobs (key, size, refcount) SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[])
+     ON CONFLICT (key) DO UPDATE SET refcount = blobs.refcount + EXCLUDED.refcount, updated_at = now()`,
+    [refs.map((r) => r.key), refs.map((r) => r.size), refs.map((r) => r.count)],
+  );
+}
+
+export async function releaseBlobs(tx: SqlExecutor, refs: { key: string; count: number }[]): Promise<void> {
+  if (refs.length === 0) return;
+  await tx.query(
+    `UPDATE blobs b SET refcount = b.refcount - r.n, updated_at = now()
+     FROM unnest($1::text[], $2::int[]) AS r(key, n) WHERE b.key = r.key`,
+    [refs.map((r) => r.key), refs.map((r) => r.count)],
+  );
+}
+
 export async function releaseBlob(tx: SqlExecutor, key: string, count = 1): Promise<void> {
   await tx.query(`UPDATE blobs SET refcount = refcount - $2, updated_at = now() WHERE key = $1`, [
     key,

@@ -30,6 +30,22 @@ export class SqlSpool implements Spool {
     );
   }
 
+  async enqueueMany(queue: QueueName, jobs: { id: string; payload: SpoolPayload; delaySeconds?: number }[]) {
+    if (jobs.length === 0) return;
+    await this.db.query(
+      `INSERT INTO spool_jobs (id, queue, state, payload, visible_at)
+       SELECT id, $1, 'ready', payload::jsonb, now() + make_interval(secs => delay)
+       FROM unnest($2::text[], $3::text[], $4::float8[]) AS j(id, payload, delay)
+       ON CONFLICT (id) DO NOTHING`,
+      [
+        queue,
+        jobs.map((j) => j.id),
+        jobs.map((j) => JSON.stringify(j.payload)),
+        jobs.map((j) => j.delaySeconds ?? 0),
+      ],
+    );
+  }
+
   async receive(queue: QueueName, options: { max: number; leaseSeconds: number; owner: string }) {
     const token = `${options.owner}/${randomUUID()}`;
     const result = await this.db.query<JobRow>(
@@ -50,6 +66,15 @@ export class SqlSpool implements Spool {
       job.id,
       job.leaseToken,
     ]);
+  }
+
+  async ackMany(jobs: LeasedJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.db.query(
+      `DELETE FROM spool_jobs s USING unnest($1::text[], $2::text[]) AS x(id, token)
+       WHERE s.id = x.id AND s.lease_owner = x.token`,
+      [jobs.map((job) => job.id), jobs.map((job) => job.leaseToken)],
+    );
   }
 
   async retryLater(job: LeasedJob, delaySeconds: number, error: string, payload?: SpoolPayload) {

@@ -1,0 +1,237 @@
+import { parseMessageStructure } from '../mime';
+import type { BlobStore } from '../ports/blob-store';
+import type { MailboxEvents } from '../ports/events';
+import type { LeasedJob, Spool } from '../ports/spool';
+import type { SqlDatabase, SqlExecutor } from '../ports/sql';
+
+/**
+ * The common case in one go: a batch of spool jobs whose recipients are all plain local accounts.
+ * Set-based SQL (a handful of statements per batch instead of a dozen per message) is what makes
+ * throughput independent of per-statement latency — which on embedded PGlite is most of the cost.
+ * The guarantees are those of LocalDelivery: one transaction assigns UIDs/MODSEQs under the
+ * mailbox row locks, deliveries are deduplicated on (queue id, recipient), then jobs are acked.
+ * Jobs that need more (aliases, forwards, catch-all, quota trouble) are returned for the slow path.
+ */
+export class BatchDelivery {
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly blobs: BlobStore,
+    private readonly spool: Spool,
+    private readonly events: MailboxEvents,
+  ) {}
+
+  /** Delivers what it can; returns the jobs left for the per-job path. */
+  async deliver(jobs: LeasedJob[]): Promise<{ delivered: LeasedJob[]; rest: LeasedJob[] }> {
+    const pending = jobs.map((job) => {
+      const done = new Set((job.payload.done ?? []).map((address) => address.toLowerCase()));
+      return {
+        job,
+        recipients: job.payload.recipients.map((r) => r.address.toLowerCase()).filter((a) => !done.has(a)),
+      };
+    });
+    const addresses = [...new Set(pending.flatMap((p) => p.recipients))];
+    const accounts = await this.lookupAccounts(addresses);
+    const simple = pending.filter(
+      (p) => p.recipients.length > 0 && p.recipients.every((a) => accounts.has(a)),
+    );
+    const rest = jobs.filter((job) => !simple.some((p) => p.job === job));
+    if (simple.length === 0) return { delivered: [], rest };
+
+    const items: DeliveryItem[] = [];
+    for (const { job, recipients } of simple) {
+      const body = await this.blobs.get(job.payload.blobKey);
+      for (const address of new Set(recipients.map((a) => accounts.get(a)!.address))) {
+        const account = [...accounts.values()].find((a) => a.address === address)!;
+        const prefix = Buffer.from(
+          `Return-Path: <${job.payload.mailFrom}>\r\nDelivered-To: ${address}\r\n`,
+          'utf8',
+        );
+        items.push({
+          job,
+          account,
+          prefix,
+          structure: JSON.stringify(parseMessageStructure(Buffer.concat([prefix, body]))),
+          size: prefix.length + job.payload.size,
+        });
+      }
+    }
+
+    const outcome = await this.db.transaction((tx) => this.store(tx, items));
+    const overQuotaJobs = new Set(outcome.overQuota.map((item) => item.job));
+    const delivered = simple.map((p) => p.job).filter((job) => !overQuotaJobs.has(job));
+    for (const change of outcome.changes) await this.events.publish(change);
+    await this.finish(delivered);
+    return { delivered, rest: [...rest, ...overQuotaJobs] };
+  }
+
+  private async lookupAccounts(addresses: string[]): Promise<Map<string, AccountInfo>> {
+    if (addresses.length === 0) return new Map();
+    const result = await this.db.query<AccountInfo & { key: string }>(
+      `SELECT r.key, a.id, a.address FROM unnest($1::text[]) AS r(key)
+       JOIN accounts a ON a.address = r.key AND NOT a.disabled`,
+      [addresses],
+    );
+    return new Map(result.rows.map((row) => [row.key, { id: Number(row.id), address: row.address }]));
+  }
+
+  private async store(tx: SqlExecutor, items: DeliveryItem[]): Promise<StoreOutcome> {
+    // 1. Dedupe: a job delivered before (crash after commit, before ack) is skipped per recipient.
+    const fresh = await tx.query<{ queue_id: string; recipient: string }>(
+      `INSERT INTO deliveries (queue_id, recipient)
+       SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING RETURNING queue_id, recipient`,
+      [items.map((i) => i.job.payload.queueId), items.map((i) => i.account.address)],
+    );
+    const freshKeys = new Set(fresh.rows.map((row) => `${row.queue_id} ${row.recipient}`));
+    let todo = items.filter((i) => freshKeys.has(`${i.job.payload.queueId} ${i.account.address}`));
+    if (todo.length === 0) return { changes: [], overQuota: [] };
+
+    // 2. Lock the accounts (quota) and find their INBOXes, in id order to avoid deadlocks.
+    const accountIds = [...new Set(todo.map((i) => i.account.id))].sort((a, b) => a - b);
+    const locked = await tx.query<{
+      id: number;
+      quota_bytes: number | null;
+      used_bytes: number;
+      inbox: number;
+    }>(
+      `SELECT a.id, a.quota_bytes, a.used_bytes, m.id AS inbox FROM accounts a
+       JOIN mailboxes m ON m.account_id = a.id AND m.name = 'INBOX'
+       WHERE a.id = ANY($1::bigint[]) ORDER BY a.id FOR UPDATE OF a`,
+      [accountIds],
+    );
+    const state = new Map(
+      locked.rows.map((row) => [Number(row.id), { ...row, used: Number(row.used_bytes) }]),
+    );
+    const overQuota: DeliveryItem[] = [];
+    todo = todo.filter((item) => {
+      const account = state.get(item.account.id);
+      if (!account) return overQuota.push(item) && false;
+      if (account.quota_bytes !== null && account.used + item.size > Number(account.quota_bytes)) {
+        overQuota.push(item);
+        return false;
+      }
+      account.used += item.size;
+      return true;
+    });
+    if (overQuota.length > 0) {
+      // Not delivered: forget the dedupe rows so the slow path (and its retries) can deliver later.
+      await tx.query(
+        `DELETE FROM deliveries d USING unnest($1::text[], $2::text[]) AS x(q, r)
+         WHERE d.queue_id = x.q AND d.recipient = x.r`,
+        [overQuota.map((i) => i.job.payload.queueId), overQuota.map((i) => i.account.address)],
+      );
+    }
+    if (todo.length === 0) return { changes: [], overQuota };
+
+    // 3. Allocate UIDs and MODSEQs per mailbox under its row lock.
+    const perMailbox = new Map<number, DeliveryItem[]>();
+    for (const item of todo) {
+      const inbox = Number(state.get(item.account.id)!.inbox);
+      perMailbox.set(inbox, [...(perMailbox.get(inbox) ?? []), item]);
+    }
+    const mailboxIds = [...perMailbox.keys()].sort((a, b) => a - b);
+    const allocated = await tx.query<{
+      id: number;
+      first_uid: number;
+      first_modseq: number;
+      account_id: number;
+    }>(
+      `UPDATE mailboxes m SET uidnext = m.uidnext + c.n, highestmodseq = m.highestmodseq + c.n,
+              message_count = m.message_count + c.n, unseen_count = m.unseen_count + c.n
+       FROM unnest($1::bigint[], $2::int[]) AS c(id, n)
+       WHERE m.id = c.id
+       RETURNING m.id, m.uidnext - c.n AS first_uid, m.highestmodseq - c.n + 1 AS first_modseq, m.account_id`,
+      [mailboxIds, mailboxIds.map((id) => perMailbox.get(id)!.length)],
+    );
+    const rows: { mailbox: number; uid: number; modseq: number; item: DeliveryItem }[] = [];
+    const changes: StoreOutcome['changes'] = [];
+    for (const row of allocated.rows) {
+      const list = perMailbox.get(Number(row.id))!;
+      list.forEach((item, index) =>
+        rows.push({
+          mailbox: Number(row.id),
+          uid: Number(row.first_uid) + index,
+          modseq: Number(row.first_modseq) + index,
+          item,
+        }),
+      );
+      changes.push({
+        accountId: Number(row.account_id),
+        mailboxId: Number(row.id),
+        kind: 'append',
+        uid: Number(row.first_uid) + list.length - 1,
+        modseq: Number(row.first_modseq) + list.length - 1,
+      });
+    }
+
+    // 4. The messages, their blob references and the accounts' usage.
+    await tx.query(
+      `INSERT INTO messages (mailbox_id, uid, modseq, internal_date, size, blob_key, header_prefix, structure)
+       SELECT m, u, s, d, z, k, p, j::jsonb
+       FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[], $5::bigint[], $6::text[],
+                   $7::bytea[], $8::text[]) AS x(m, u, s, d, z, k, p, j)`,
+      [
+        rows.map((r) => r.mailbox),
+        rows.map((r) => r.uid),
+        rows.map((r) => r.modseq),
+        rows.map((r) => new Date(r.item.job.payload.receivedAt)),
+        rows.map((r) => r.item.size),
+        rows.map((r) => r.item.job.payload.blobKey),
+        rows.map((r) => r.item.prefix),
+        rows.map((r) => r.item.structure),
+      ],
+    );
+    const refs = new Map<string, { size: number; count: number }>();
+    for (const { item } of rows) {
+      const ref = refs.get(item.job.payload.blobKey) ?? { size: item.job.payload.size, count: 0 };
+      ref.count++;
+      refs.set(item.job.payload.blobKey, ref);
+    }
+    await tx.query(
+      `INSERT INTO blobs (key, size, refcount) SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[])
+       ON CONFLICT (key) DO UPDATE SET refcount = blobs.refcount + EXCLUDED.refcount, updated_at = now()`,
+      [[...refs.keys()], [...refs.values()].map((r) => r.size), [...refs.values()].map((r) => r.count)],
+    );
+    const usage = new Map<number, number>();
+    for (const { item } of rows) usage.set(item.account.id, (usage.get(item.account.id) ?? 0) + item.size);
+    await tx.query(
+      `UPDATE accounts a SET used_bytes = a.used_bytes + u.bytes
+       FROM unnest($1::bigint[], $2::bigint[]) AS u(id, bytes) WHERE a.id = u.id`,
+      [[...usage.keys()], [...usage.values()]],
+    );
+    return { changes, overQuota };
+  }
+
+  /** Releases each job's spool reference exactly once, then acks the jobs. */
+  private async finish(jobs: LeasedJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.db.query(
+      `WITH released AS (
+         INSERT INTO deliveries (queue_id, recipient)
+         SELECT q, '#spool-reference' FROM unnest($1::text[]) AS q ON CONFLICT DO NOTHING RETURNING queue_id),
+       counts AS (
+         SELECT x.k AS key, count(*)::int AS n FROM unnest($1::text[], $2::text[]) AS x(q, k)
+         JOIN released r ON r.queue_id = x.q GROUP BY x.k)
+       UPDATE blobs b SET refcount = b.refcount - c.n, updated_at = now() FROM counts c WHERE b.key = c.key`,
+      [jobs.map((job) => job.payload.queueId), jobs.map((job) => job.payload.blobKey)],
+    );
+    await this.spool.ackMany(jobs);
+  }
+}
+
+interface AccountInfo {
+  id: number;
+  address: string;
+}
+
+interface DeliveryItem {
+  job: LeasedJob;
+  account: AccountInfo;
+  prefix: Buffer;
+  structure: string;
+  size: number;
+}
+
+interface StoreOutcome {
+  changes: { accountId: number; mailboxId: number; kind: 'append'; uid: number; modseq: number }[];
+  overQuota: DeliveryItem[];
+}
