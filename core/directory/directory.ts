@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AddressError, normaliseDomain, parseAddress } from '../mail/address';
 import type { SqlExecutor } from '../ports/sql';
 import { createDefaultMailboxes } from './default-mailboxes';
@@ -20,6 +21,13 @@ const MAX_ALIAS_DEPTH = 10;
 
 /** Domains, accounts, aliases, forwards and catch-all: who may receive mail here, and where it goes. */
 export class Directory {
+  /**
+   * Verified (address, password, stored hash) triples, so clients that log in every few seconds
+   * (IMAP/POP3 polling) don't cost a scrypt each time. Keyed on the stored hash: a password change
+   * misses at once. Only successes are cached; the account row is still read every time.
+   */
+  private readonly authCache = new BoundedSet(10_000);
+
   constructor(private readonly db: SqlExecutor) {}
 
   // Domains -----------------------------------------------------------------
@@ -195,8 +203,12 @@ export class Directory {
       ? await this.db.query<AccountRow>(`SELECT * FROM accounts WHERE address = $1`, [key])
       : { rows: [] as AccountRow[] };
     const row = result.rows[0];
-    const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
+    const cacheKey = row ? authCacheKey(row.address, password, row.password_hash) : '';
+    const ok =
+      (row && this.authCache.has(cacheKey)) ||
+      (await verifyPassword(password, row?.password_hash ?? DUMMY_HASH));
     if (!row || !ok || row.disabled) return null;
+    this.authCache.add(cacheKey);
     return toAccount(row);
   }
 
@@ -340,6 +352,24 @@ export class Directory {
     const account = await this.getAccount(parsed.key);
     if (!account) throw new DirectoryError('not-found', `no account ${parsed.key}`);
     return account;
+  }
+}
+
+function authCacheKey(address: string, password: string, hash: string): string {
+  return createHash('sha256').update(`${address}\0${password}\0${hash}`).digest('base64');
+}
+
+/** A set that forgets its oldest entries beyond `max`. */
+class BoundedSet {
+  private readonly items = new Set<string>();
+  constructor(private readonly max: number) {}
+  has(key: string): boolean {
+    return this.items.has(key);
+  }
+  add(key: string): void {
+    this.items.delete(key);
+    this.items.add(key);
+    if (this.items.size > this.max) this.items.delete(this.items.values().next().value as string);
   }
 }
 

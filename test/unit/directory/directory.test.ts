@@ -1,0 +1,91 @@
+import { PgliteDatabase } from '../../../core/adapters/pglite/pglite-database';
+import { runMigrations } from '../../../core/db/migrate';
+import { Directory } from '../../../core/directory/directory';
+import { DirectoryError } from '../../../core/directory/errors';
+
+let db: PgliteDatabase;
+let directory: Directory;
+
+beforeAll(async () => {
+  db = await PgliteDatabase.open(undefined);
+  await runMigrations(db);
+  directory = new Directory(db);
+  await directory.addDomain('dir.test');
+  await directory.addAccount('ann@dir.test', 'first-password', { quotaBytes: 1000 });
+  await directory.addAccount('ben@dir.test', 'ben-password');
+});
+
+afterAll(async () => {
+  await db.close();
+});
+
+describe('directory', () => {
+  it('stores only a scrypt hash of the password', async () => {
+    const row = await db.query<{ password_hash: string }>(
+      `SELECT password_hash FROM accounts WHERE address = 'ann@dir.test'`,
+    );
+    expect(row.rows[0].password_hash).toMatch(/^\$scrypt\$N=\d+,r=8,p=1\$/);
+    expect(row.rows[0].password_hash).not.toContain('first-password');
+  });
+
+  it('authenticates case-insensitively and forgets the old password after a change', async () => {
+    expect(await directory.authenticate('ANN@Dir.Test', 'first-password')).toMatchObject({
+      address: 'ann@dir.test',
+    });
+    expect(await directory.authenticate('ann@dir.test', 'wrong')).toBeNull();
+    expect(await directory.authenticate('nobody@dir.test', 'first-password')).toBeNull();
+    await directory.setPassword('ann@dir.test', 'second-password');
+    expect(await directory.authenticate('ann@dir.test', 'first-password')).toBeNull();
+    expect(await directory.authenticate('ann@dir.test', 'second-password')).not.toBeNull();
+    await directory.setDisabled('ann@dir.test', true);
+    expect(await directory.authenticate('ann@dir.test', 'second-password')).toBeNull();
+    await directory.setDisabled('ann@dir.test', false);
+  });
+
+  it('resolves aliases recursively, survives loops and splits local from remote targets', async () => {
+    await directory.addAlias('team@dir.test', ['ann@dir.test', 'ring@dir.test']);
+    await directory.addAlias('ring@dir.test', ['team@dir.test', 'ben@dir.test', 'outside@remote.test']);
+    const resolution = await directory.resolve('Team@dir.test');
+    expect(resolution.kind).toBe('resolved');
+    if (resolution.kind !== 'resolved') return;
+    expect(resolution.accounts.map((a) => a.address).sort()).toEqual(['ann@dir.test', 'ben@dir.test']);
+    expect(resolution.remote).toEqual(['outside@remote.test']);
+  });
+
+  it('uses the catch-all only for unknown users', async () => {
+    expect((await directory.resolve('ghost@dir.test')).kind).toBe('unknown-user');
+    await directory.setCatchAll('dir.test', 'ben@dir.test');
+    const caught = await directory.resolve('ghost@dir.test');
+    expect(caught.kind === 'resolved' && caught.accounts.map((a) => a.address)).toEqual(['ben@dir.test']);
+    const direct = await directory.resolve('ann@dir.test');
+    expect(direct.kind === 'resolved' && direct.accounts.map((a) => a.address)).toEqual(['ann@dir.test']);
+    await directory.setCatchAll('dir.test', null);
+    expect((await directory.resolve('x@elsewhere.test')).kind).toBe('not-local');
+  });
+
+  it('refuses duplicates, unknown domains and aliases that shadow accounts', async () => {
+    await expect(directory.addAccount('ann@dir.test', 'x')).rejects.toMatchObject({ code: 'duplicate' });
+    await expect(directory.addAccount('x@nowhere.test', 'x')).rejects.toMatchObject({
+      code: 'unknown-domain',
+    });
+    await expect(directory.addAlias('ann@dir.test', ['ben@dir.test'])).rejects.toBeInstanceOf(DirectoryError);
+    await expect(directory.addAccount('team@dir.test', 'x')).rejects.toMatchObject({ code: 'duplicate' });
+    await expect(directory.removeDomain('dir.test')).rejects.toMatchObject({ code: 'domain-not-empty' });
+  });
+
+  it('creates INBOX and the special-use folders with each account', async () => {
+    const account = await directory.getAccount('ben@dir.test');
+    const folders = await db.query<{ name: string; special_use: string | null }>(
+      `SELECT name, special_use FROM mailboxes WHERE account_id = $1 ORDER BY name`,
+      [account!.id],
+    );
+    expect(folders.rows).toEqual([
+      { name: 'Archive', special_use: '\\Archive' },
+      { name: 'Drafts', special_use: '\\Drafts' },
+      { name: 'INBOX', special_use: null },
+      { name: 'Junk', special_use: '\\Junk' },
+      { name: 'Sent', special_use: '\\Sent' },
+      { name: 'Trash', special_use: '\\Trash' },
+    ]);
+  });
+});
