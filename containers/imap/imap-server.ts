@@ -2,9 +2,8 @@
  * The IMAP role: a TCP (or implicit-TLS) listener handing each connection to an ImapSession.
  * Connection limits per server and per client address; close() says BYE to every session.
  */
-import net, { type Server, type Socket } from 'node:net';
-import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
+import { ClientListener, type ClientConnection } from '../net/client-listener';
 import { ConnectionLimiter } from '../net/connection-limiter';
 import { ImapServices } from './services';
 import { ImapSession } from './session';
@@ -14,7 +13,7 @@ export { DEFAULT_IMAP_OPTIONS } from './types';
 export type { ImapServerOptions, ImapServerDeps } from './types';
 
 export class ImapServer {
-  private server: Server | null = null;
+  private listener: ClientListener | null = null;
   private readonly sessions = new Set<ImapSession>();
   private readonly limiter: ConnectionLimiter;
   private readonly services: ImapServices;
@@ -32,30 +31,25 @@ export class ImapServer {
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
     const { options } = this.deps;
-    const onConnection = (socket: Socket): void => this.accept(socket, options.implicitTls);
-    this.server = options.implicitTls
-      ? tls.createServer({ SNICallback: (_name, cb) => cb(null, this.deps.secureContext()) }, onConnection)
-      : net.createServer(onConnection);
-    this.server.maxConnections = options.maxConnections + 100;
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, host, () => {
-        this.server!.off('error', reject);
-        resolve();
-      });
-    });
-    const address = this.server.address();
-    return typeof address === 'object' && address ? address.port : port;
+    this.listener = new ClientListener(
+      {
+        implicitTls: options.implicitTls,
+        secureContext: this.deps.secureContext,
+        proxyNetworks: options.proxyNetworks ?? [],
+        log: this.deps.log,
+      },
+      (connection) => this.accept(connection),
+    );
+    this.listener.server.maxConnections = options.maxConnections + 100;
+    return this.listener.listen(port, host);
   }
 
-  private accept(socket: Socket, secure: boolean): void {
-    const remoteAddress = socket.remoteAddress ?? 'unknown';
+  private accept({ socket, remoteAddress, secure }: ClientConnection): void {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
     const slot = this.limiter.tryAcquire(remoteAddress);
     if ('refused' in slot) {
       socket.end('* BYE Too many connections, try again later\r\n');
-      socket.on('error', () => undefined);
       return;
     }
     const id = randomBytes(6).toString('hex');
@@ -77,9 +71,9 @@ export class ImapServer {
 
   /** Stops listening, says BYE to every session and waits (briefly) for them to close. */
   async close(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    const listener = this.listener;
+    this.listener = null;
+    const closed = listener ? listener.close() : Promise.resolve();
     for (const session of this.sessions) session.shutdown();
     const deadline = Date.now() + 3000;
     while (this.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -11,6 +11,8 @@ export interface ImapServerOptions {
   hostname: string;
   /** IMAPS (port 993 style): TLS from the first byte. */
   implicitTls: boolean;
+  /** Load balancers whose connections start with a PROXY v1/v2 header. */
+  proxyNetworks?: readonly string[];
   /** Allow LOGIN / AUTHENTICATE without TLS (development, trusted networks). */
   allowInsecureAuth: boolean;
   /** Autologout timer for authenticated sessions, IDLE included (RFC 9051: at least 30 minutes). */

@@ -57,6 +57,8 @@ export const configSchema = z.object({
     .default({}),
   databaseUrl: z.string().url().optional(),
   tls: z.object({ certPath: z.string().optional(), keyPath: z.string().optional() }).default({}),
+  /** Load balancers (the NLB, HAProxy) whose connections carry a PROXY v1/v2 header; nobody else may. */
+  proxyProtocol: z.object({ trustedNetworks: cidrList.default([]) }).default({}),
   smtp: z
     .object({
       /** Early-talker pause before the greeting; 0 disables it. Trusted networks never wait. */
@@ -238,6 +240,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   NIMBUS_EVENTS_DATABASE_URL: 'eventsDatabaseUrl',
   NIMBUS_IMAP_ALLOW_INSECURE_AUTH: 'imap.allowInsecureAuth',
   NIMBUS_TLS_CERT: 'tls.certPath',
+  NIMBUS_PROXY_PROTOCOL_TRUSTED: 'proxyProtocol.trustedNetworks',
   NIMBUS_TLS_KEY: 'tls.keyPath',
   NIMBUS_PREGREET_MS: 'smtp.pregreetMs',
   NIMBUS_TRUSTED_NETWORKS: 'smtp.trustedNetworks',

@@ -1,21 +1,19 @@
-import net, { type Server, type Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { MaildropLock } from '../../core/store/maildrop-lock';
 import { ConnectionLimiter } from '../net/connection-limiter';
-import { normaliseIp } from '../net/ip-match';
+import { ClientListener, type ClientConnection } from '../net/client-listener';
 import { err } from './responses';
 import { Pop3Session } from './session';
 import type { Pop3Deps } from './types';
 
 /** A listening POP3 service: plain with STLS (110 style) or implicit TLS (995 style). */
 export class Pop3Server {
-  private server: Server | null = null;
+  private listener: ClientListener | null = null;
   private readonly sessions = new Set<Pop3Session>();
   private readonly limiter: ConnectionLimiter;
   private readonly lock: MaildropLock;
   private closing = false;
-  private readonly handshakes = new Set<TLSSocket>();
 
   constructor(private readonly deps: Pop3Deps) {
     const { options } = deps;
@@ -33,20 +31,20 @@ export class Pop3Server {
 
   /** Resolves the bound port (pass 0 for a free one). */
   listen(port: number, host: string): Promise<number> {
-    const server = net.createServer((socket) => this.accept(socket));
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        const address = server.address();
-        resolve(typeof address === 'object' && address ? address.port : port);
-      });
-    });
+    this.listener = new ClientListener(
+      {
+        implicitTls: this.deps.options.implicitTls,
+        secureContext: this.deps.secureContext,
+        proxyNetworks: this.deps.options.proxyNetworks ?? [],
+        handshakeTimeoutMs: this.deps.options.idleTimeoutMs,
+        log: this.deps.log,
+      },
+      (connection) => this.accept(connection),
+    );
+    return this.listener.listen(port, host);
   }
 
-  private accept(socket: Socket): void {
-    const remoteAddress = normaliseIp(socket.remoteAddress ?? 'unknown');
-    socket.on('error', () => undefined);
+  private accept({ socket, remoteAddress }: ClientConnection): void {
     const slot = this.limiter.tryAcquire(remoteAddress);
     if ('refused' in slot) {
       const text =
@@ -54,26 +52,7 @@ export class Pop3Server {
       socket.end(err(`${text}, try again later`, 'SYS/TEMP'));
       return;
     }
-    if (!this.deps.options.implicitTls) return this.startSession(socket, remoteAddress, slot.release);
-    // Implicit TLS: wrap each socket ourselves, so a client without SNI (an IP literal) still gets
-    // the certificate, and a renewed certificate is used from the next connection on.
-    const secure = new TLSSocket(socket, { isServer: true, secureContext: this.deps.secureContext() });
-    const handshake = setTimeout(() => secure.destroy(), this.deps.options.idleTimeoutMs);
-    secure.on('error', (error) => {
-      this.deps.log.debug({ err: error, remote: remoteAddress }, 'TLS handshake failed');
-      secure.destroy();
-    });
-    this.handshakes.add(secure);
-    socket.once('close', () => {
-      clearTimeout(handshake);
-      this.handshakes.delete(secure);
-      slot.release();
-    });
-    secure.once('secure', () => {
-      clearTimeout(handshake);
-      this.handshakes.delete(secure);
-      this.startSession(secure, remoteAddress, () => undefined);
-    });
+    this.startSession(socket, remoteAddress, slot.release);
   }
 
   private startSession(socket: Socket, remoteAddress: string, release: () => void): void {
@@ -104,9 +83,7 @@ export class Pop3Server {
    */
   async close(graceMs = 10_000): Promise<void> {
     this.closing = true;
-    const server = this.server;
-    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    for (const socket of this.handshakes) socket.destroy();
+    const closed = this.listener?.close() ?? Promise.resolve();
     for (const session of this.sessions) session.shutdown();
     const deadline = Date.now() + graceMs;
     while (this.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

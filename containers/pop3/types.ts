@@ -16,6 +16,8 @@ export interface Pop3Options {
   hostname: string;
   /** pop3s (port 995 style): TLS from the first byte, no STLS. */
   implicitTls: boolean;
+  /** Load balancers whose connections start with a PROXY v1/v2 header. */
+  proxyNetworks?: readonly string[];
   /** Maildrop lock lease; defaults to 120 s (renewed by a heartbeat while the session lives). */
   lockLeaseSeconds?: number;
 }

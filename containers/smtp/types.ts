@@ -56,6 +56,12 @@ export interface SmtpPolicy {
   authenticate(session: SessionInfo, username: string, password: string): Promise<boolean>;
   /** Checks the finished message (From: ownership, content scanning …) before it is queued. */
   checkMessage?(session: SessionInfo, envelope: Envelope, data: Buffer): Promise<SmtpReply | null>;
+  /** At connect, before the greeting (DNSBL, connection rate): a reply refuses the connection. */
+  checkConnection?(session: SessionInfo): Promise<SmtpReply | null>;
+  /** Tarpitting: milliseconds to hold the reply to the session's `errors`-th error (0 = none). */
+  tarpitDelay?(session: SessionInfo, errors: number): number;
+  /** The session ended (per-session policy state can go). */
+  sessionClosed?(session: SessionInfo): void;
   /** Stores the message durably; resolves with the queue id only when it is safe to say 250. */
   accept(session: SessionInfo, envelope: Envelope, data: Buffer, queueId: string): Promise<void>;
 }
@@ -76,4 +82,6 @@ export interface SmtpServerOptions {
   rejectBareLineEndings: boolean;
   /** Implicit TLS (port 465) instead of STARTTLS. */
   implicitTls: boolean;
+  /** Load balancers whose connections start with a PROXY v1/v2 header carrying the client address. */
+  proxyNetworks?: readonly string[];
 }
