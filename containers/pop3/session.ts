@@ -186,6 +186,8 @@ export class Pop3Session implements Pop3Context {
         }
         this.armTimer();
         await this.handleLine(line);
+        // Inactivity counts from our last answer, not from a command that took long (scrypt, storage).
+        this.armTimer();
       }
     } finally {
       this.busy = false;

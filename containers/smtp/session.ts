@@ -66,6 +66,23 @@ export class SmtpSession {
   }
 
   start(): void {
+    // Security policy at connect (DNSBL, connection rate): a reply refuses the client.
+    if (!this.policy.checkConnection) return this.startGreeting();
+    this.policy.checkConnection(this.info).then(
+      (refusal) => {
+        if (this.mode === 'closed') return;
+        if (!refusal) return this.startGreeting();
+        this.writeReply(refusal);
+        this.close();
+      },
+      (error: unknown) => {
+        this.log.warn({ err: error }, 'connection check failed');
+        this.startGreeting();
+      },
+    );
+  }
+
+  private startGreeting(): void {
     const pause = this.info.trusted ? 0 : this.options.pregreetMs;
     if (pause <= 0) return this.greet();
     setTimeout(() => {
@@ -126,6 +143,7 @@ export class SmtpSession {
     try {
       while (!this.isClosed()) {
         const progressed = await this.step();
+        if (this.tarpitMs > 0) await this.tarpit();
         if (!progressed) break;
       }
     } catch (error) {
@@ -155,6 +173,8 @@ export class SmtpSession {
         }
         if (this.mode === 'auth') await this.continueAuth(line.toString('utf8'));
         else await this.command(line);
+        // Inactivity counts from our last reply, not from a command that took long.
+        if (!this.isClosed()) this.armTimer();
         return true;
       }
     }
@@ -480,6 +500,12 @@ export class SmtpSession {
   }
 
   private error(r: SmtpReply): void {
+    // Tarpitting: after the Nth error the reply is held back (socket corked) for a while.
+    const delay = this.policy.tarpitDelay?.(this.info, this.errors + 1) ?? 0;
+    if (delay > 0 && this.tarpitMs === 0) {
+      this.socket.cork();
+      this.tarpitMs = delay;
+    }
     this.writeReply(r);
     this.errors++;
     if (this.errors >= this.options.limits.maxErrors) {
@@ -500,12 +526,22 @@ export class SmtpSession {
     this.finish();
   }
 
+  private tarpitMs = 0;
+  /** Waits out a tarpit delay, then releases the held replies; no command is read meanwhile. */
+  private async tarpit(): Promise<void> {
+    const socket = this.socket;
+    await new Promise((resolve) => setTimeout(resolve, this.tarpitMs));
+    this.tarpitMs = 0;
+    socket.uncork();
+  }
+
   private finished = false;
   private finish(): void {
     this.mode = 'closed';
     if (this.timer) clearTimeout(this.timer);
     if (this.finished) return;
     this.finished = true;
+    this.policy.sessionClosed?.(this.info);
     this.onClose();
   }
 }

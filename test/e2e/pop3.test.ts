@@ -517,7 +517,7 @@ describe('bad input and limits', () => {
   });
 
   it('closes an idle session with -ERR and applies no deletions', async () => {
-    const { port: quick } = await fx.server({ idleTimeoutMs: 300 });
+    const { port: quick } = await fx.server({ idleTimeoutMs: 1000 });
     const client = await login('idle', quick);
     expect(await client.command('DELE 1')).toMatch(/^\+OK/);
     expect(await client.rest()).toMatch(/^-ERR .*inactivity/);
