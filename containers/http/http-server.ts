@@ -1,15 +1,21 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { WebHandler, WebRequest } from '../../functions/web/types';
 
 export type Route = (
   req: IncomingMessage,
   body: Buffer,
 ) => Promise<{ status: number; headers?: Record<string, string>; body: string | Buffer }>;
 
-/** The node's HTTP listener: health checks, metrics and the admin endpoint (web handlers later). */
+/**
+ * The node's HTTP listener: health checks, metrics and the admin endpoint as exact routes; the
+ * web handlers (functions/: JMAP, webmail, admin API, autoconfig) mounted behind them, with
+ * streamed responses (EventSource) for long-held requests.
+ */
 export class HttpServer {
   private readonly server: http.Server;
   private readonly routes = new Map<string, Route>();
+  private web: { handler: WebHandler; maxBodyBytes: number } | null = null;
 
   constructor(
     private readonly log: Logger,
@@ -21,6 +27,11 @@ export class HttpServer {
 
   route(method: string, path: string, handler: Route): void {
     this.routes.set(`${method} ${path}`, handler);
+  }
+
+  /** Requests no exact route takes go to `handler` (bodies up to `maxBodyBytes`). */
+  mount(handler: WebHandler, maxBodyBytes = 32 * 1024 * 1024): void {
+    this.web = { handler, maxBodyBytes };
   }
 
   listen(port: number, host: string): Promise<number> {
@@ -43,14 +54,16 @@ export class HttpServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = this.routes.get(`${req.method} ${url.pathname}`);
-    if (!route) return send(res, 404, { error: 'not found' });
+    if (!route && !this.web) return send(res, 404, { error: 'not found' });
+    const limit = route ? this.maxBodyBytes : this.web!.maxBodyBytes;
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > this.maxBodyBytes) return send(res, 413, { error: 'request body too large' });
+      if (size > limit) return send(res, 413, { error: 'request body too large' });
       chunks.push(chunk as Buffer);
     }
+    if (!route) return this.handleWeb(req, res, url, Buffer.concat(chunks));
     try {
       const result = await route(req, Buffer.concat(chunks));
       res.writeHead(result.status, { 'content-type': 'application/json', ...result.headers });
@@ -58,6 +71,47 @@ export class HttpServer {
     } catch (error) {
       this.log.error({ err: error, path: url.pathname }, 'http handler failed');
       send(res, 500, { error: 'internal error' });
+    }
+  }
+
+  private async handleWeb(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(name === 'cookie' ? '; ' : ', ') : value;
+    }
+    const request: WebRequest = {
+      method: (req.method ?? 'GET').toUpperCase(),
+      path: url.pathname,
+      query: url.searchParams,
+      headers,
+      body,
+      sourceIp: req.socket.remoteAddress ?? '',
+      // Plain HTTP here; TLS ends at the load balancer, which says so in X-Forwarded-Proto.
+      secure: headers['x-forwarded-proto'] === 'https',
+    };
+    try {
+      const response = await this.web!.handler(request);
+      const outHeaders: Record<string, string | string[]> = { ...response.headers };
+      if (typeof outHeaders['set-cookie'] === 'string') outHeaders['set-cookie'] = outHeaders['set-cookie'].split('\n');
+      if (response.stream) {
+        res.writeHead(response.status, outHeaders);
+        res.flushHeaders();
+        req.socket.setTimeout(0);
+        const listeners: (() => void)[] = [];
+        res.on('close', () => listeners.forEach((l) => l()));
+        response.stream({
+          write: (chunk) => void res.write(chunk),
+          end: () => res.end(),
+          onClose: (l) => listeners.push(l),
+        });
+        return;
+      }
+      res.writeHead(response.status, outHeaders);
+      res.end(request.method === 'HEAD' ? undefined : (response.body ?? ''));
+    } catch (error) {
+      this.log.error({ err: error, path: url.pathname }, 'web handler failed');
+      if (!res.headersSent) send(res, 500, { error: 'internal error' });
+      else res.end();
     }
   }
 }

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, type NodeConfig } from './config';
 import { printResult } from './cli-output';
 import { createLogger } from './logger';
 import { startNode } from './node';
+import { registerClusterCommands } from '../cluster/cluster-cli';
 
 /** Exit codes scripts can rely on (documented in the README). */
 export const EXIT = {
@@ -94,6 +95,7 @@ export function buildProgram(): Command {
     .option('--pop3-port <port>', 'POP3 port (default 2110)')
     .option('--http-port <port>', 'HTTP port: health, metrics, admin, web (default 8080)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .option('--create-missing', 'dev/tests only: create absent S3 buckets and SQS queues (with DLQs)')
     .action(async (options: Record<string, string | undefined>) => {
       const config = configFrom(globals(), {
         roles: options.roles,
@@ -105,6 +107,7 @@ export function buildProgram(): Command {
         'ports.pop3': options.pop3Port,
         'ports.http': options.httpPort,
         'log.level': options.logLevel,
+        createMissing: options.createMissing ? true : undefined,
       });
       const log = createLogger(config.log);
       longRunning = true;
@@ -115,7 +118,12 @@ export function buildProgram(): Command {
         if (stopping) return;
         stopping = true;
         log.info({ signal }, 'shutdown requested');
-        node.stop().then(
+        // SIGTERM in a cluster: /healthz 503 first, so the load balancer stops sending new clients.
+        const drainMs = signal === 'SIGTERM' && config.databaseUrl ? config.cluster.drainDelayMs : 0;
+        node
+          .drain(drainMs)
+          .then(() => node.stop())
+          .then(
           () => process.exit(0),
           (error: unknown) => {
             log.error({ err: error }, 'shutdown failed');
@@ -309,6 +317,17 @@ export function buildProgram(): Command {
       admin({ op: 'dkim.show', domain }, !!o.json, dkimRecord),
     );
 
+  // Web admin API users (docs/web.md): separate from mailbox accounts.
+  const adminCmd = program.command('admin').description('administrators of the web admin API');
+  adminCmd
+    .command('add <name>')
+    .description('create an administrator (or set its password)')
+    .option('--password <password>', 'the password (visible in the process list: prefer --password-stdin)')
+    .option('--password-stdin', 'read the password from standard input')
+    .action(async (name: string, o: { password?: string; passwordStdin?: boolean }) =>
+      admin({ op: 'admin.add', name, password: await passwordFrom(o) }, false, () => `administrator ${name} saved`),
+    );
+
   // Security policy (docs/security.md): relay control, DoS limits, SPF/DKIM/DMARC, DNSBL, greylisting, AS/AV.
   const security = program.command('security').description('security policy, global or per domain');
   security
@@ -341,6 +360,8 @@ export function buildProgram(): Command {
         (r as { removed: boolean }).removed ? `${key} override removed` : `${key} had no override`,
       ),
     );
+
+  registerClusterCommands(program, globals);
 
   return program;
 }

@@ -108,6 +108,57 @@ export const configSchema = z.object({
   events: z.enum(['local', 'postgres']).optional(),
   /** A direct (not pooled/proxied) connection for LISTEN; defaults to databaseUrl. */
   eventsDatabaseUrl: z.string().url().optional(),
+  // --- Storage adapters (issue #5; docs/aws-adapters.md) ---
+  /** Password for databaseUrl when it comes separately (the CDK app injects it from Secrets Manager). */
+  databasePassword: z.string().optional(),
+  database: z
+    .object({
+      maxConnections: positive.default(10),
+      connectionTimeoutMs: positive.default(5000),
+      statementTimeoutMs: positive.default(30_000),
+    })
+    .default({}),
+  /** Aurora through the RDS Data API (Lambda, or a node without VPC access to the cluster). */
+  dataApi: z
+    .object({
+      clusterArn: z.string().regex(/^arn:aws[a-z-]*:rds:/, 'expected an RDS cluster ARN').optional(),
+      secretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/, 'expected a Secrets Manager ARN').optional(),
+      database: z.string().min(1).default('nimbus'),
+    })
+    .default({}),
+  /** Message store: file:///PATH (local disk, or EFS as a shared mount) or s3://BUCKET/PREFIX. Default: DATA/blobs. */
+  blobs: z
+    .string()
+    .regex(/^(file:\/\/\/.*|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?)$/, 'use file:///PATH or s3://BUCKET/PREFIX')
+    .optional(),
+  /** KMS key for SSE-KMS on the S3 blob store (default: SSE-S3, AES256). */
+  blobsKmsKeyId: z.string().min(1).optional(),
+  /** The spool area of the bucket (claim checks of oversized SQS envelopes; expired by lifecycle). */
+  spoolBlobs: z
+    .string()
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'use s3://BUCKET/PREFIX')
+    .optional(),
+  /** Spool: `local` (SQL table) or `sqs://NAME-PREFIX` (queues PREFIX-inbound, PREFIX-outbound + -dlq). */
+  spool: z
+    .string()
+    .regex(/^(local|sqs:\/\/[A-Za-z0-9_-]{1,60})$/, 'use local or sqs://NAME-PREFIX')
+    .default('local'),
+  aws: z
+    .object({
+      /** A slow S3/SQS call counts as unavailable after this long (SMTP answers 451). */
+      requestTimeoutMs: positive.default(30_000),
+      connectTimeoutMs: positive.default(3000),
+      maxAttempts: positive.default(3),
+      /** Long-poll wait of ReceiveMessage (0–20 s); a graceful drain waits at most this long. */
+      sqsWaitSeconds: z.coerce.number().int().min(0).max(20).default(10),
+    })
+    .default({}),
+  /** `prometheus` (GET /metrics) or `emf` (also CloudWatch Embedded Metric Format on stdout every 60 s). */
+  metrics: z.enum(['prometheus', 'emf']).default('prometheus'),
+  /** Stage name (metric dimension Stage). */
+  stage: z.string().min(1).default('local'),
+  /** Dev/tests only: create absent buckets and queues (with their DLQs) at start. */
+  createMissing: bool.default(false),
   authThrottle: z
     .object({
       maxFailures: positive.default(5),
@@ -123,6 +174,14 @@ export const configSchema = z.object({
       batchSize: positive.default(64),
       leaseSeconds: positive.default(60),
       pollIntervalMs: positive.default(500),
+    })
+    .default({}),
+  /** Cluster membership (core/cluster): heartbeat in SQL; dead after 3 missed intervals. */
+  cluster: z
+    .object({
+      heartbeatSeconds: positive.default(10),
+      /** On SIGTERM: answer /healthz 503 this long before closing listeners (load balancer notices). */
+      drainDelayMs: ms.default(5000),
     })
     .default({}),
   /** Seals secrets at rest (DKIM private keys); default: a key file generated in the data dir. */
@@ -238,6 +297,24 @@ export const ENV_SETTINGS: Record<string, string> = {
   DATABASE_URL: 'databaseUrl',
   NIMBUS_EVENTS: 'events',
   NIMBUS_EVENTS_DATABASE_URL: 'eventsDatabaseUrl',
+  DATABASE_PASSWORD: 'databasePassword',
+  NIMBUS_DB_POOL_MAX: 'database.maxConnections',
+  NIMBUS_DB_CONNECT_TIMEOUT_MS: 'database.connectionTimeoutMs',
+  NIMBUS_DB_STATEMENT_TIMEOUT_MS: 'database.statementTimeoutMs',
+  NIMBUS_DATA_API_CLUSTER_ARN: 'dataApi.clusterArn',
+  NIMBUS_DATA_API_SECRET_ARN: 'dataApi.secretArn',
+  NIMBUS_DATA_API_DATABASE: 'dataApi.database',
+  NIMBUS_BLOBS: 'blobs',
+  NIMBUS_BLOBS_KMS_KEY_ID: 'blobsKmsKeyId',
+  NIMBUS_SPOOL_BLOBS: 'spoolBlobs',
+  NIMBUS_SPOOL: 'spool',
+  NIMBUS_AWS_REQUEST_TIMEOUT_MS: 'aws.requestTimeoutMs',
+  NIMBUS_AWS_CONNECT_TIMEOUT_MS: 'aws.connectTimeoutMs',
+  NIMBUS_AWS_MAX_ATTEMPTS: 'aws.maxAttempts',
+  NIMBUS_SQS_WAIT_SECONDS: 'aws.sqsWaitSeconds',
+  NIMBUS_METRICS: 'metrics',
+  NIMBUS_STAGE: 'stage',
+  NIMBUS_CREATE_MISSING: 'createMissing',
   NIMBUS_IMAP_ALLOW_INSECURE_AUTH: 'imap.allowInsecureAuth',
   NIMBUS_TLS_CERT: 'tls.certPath',
   NIMBUS_PROXY_PROTOCOL_TRUSTED: 'proxyProtocol.trustedNetworks',
@@ -267,6 +344,8 @@ export const ENV_SETTINGS: Record<string, string> = {
   NIMBUS_SPAMD_ADDRESS: 'security.spamdAddress',
   NIMBUS_CLAMD_ADDRESS: 'security.clamdAddress',
   NIMBUS_SCAN_TIMEOUT_MS: 'security.scanTimeoutMs',
+  NIMBUS_HEARTBEAT_SECONDS: 'cluster.heartbeatSeconds',
+  NIMBUS_DRAIN_DELAY_MS: 'cluster.drainDelayMs',
   LOG_LEVEL: 'log.level',
   LOG_FORMAT: 'log.format',
 };

@@ -27,6 +27,12 @@ export function registerGauges(
       out[`queue="${queue}"`] = (await storage.spool.depth(queue)).oldestAgeSeconds;
     return out;
   });
+  const aws = storage.awsRequests;
+  if (aws) {
+    // Every HTTP request to S3 / SQS (retries included), for cost per message (bench, docs/cost.md).
+    metrics.gauge('s3_requests', 'Requests sent to S3 since start', () => ({ '': aws.total.s3 }));
+    metrics.gauge('sqs_requests', 'Requests sent to SQS since start', () => ({ '': aws.total.sqs }));
+  }
   metrics.gauge('process_resident_memory_bytes', 'Resident set size', () => ({
     '': process.memoryUsage().rss,
   }));

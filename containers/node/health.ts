@@ -8,6 +8,8 @@ export function healthRoute(
   config: NodeConfig,
   storage: Storage,
   sessions: () => Record<string, number>,
+  /** The cluster member's drain state (`nimbus cluster drain`, SIGTERM). */
+  isDraining: () => boolean = () => false,
 ): Route {
   let draining = false;
   process.once('SIGTERM', () => (draining = true));
@@ -23,9 +25,10 @@ export function healthRoute(
         .then(() => (checks.blobs = 'ok'))
         .catch((error: Error) => (checks.blobs = `error: ${error.message}`)),
     ]);
-    const healthy = !draining && Object.values(checks).every((value) => value === 'ok');
+    const drained = draining || isDraining();
+    const healthy = !drained && Object.values(checks).every((value) => value === 'ok');
     return json(healthy ? 200 : 503, {
-      status: healthy ? 'ok' : draining ? 'draining' : 'unhealthy',
+      status: healthy ? 'ok' : drained ? 'draining' : 'unhealthy',
       roles: config.roles,
       checks,
       sessions: sessions(),

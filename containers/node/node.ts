@@ -11,6 +11,7 @@ import { MessageAcceptor } from '../../core/delivery/message-acceptor';
 import { Directory } from '../../core/directory/directory';
 import { MailboxStore } from '../../core/store/mailbox-store';
 import { InMemoryMetrics } from '../../core/ports/metrics';
+import { EmfMetrics } from '../../core/adapters/aws/emf-metrics';
 import { collectGarbage } from '../../core/store/blob-refs';
 import { BatchSpoolWorker } from '../workers/spool-worker';
 import { BatchDelivery } from '../../core/delivery/batch-delivery';
@@ -43,6 +44,10 @@ import { openStorage, type Storage } from './storage';
 import type { NodeConfig } from './config';
 import { DEFAULT_ROLES, type Role } from './roles';
 import { acquireDataDirLock, writeNodeFiles, removeNodeFiles } from './node-files';
+import { webHandler, loadAssets } from '../../functions/web/node-web';
+import type { WebContext } from '../../functions/web/context';
+// Cluster membership (issue #6): registry, heartbeat, drain, dead-peer lease release.
+import { ClusterMember } from '../cluster/cluster-member';
 
 export interface NodePorts {
   [service: string]: number | undefined;
@@ -59,8 +64,14 @@ export interface RunningNode {
   mailboxes: MailboxStore;
   /** The MX security policy (rate limiters, settings store), for tests and the admin API. */
   security?: InboundSecurity;
+  /** The web role's context (JMAP, webmail, admin API), when the node runs `web`. */
+  web?: WebContext;
   /** Runs an admin command in this process (what the admin endpoint does). */
   admin(command: AdminCommand): Promise<unknown>;
+  /** This node's cluster membership (heartbeat, draining). */
+  cluster?: ClusterMember;
+  /** Starts draining (health 503, no new spool jobs) and waits `delayMs` for the load balancer. */
+  drain(delayMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -99,7 +110,13 @@ export async function startNode(
   const authThrottle = new AuthThrottle(config.authThrottle);
   const tlsContext = await loadTlsContext(config.dataDir, config.hostname, config.tls);
   const stoppers: (() => Promise<void>)[] = [];
-  const metrics = new InMemoryMetrics();
+  // NIMBUS_METRICS=emf: CloudWatch Embedded Metric Format on stdout every 60 s (and /metrics as before).
+  const metrics =
+    config.metrics === 'emf' ? new EmfMetrics({ stage: config.stage, roles: config.roles }) : new InMemoryMetrics();
+  if (metrics instanceof EmfMetrics) {
+    metrics.start();
+    stoppers.push(() => metrics.stop());
+  }
   const ports: NodePorts = { http: 0 };
   const has = (role: Role) => config.roles.includes(role);
 
@@ -185,6 +202,7 @@ export async function startNode(
         allowInsecureAuth: config.smtp.allowInsecureAuth,
         rejectBareLineEndings: config.smtp.rejectBareLineEndings,
         implicitTls: false,
+        proxyNetworks: config.proxyProtocol.trustedNetworks,
       },
       new InboundPolicy(directory, acceptor, config.smtp.relayNetworks, security),
       tlsContext.context,
@@ -220,6 +238,7 @@ export async function startNode(
           allowInsecureAuth: false,
           rejectBareLineEndings: config.smtp.rejectBareLineEndings,
           implicitTls,
+          proxyNetworks: config.proxyProtocol.trustedNetworks,
         },
         policy,
         tlsContext.context,
@@ -255,7 +274,12 @@ export async function startNode(
       ['pop3s', true],
     ] as const) {
       const pop3 = new Pop3Server({
-        options: { ...config.pop3, hostname: config.hostname, implicitTls },
+        options: {
+          ...config.pop3,
+          hostname: config.hostname,
+          implicitTls,
+          proxyNetworks: config.proxyProtocol.trustedNetworks,
+        },
         directory,
         store: mailboxes,
         db: storage.db,
@@ -277,7 +301,13 @@ export async function startNode(
       ['imaps', true],
     ] as const) {
       const imap = new ImapServer({
-        options: { ...DEFAULT_IMAP_OPTIONS, ...config.imap, hostname: config.hostname, implicitTls },
+        options: {
+          ...DEFAULT_IMAP_OPTIONS,
+          ...config.imap,
+          hostname: config.hostname,
+          implicitTls,
+          proxyNetworks: config.proxyProtocol.trustedNetworks,
+        },
         directory,
         store: mailboxes,
         db: storage.db,
@@ -315,7 +345,12 @@ export async function startNode(
     pop3: pop3Servers.reduce((n, server) => n + server.sessionCount, 0),
     imap: imapServers.reduce((n, server) => n + server.sessionCount, 0),
   });
-  http.route('GET', '/healthz', healthRoute(config, storage, sessions));
+  let member: ClusterMember | undefined;
+  http.route(
+    'GET',
+    '/healthz',
+    healthRoute(config, storage, sessions, () => member?.draining ?? false),
+  );
   registerGauges(metrics, storage, sessions);
   http.route('GET', '/metrics', async () => ({
     status: 200,
@@ -323,9 +358,57 @@ export async function startNode(
     body: await metrics.render(),
   }));
   http.route('POST', '/internal/admin', adminRoute(token, admin));
+  // Web role (issue #8): JMAP, webmail, admin REST API, autoconfig — functions/ handlers.
+  let web: WebContext | undefined;
+  if (has('web')) {
+    web = {
+      db: storage.db,
+      blobs: storage.blobs,
+      spool: storage.spool,
+      events: storage.events,
+      directory,
+      acceptor,
+      admin,
+      throttle: authThrottle,
+      endpoints: {
+        mailHost: config.hostname,
+        webBase: process.env.NIMBUS_WEB_BASE ?? null,
+        imap: has('imap') ? { port: config.ports.imaps, tls: true } : null,
+        pop3: has('pop3') ? { port: config.ports.pop3s, tls: true } : null,
+        submission: has('submission') ? { port: config.ports.submissions, tls: true } : null,
+      },
+      streaming: true,
+      nodes: async () => [{ nodeId, roles: config.roles, hostname: config.hostname }],
+      assets: () => loadAssets(),
+    };
+    http.mount(webHandler(web));
+  }
   ports.http = await http.listen(config.ports.http, config.host);
+  if (web) {
+    // Autoconfig answers with the ports actually bound (0 in tests means "any free port").
+    web.endpoints.imap &&= { port: ports.imaps ?? config.ports.imaps, tls: true };
+    web.endpoints.pop3 &&= { port: ports.pop3s ?? config.ports.pop3s, tls: true };
+    web.endpoints.submission &&= { port: ports.submissions ?? config.ports.submissions, tls: true };
+  }
 
   await writeNodeFiles(config.dataDir, { pid: process.pid, host: config.host, ports, token, nodeId });
+  member = await ClusterMember.start({
+    db: storage.db,
+    spool: storage.spool,
+    registration: {
+      id: nodeId,
+      roles: config.roles,
+      host: config.host,
+      ports,
+      heartbeatSeconds: config.cluster.heartbeatSeconds,
+    },
+    sessions,
+    // Draining: spool workers finish their batches and take no new jobs; sessions carry on.
+    onDrain: async () => {
+      await Promise.all([inboundWorker?.stop(), relay?.stop()]);
+    },
+    log: log.child({ component: 'cluster' }),
+  });
   log.info(
     { roles: config.roles, ports, storage: storage.description, dataDir: config.dataDir },
     'node started',
@@ -341,7 +424,13 @@ export async function startNode(
     directory,
     mailboxes,
     security,
+    web,
     admin,
+    cluster: member,
+    async drain(delayMs = 0) {
+      await member?.drain('shutdown requested');
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -349,6 +438,7 @@ export async function startNode(
       clearInterval(maintenance);
       for (const stop of stoppers)
         await stop().catch((error) => log.warn({ err: error }, 'stop step failed'));
+      await member?.stop();
       await http.close();
       await removeNodeFiles(config.dataDir);
       await storage.close();

@@ -6,6 +6,10 @@ import { PgliteDatabase } from '../../core/adapters/pglite/pglite-database';
 import { PgDatabase } from '../../core/adapters/postgres/pg-database';
 import { PgEvents } from '../../core/adapters/postgres/pg-events';
 import { SqlSpool } from '../../core/adapters/sql/sql-spool';
+import { AwsRequestCounter } from '../../core/adapters/aws/aws-requests';
+import { DataApiDatabase } from '../../core/adapters/aws/data-api-database';
+import { parseS3Url, S3BlobStore } from '../../core/adapters/aws/s3-blob-store';
+import { SqsSpool } from '../../core/adapters/aws/sqs-spool';
 import { runMigrations } from '../../core/db/migrate';
 import type { BlobStore } from '../../core/ports/blob-store';
 import type { MailboxEvents } from '../../core/ports/events';
@@ -20,25 +24,124 @@ export interface Storage {
   spool: Spool;
   events: MailboxEvents;
   description: { database: string; blobs: string; spool: string; events: string };
+  /** HTTP requests sent to S3 and SQS (the s3_requests / sqs_requests gauges), when AWS adapters are in use. */
+  awsRequests?: AwsRequestCounter;
   close(): Promise<void>;
 }
 
-export async function openDatabase(
-  config: Pick<NodeConfig, 'databaseUrl' | 'dataDir'>,
-): Promise<SqlDatabase> {
+type DatabaseSettings = Pick<NodeConfig, 'databaseUrl' | 'dataDir'> &
+  Partial<Pick<NodeConfig, 'databasePassword' | 'database' | 'dataApi'>>;
+
+/** DATABASE_URL with DATABASE_PASSWORD inserted when the URL has none (the CDK app passes them apart). */
+export function connectionString(config: Pick<DatabaseSettings, 'databaseUrl' | 'databasePassword'>): string {
+  const url = new URL(config.databaseUrl!);
+  if (config.databasePassword && !url.password) url.password = encodeURIComponent(config.databasePassword);
+  return url.toString();
+}
+
+export async function openDatabase(config: DatabaseSettings): Promise<SqlDatabase> {
+  const dataApi = config.dataApi;
+  if (dataApi?.clusterArn && config.databaseUrl) {
+    throw new Error('invalid setting dataApi.clusterArn: set either DATABASE_URL or NIMBUS_DATA_API_CLUSTER_ARN, not both');
+  }
+  if (dataApi?.clusterArn && !dataApi.secretArn) {
+    throw new Error('invalid setting dataApi.secretArn: NIMBUS_DATA_API_SECRET_ARN is required with NIMBUS_DATA_API_CLUSTER_ARN');
+  }
   const db = config.databaseUrl
-    ? new PgDatabase({ connectionString: config.databaseUrl })
-    : await PgliteDatabase.open(path.join(config.dataDir, 'db'));
+    ? new PgDatabase({
+        connectionString: connectionString(config),
+        maxConnections: config.database?.maxConnections,
+        connectionTimeoutMs: config.database?.connectionTimeoutMs,
+        statementTimeoutMs: config.database?.statementTimeoutMs,
+      })
+    : dataApi?.clusterArn
+      ? DataApiDatabase.fromEnvironment({
+          resourceArn: dataApi.clusterArn,
+          secretArn: dataApi.secretArn!,
+          database: dataApi.database,
+        })
+      : await PgliteDatabase.open(path.join(config.dataDir, 'db'));
   await runMigrations(db);
   return db;
 }
 
+/** Blob store and spool from NIMBUS_BLOBS / NIMBUS_SPOOL (file:// and local by default). */
+async function openBlobsAndSpool(config: NodeConfig, db: SqlDatabase) {
+  const aws = {
+    requestTimeoutMs: config.aws.requestTimeoutMs,
+    connectTimeoutMs: config.aws.connectTimeoutMs,
+    maxAttempts: config.aws.maxAttempts,
+  };
+  let counter: AwsRequestCounter | undefined;
+  const closers: (() => void)[] = [];
+  let blobs: BlobStore;
+  let blobsDescription: string;
+  let s3: S3BlobStore | undefined;
+  if (config.blobs?.startsWith('s3://')) {
+    counter ??= new AwsRequestCounter();
+    s3 = new S3BlobStore({
+      ...aws,
+      counter,
+      location: parseS3Url(config.blobs),
+      kmsKeyId: config.blobsKmsKeyId,
+    });
+    if (config.createMissing) await s3.createBucketIfMissing();
+    await s3.check().catch((error: Error) => {
+      throw new Error(`invalid setting blobs: ${error.message} (NIMBUS_BLOBS=${config.blobs})`);
+    });
+    closers.push(() => s3!.destroy());
+    blobs = s3;
+    blobsDescription = s3.description;
+  } else {
+    const root = config.blobs ? decodeURIComponent(new URL(config.blobs).pathname) : path.join(config.dataDir, 'blobs');
+    const files = new FileBlobStore(root);
+    await files.init();
+    blobs = files;
+    blobsDescription = `file://${root}`;
+  }
+  let spool: Spool;
+  if (config.spool.startsWith('sqs://')) {
+    counter ??= new AwsRequestCounter();
+    const spoolArea = config.spoolBlobs
+      ? parseS3Url(config.spoolBlobs)
+      : s3
+        ? { bucket: parseS3Url(config.blobs!).bucket, prefix: 'spool' }
+        : undefined;
+    const spoolS3 = spoolArea ? (s3 ?? new S3BlobStore({ ...aws, counter, location: spoolArea })) : undefined;
+    if (spoolS3 && spoolS3 !== s3) closers.push(() => spoolS3.destroy());
+    const sqs = new SqsSpool({
+      ...aws,
+      counter,
+      prefix: config.spool.slice('sqs://'.length),
+      waitSeconds: config.aws.sqsWaitSeconds,
+      payloadStore: spoolS3 && spoolArea ? { client: spoolS3.client, location: spoolArea } : undefined,
+    });
+    if (config.createMissing) await sqs.createQueuesIfMissing();
+    await sqs.init();
+    closers.push(() => sqs.destroy());
+    spool = sqs;
+  } else {
+    spool = new SqlSpool(db);
+  }
+  return {
+    blobs,
+    spool,
+    counter,
+    description: { blobs: blobsDescription, spool: spool instanceof SqsSpool ? spool.description : 'sql' },
+    close: () => closers.forEach((close) => close()),
+  };
+}
+
 export async function openStorage(config: NodeConfig, log: Logger): Promise<Storage> {
   const db = await openDatabase(config);
-  const blobRoot = path.join(config.dataDir, 'blobs');
-  const blobs = new FileBlobStore(blobRoot);
-  await blobs.init();
-  const spool = new SqlSpool(db);
+  let adapters: Awaited<ReturnType<typeof openBlobsAndSpool>>;
+  try {
+    adapters = await openBlobsAndSpool(config, db);
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+  const { blobs, spool } = adapters;
   const eventsKind = config.events ?? (config.databaseUrl ? 'postgres' : 'local');
   if (eventsKind === 'postgres' && !config.databaseUrl && !config.eventsDatabaseUrl) {
     throw new Error('invalid setting events: "postgres" needs DATABASE_URL or NIMBUS_EVENTS_DATABASE_URL');
@@ -57,13 +160,15 @@ export async function openStorage(config: NodeConfig, log: Logger): Promise<Stor
     spool,
     events,
     description: {
-      database: config.databaseUrl ? 'postgres' : 'pglite',
-      blobs: `file://${blobRoot}`,
-      spool: 'sql',
+      database: db.kind,
+      blobs: adapters.description.blobs,
+      spool: adapters.description.spool,
       events: eventsKind === 'postgres' ? 'postgres LISTEN/NOTIFY' : 'in-process',
     },
+    awsRequests: adapters.counter,
     async close() {
       await events.close();
+      adapters.close();
       await db.close();
     },
   };

@@ -3,6 +3,12 @@ import type { Directory } from '../directory/directory';
 import { DirectoryError } from '../directory/errors';
 import type { JobState, QueueName, Spool } from '../ports/spool';
 import type { SqlDatabase } from '../ports/sql';
+import { SecuritySettingsStore } from '../security/settings-store';
+import { SettingError } from '../security/settings';
+import type { DkimKeyStore } from '../dkim/dkim-keys';
+import { addAdmin } from '../webadmin/admins';
+import { ConfigImportError, exportConfig, importConfig } from '../webadmin/config-profile';
+import { ClusterRegistry } from '../cluster/registry';
 
 /**
  * Every administrative operation as data, so the CLI can run it against the database directly or
@@ -25,12 +31,29 @@ export type AdminCommand =
   | { op: 'queue.list'; queue?: QueueName; state?: JobState }
   | { op: 'queue.show'; id: string }
   | { op: 'queue.retry'; id: string }
-  | { op: 'queue.delete'; id: string };
+  | { op: 'queue.delete'; id: string }
+  // Security policy (core/security/settings.ts lists every key): global, or per hosted domain.
+  | { op: 'security.show'; domain?: string }
+  | { op: 'security.set'; key: string; value: unknown; domain?: string }
+  | { op: 'security.unset'; key: string; domain?: string }
+  | { op: 'dkim.generate'; domain: string; selector?: string }
+  | { op: 'dkim.show'; domain: string }
+  // Cluster (core/cluster): nodes, health, sessions, queue depth; drain one node.
+  | { op: 'cluster.status' }
+  | { op: 'cluster.drain'; node: string; undo?: boolean }
+  // Web admin API (issue #8): administrators, configuration profile export/import.
+  | { op: 'admin.add'; name: string; password: string }
+  | { op: 'config.export' }
+  | { op: 'config.import'; profile: unknown };
 
 export interface AdminContext {
   db: SqlDatabase;
   directory: Directory;
   spool: Spool;
+  /** The node's security settings store (its cache is cleared on change); a fresh one when absent. */
+  security?: SecuritySettingsStore;
+  /** DKIM keys (needs the secret key that seals private keys). */
+  dkim?: DkimKeyStore;
 }
 
 export class AdminError extends Error {
@@ -48,6 +71,7 @@ export async function executeAdminCommand(ctx: AdminContext, command: AdminComma
     return await run(ctx, command);
   } catch (error) {
     if (error instanceof DirectoryError) throw new AdminError(error.code, error.message);
+    if (error instanceof SettingError) throw new AdminError('invalid', error.message);
     throw error;
   }
 }
@@ -113,11 +137,61 @@ async function run(ctx: AdminContext, command: AdminCommand): Promise<unknown> {
       }
       return { retried: command.id };
     }
+    case 'security.show':
+      return {
+        scope: command.domain ?? 'global',
+        settings: await (ctx.security ?? new SecuritySettingsStore(ctx.db)).show(command.domain),
+      };
+    case 'security.set': {
+      const store = ctx.security ?? new SecuritySettingsStore(ctx.db);
+      const value = await store.set(command.key, command.value, command.domain);
+      return { scope: command.domain ?? 'global', key: command.key, value };
+    }
+    case 'security.unset': {
+      const store = ctx.security ?? new SecuritySettingsStore(ctx.db);
+      const removed = await store.unset(command.key, command.domain);
+      return { scope: command.domain ?? 'global', key: command.key, removed };
+    }
     case 'queue.delete': {
       const job = await spool.remove(command.id);
       if (!job) throw new AdminError('not-found', `no queued job ${command.id}`);
       await releaseSpoolReference(ctx.db, job.payload.queueId, job.payload.blobKey);
       return { deleted: command.id };
+    }
+    case 'dkim.generate': {
+      if (!ctx.dkim) throw new AdminError('unavailable', 'DKIM keys are not available here');
+      if (!(await directory.getDomain(command.domain))) {
+        throw new AdminError('unknown-domain', `domain ${command.domain} is not hosted here`);
+      }
+      return ctx.dkim.generate(command.domain, command.selector);
+    }
+    case 'cluster.status':
+      return new ClusterRegistry(ctx.db).status(spool);
+    case 'cluster.drain': {
+      if (!(await new ClusterRegistry(ctx.db).setDraining(command.node, !command.undo))) {
+        throw new AdminError('not-found', `no cluster node ${command.node}`);
+      }
+      return { node: command.node, draining: !command.undo };
+    }
+    case 'admin.add':
+      try {
+        return await addAdmin(ctx.db, command.name, command.password);
+      } catch (error) {
+        throw new AdminError('invalid', (error as Error).message);
+      }
+    case 'config.export':
+      return exportConfig(ctx.db);
+    case 'config.import':
+      try {
+        return { imported: await importConfig(ctx.db, command.profile) };
+      } catch (error) {
+        if (error instanceof ConfigImportError) throw new AdminError('invalid', error.message);
+        throw error;
+      }
+    case 'dkim.show': {
+      const key = await ctx.dkim?.show(command.domain);
+      if (!key) throw new AdminError('not-found', `no DKIM key for ${command.domain}`);
+      return key;
     }
   }
 }

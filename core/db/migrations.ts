@@ -147,4 +147,205 @@ CREATE TABLE message_search (
 CREATE INDEX expunged_messages_modseq_idx ON expunged_messages(mailbox_id, modseq);
 `,
   },
+  {
+    version: 20,
+    name: 'security policy: settings (global and per domain), greylisting triplets',
+    sql: `
+-- scope '*' is the whole installation; otherwise a hosted domain name (removed with the domain).
+CREATE TABLE security_settings (
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value JSONB NOT NULL,
+  updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (scope, key)
+);
+
+CREATE TABLE greylist (
+  network TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  first_seen TIMESTAMPTZ NOT NULL DEFAULT now(),
+  last_seen TIMESTAMPTZ NOT NULL DEFAULT now(),
+  passed BOOLEAN NOT NULL DEFAULT false,
+  PRIMARY KEY (network, sender, recipient)
+);
+CREATE INDEX greylist_last_seen_idx ON greylist(last_seen);
+`,
+  },
+  {
+    version: 10,
+    name: 'DKIM signing keys (private keys encrypted at rest)',
+    sql: `
+CREATE TABLE dkim_keys (
+  domain TEXT PRIMARY KEY,
+  selector TEXT NOT NULL,
+  algorithm TEXT NOT NULL DEFAULT 'rsa-sha256',
+  private_key_enc TEXT NOT NULL,
+  public_key TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+`,
+  },
+  {
+    version: 30,
+    name: 'web: JMAP tombstones, threads, uploads, identities, submissions, vacation; web sessions; admins and audit log',
+    sql: `
+-- Email ids are message row ids; a deleted row leaves a tombstone so Email/changes can report it.
+-- modseq is the mailbox's HIGHESTMODSEQ at deletion (NULL when the mailbox itself was deleted);
+-- BEFORE DELETE so the thread row (deleted by cascade) is still there to copy.
+CREATE TABLE jmap_tombstones (
+  message_id BIGINT PRIMARY KEY,
+  mailbox_id BIGINT NOT NULL,
+  thread_id BIGINT,
+  modseq BIGINT,
+  deleted_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX jmap_tombstones_mailbox_idx ON jmap_tombstones(mailbox_id, modseq);
+
+CREATE FUNCTION jmap_message_tombstone() RETURNS trigger AS $$
+BEGIN
+  INSERT INTO jmap_tombstones (message_id, mailbox_id, thread_id, modseq)
+  VALUES (OLD.id, OLD.mailbox_id, (SELECT thread_id FROM jmap_threads WHERE message_id = OLD.id),
+          (SELECT highestmodseq FROM mailboxes WHERE id = OLD.mailbox_id))
+  ON CONFLICT (message_id) DO NOTHING;
+  RETURN OLD;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER messages_jmap_tombstone BEFORE DELETE ON messages
+  FOR EACH ROW EXECUTE FUNCTION jmap_message_tombstone();
+
+-- A rename, (un)subscription or role change is a Mailbox change: it bumps HIGHESTMODSEQ, which
+-- IMAP allows (the value only has to grow), so JMAP Mailbox/changes sees it.
+CREATE FUNCTION jmap_mailbox_bump() RETURNS trigger AS $$
+BEGIN
+  IF NEW.name IS DISTINCT FROM OLD.name OR NEW.subscribed IS DISTINCT FROM OLD.subscribed
+     OR NEW.special_use IS DISTINCT FROM OLD.special_use THEN
+    NEW.highestmodseq := GREATEST(NEW.highestmodseq, OLD.highestmodseq + 1);
+  END IF;
+  RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER mailboxes_jmap_bump BEFORE UPDATE ON mailboxes
+  FOR EACH ROW EXECUTE FUNCTION jmap_mailbox_bump();
+
+-- Thread of each message (filled lazily from Message-ID / In-Reply-To / References).
+CREATE TABLE jmap_threads (
+  message_id BIGINT PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+  account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  thread_id BIGINT NOT NULL,
+  msgid TEXT
+);
+CREATE INDEX jmap_threads_account_msgid_idx ON jmap_threads(account_id, msgid);
+CREATE INDEX jmap_threads_thread_idx ON jmap_threads(account_id, thread_id);
+
+CREATE TABLE jmap_uploads (
+  id BIGSERIAL PRIMARY KEY,
+  account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  blob_key TEXT NOT NULL REFERENCES blobs(key),
+  size BIGINT NOT NULL,
+  type TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+CREATE TABLE jmap_identities (
+  id BIGSERIAL PRIMARY KEY,
+  account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  name TEXT NOT NULL DEFAULT '',
+  email TEXT NOT NULL,
+  reply_to JSONB,
+  bcc JSONB,
+  text_signature TEXT NOT NULL DEFAULT '',
+  html_signature TEXT NOT NULL DEFAULT '',
+  modseq BIGINT NOT NULL DEFAULT 1
+);
+CREATE INDEX jmap_identities_account_idx ON jmap_identities(account_id);
+
+CREATE TABLE jmap_submissions (
+  id BIGSERIAL PRIMARY KEY,
+  account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  identity_id BIGINT NOT NULL,
+  email_id BIGINT NOT NULL,
+  thread_id BIGINT,
+  envelope JSONB NOT NULL,
+  queue_id TEXT NOT NULL,
+  send_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX jmap_submissions_account_idx ON jmap_submissions(account_id, id);
+
+CREATE TABLE jmap_vacation (
+  account_id BIGINT PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+  is_enabled BOOLEAN NOT NULL DEFAULT false,
+  from_date TIMESTAMPTZ,
+  to_date TIMESTAMPTZ,
+  subject TEXT,
+  text_body TEXT,
+  html_body TEXT
+);
+
+-- Bearer tokens and webmail sessions (only the sha256 of the token is stored).
+CREATE TABLE web_tokens (
+  token_hash TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  account_id BIGINT REFERENCES accounts(id) ON DELETE CASCADE,
+  admin_id BIGINT,
+  csrf TEXT,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  expires_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX web_tokens_expiry_idx ON web_tokens(expires_at);
+
+CREATE TABLE admins (
+  id BIGSERIAL PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+CREATE TABLE admin_audit (
+  id BIGSERIAL PRIMARY KEY,
+  at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT,
+  detail JSONB,
+  outcome TEXT NOT NULL
+);
+CREATE INDEX admin_audit_at_idx ON admin_audit(at);
+`,
+  },
+  {
+    version: 40,
+    name: 'cluster registry: nodes, heartbeats, draining, sessions per protocol',
+    sql: `
+CREATE TABLE cluster_nodes (
+  id TEXT PRIMARY KEY,
+  roles TEXT[] NOT NULL,
+  host TEXT NOT NULL,
+  ports JSONB NOT NULL DEFAULT '{}',
+  version TEXT NOT NULL,
+  heartbeat_seconds INTEGER NOT NULL DEFAULT 10,
+  heartbeat_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  draining BOOLEAN NOT NULL DEFAULT false,
+  -- Set once by the peer that noticed the missing heartbeat (and released the node's leases).
+  dead_at TIMESTAMPTZ,
+  stopped_at TIMESTAMPTZ,
+  sessions JSONB NOT NULL DEFAULT '{}',
+  started_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+`,
+  },
+  {
+    version: 41,
+    name: 'recovery log: health signals and actions of nimbus doctor (cooldowns, redrive quiet period)',
+    sql: `
+CREATE TABLE recovery_log (
+  id BIGSERIAL PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('signal', 'action')),
+  key TEXT NOT NULL,
+  at TIMESTAMPTZ NOT NULL,
+  data JSONB NOT NULL
+);
+CREATE INDEX recovery_log_at_idx ON recovery_log(at);
+`,
+  },
 ];

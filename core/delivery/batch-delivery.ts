@@ -3,6 +3,7 @@ import type { BlobStore } from '../ports/blob-store';
 import type { MailboxEvents } from '../ports/events';
 import type { LeasedJob, Spool } from '../ports/spool';
 import type { SqlDatabase, SqlExecutor } from '../ports/sql';
+import { deliveryFolder } from '../security/control-headers';
 
 /**
  * The common case in one go: a batch of spool jobs whose recipients are all plain local accounts.
@@ -38,8 +39,14 @@ export class BatchDelivery {
     if (simple.length === 0) return { delivered: [], rest };
 
     const items: DeliveryItem[] = [];
+    // Security policy: a message the MX filed elsewhere (X-Nimbus-Folder: Junk) takes the per-job path.
+    const filed: LeasedJob[] = [];
     for (const { job, recipients } of simple) {
       const body = await this.blobs.get(job.payload.blobKey);
+      if (deliveryFolder(body)) {
+        filed.push(job);
+        continue;
+      }
       for (const address of new Set(recipients.map((a) => accounts.get(a)!.address))) {
         const account = [...accounts.values()].find((a) => a.address === address)!;
         const prefix = Buffer.from(
@@ -58,10 +65,12 @@ export class BatchDelivery {
 
     const outcome = await this.db.transaction((tx) => this.store(tx, items));
     const overQuotaJobs = new Set(outcome.overQuota.map((item) => item.job));
-    const delivered = simple.map((p) => p.job).filter((job) => !overQuotaJobs.has(job));
+    const delivered = simple
+      .map((p) => p.job)
+      .filter((job) => !overQuotaJobs.has(job) && !filed.includes(job));
     for (const change of outcome.changes) await this.events.publish(change);
     await this.finish(delivered);
-    return { delivered, rest: [...rest, ...overQuotaJobs] };
+    return { delivered, rest: [...rest, ...overQuotaJobs, ...filed] };
   }
 
   private async lookupAccounts(addresses: string[]): Promise<Map<string, AccountInfo>> {
@@ -82,7 +91,8 @@ export class BatchDelivery {
       [items.map((i) => i.job.payload.queueId), items.map((i) => i.account.address)],
     );
     const freshKeys = new Set(fresh.rows.map((row) => `${row.queue_id} ${row.recipient}`));
-    let todo = items.filter((i) => freshKeys.has(`${i.job.payload.queueId} ${i.account.address}`));
+    // One item per fresh key: an at-least-once queue (SQS) can put the same job twice in one batch.
+    let todo = items.filter((i) => freshKeys.delete(`${i.job.payload.queueId} ${i.account.address}`));
     if (todo.length === 0) return { changes: [], overQuota: [] };
 
     // 2. Lock the accounts (quota) and find their INBOXes, in id order to avoid deadlocks.
@@ -204,6 +214,8 @@ export class BatchDelivery {
   /** Releases each job's spool reference exactly once, then acks the jobs. */
   private async finish(jobs: LeasedJob[]): Promise<void> {
     if (jobs.length === 0) return;
+    // The same job twice in a batch (SQS duplicate) must release its reference once.
+    const unique = [...new Map(jobs.map((job) => [job.payload.queueId, job] as const)).values()];
     await this.db.query(
       `WITH released AS (
          INSERT INTO deliveries (queue_id, recipient)
@@ -212,7 +224,7 @@ export class BatchDelivery {
          SELECT x.k AS key, count(*)::int AS n FROM unnest($1::text[], $2::text[]) AS x(q, k)
          JOIN released r ON r.queue_id = x.q GROUP BY x.k)
        UPDATE blobs b SET refcount = b.refcount - c.n, updated_at = now() FROM counts c WHERE b.key = c.key`,
-      [jobs.map((job) => job.payload.queueId), jobs.map((job) => job.payload.blobKey)],
+      [unique.map((job) => job.payload.queueId), unique.map((job) => job.payload.blobKey)],
     );
     await this.spool.ackMany(jobs);
   }

@@ -9,6 +9,7 @@ import type { SqlDatabase } from '../ports/sql';
 import { acquireBlob } from '../store/blob-refs';
 import type { MailboxStore } from '../store/mailbox-store';
 import type { RecipientFailure } from './recipient-failure';
+import { deliveryFolder } from '../security/control-headers';
 
 /**
  * Delivers one spooled message to its local recipients: one SQL transaction per mailbox (UID and
@@ -87,7 +88,14 @@ export class LocalDelivery {
       if (quota_bytes !== null && used_bytes + prefix.length + body.length > quota_bytes) {
         return { kind: 'over-quota' as const };
       }
-      const inbox = await this.mailboxes.getMailbox(account.id, 'INBOX', tx);
+      // Security policy (core/security): the MX files spam/DMARC-quarantine into Junk with
+      // X-Nimbus-Folder (senders cannot set it: the MX strips incoming X-Nimbus-* fields).
+      // A folder the account lacks (e.g. Quarantine) falls back to Junk, then INBOX.
+      const target = deliveryFolder(body);
+      const inbox =
+        (target ? await this.mailboxes.getMailbox(account.id, target, tx) : null) ??
+        (target ? await this.mailboxes.getMailbox(account.id, 'Junk', tx) : null) ??
+        (await this.mailboxes.getMailbox(account.id, 'INBOX', tx));
       if (!inbox) return { kind: 'no-inbox' as const };
       await acquireBlob(tx, payload.blobKey, payload.size);
       const appended = await this.mailboxes.append(tx, {

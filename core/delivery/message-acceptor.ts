@@ -2,7 +2,7 @@ import type { BlobInfo, BlobStore } from '../ports/blob-store';
 import type { Spool, SpoolPayload, SpoolRecipient } from '../ports/spool';
 import type { SqlDatabase } from '../ports/sql';
 import { newQueueId } from '../spool/queue-id';
-import { acquireBlobs, ensureStored, releaseBlobs } from '../store/blob-refs';
+import { acquireBlobs, ensureStored } from '../store/blob-refs';
 
 export interface AcceptInput {
   data: Buffer;
@@ -93,8 +93,21 @@ export class MessageAcceptor {
         batch.map((p) => ({ id: p.payload.queueId, payload: p.payload })),
       );
     } catch (error) {
-      // Not accepted: give the references back (best effort; the collector's grace period covers a miss).
-      await this.db.transaction((tx) => releaseBlobs(tx, [...refs.values()])).catch(() => undefined);
+      // Not accepted: give the references back — through the once-per-queue-id record that delivery
+      // uses, because some of these jobs may have reached the queue all the same (an SQS batch that
+      // failed part-way, a commit whose reply was lost): their delivery must not release again.
+      await this.db
+        .query(
+          `WITH released AS (
+             INSERT INTO deliveries (queue_id, recipient)
+             SELECT q, '#spool-reference' FROM unnest($1::text[]) AS q ON CONFLICT DO NOTHING RETURNING queue_id),
+           counts AS (
+             SELECT x.k AS key, count(*)::int AS n FROM unnest($1::text[], $2::text[]) AS x(q, k)
+             JOIN released r ON r.queue_id = x.q GROUP BY x.k)
+           UPDATE blobs b SET refcount = b.refcount - c.n, updated_at = now() FROM counts c WHERE b.key = c.key`,
+          [batch.map((p) => p.payload.queueId), batch.map((p) => p.blob.key)],
+        )
+        .catch(() => undefined);
       batch.forEach((p) => p.reject(error));
       return;
     }

@@ -38,3 +38,64 @@ export function parseSchedule(text: string): number[] {
     return seconds;
   });
 }
+
+/** SQS caps a message delay at 15 minutes: a longer wait is made of several hops of at most this. */
+export const MAX_QUEUE_DELAY_SECONDS = 900;
+
+/** Default outbound schedule as text (the `relay.retrySchedule` setting). */
+export const DEFAULT_OUTBOUND_SCHEDULE = '5m,10m,30m,1h,2h,4h';
+
+/** Parses one duration ("4h", "5d", "90s", "30" = seconds) into seconds. */
+export function parseDuration(text: string): number {
+  const match = /^\s*(\d+)\s*([smhd]?)\s*$/.exec(text);
+  if (!match) throw new Error(`invalid duration "${text}" (use e.g. 30m, 4h, 5d)`);
+  return Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+}
+
+/**
+ * Relay progress kept in the job payload (so it survives retries, node loss and SQS redelivery):
+ * our own attempt count (queue receive counts include the waiting hops), when the next real
+ * attempt is due, and whether the delay warning went out.
+ */
+export interface DeferralState {
+  attempts: number;
+  /** ISO time of the next delivery attempt; before it, a receive only schedules another hop. */
+  nextAttemptAt?: string;
+  delayWarned?: boolean;
+  lastError?: string;
+}
+
+/** How long to wait in the queue now to reach `until`: never more than one hop. */
+export function hopDelay(until: Date, now = new Date(), maxHop = MAX_QUEUE_DELAY_SECONDS): number {
+  const remaining = Math.ceil((until.getTime() - now.getTime()) / 1000);
+  return Math.max(0, Math.min(remaining, maxHop));
+}
+
+/** After a failed attempt: the next state and the first hop to wait. */
+export function deferAfterFailure(
+  policy: RetryPolicy,
+  state: DeferralState,
+  error: string,
+  now = new Date(),
+  maxHop = MAX_QUEUE_DELAY_SECONDS,
+): { state: DeferralState; delaySeconds: number } {
+  const wait = nextDelay(policy, state.attempts);
+  const next: DeferralState = {
+    ...state,
+    attempts: state.attempts + 1,
+    nextAttemptAt: new Date(now.getTime() + wait * 1000).toISOString(),
+    lastError: error,
+  };
+  return { state: next, delaySeconds: Math.min(wait, maxHop) };
+}
+
+/** True when a delay warning is due: the message has waited `afterSeconds` (0 turns warnings off). */
+export function delayWarningDue(
+  state: DeferralState,
+  receivedAt: Date,
+  afterSeconds: number,
+  now = new Date(),
+): boolean {
+  if (afterSeconds <= 0 || state.delayWarned) return false;
+  return now.getTime() - receivedAt.getTime() >= afterSeconds * 1000;
+}

@@ -5,8 +5,8 @@
  * rolled back.
  */
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import { DataApiDatabase } from '../../core/adapters/aws/data-api-database';
 import { runMigrations } from '../../core/db/migrate';
-import { DataApiExecutor } from './data-api-executor';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -15,12 +15,12 @@ function required(name: string): string {
 }
 
 export async function handler(): Promise<{ applied: number[] }> {
-  const executor = new DataApiExecutor(new RDSDataClient({}), {
+  const db = new DataApiDatabase(new RDSDataClient({}), {
     resourceArn: required('DATABASE_CLUSTER_ARN'),
     secretArn: required('DATABASE_SECRET_ARN'),
     database: required('DATABASE_NAME'),
   });
-  const applied = await runMigrations(executor);
+  const applied = await runMigrations(db);
   console.log(JSON.stringify({ msg: 'migrations applied', applied }));
   return { applied };
 }

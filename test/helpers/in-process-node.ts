@@ -13,7 +13,11 @@ export interface TestNode extends RunningNode {
 }
 
 /** A whole node in this process on free ports, a temp data dir, and PGlite (or the CI PostgreSQL). */
-export async function startTestNode(overrides: Record<string, unknown> = {}): Promise<TestNode> {
+export async function startTestNode(
+  overrides: Record<string, unknown> = {},
+  /** Injected dependencies, e.g. a DNS resolver with test records (security checks). */
+  deps: Parameters<typeof startNode>[2] = {},
+): Promise<TestNode> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'nimbus-test-'));
   const database = await createTestDatabaseUrl();
   const config = loadConfig({
@@ -35,7 +39,7 @@ export async function startTestNode(overrides: Record<string, unknown> = {}): Pr
     },
   });
   const log = pino({ level: process.env.NIMBUS_TEST_LOG ?? 'silent' });
-  const node = await startNode(config, log);
+  const node = await startNode(config, log, deps);
   return Object.assign(node, {
     dataDir,
     async destroy() {

@@ -22,9 +22,10 @@ export class Dialogue {
     socket.on('error', () => undefined);
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<Dialogue> {
+  /** `localAddress` picks the client address (e.g. 127.0.0.2: loopback is a whole /8 on Linux). */
+  static connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<Dialogue> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect(port, host, () => resolve(new Dialogue(socket)));
+      const socket = net.connect({ port, host, localAddress }, () => resolve(new Dialogue(socket)));
       socket.once('error', reject);
     });
   }

@@ -91,7 +91,7 @@ describe('DataApiExecutor', () => {
       ...target,
       sql: 'SELECT version FROM t WHERE a = :p1',
       parameters: [{ name: 'p1', value: { stringValue: 'x' } }],
-      formatRecordsAs: 'JSON',
+      includeResultMetadata: true,
     });
   });
 

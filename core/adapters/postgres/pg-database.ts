@@ -52,6 +52,11 @@ export class PgDatabase implements SqlDatabase {
         throw translateError(error);
       }
       let broken = false;
+      // A connection dropped while checked out emits 'error' on the client (the pool only listens
+      // while it is idle): without a listener that would crash the process. The failing query
+      // rejects as well, so the transaction fails cleanly and the client is discarded.
+      const onError = () => (broken = true);
+      client.on('error', onError);
       const tx: SqlExecutor = {
         query: async <R>(sql: string, params?: readonly unknown[]) => {
           const result = await client.query(sql, params ? [...params] : undefined);
@@ -70,6 +75,7 @@ export class PgDatabase implements SqlDatabase {
         if (code && RETRYABLE_CODES.has(code) && attempt < 4) continue;
         throw translateError(error);
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     }
@@ -87,7 +93,7 @@ function translateError(error: unknown): unknown {
     (code && CONNECTION_CODES.has(code)) ||
     code === 'ECONNREFUSED' ||
     code === 'ECONNRESET' ||
-    /Connection terminated|timeout exceeded when trying to connect/i.test(message)
+    /Connection terminated|timeout exceeded when trying to connect|not queryable/i.test(message)
   ) {
     return new StorageUnavailableError(`database unavailable: ${message}`, { cause: error });
   }

@@ -7,6 +7,11 @@
  * When the connection drops, it is re-established with backoff and LISTEN issued again; then
  * every local subscriber gets a resync hint (kind 'mailboxes'), since notifications published
  * meanwhile were missed.
+ *
+ * A connection that dies silently (a NAT or load balancer dropping the flow, a failover that
+ * leaves the socket half-open) sends no 'end': TCP keep-alive probes after 10 s idle and a
+ * `SELECT 1` every `pingMs` detect it. Changes published while disconnected are kept (up to
+ * 1000) and sent after the reconnect, so other nodes' sessions do not miss them.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -27,23 +32,51 @@ export class PgEvents implements MailboxEvents {
   private closed = false;
   private reconnecting: NodeJS.Timeout | null = null;
   private backoffMs = 250;
+  private readonly ping: NodeJS.Timeout;
+  /** Published while disconnected: sent after the reconnect. */
+  private pending: Wire[] = [];
 
   private constructor(
     private readonly connectionString: string,
     private readonly log?: Pick<Logger, 'warn' | 'info' | 'debug'>,
-  ) {}
+    pingMs = 30_000,
+  ) {
+    this.ping = setInterval(() => {
+      const client = this.client;
+      client?.query('SELECT 1').catch((error: Error) => {
+        this.log?.warn({ err: error }, 'events connection check failed');
+        this.lost(client);
+      });
+    }, pingMs);
+    this.ping.unref?.();
+  }
 
   static async connect(
     connectionString: string,
     log?: Pick<Logger, 'warn' | 'info' | 'debug'>,
+    options: { pingMs?: number } = {},
   ): Promise<PgEvents> {
-    const events = new PgEvents(connectionString, log);
-    await events.open();
+    const events = new PgEvents(connectionString, log, options.pingMs);
+    try {
+      await events.open();
+    } catch (error) {
+      clearInterval(events.ping);
+      throw error;
+    }
     return events;
   }
 
+  /** True while the LISTEN connection is up (health checks, tests). */
+  get connected(): boolean {
+    return this.client !== null;
+  }
+
   private async open(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connectionString, keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.connectionString,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
     client.on('notification', (message) => {
       if (message.channel !== EVENTS_CHANNEL || !message.payload) return;
       let wire: Wire;
@@ -85,6 +118,9 @@ export class PgEvents implements MailboxEvents {
       try {
         await this.open();
         this.log?.info('events connection re-established');
+        for (const wire of this.pending.splice(0)) {
+          await this.client?.query(`SELECT pg_notify($1, $2)`, [EVENTS_CHANNEL, JSON.stringify(wire)]).catch(() => undefined);
+        }
         // Anything published while we were away was missed: tell every subscriber to resync.
         for (const accountId of this.handlers.keys())
           this.dispatch({ accountId, mailboxId: 0, kind: 'mailboxes' });
@@ -108,15 +144,18 @@ export class PgEvents implements MailboxEvents {
 
   async publish(change: MailboxChange): Promise<void> {
     this.dispatch(change);
+    const wire: Wire = { ...change, o: this.origin };
     const client = this.client;
-    if (!client) return; // other nodes catch up on their next command or resync hint
+    if (!client) {
+      // Sent after the reconnect; beyond the bound, other nodes catch up on their next command.
+      if (this.pending.length < 1000) this.pending.push(wire);
+      return;
+    }
     try {
-      await client.query(`SELECT pg_notify($1, $2)`, [
-        EVENTS_CHANNEL,
-        JSON.stringify({ ...change, o: this.origin }),
-      ]);
+      await client.query(`SELECT pg_notify($1, $2)`, [EVENTS_CHANNEL, JSON.stringify(wire)]);
     } catch (error) {
       this.log?.warn({ err: error }, 'events publish failed');
+      if (this.pending.length < 1000) this.pending.push(wire);
     }
   }
 
@@ -132,6 +171,7 @@ export class PgEvents implements MailboxEvents {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.ping);
     if (this.reconnecting) clearTimeout(this.reconnecting);
     this.handlers.clear();
     const client = this.client;

@@ -24,7 +24,7 @@ export class SqlSpool implements Spool {
   async enqueue(queue: QueueName, id: string, payload: SpoolPayload, options?: { delaySeconds?: number }) {
     await this.db.query(
       `INSERT INTO spool_jobs (id, queue, state, payload, visible_at)
-       VALUES ($1, $2, 'ready', $3, now() + make_interval(secs => $4))
+       VALUES ($1, $2, 'ready', $3::jsonb, now() + make_interval(secs => $4))
        ON CONFLICT (id) DO NOTHING`,
       [id, queue, JSON.stringify(payload), options?.delaySeconds ?? 0],
     );

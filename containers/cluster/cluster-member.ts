@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { ClusterRegistry, reapDeadNodes, type NodeRegistration } from '../../core/cluster/registry';
+import type { Spool } from '../../core/ports/spool';
+import type { SqlExecutor } from '../../core/ports/sql';
+
+export const NIMBUS_VERSION: string = (() => {
+  try {
+    const pkg = JSON.parse(readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+})();
+
+export interface ClusterMemberOptions {
+  db: SqlExecutor;
+  spool: Spool;
+  registration: Omit<NodeRegistration, 'version'>;
+  sessions: () => Record<string, number>;
+  /** Called once when the node starts draining (operator flag in SQL, or SIGTERM). */
+  onDrain: () => Promise<void>;
+  log: Logger;
+}
+
+/**
+ * A node's membership of the cluster: registers in SQL, writes a heartbeat every interval,
+ * follows the draining flag an operator sets (`nimbus cluster drain`), and declares silent peers
+ * dead, releasing their spool leases so their jobs are redone now.
+ */
+export class ClusterMember {
+  readonly registry: ClusterRegistry;
+  private timer: NodeJS.Timeout | null = null;
+  private drainStarted: Promise<void> | null = null;
+  private ticking: Promise<void> | null = null;
+
+  private constructor(private readonly options: ClusterMemberOptions) {
+    this.registry = new ClusterRegistry(options.db);
+  }
+
+  static async start(options: ClusterMemberOptions): Promise<ClusterMember> {
+    const member = new ClusterMember(options);
+    await member.registry.register({ ...options.registration, version: NIMBUS_VERSION });
+    member.timer = setInterval(() => {
+      if (!member.ticking) member.ticking = member.tick().finally(() => (member.ticking = null));
+    }, options.registration.heartbeatSeconds * 1000);
+    member.timer.unref();
+    return member;
+  }
+
+  get id(): string {
+    return this.options.registration.id;
+  }
+
+  get draining(): boolean {
+    return this.drainStarted !== null;
+  }
+
+  /** Starts draining (idempotent): /healthz answers 503, spool workers take no new jobs. */
+  drain(reason: string): Promise<void> {
+    if (!this.drainStarted) {
+      this.options.log.warn({ reason }, 'node draining: health check 503, no new spool jobs');
+      this.drainStarted = Promise.all([
+        this.registry.setDraining(this.id, true).catch(() => false),
+        this.options.onDrain(),
+      ]).then(() => undefined);
+    }
+    return this.drainStarted;
+  }
+
+  /** One heartbeat: write ours, follow the draining flag, reap dead peers. */
+  async tick(): Promise<void> {
+    const { log } = this.options;
+    try {
+      const beat = await this.registry.heartbeat(this.id, this.options.sessions());
+      if (beat.wasDead) log.warn('this node had been declared dead by a peer; it is back');
+      if (beat.draining && !this.draining) void this.drain('draining flag set in the cluster registry');
+      for (const reaped of await reapDeadNodes(this.registry, this.options.spool, this.id)) {
+        log.warn(reaped, 'peer declared dead (heartbeat missing): its spool leases were released');
+      }
+    } catch (error) {
+      log.warn({ err: error }, 'cluster heartbeat failed');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.ticking;
+    await this.registry.markStopped(this.id).catch(() => undefined);
+  }
+}

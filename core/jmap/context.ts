@@ -1,0 +1,37 @@
+import type { MessageAcceptor } from '../delivery/message-acceptor';
+import type { Directory } from '../directory/directory';
+import type { BlobStore } from '../ports/blob-store';
+import type { MailboxEvents } from '../ports/events';
+import type { SqlDatabase } from '../ports/sql';
+
+/** What the JMAP methods need: ports only, no HTTP. */
+export interface JmapDeps {
+  db: SqlDatabase;
+  blobs: BlobStore;
+  events: MailboxEvents;
+  directory: Directory;
+  /** Present where mail may be sent (EmailSubmission/set); absent → forbidden. */
+  acceptor?: Pick<MessageAcceptor, 'accept'>;
+}
+
+/** The authenticated principal of one request: every method is confined to this account. */
+export interface JmapAccount {
+  id: number;
+  address: string;
+}
+
+export interface JmapLimits {
+  maxSizeUpload: number;
+  maxSizeRequest: number;
+  maxCallsInRequest: number;
+  maxObjectsInGet: number;
+  maxObjectsInSet: number;
+}
+
+export const DEFAULT_LIMITS: JmapLimits = {
+  maxSizeUpload: 25 * 1024 * 1024,
+  maxSizeRequest: 10 * 1024 * 1024,
+  maxCallsInRequest: 64,
+  maxObjectsInGet: 1000,
+  maxObjectsInSet: 1000,
+};
