@@ -37,7 +37,11 @@ async function delivered(httpPort: number): Promise<number> {
 async function scrape(httpPort: number): Promise<{ delivered: number; s3: number; sqs: number }> {
   const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
   const value = (name: string) => Number(new RegExp(`^nimbus_${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
-  return { delivered: value('messages_delivered_total'), s3: value('s3_requests'), sqs: value('sqs_requests') };
+  return {
+    delivered: value('messages_delivered_total'),
+    s3: value('s3_requests'),
+    sqs: value('sqs_requests'),
+  };
 }
 
 async function runScenario(

@@ -364,14 +364,28 @@ async function dropDatabase(adminUrl: string, name: string): Promise<void> {
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A free port below the kernel's ephemeral range (32768+): ports reserved now and bound later
+ * (spare slots, restarts) must not be taken meanwhile by some outgoing connection.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (allocated.has(port)) continue;
+    if (await canBind(port)) {
+      allocated.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port in 20000-31999');
+}
+const allocated = new Set<number>();
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 

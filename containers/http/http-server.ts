@@ -77,7 +77,8 @@ export class HttpServer {
   private async handleWeb(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(name === 'cookie' ? '; ' : ', ') : value;
+      if (value !== undefined)
+        headers[name] = Array.isArray(value) ? value.join(name === 'cookie' ? '; ' : ', ') : value;
     }
     const request: WebRequest = {
       method: (req.method ?? 'GET').toUpperCase(),
@@ -92,7 +93,8 @@ export class HttpServer {
     try {
       const response = await this.web!.handler(request);
       const outHeaders: Record<string, string | string[]> = { ...response.headers };
-      if (typeof outHeaders['set-cookie'] === 'string') outHeaders['set-cookie'] = outHeaders['set-cookie'].split('\n');
+      if (typeof outHeaders['set-cookie'] === 'string')
+        outHeaders['set-cookie'] = outHeaders['set-cookie'].split('\n');
       if (response.stream) {
         res.writeHead(response.status, outHeaders);
         res.flushHeaders();

@@ -124,12 +124,12 @@ export function buildProgram(): Command {
           .drain(drainMs)
           .then(() => node.stop())
           .then(
-          () => process.exit(0),
-          (error: unknown) => {
-            log.error({ err: error }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
+            () => process.exit(0),
+            (error: unknown) => {
+              log.error({ err: error }, 'shutdown failed');
+              process.exit(1);
+            },
+          );
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
@@ -325,7 +325,11 @@ export function buildProgram(): Command {
     .option('--password <password>', 'the password (visible in the process list: prefer --password-stdin)')
     .option('--password-stdin', 'read the password from standard input')
     .action(async (name: string, o: { password?: string; passwordStdin?: boolean }) =>
-      admin({ op: 'admin.add', name, password: await passwordFrom(o) }, false, () => `administrator ${name} saved`),
+      admin(
+        { op: 'admin.add', name, password: await passwordFrom(o) },
+        false,
+        () => `administrator ${name} saved`,
+      ),
     );
 
   // Security policy (docs/security.md): relay control, DoS limits, SPF/DKIM/DMARC, DNSBL, greylisting, AS/AV.

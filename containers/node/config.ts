@@ -121,15 +121,24 @@ export const configSchema = z.object({
   /** Aurora through the RDS Data API (Lambda, or a node without VPC access to the cluster). */
   dataApi: z
     .object({
-      clusterArn: z.string().regex(/^arn:aws[a-z-]*:rds:/, 'expected an RDS cluster ARN').optional(),
-      secretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/, 'expected a Secrets Manager ARN').optional(),
+      clusterArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:rds:/, 'expected an RDS cluster ARN')
+        .optional(),
+      secretArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:secretsmanager:/, 'expected a Secrets Manager ARN')
+        .optional(),
       database: z.string().min(1).default('nimbus'),
     })
     .default({}),
   /** Message store: file:///PATH (local disk, or EFS as a shared mount) or s3://BUCKET/PREFIX. Default: DATA/blobs. */
   blobs: z
     .string()
-    .regex(/^(file:\/\/\/.*|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?)$/, 'use file:///PATH or s3://BUCKET/PREFIX')
+    .regex(
+      /^(file:\/\/\/.*|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?)$/,
+      'use file:///PATH or s3://BUCKET/PREFIX',
+    )
     .optional(),
   /** KMS key for SSE-KMS on the S3 blob store (default: SSE-S3, AES256). */
   blobsKmsKeyId: z.string().min(1).optional(),

@@ -112,7 +112,9 @@ export async function startNode(
   const stoppers: (() => Promise<void>)[] = [];
   // NIMBUS_METRICS=emf: CloudWatch Embedded Metric Format on stdout every 60 s (and /metrics as before).
   const metrics =
-    config.metrics === 'emf' ? new EmfMetrics({ stage: config.stage, roles: config.roles }) : new InMemoryMetrics();
+    config.metrics === 'emf'
+      ? new EmfMetrics({ stage: config.stage, roles: config.roles })
+      : new InMemoryMetrics();
   if (metrics instanceof EmfMetrics) {
     metrics.start();
     stoppers.push(() => metrics.stop());
@@ -345,7 +347,7 @@ export async function startNode(
     pop3: pop3Servers.reduce((n, server) => n + server.sessionCount, 0),
     imap: imapServers.reduce((n, server) => n + server.sessionCount, 0),
   });
-  let member: ClusterMember | undefined;
+  let member: ClusterMember | undefined = undefined;
   http.route(
     'GET',
     '/healthz',

@@ -42,10 +42,14 @@ export function connectionString(config: Pick<DatabaseSettings, 'databaseUrl' | 
 export async function openDatabase(config: DatabaseSettings): Promise<SqlDatabase> {
   const dataApi = config.dataApi;
   if (dataApi?.clusterArn && config.databaseUrl) {
-    throw new Error('invalid setting dataApi.clusterArn: set either DATABASE_URL or NIMBUS_DATA_API_CLUSTER_ARN, not both');
+    throw new Error(
+      'invalid setting dataApi.clusterArn: set either DATABASE_URL or NIMBUS_DATA_API_CLUSTER_ARN, not both',
+    );
   }
   if (dataApi?.clusterArn && !dataApi.secretArn) {
-    throw new Error('invalid setting dataApi.secretArn: NIMBUS_DATA_API_SECRET_ARN is required with NIMBUS_DATA_API_CLUSTER_ARN');
+    throw new Error(
+      'invalid setting dataApi.secretArn: NIMBUS_DATA_API_SECRET_ARN is required with NIMBUS_DATA_API_CLUSTER_ARN',
+    );
   }
   const db = config.databaseUrl
     ? new PgDatabase({
@@ -93,7 +97,9 @@ async function openBlobsAndSpool(config: NodeConfig, db: SqlDatabase) {
     blobs = s3;
     blobsDescription = s3.description;
   } else {
-    const root = config.blobs ? decodeURIComponent(new URL(config.blobs).pathname) : path.join(config.dataDir, 'blobs');
+    const root = config.blobs
+      ? decodeURIComponent(new URL(config.blobs).pathname)
+      : path.join(config.dataDir, 'blobs');
     const files = new FileBlobStore(root);
     await files.init();
     blobs = files;

@@ -40,7 +40,11 @@ export class SubmissionPolicy implements SmtpPolicy {
     return null;
   }
 
-  async checkRecipient(session: SessionInfo, _envelope: Envelope, address: string): Promise<SmtpReply | null> {
+  async checkRecipient(
+    session: SessionInfo,
+    _envelope: Envelope,
+    address: string,
+  ): Promise<SmtpReply | null> {
     if (!session.authenticatedAs) return reply(530, '5.7.0', 'Authentication required');
     const resolution = await this.directory.resolve(address);
     if (resolution.kind === 'unknown-user') {

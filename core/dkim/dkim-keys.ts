@@ -55,10 +55,14 @@ export class DkimKeyStore {
   }
 
   async show(domain: string): Promise<DkimKeyInfo | null> {
-    const result = await this.db.query<{ domain: string; selector: string; public_key: string; created_at: Date }>(
-      `SELECT domain, selector, public_key, created_at FROM dkim_keys WHERE domain = $1`,
-      [domain.trim().toLowerCase()],
-    );
+    const result = await this.db.query<{
+      domain: string;
+      selector: string;
+      public_key: string;
+      created_at: Date;
+    }>(`SELECT domain, selector, public_key, created_at FROM dkim_keys WHERE domain = $1`, [
+      domain.trim().toLowerCase(),
+    ]);
     const row = result.rows[0];
     if (!row) return null;
     return {
@@ -66,13 +70,19 @@ export class DkimKeyStore {
       selector: row.selector,
       algorithm: 'rsa-sha256',
       publicKey: row.public_key,
-      dns: { name: `${row.selector}._domainkey.${row.domain}`, type: 'TXT', value: dkimTxtValue(row.public_key) },
+      dns: {
+        name: `${row.selector}._domainkey.${row.domain}`,
+        type: 'TXT',
+        value: dkimTxtValue(row.public_key),
+      },
       createdAt: new Date(row.created_at),
     };
   }
 
   async remove(domain: string): Promise<boolean> {
-    const result = await this.db.query(`DELETE FROM dkim_keys WHERE domain = $1`, [domain.trim().toLowerCase()]);
+    const result = await this.db.query(`DELETE FROM dkim_keys WHERE domain = $1`, [
+      domain.trim().toLowerCase(),
+    ]);
     return result.rowCount > 0;
   }
 
@@ -84,6 +94,10 @@ export class DkimKeyStore {
     );
     const row = result.rows[0];
     if (!row) return null;
-    return { domain: row.domain, selector: row.selector, privateKey: decryptSecret(this.secretKey, row.private_key_enc) };
+    return {
+      domain: row.domain,
+      selector: row.selector,
+      privateKey: decryptSecret(this.secretKey, row.private_key_enc),
+    };
   }
 }

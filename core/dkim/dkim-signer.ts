@@ -22,7 +22,10 @@ export async function signMessage(
   mailFrom: string,
   keyFor: (domain: string) => Promise<DkimSigningKey | null>,
 ): Promise<Buffer> {
-  const candidates = [fromHeaderDomain(message), mailFrom.includes('@') ? mailFrom.split('@').pop()!.toLowerCase() : null];
+  const candidates = [
+    fromHeaderDomain(message),
+    mailFrom.includes('@') ? mailFrom.split('@').pop()!.toLowerCase() : null,
+  ];
   for (const domain of candidates) {
     if (!domain) continue;
     const key = await keyFor(domain);

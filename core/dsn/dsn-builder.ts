@@ -44,16 +44,20 @@ export function shouldNotify(
   return notify.includes(kind.toUpperCase());
 }
 
-const NAMES = { failed: 'failed', delayed: 'delayed', delivered: 'delivered', relayed: 'relayed', expanded: 'expanded' };
+const NAMES = {
+  failed: 'failed',
+  delayed: 'delayed',
+  delivered: 'delivered',
+  relayed: 'relayed',
+  expanded: 'expanded',
+};
 
 /** Builds an RFC 3464 multipart/report; report-type=delivery-status message. */
 export function buildDsn(input: DsnInput): Buffer {
   const boundary = `${Date.now().toString(36)}.${randomBytes(8).toString('hex')}/${input.reportingMta}`;
   const date = input.date ?? new Date();
   const delayed = input.recipients.every((r) => r.action === 'delayed');
-  const subject = delayed
-    ? 'Delayed Mail (still being retried)'
-    : 'Undelivered Mail Returned to Sender';
+  const subject = delayed ? 'Delayed Mail (still being retried)' : 'Undelivered Mail Returned to Sender';
   const header = splitHeader(input.original);
   const headersOnly =
     input.ret === 'HDRS' || delayed || input.original.length > (input.maxReturnSize ?? 10 * 1024 * 1024);
@@ -81,7 +85,8 @@ export function buildDsn(input: DsnInput): Buffer {
     lines.push(`Action: ${NAMES[r.action]}`);
     lines.push(`Status: ${r.status}`);
     if (r.remoteMta) lines.push(`Remote-MTA: dns; ${sanitize(r.remoteMta)}`);
-    if (r.diagnostic) lines.push(`Diagnostic-Code: ${r.remoteReply ? 'smtp' : 'x-nimbus'}; ${sanitize(r.diagnostic)}`);
+    if (r.diagnostic)
+      lines.push(`Diagnostic-Code: ${r.remoteReply ? 'smtp' : 'x-nimbus'}; ${sanitize(r.diagnostic)}`);
     if (r.lastAttempt) lines.push(`Last-Attempt-Date: ${rfc2822(r.lastAttempt)}`);
     if (r.willRetryUntil) lines.push(`Will-Retry-Until: ${rfc2822(r.willRetryUntil)}`);
     return lines.join('\r\n');
@@ -118,7 +123,9 @@ export function buildDsn(input: DsnInput): Buffer {
     '',
   ].join('\r\n');
   const returned = headersOnly ? header : input.original;
-  const tail = Buffer.from(`${returned.subarray(-2).toString() === '\r\n' ? '' : '\r\n'}\r\n--${boundary}--\r\n`);
+  const tail = Buffer.from(
+    `${returned.subarray(-2).toString() === '\r\n' ? '' : '\r\n'}\r\n--${boundary}--\r\n`,
+  );
   return Buffer.concat([Buffer.from(head, 'utf8'), returned, tail]);
 }
 

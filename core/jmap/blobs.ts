@@ -22,10 +22,19 @@ export async function uploadBlob(deps: JmapDeps, account: JmapAccount, data: Buf
     return Number(row.rows[0].id);
   });
   await ensureStored(deps.blobs, info.key, data);
-  return { accountId: accountIdOf(account.id), blobId: blobIdOf({ kind: 'upload', uploadId: id }), type, size: info.size };
+  return {
+    accountId: accountIdOf(account.id),
+    blobId: blobIdOf({ kind: 'upload', uploadId: id }),
+    type,
+    size: info.size,
+  };
 }
 
-export async function readBlob(deps: JmapDeps, account: JmapAccount, blobId: string): Promise<BlobContent | null> {
+export async function readBlob(
+  deps: JmapDeps,
+  account: JmapAccount,
+  blobId: string,
+): Promise<BlobContent | null> {
   const ref = parseBlobId(blobId);
   if (!ref) return null;
   if (ref.kind === 'upload') {
@@ -43,8 +52,14 @@ export async function readBlob(deps: JmapDeps, account: JmapAccount, blobId: str
   const part = partAt(m.structure, ref.part);
   if (!part || part.kind === 'multipart') return null;
   const lists = bodyLists(m.id, m.structure);
-  const leaf = [...lists.attachments, ...lists.textBody, ...lists.htmlBody].find((l) => l.path.join('.') === ref.part!.join('.'));
-  return { data: partBytes(raw, part), type: `${part.type}/${part.subtype}`.toLowerCase(), name: leaf?.jmap.name ?? null };
+  const leaf = [...lists.attachments, ...lists.textBody, ...lists.htmlBody].find(
+    (l) => l.path.join('.') === ref.part!.join('.'),
+  );
+  return {
+    data: partBytes(raw, part),
+    type: `${part.type}/${part.subtype}`.toLowerCase(),
+    name: leaf?.jmap.name ?? null,
+  };
 }
 
 /** Uploads older than a day are released (RFC 8620 §6.1 lets the server expire unreferenced uploads). */

@@ -5,7 +5,14 @@
  */
 import { DEFAULT_LIMITS, type JmapAccount, type JmapDeps, type JmapLimits } from './context';
 import { emailGet, emailParse } from './email-get';
-import { emailChanges, emailQuery, emailQueryChanges, searchSnippetGet, threadChanges, threadGet } from './email-query';
+import {
+  emailChanges,
+  emailQuery,
+  emailQueryChanges,
+  searchSnippetGet,
+  threadChanges,
+  threadGet,
+} from './email-query';
 import { emailImport, emailSet } from './email-set';
 import { JmapMethodError, JmapRequestError } from './errors';
 import { identityChanges, identityGet, identitySet } from './identity';
@@ -22,7 +29,12 @@ export const CAPABILITIES = {
 };
 
 type Invocation = [string, Args, string];
-type Method = (deps: JmapDeps, account: JmapAccount, args: Args, createdIds: Map<string, string>) => Promise<unknown>;
+type Method = (
+  deps: JmapDeps,
+  account: JmapAccount,
+  args: Args,
+  createdIds: Map<string, string>,
+) => Promise<unknown>;
 
 const METHODS: Record<string, { capability: string; run: Method }> = {
   'Core/echo': { capability: CAPABILITIES.core, run: async (_d, _a, args) => args },
@@ -66,7 +78,8 @@ export function evaluatePointer(value: unknown, pointer: string): unknown {
     if (!Number.isInteger(i) || i < 0 || i >= value.length) throw new Error('bad index');
     return evaluatePointer(value[i], tail);
   }
-  if (value && typeof value === 'object' && token in value) return evaluatePointer((value as Args)[token], tail);
+  if (value && typeof value === 'object' && token in value)
+    return evaluatePointer((value as Args)[token], tail);
   throw new Error(`no ${token}`);
 }
 
@@ -81,7 +94,8 @@ function resolveReferences(args: Args, responses: Invocation[]): Args {
     if (plain in args) throw new JmapMethodError('invalidArguments', `both ${plain} and #${plain}`);
     const ref = value as { resultOf?: string; name?: string; path?: string };
     const source = responses.find((r) => r[2] === ref.resultOf && r[0] === ref.name);
-    if (!source) throw new JmapMethodError('invalidResultReference', `no ${ref.name} result for ${ref.resultOf}`);
+    if (!source)
+      throw new JmapMethodError('invalidResultReference', `no ${ref.name} result for ${ref.resultOf}`);
     try {
       out[plain] = evaluatePointer(source[1], String(ref.path ?? ''));
     } catch (error) {
@@ -103,7 +117,14 @@ export function parseRequest(body: unknown, limits: JmapLimits = DEFAULT_LIMITS)
     throw new JmapRequestError('urn:ietf:params:jmap:error:notRequest', 400, 'not a JMAP request');
   }
   for (const call of req.methodCalls) {
-    if (!Array.isArray(call) || call.length !== 3 || typeof call[0] !== 'string' || typeof call[2] !== 'string' || !call[1] || typeof call[1] !== 'object') {
+    if (
+      !Array.isArray(call) ||
+      call.length !== 3 ||
+      typeof call[0] !== 'string' ||
+      typeof call[2] !== 'string' ||
+      !call[1] ||
+      typeof call[1] !== 'object'
+    ) {
       throw new JmapRequestError('urn:ietf:params:jmap:error:notRequest', 400, 'malformed method call');
     }
   }
@@ -113,7 +134,11 @@ export function parseRequest(body: unknown, limits: JmapLimits = DEFAULT_LIMITS)
   const known = new Set(Object.values(CAPABILITIES));
   const unknown = req.using.filter((u) => !known.has(u));
   if (unknown.length > 0) {
-    throw new JmapRequestError('urn:ietf:params:jmap:error:unknownCapability', 400, `unknown capability ${unknown.join(', ')}`);
+    throw new JmapRequestError(
+      'urn:ietf:params:jmap:error:unknownCapability',
+      400,
+      `unknown capability ${unknown.join(', ')}`,
+    );
   }
   return req;
 }
@@ -131,10 +156,16 @@ export async function processRequest(
     try {
       const args = resolveReferences(rawArgs, responses);
       if (name === 'EmailSubmission/set') {
-        if (!using.has(CAPABILITIES.submission)) throw new JmapMethodError('unknownMethod', 'capability not in "using"');
+        if (!using.has(CAPABILITIES.submission))
+          throw new JmapMethodError('unknownMethod', 'capability not in "using"');
         const { response, emailSet: implicit } = await submissionSet(deps, account, args, createdIds);
         responses.push([name, response, callId]);
-        if (implicit) responses.push(['Email/set', (await METHODS['Email/set'].run(deps, account, implicit, createdIds)) as Args, callId]);
+        if (implicit)
+          responses.push([
+            'Email/set',
+            (await METHODS['Email/set'].run(deps, account, implicit, createdIds)) as Args,
+            callId,
+          ]);
         continue;
       }
       const method = METHODS[name];

@@ -61,7 +61,9 @@ function mimeType(part: BodyPart): string {
 
 function partName(part: BodyPart): string | null {
   if (part.kind === 'multipart') return null;
-  const raw = (part.disposition ? paramValue(part.disposition.params, 'filename') : null) ?? paramValue(part.params, 'name');
+  const raw =
+    (part.disposition ? paramValue(part.disposition.params, 'filename') : null) ??
+    paramValue(part.params, 'name');
   return raw ? decodeHeaderValue(raw) : null;
 }
 
@@ -110,8 +112,15 @@ export function bodyLists(
   const textBody: Leaf[] = [];
   const htmlBody: Leaf[] = [];
   const attachments: Leaf[] = [];
-  const isInline = (p: BodyPart) => p.kind !== 'multipart' && p.disposition?.type.toLowerCase() !== 'attachment';
-  const walk = (parts: { part: BodyPart; path: number[] }[], multipartType: string, inAlternative: boolean, html: Leaf[] | null, text: Leaf[] | null) => {
+  const isInline = (p: BodyPart) =>
+    p.kind !== 'multipart' && p.disposition?.type.toLowerCase() !== 'attachment';
+  const walk = (
+    parts: { part: BodyPart; path: number[] }[],
+    multipartType: string,
+    inAlternative: boolean,
+    html: Leaf[] | null,
+    text: Leaf[] | null,
+  ) => {
     const textLength = text ? text.length : -1;
     const htmlLength = html ? html.length : -1;
     parts.forEach(({ part, path }, i) => {
@@ -131,7 +140,11 @@ export function bodyLists(
       const leaf: Leaf = { part, path: path.length > 0 ? path : [1], jmap: describe(messageId, part, path) };
       const inlineMedia = /^(image|audio|video)\//.test(type);
       const isText = type === 'text/plain' || type === 'text/html';
-      if (isInline(part) && (isText || inlineMedia) && (i === 0 || (multipartType !== 'related' && (inlineMedia || !partName(part))))) {
+      if (
+        isInline(part) &&
+        (isText || inlineMedia) &&
+        (i === 0 || (multipartType !== 'related' && (inlineMedia || !partName(part))))
+      ) {
         if (multipartType === 'alternative') {
           if (type === 'text/plain') text?.push(leaf);
           else if (type === 'text/html') html?.push(leaf);

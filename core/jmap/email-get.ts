@@ -21,17 +21,80 @@ import { checkAccount, flagsToKeywords, idList, propertyList, type Args } from '
 import { readBlob } from './blobs';
 
 export const EMAIL_PROPERTIES = [
-  'id', 'blobId', 'threadId', 'mailboxIds', 'keywords', 'size', 'receivedAt', 'messageId', 'inReplyTo',
-  'references', 'sender', 'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'sentAt', 'hasAttachment',
-  'preview', 'bodyStructure', 'textBody', 'htmlBody', 'attachments', 'bodyValues', 'headers',
+  'id',
+  'blobId',
+  'threadId',
+  'mailboxIds',
+  'keywords',
+  'size',
+  'receivedAt',
+  'messageId',
+  'inReplyTo',
+  'references',
+  'sender',
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'replyTo',
+  'subject',
+  'sentAt',
+  'hasAttachment',
+  'preview',
+  'bodyStructure',
+  'textBody',
+  'htmlBody',
+  'attachments',
+  'bodyValues',
+  'headers',
 ] as const;
 const DEFAULT_PROPERTIES = [
-  'id', 'blobId', 'threadId', 'mailboxIds', 'keywords', 'size', 'receivedAt', 'messageId', 'inReplyTo',
-  'references', 'sender', 'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'sentAt', 'hasAttachment',
-  'preview', 'bodyValues', 'textBody', 'htmlBody', 'attachments',
+  'id',
+  'blobId',
+  'threadId',
+  'mailboxIds',
+  'keywords',
+  'size',
+  'receivedAt',
+  'messageId',
+  'inReplyTo',
+  'references',
+  'sender',
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'replyTo',
+  'subject',
+  'sentAt',
+  'hasAttachment',
+  'preview',
+  'bodyValues',
+  'textBody',
+  'htmlBody',
+  'attachments',
 ];
-const BODY_PROPERTIES = ['partId', 'blobId', 'size', 'name', 'type', 'charset', 'disposition', 'cid', 'language', 'location'];
-const NEEDS_RAW = new Set(['hasAttachment', 'preview', 'bodyStructure', 'textBody', 'htmlBody', 'attachments', 'bodyValues']);
+const BODY_PROPERTIES = [
+  'partId',
+  'blobId',
+  'size',
+  'name',
+  'type',
+  'charset',
+  'disposition',
+  'cid',
+  'language',
+  'location',
+];
+const NEEDS_RAW = new Set([
+  'hasAttachment',
+  'preview',
+  'bodyStructure',
+  'textBody',
+  'htmlBody',
+  'attachments',
+  'bodyValues',
+]);
 const NEEDS_HEADERS = new Set(['references', 'headers', 'sender']);
 
 interface BodyOptions {
@@ -92,7 +155,16 @@ function headerProperty(fields: HeaderField[], property: string): unknown {
 
 /** Builds the requested properties of one message (stored or parsed). */
 export async function buildEmail(
-  base: { id?: number; mailboxId?: number; flags?: string[]; internalDate?: Date; size: number; structure: MessageStructure; blobId: string; threadId?: number | null },
+  base: {
+    id?: number;
+    mailboxId?: number;
+    flags?: string[];
+    internalDate?: Date;
+    size: number;
+    structure: MessageStructure;
+    blobId: string;
+    threadId?: number | null;
+  },
   properties: string[],
   loadRaw: () => Promise<Buffer>,
   loadHeaders: () => Promise<HeaderField[]>,
@@ -101,14 +173,19 @@ export async function buildEmail(
   const env = base.structure.envelope;
   const out: Record<string, unknown> = {};
   const raw = properties.some((p) => NEEDS_RAW.has(p)) ? await loadRaw() : null;
-  const fields = properties.some((p) => NEEDS_HEADERS.has(p) || p.startsWith('header:')) ? await loadHeaders() : null;
+  const fields = properties.some((p) => NEEDS_HEADERS.has(p) || p.startsWith('header:'))
+    ? await loadHeaders()
+    : null;
   const messageId = base.id ?? 0;
   const lists = raw ? bodyLists(messageId, base.structure) : null;
   const value = (leaf: Leaf) => {
     let text = partText(raw!, leaf.part);
     let truncated = false;
     if (options.maxBodyValueBytes > 0 && Buffer.byteLength(text) > options.maxBodyValueBytes) {
-      text = Buffer.from(text).subarray(0, options.maxBodyValueBytes).toString('utf8').replace(/\uFFFD$/, '');
+      text = Buffer.from(text)
+        .subarray(0, options.maxBodyValueBytes)
+        .toString('utf8')
+        .replace(/\uFFFD$/, '');
       truncated = true;
     }
     return { value: text, isEncodingProblem: false, isTruncated: truncated };
@@ -164,18 +241,25 @@ export async function buildEmail(
         break;
       }
       case 'hasAttachment':
-        out.hasAttachment = lists!.attachments.some((l) => !l.jmap.type.startsWith('text/') || l.jmap.disposition === 'attachment');
+        out.hasAttachment = lists!.attachments.some(
+          (l) => !l.jmap.type.startsWith('text/') || l.jmap.disposition === 'attachment',
+        );
         break;
       case 'preview':
         out.preview = makePreview(raw!, lists!);
         break;
       case 'bodyStructure':
-        out.bodyStructure = pick(bodyStructure(messageId, base.structure) as unknown as Record<string, unknown>, [...options.bodyProperties, 'subParts']);
+        out.bodyStructure = pick(
+          bodyStructure(messageId, base.structure) as unknown as Record<string, unknown>,
+          [...options.bodyProperties, 'subParts'],
+        );
         break;
       case 'textBody':
       case 'htmlBody':
       case 'attachments':
-        out[p] = lists![p].map((l) => pick(l.jmap as unknown as Record<string, unknown>, options.bodyProperties));
+        out[p] = lists![p].map((l) =>
+          pick(l.jmap as unknown as Record<string, unknown>, options.bodyProperties),
+        );
         break;
       case 'bodyValues': {
         const values: Record<string, unknown> = {};
@@ -205,7 +289,8 @@ export async function buildEmail(
 export async function emailGet(deps: JmapDeps, account: JmapAccount, args: Args) {
   checkAccount(args, account);
   const requested = idList(args.ids, 'ids');
-  if (requested === null) throw new JmapMethodError('requestTooLarge', 'ids: null is not supported for Email/get');
+  if (requested === null)
+    throw new JmapMethodError('requestTooLarge', 'ids: null is not supported for Email/get');
   if (requested.length > 1000) throw new JmapMethodError('requestTooLarge');
   const properties = propertyList(args.properties, EMAIL_PROPERTIES, DEFAULT_PROPERTIES);
   if (!properties.includes('id')) properties.unshift('id');
@@ -213,7 +298,9 @@ export async function emailGet(deps: JmapDeps, account: JmapAccount, args: Args)
   const state = await accountState(deps.db, account.id);
   const numeric = requested.map(parseEmailId).filter((n): n is number => n !== null);
   const messages = await loadMessages(deps, account, numeric);
-  const threads = properties.includes('threadId') ? await threadIdsOf(deps, account, [...messages.keys()]) : new Map<number, number>();
+  const threads = properties.includes('threadId')
+    ? await threadIdsOf(deps, account, [...messages.keys()])
+    : new Map<number, number>();
   const list: Record<string, unknown>[] = [];
   const notFound: string[] = [];
   for (const id of requested) {
@@ -225,7 +312,11 @@ export async function emailGet(deps: JmapDeps, account: JmapAccount, args: Args)
     }
     list.push(
       await buildEmail(
-        { ...m, blobId: blobIdOf({ kind: 'message', messageId: m.id, part: null }), threadId: threads.get(m.id) ?? null },
+        {
+          ...m,
+          blobId: blobIdOf({ kind: 'message', messageId: m.id, part: null }),
+          threadId: threads.get(m.id) ?? null,
+        },
         properties,
         () => rawMessage(deps, m),
         () => headerFields(deps, m),
@@ -239,7 +330,11 @@ export async function emailGet(deps: JmapDeps, account: JmapAccount, args: Args)
 export async function emailParse(deps: JmapDeps, account: JmapAccount, args: Args) {
   checkAccount(args, account);
   const blobIds = idList(args.blobIds, 'blobIds') ?? [];
-  const properties = propertyList(args.properties, EMAIL_PROPERTIES, DEFAULT_PROPERTIES.filter((p) => !['id', 'mailboxIds', 'keywords', 'receivedAt', 'threadId'].includes(p)));
+  const properties = propertyList(
+    args.properties,
+    EMAIL_PROPERTIES,
+    DEFAULT_PROPERTIES.filter((p) => !['id', 'mailboxIds', 'keywords', 'receivedAt', 'threadId'].includes(p)),
+  );
   const parsed: Record<string, unknown> = {};
   const notParsable: string[] = [];
   const notFound: string[] = [];

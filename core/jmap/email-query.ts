@@ -13,8 +13,16 @@ type Filter = Record<string, unknown>;
 
 const TEXT_KEYS = ['text', 'from', 'to', 'cc', 'bcc', 'subject', 'body', 'header'];
 const SUPPORTED = new Set([
-  'inMailbox', 'inMailboxOtherThan', 'before', 'after', 'minSize', 'maxSize', 'hasKeyword', 'notKeyword',
-  'hasAttachment', ...TEXT_KEYS,
+  'inMailbox',
+  'inMailboxOtherThan',
+  'before',
+  'after',
+  'minSize',
+  'maxSize',
+  'hasKeyword',
+  'notKeyword',
+  'hasAttachment',
+  ...TEXT_KEYS,
 ]);
 
 const escapeLike = (s: string) => '%' + s.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
@@ -71,7 +79,14 @@ class Compiler {
         case 'hasKeyword':
         case 'notKeyword': {
           const flag = String(value).toLowerCase();
-          const imap = { $seen: '\\seen', $flagged: '\\flagged', $answered: '\\answered', $draft: '\\draft', $deleted: '\\deleted' }[flag] ?? flag;
+          const imap =
+            {
+              $seen: '\\seen',
+              $flagged: '\\flagged',
+              $answered: '\\answered',
+              $draft: '\\draft',
+              $deleted: '\\deleted',
+            }[flag] ?? flag;
           const sql = `EXISTS (SELECT 1 FROM unnest(m.flags) f WHERE lower(f) = ${this.p(imap)})`;
           out.push(key === 'hasKeyword' ? sql : `NOT ${sql}`);
           break;
@@ -81,7 +96,9 @@ class Compiler {
           break;
         case 'text':
           this.usesText = true;
-          out.push(`(coalesce(s.headers, '') || ' ' || coalesce(s.body, '')) ILIKE ${this.p(escapeLike(String(value)))}`);
+          out.push(
+            `(coalesce(s.headers, '') || ' ' || coalesce(s.body, '')) ILIKE ${this.p(escapeLike(String(value)))}`,
+          );
           break;
         case 'body':
           this.usesText = true;
@@ -111,7 +128,10 @@ const SORTS: Record<string, string> = {
 };
 
 function orderBy(sort: unknown): string {
-  const list = Array.isArray(sort) && sort.length > 0 ? (sort as { property: string; isAscending?: boolean }[]) : [{ property: 'receivedAt', isAscending: false }];
+  const list =
+    Array.isArray(sort) && sort.length > 0
+      ? (sort as { property: string; isAscending?: boolean }[])
+      : [{ property: 'receivedAt', isAscending: false }];
   const parts = list.map((s) => {
     const col = SORTS[s.property];
     if (!col) throw new JmapMethodError('unsupportedSort', s.property);
@@ -124,7 +144,12 @@ function orderBy(sort: unknown): string {
 /** Fills the decoded search text of the account's messages that have none yet (once per message). */
 export async function fillSearchText(deps: JmapDeps, account: JmapAccount): Promise<void> {
   for (;;) {
-    const missing = await deps.db.query<{ id: string; blob_key: string; header_prefix: unknown; structure: unknown }>(
+    const missing = await deps.db.query<{
+      id: string;
+      blob_key: string;
+      header_prefix: unknown;
+      structure: unknown;
+    }>(
       `SELECT m.id, m.blob_key, m.header_prefix, m.structure FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
        LEFT JOIN message_search s ON s.message_id = m.id WHERE b.account_id = $1 AND s.message_id IS NULL LIMIT 200`,
       [account.id],
@@ -133,8 +158,13 @@ export async function fillSearchText(deps: JmapDeps, account: JmapAccount): Prom
     for (const row of missing.rows) {
       let text = { headers: '', body: '' };
       try {
-        const structure = (typeof row.structure === 'string' ? JSON.parse(row.structure) : row.structure) as MessageStructure;
-        text = extractSearchText(Buffer.concat([toBuffer(row.header_prefix), await deps.blobs.get(row.blob_key)]), structure);
+        const structure = (
+          typeof row.structure === 'string' ? JSON.parse(row.structure) : row.structure
+        ) as MessageStructure;
+        text = extractSearchText(
+          Buffer.concat([toBuffer(row.header_prefix), await deps.blobs.get(row.blob_key)]),
+          structure,
+        );
       } catch {
         // unreadable: not text-searchable
       }
@@ -146,7 +176,12 @@ export async function fillSearchText(deps: JmapDeps, account: JmapAccount): Prom
   }
 }
 
-async function runQuery(deps: JmapDeps, account: JmapAccount, args: Args, window: { offset: number; limit: number | null }) {
+async function runQuery(
+  deps: JmapDeps,
+  account: JmapAccount,
+  args: Args,
+  window: { offset: number; limit: number | null },
+) {
   const compiler = new Compiler([account.id]);
   const where = compiler.compile((args.filter ?? {}) as Filter);
   if (compiler.usesText) await fillSearchText(deps, account);
@@ -181,20 +216,32 @@ export async function emailQuery(deps: JmapDeps, account: JmapAccount, args: Arg
   const queryState = await accountState(deps.db, account.id);
   let position = Number(args.position ?? 0);
   const limit = args.limit === undefined || args.limit === null ? null : Number(args.limit);
-  if (limit !== null && (!Number.isInteger(limit) || limit < 0)) throw new JmapMethodError('invalidArguments', 'limit');
+  if (limit !== null && (!Number.isInteger(limit) || limit < 0))
+    throw new JmapMethodError('invalidArguments', 'limit');
   if (args.anchor !== undefined && args.anchor !== null) {
     const all = await runQuery(deps, account, args, { offset: 0, limit: null });
     const index = all.ids.indexOf(parseEmailId(args.anchor) ?? -1);
     if (index < 0) throw new JmapMethodError('anchorNotFound');
     const start = Math.max(0, index + Number(args.anchorOffset ?? 0));
     const ids = all.ids.slice(start, limit === null ? undefined : start + limit);
-    return { accountId: args.accountId, queryState, canCalculateChanges: true, position: start, ids: ids.map(emailIdOf), total: all.total, limit: limit ?? undefined };
+    return {
+      accountId: args.accountId,
+      queryState,
+      canCalculateChanges: true,
+      position: start,
+      ids: ids.map(emailIdOf),
+      total: all.total,
+      limit: limit ?? undefined,
+    };
   }
   if (position < 0) {
     const all = await runQuery(deps, account, args, { offset: 0, limit: null });
     position = Math.max(0, all.total + position);
   }
-  const { ids, total } = await runQuery(deps, account, args, { offset: position, limit: limit === null ? null : Math.min(limit, 10_000) });
+  const { ids, total } = await runQuery(deps, account, args, {
+    offset: position,
+    limit: limit === null ? null : Math.min(limit, 10_000),
+  });
   return {
     accountId: args.accountId,
     queryState,
@@ -215,7 +262,12 @@ interface Changes {
 }
 
 /** Messages changed since a state vector (see state.ts), at most `max` (whole mailboxes at a time). */
-export async function changesSince(deps: JmapDeps, account: JmapAccount, sinceState: unknown, max: number): Promise<Changes> {
+export async function changesSince(
+  deps: JmapDeps,
+  account: JmapAccount,
+  sinceState: unknown,
+  max: number,
+): Promise<Changes> {
   const since = decodeState(sinceState);
   if (!since) throw new JmapMethodError('cannotCalculateChanges', 'unknown state');
   const now = await currentVersions(deps.db, account.id);
@@ -232,7 +284,10 @@ export async function changesSince(deps: JmapDeps, account: JmapAccount, sinceSt
       [v.id, from],
     );
     const gone = old
-      ? await deps.db.query<{ message_id: string }>(`SELECT message_id FROM jmap_tombstones WHERE mailbox_id = $1 AND modseq > $2`, [v.id, from])
+      ? await deps.db.query<{ message_id: string }>(
+          `SELECT message_id FROM jmap_tombstones WHERE mailbox_id = $1 AND modseq > $2`,
+          [v.id, from],
+        )
       : { rows: [] };
     const count = rows.rows.length + gone.rows.length;
     const total = out.created.length + out.updated.length + out.destroyed.length;
@@ -240,7 +295,8 @@ export async function changesSince(deps: JmapDeps, account: JmapAccount, sinceSt
       out.hasMore = true;
       break;
     }
-    if (count > max) throw new JmapMethodError('cannotCalculateChanges', 'too many changes at once; resynchronise');
+    if (count > max)
+      throw new JmapMethodError('cannotCalculateChanges', 'too many changes at once; resynchronise');
     for (const r of rows.rows) (Number(r.uid) >= uidnext ? out.created : out.updated).push(Number(r.id));
     for (const r of gone.rows) out.destroyed.push(Number(r.message_id));
     result.set(v.id, v);
@@ -288,7 +344,10 @@ export async function emailQueryChanges(deps: JmapDeps, account: JmapAccount, ar
   const changed = new Set([...c.created, ...c.updated, ...c.destroyed]);
   const max = typeof args.maxChanges === 'number' ? args.maxChanges : Infinity;
   if (changed.size > max) throw new JmapMethodError('tooManyChanges');
-  const all = changed.size > 0 || args.calculateTotal ? await runQuery(deps, account, args, { offset: 0, limit: null }) : { ids: [], total: 0 };
+  const all =
+    changed.size > 0 || args.calculateTotal
+      ? await runQuery(deps, account, args, { offset: 0, limit: null })
+      : { ids: [], total: 0 };
   const added: { id: string; index: number }[] = [];
   all.ids.forEach((id, index) => {
     if (changed.has(id)) added.push({ id: emailIdOf(id), index });
@@ -347,7 +406,10 @@ export async function threadChanges(deps: JmapDeps, account: JmapAccount, args: 
     );
     for (const r of gone.rows) {
       const t = Number(r.thread_id);
-      const left = await deps.db.query(`SELECT 1 FROM jmap_threads WHERE account_id = $1 AND thread_id = $2 LIMIT 1`, [account.id, t]);
+      const left = await deps.db.query(
+        `SELECT 1 FROM jmap_threads WHERE account_id = $1 AND thread_id = $2 LIMIT 1`,
+        [account.id, t],
+      );
       if (left.rows.length === 0) destroyed.push(t);
       else updated.add(t);
     }
@@ -387,7 +449,8 @@ function highlight(text: string, terms: string[]): string | null {
 function terms(filter: Filter | null | undefined, out: string[] = []): string[] {
   if (!filter) return out;
   if (Array.isArray(filter.conditions)) (filter.conditions as Filter[]).forEach((c) => terms(c, out));
-  for (const key of ['text', 'subject', 'body']) if (typeof filter[key] === 'string') out.push(filter[key] as string);
+  for (const key of ['text', 'subject', 'body'])
+    if (typeof filter[key] === 'string') out.push(filter[key] as string);
   return out;
 }
 

@@ -26,7 +26,12 @@ const fmt = (list: unknown): Mail.Address[] | undefined =>
 
 /** Builds RFC 5322 bytes from a JMAP Email create object. */
 export async function composeMessage(deps: JmapDeps, account: JmapAccount, email: Obj): Promise<Buffer> {
-  if (email.bodyStructure) throw new SetErrorThrow(setError('invalidProperties', 'bodyStructure is not supported; use textBody/htmlBody/attachments', ['bodyStructure']));
+  if (email.bodyStructure)
+    throw new SetErrorThrow(
+      setError('invalidProperties', 'bodyStructure is not supported; use textBody/htmlBody/attachments', [
+        'bodyStructure',
+      ]),
+    );
   const values = (email.bodyValues ?? {}) as Record<string, { value: string }>;
   const bodyText = (key: 'textBody' | 'htmlBody'): string | undefined => {
     const parts = email[key] as { partId: string; type?: string }[] | undefined;
@@ -38,7 +43,8 @@ export async function composeMessage(deps: JmapDeps, account: JmapAccount, email
   const attachments: Mail.Attachment[] = [];
   for (const a of (email.attachments ?? []) as Obj[]) {
     const blob = await readBlob(deps, account, String(a.blobId));
-    if (!blob) throw new SetErrorThrow(setError('blobNotFound', undefined, ['attachments']), { notFound: [a.blobId] });
+    if (!blob)
+      throw new SetErrorThrow(setError('blobNotFound', undefined, ['attachments']), { notFound: [a.blobId] });
     attachments.push({
       filename: (a.name as string) ?? blob.name ?? undefined,
       content: blob.data,
@@ -51,7 +57,8 @@ export async function composeMessage(deps: JmapDeps, account: JmapAccount, email
   for (const [k, v] of Object.entries(email)) {
     if (k.startsWith('header:') && typeof v === 'string') headers[k.split(':')[1]] = v.trim();
   }
-  const ids = (v: unknown) => (Array.isArray(v) ? (v as string[]).map((id) => `<${id}>`).join(' ') : undefined);
+  const ids = (v: unknown) =>
+    Array.isArray(v) ? (v as string[]).map((id) => `<${id}>`).join(' ') : undefined;
   const composer = new MailComposer({
     from: fmt(email.from)?.[0],
     sender: fmt(email.sender)?.[0],
@@ -84,11 +91,20 @@ export class SetErrorThrow extends Error {
 }
 
 /** Moves one message to another mailbox keeping its row (so its JMAP id); IMAP sees EXPUNGE + new UID. */
-export async function moveInPlace(deps: JmapDeps, account: JmapAccount, messageId: number, from: number, to: number): Promise<void> {
+export async function moveInPlace(
+  deps: JmapDeps,
+  account: JmapAccount,
+  messageId: number,
+  from: number,
+  to: number,
+): Promise<void> {
   await deps.db.transaction(async (tx: SqlExecutor) => {
     const [first, second] = from < to ? [from, to] : [to, from];
     for (const id of [first, second]) {
-      const locked = await tx.query(`SELECT id FROM mailboxes WHERE id = $1 AND account_id = $2 FOR UPDATE`, [id, account.id]);
+      const locked = await tx.query(`SELECT id FROM mailboxes WHERE id = $1 AND account_id = $2 FOR UPDATE`, [
+        id,
+        account.id,
+      ]);
       if (locked.rows.length === 0) throw new Error('mailbox vanished');
     }
     const msg = await tx.query<{ uid: string; seen: boolean }>(
@@ -123,22 +139,43 @@ export async function moveInPlace(deps: JmapDeps, account: JmapAccount, messageI
   await deps.events.publish({ accountId: account.id, mailboxId: to, kind: 'append' });
 }
 
-async function appendTo(deps: JmapDeps, account: JmapAccount, mailboxId: number, data: Buffer, flags: string[], internalDate?: Date): Promise<number> {
-  const appender = new ImapAppender(deps.db, deps.blobs, new MailboxStore(deps.db, deps.blobs, deps.events), deps.events);
+async function appendTo(
+  deps: JmapDeps,
+  account: JmapAccount,
+  mailboxId: number,
+  data: Buffer,
+  flags: string[],
+  internalDate?: Date,
+): Promise<number> {
+  const appender = new ImapAppender(
+    deps.db,
+    deps.blobs,
+    new MailboxStore(deps.db, deps.blobs, deps.events),
+    deps.events,
+  );
   const { uids } = await appender.append(account.id, mailboxId, [{ data, flags, internalDate }]);
-  const row = await deps.db.query<{ id: string }>(`SELECT id FROM messages WHERE mailbox_id = $1 AND uid = $2`, [mailboxId, uids[0]]);
+  const row = await deps.db.query<{ id: string }>(
+    `SELECT id FROM messages WHERE mailbox_id = $1 AND uid = $2`,
+    [mailboxId, uids[0]],
+  );
   return Number(row.rows[0].id);
 }
 
 async function ownMailboxes(deps: JmapDeps, account: JmapAccount): Promise<Set<number>> {
-  const rows = await deps.db.query<{ id: string }>(`SELECT id FROM mailboxes WHERE account_id = $1`, [account.id]);
+  const rows = await deps.db.query<{ id: string }>(`SELECT id FROM mailboxes WHERE account_id = $1`, [
+    account.id,
+  ]);
   return new Set(rows.rows.map((r) => Number(r.id)));
 }
 
 function targetMailbox(value: unknown, own: Set<number>, createdIds: Map<string, string>): number | SetError {
-  if (!value || typeof value !== 'object') return setError('invalidProperties', 'mailboxIds required', ['mailboxIds']);
-  const ids = Object.entries(value as Obj).filter(([, v]) => v === true).map(([k]) => k);
-  if (ids.length !== 1) return setError('invalidProperties', 'an email is in exactly one mailbox here', ['mailboxIds']);
+  if (!value || typeof value !== 'object')
+    return setError('invalidProperties', 'mailboxIds required', ['mailboxIds']);
+  const ids = Object.entries(value as Obj)
+    .filter(([, v]) => v === true)
+    .map(([k]) => k);
+  if (ids.length !== 1)
+    return setError('invalidProperties', 'an email is in exactly one mailbox here', ['mailboxIds']);
   const raw = ids[0].startsWith('#') ? createdIds.get(ids[0].slice(1)) : ids[0];
   const id = parseMailboxId(raw);
   if (id === null || !own.has(id)) return setError('invalidProperties', 'no such mailbox', ['mailboxIds']);
@@ -149,16 +186,23 @@ function keywordFlags(value: unknown): string[] | SetError {
   if (!value || typeof value !== 'object') return [];
   const out: string[] = [];
   for (const [k, v] of Object.entries(value as Obj)) {
-    if (v !== true || !validKeyword(k)) return setError('invalidProperties', `bad keyword ${k}`, ['keywords']);
+    if (v !== true || !validKeyword(k))
+      return setError('invalidProperties', `bad keyword ${k}`, ['keywords']);
     out.push(keywordToFlag(k));
   }
   return out;
 }
 
-export async function emailSet(deps: JmapDeps, account: JmapAccount, args: Args, createdIds: Map<string, string>) {
+export async function emailSet(
+  deps: JmapDeps,
+  account: JmapAccount,
+  args: Args,
+  createdIds: Map<string, string>,
+) {
   checkAccount(args, account);
   const oldState = await accountState(deps.db, account.id);
-  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== oldState) throw new JmapMethodError('stateMismatch');
+  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== oldState)
+    throw new JmapMethodError('stateMismatch');
   const own = await ownMailboxes(deps, account);
   const created: Record<string, unknown> = {};
   const notCreated: Record<string, SetError> = {};
@@ -178,7 +222,12 @@ export async function emailSet(deps: JmapDeps, account: JmapAccount, args: Args,
       const id = await appendTo(deps, account, mailbox, data, flags, receivedAt);
       const thread = (await threadIdsOf(deps, account, [id])).get(id) ?? id;
       createdIds.set(cid, emailIdOf(id));
-      created[cid] = { id: emailIdOf(id), blobId: blobIdOf({ kind: 'message', messageId: id, part: null }), threadId: threadIdOf(thread), size: data.length };
+      created[cid] = {
+        id: emailIdOf(id),
+        blobId: blobIdOf({ kind: 'message', messageId: id, part: null }),
+        threadId: threadIdOf(thread),
+        size: data.length,
+      };
     } catch (error) {
       if (error instanceof SetErrorThrow) notCreated[cid] = { ...error.error, ...error.extra };
       else if (error instanceof OverQuotaError) notCreated[cid] = setError('overQuota');
@@ -188,7 +237,11 @@ export async function emailSet(deps: JmapDeps, account: JmapAccount, args: Args,
 
   const resolve = (id: string) => parseEmailId(id.startsWith('#') ? createdIds.get(id.slice(1)) : id);
   const updates = Object.entries((args.update ?? {}) as Record<string, Obj>);
-  const messages = await loadMessages(deps, account, updates.map(([id]) => resolve(id)).filter((n): n is number => n !== null));
+  const messages = await loadMessages(
+    deps,
+    account,
+    updates.map(([id]) => resolve(id)).filter((n): n is number => n !== null),
+  );
   for (const [id, patch] of updates) {
     const n = resolve(id);
     const m = n === null ? undefined : messages.get(n);
@@ -228,13 +281,23 @@ export async function emailSet(deps: JmapDeps, account: JmapAccount, args: Args,
       continue;
     }
     const keep = m.flags.filter((f) => f === '\\Recent');
-    await storeFlags(deps.db, deps.events, { accountId: account.id, mailboxId: m.mailboxId, uids: [m.uid], op: 'replace', flags: [...keep, ...flags] });
+    await storeFlags(deps.db, deps.events, {
+      accountId: account.id,
+      mailboxId: m.mailboxId,
+      uids: [m.uid],
+      op: 'replace',
+      flags: [...keep, ...flags],
+    });
     if (target !== m.mailboxId) await moveInPlace(deps, account, m.id, m.mailboxId, target);
     updated[id] = null;
   }
 
   const toDestroy = idList(args.destroy, 'destroy') ?? [];
-  const doomed = await loadMessages(deps, account, toDestroy.map(resolve).filter((n): n is number => n !== null));
+  const doomed = await loadMessages(
+    deps,
+    account,
+    toDestroy.map(resolve).filter((n): n is number => n !== null),
+  );
   const mover = new MessageMover(deps.db, deps.events);
   for (const id of toDestroy) {
     const n = resolve(id);
@@ -260,10 +323,16 @@ export async function emailSet(deps: JmapDeps, account: JmapAccount, args: Args,
   };
 }
 
-export async function emailImport(deps: JmapDeps, account: JmapAccount, args: Args, createdIds: Map<string, string>) {
+export async function emailImport(
+  deps: JmapDeps,
+  account: JmapAccount,
+  args: Args,
+  createdIds: Map<string, string>,
+) {
   checkAccount(args, account);
   const oldState = await accountState(deps.db, account.id);
-  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== oldState) throw new JmapMethodError('stateMismatch');
+  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== oldState)
+    throw new JmapMethodError('stateMismatch');
   const own = await ownMailboxes(deps, account);
   const created: Record<string, unknown> = {};
   const notCreated: Record<string, SetError> = {};
@@ -284,14 +353,32 @@ export async function emailImport(deps: JmapDeps, account: JmapAccount, args: Ar
       continue;
     }
     try {
-      const id = await appendTo(deps, account, mailbox, blob.data, flags, typeof item.receivedAt === 'string' ? new Date(item.receivedAt) : undefined);
+      const id = await appendTo(
+        deps,
+        account,
+        mailbox,
+        blob.data,
+        flags,
+        typeof item.receivedAt === 'string' ? new Date(item.receivedAt) : undefined,
+      );
       const thread = (await threadIdsOf(deps, account, [id])).get(id) ?? id;
       createdIds.set(cid, emailIdOf(id));
-      created[cid] = { id: emailIdOf(id), blobId: blobIdOf({ kind: 'message', messageId: id, part: null }), threadId: threadIdOf(thread), size: blob.data.length };
+      created[cid] = {
+        id: emailIdOf(id),
+        blobId: blobIdOf({ kind: 'message', messageId: id, part: null }),
+        threadId: threadIdOf(thread),
+        size: blob.data.length,
+      };
     } catch (error) {
       if (error instanceof OverQuotaError) notCreated[cid] = setError('overQuota');
       else throw error;
     }
   }
-  return { accountId: args.accountId, oldState, newState: await accountState(deps.db, account.id), created, notCreated };
+  return {
+    accountId: args.accountId,
+    oldState,
+    newState: await accountState(deps.db, account.id),
+    created,
+    notCreated,
+  };
 }

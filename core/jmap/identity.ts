@@ -28,10 +28,17 @@ const toJmap = (r: IdentityRow) => ({
 });
 
 export async function identities(db: SqlExecutor, account: JmapAccount): Promise<IdentityRow[]> {
-  let rows = await db.query<IdentityRow>(`SELECT * FROM jmap_identities WHERE account_id = $1 ORDER BY id`, [account.id]);
+  let rows = await db.query<IdentityRow>(`SELECT * FROM jmap_identities WHERE account_id = $1 ORDER BY id`, [
+    account.id,
+  ]);
   if (rows.rows.length === 0) {
-    await db.query(`INSERT INTO jmap_identities (account_id, email) VALUES ($1, $2)`, [account.id, account.address]);
-    rows = await db.query<IdentityRow>(`SELECT * FROM jmap_identities WHERE account_id = $1 ORDER BY id`, [account.id]);
+    await db.query(`INSERT INTO jmap_identities (account_id, email) VALUES ($1, $2)`, [
+      account.id,
+      account.address,
+    ]);
+    rows = await db.query<IdentityRow>(`SELECT * FROM jmap_identities WHERE account_id = $1 ORDER BY id`, [
+      account.id,
+    ]);
   }
   return rows.rows;
 }
@@ -61,10 +68,16 @@ export async function identityChanges(_deps: JmapDeps, account: JmapAccount, arg
   throw new JmapMethodError('cannotCalculateChanges', 'fetch all identities again');
 }
 
-export async function identitySet(deps: JmapDeps, account: JmapAccount, args: Args, createdIds: Map<string, string>) {
+export async function identitySet(
+  deps: JmapDeps,
+  account: JmapAccount,
+  args: Args,
+  createdIds: Map<string, string>,
+) {
   checkAccount(args, account);
   const oldState = await identityState(deps.db, account.id);
-  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== oldState) throw new JmapMethodError('stateMismatch');
+  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== oldState)
+    throw new JmapMethodError('stateMismatch');
   await identities(deps.db, account);
   const allowed = await ownAddresses(deps.db, account);
   const created: Record<string, unknown> = {};
@@ -82,12 +95,26 @@ export async function identitySet(deps: JmapDeps, account: JmapAccount, args: Ar
     const row = await deps.db.query<{ id: string }>(
       `INSERT INTO jmap_identities (account_id, name, email, reply_to, bcc, text_signature, html_signature)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-      [account.id, String(raw.name ?? ''), email, JSON.stringify(raw.replyTo ?? null), JSON.stringify(raw.bcc ?? null), String(raw.textSignature ?? ''), String(raw.htmlSignature ?? '')],
+      [
+        account.id,
+        String(raw.name ?? ''),
+        email,
+        JSON.stringify(raw.replyTo ?? null),
+        JSON.stringify(raw.bcc ?? null),
+        String(raw.textSignature ?? ''),
+        String(raw.htmlSignature ?? ''),
+      ],
     );
     createdIds.set(cid, identityIdOf(row.rows[0].id));
     created[cid] = { id: identityIdOf(row.rows[0].id), mayDelete: true };
   }
-  const columns: Record<string, string> = { name: 'name', replyTo: 'reply_to', bcc: 'bcc', textSignature: 'text_signature', htmlSignature: 'html_signature' };
+  const columns: Record<string, string> = {
+    name: 'name',
+    replyTo: 'reply_to',
+    bcc: 'bcc',
+    textSignature: 'text_signature',
+    htmlSignature: 'html_signature',
+  };
   for (const [id, patch] of Object.entries((args.update ?? {}) as Record<string, Record<string, unknown>>)) {
     const n = parseIdentityId(id);
     const bad = Object.keys(patch).filter((k) => !columns[k]);
@@ -96,7 +123,9 @@ export async function identitySet(deps: JmapDeps, account: JmapAccount, args: Ar
       continue;
     }
     const sets = Object.keys(patch).map((k, i) => `${columns[k]} = $${i + 3}`);
-    const values = Object.entries(patch).map(([k, v]) => (k === 'replyTo' || k === 'bcc' ? JSON.stringify(v) : String(v ?? '')));
+    const values = Object.entries(patch).map(([k, v]) =>
+      k === 'replyTo' || k === 'bcc' ? JSON.stringify(v) : String(v ?? ''),
+    );
     const r = await deps.db.query(
       `UPDATE jmap_identities SET ${[...sets, 'modseq = modseq + 1'].join(', ')} WHERE id = $1 AND account_id = $2 RETURNING id`,
       [n ?? -1, account.id, ...values],
@@ -105,9 +134,22 @@ export async function identitySet(deps: JmapDeps, account: JmapAccount, args: Ar
     else updated[id] = null;
   }
   for (const id of idList(args.destroy, 'destroy') ?? []) {
-    const r = await deps.db.query(`DELETE FROM jmap_identities WHERE id = $1 AND account_id = $2 RETURNING id`, [parseIdentityId(id) ?? -1, account.id]);
+    const r = await deps.db.query(
+      `DELETE FROM jmap_identities WHERE id = $1 AND account_id = $2 RETURNING id`,
+      [parseIdentityId(id) ?? -1, account.id],
+    );
     if (r.rows.length === 0) notDestroyed[id] = setError('notFound');
     else destroyed.push(id);
   }
-  return { accountId: args.accountId, oldState, newState: await identityState(deps.db, account.id), created, notCreated, updated, notUpdated, destroyed, notDestroyed };
+  return {
+    accountId: args.accountId,
+    oldState,
+    newState: await identityState(deps.db, account.id),
+    created,
+    notCreated,
+    updated,
+    notUpdated,
+    destroyed,
+    notDestroyed,
+  };
 }

@@ -26,8 +26,7 @@ export const parseSubmissionId = (id: unknown): number | null => parse('s', id);
 
 /** Blob ids: a whole message `bm<id>`, one of its MIME parts `bm<id>_1-2`, or an upload `bu<id>`. */
 export type BlobRef =
-  | { kind: 'message'; messageId: number; part: number[] | null }
-  | { kind: 'upload'; uploadId: number };
+  { kind: 'message'; messageId: number; part: number[] | null } | { kind: 'upload'; uploadId: number };
 
 export function blobIdOf(ref: BlobRef): string {
   if (ref.kind === 'upload') return make('bu', ref.uploadId);

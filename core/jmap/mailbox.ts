@@ -9,13 +9,27 @@ import { accountState, currentVersions, decodeState, encodeState } from './state
 import { checkAccount, idList, propertyList, type Args } from './util';
 
 const PROPERTIES = [
-  'id', 'name', 'parentId', 'role', 'sortOrder', 'totalEmails', 'unreadEmails',
-  'totalThreads', 'unreadThreads', 'myRights', 'isSubscribed',
+  'id',
+  'name',
+  'parentId',
+  'role',
+  'sortOrder',
+  'totalEmails',
+  'unreadEmails',
+  'totalThreads',
+  'unreadThreads',
+  'myRights',
+  'isSubscribed',
 ] as const;
 
 const ROLES: Record<string, string> = {
-  '\\all': 'all', '\\archive': 'archive', '\\drafts': 'drafts', '\\flagged': 'flagged',
-  '\\junk': 'junk', '\\sent': 'sent', '\\trash': 'trash',
+  '\\all': 'all',
+  '\\archive': 'archive',
+  '\\drafts': 'drafts',
+  '\\flagged': 'flagged',
+  '\\junk': 'junk',
+  '\\sent': 'sent',
+  '\\trash': 'trash',
 };
 const ROLE_ORDER = ['inbox', 'drafts', 'sent', 'archive', 'junk', 'trash'];
 
@@ -26,8 +40,15 @@ export function roleOf(row: MailboxRow): string | null {
 }
 
 const RIGHTS = {
-  mayReadItems: true, mayAddItems: true, mayRemoveItems: true, maySetSeen: true,
-  maySetKeywords: true, mayCreateChild: true, mayRename: true, mayDelete: true, maySubmit: true,
+  mayReadItems: true,
+  mayAddItems: true,
+  mayRemoveItems: true,
+  maySetSeen: true,
+  maySetKeywords: true,
+  mayCreateChild: true,
+  mayRename: true,
+  mayDelete: true,
+  maySubmit: true,
 };
 
 export function toJmapMailbox(row: MailboxRow, byName: Map<string, MailboxRow>): Record<string, unknown> {
@@ -141,8 +162,15 @@ function fullName(parent: MailboxRow | undefined, name: string): string {
 
 const SPECIAL_USE: Record<string, string> = Object.fromEntries(Object.entries(ROLES).map(([k, v]) => [v, k]));
 const canonicalUse = (role: string) =>
-  ({ all: '\\All', archive: '\\Archive', drafts: '\\Drafts', flagged: '\\Flagged', junk: '\\Junk', sent: '\\Sent', trash: '\\Trash' })[role] ??
-  SPECIAL_USE[role];
+  ({
+    all: '\\All',
+    archive: '\\Archive',
+    drafts: '\\Drafts',
+    flagged: '\\Flagged',
+    junk: '\\Junk',
+    sent: '\\Sent',
+    trash: '\\Trash',
+  })[role] ?? SPECIAL_USE[role];
 
 export async function mailboxSet(
   deps: JmapDeps,
@@ -175,7 +203,9 @@ export async function mailboxSet(
     const { byId } = await load();
     const name = raw.name;
     if (typeof name !== 'string' || name.length === 0 || name.includes('/')) {
-      notCreated[cid] = setError('invalidProperties', 'name must be a non-empty string without "/"', ['name']);
+      notCreated[cid] = setError('invalidProperties', 'name must be a non-empty string without "/"', [
+        'name',
+      ]);
       continue;
     }
     let parent: MailboxRow | undefined;
@@ -193,13 +223,25 @@ export async function mailboxSet(
     }
     const result = await admin.create(account.id, fullName(parent, name), use ? [use] : []);
     if (!result.ok) {
-      notCreated[cid] = setError(result.reason === 'exists' ? 'alreadyExists' : 'invalidProperties', result.reason, ['name']);
+      notCreated[cid] = setError(
+        result.reason === 'exists' ? 'alreadyExists' : 'invalidProperties',
+        result.reason,
+        ['name'],
+      );
       continue;
     }
     const row = (await load()).byName.get(fullName(parent, name))!;
     if (raw.isSubscribed === false) await admin.unsubscribe(account.id, row.name);
     createdIds.set(cid, mailboxIdOf(row.id));
-    created[cid] = { id: mailboxIdOf(row.id), totalEmails: 0, unreadEmails: 0, totalThreads: 0, unreadThreads: 0, myRights: RIGHTS, sortOrder: 10 };
+    created[cid] = {
+      id: mailboxIdOf(row.id),
+      totalEmails: 0,
+      unreadEmails: 0,
+      totalThreads: 0,
+      unreadThreads: 0,
+      myRights: RIGHTS,
+      sortOrder: 10,
+    };
   }
 
   for (const [id, patch] of Object.entries((args.update ?? {}) as Record<string, Record<string, unknown>>)) {
@@ -209,7 +251,9 @@ export async function mailboxSet(
       notUpdated[id] = setError('notFound');
       continue;
     }
-    const unknown = Object.keys(patch).filter((k) => !['name', 'parentId', 'isSubscribed', 'sortOrder'].includes(k));
+    const unknown = Object.keys(patch).filter(
+      (k) => !['name', 'parentId', 'isSubscribed', 'sortOrder'].includes(k),
+    );
     if (unknown.length > 0) {
       notUpdated[id] = setError('invalidProperties', 'read-only or unsupported properties', unknown);
       continue;
@@ -239,7 +283,10 @@ export async function mailboxSet(
     if (target !== row.name) {
       const result = await admin.rename(account.id, row.name, target);
       if (!result.ok) {
-        notUpdated[id] = setError(result.reason === 'exists' ? 'alreadyExists' : 'invalidProperties', result.reason);
+        notUpdated[id] = setError(
+          result.reason === 'exists' ? 'alreadyExists' : 'invalidProperties',
+          result.reason,
+        );
         continue;
       }
     }
@@ -271,8 +318,14 @@ export async function mailboxSet(
     }
     if (row.message_count > 0) {
       const mover = new MessageMover(deps.db, deps.events);
-      const uids = await deps.db.query<{ uid: string }>(`SELECT uid FROM messages WHERE mailbox_id = $1`, [row.id]);
-      await mover.expunge(account.id, row.id, uids.rows.map((r) => Number(r.uid)));
+      const uids = await deps.db.query<{ uid: string }>(`SELECT uid FROM messages WHERE mailbox_id = $1`, [
+        row.id,
+      ]);
+      await mover.expunge(
+        account.id,
+        row.id,
+        uids.rows.map((r) => Number(r.uid)),
+      );
     }
     const result = await admin.delete(account.id, row.name);
     if (result.ok) destroyed.push(id);

@@ -17,7 +17,11 @@ export interface MessageData {
   structure: MessageStructure;
 }
 
-export async function loadMessages(deps: JmapDeps, account: JmapAccount, ids: number[]): Promise<Map<number, MessageData>> {
+export async function loadMessages(
+  deps: JmapDeps,
+  account: JmapAccount,
+  ids: number[],
+): Promise<Map<number, MessageData>> {
   const out = new Map<number, MessageData>();
   if (ids.length === 0) return out;
   const result = await deps.db.query<Record<string, unknown>>(
@@ -37,7 +41,9 @@ export async function loadMessages(deps: JmapDeps, account: JmapAccount, ids: nu
       size: Number(row.size),
       blobKey: row.blob_key as string,
       headerPrefix: toBuffer(row.header_prefix),
-      structure: (typeof row.structure === 'string' ? JSON.parse(row.structure) : row.structure) as MessageStructure,
+      structure: (typeof row.structure === 'string'
+        ? JSON.parse(row.structure)
+        : row.structure) as MessageStructure,
     });
   }
   return out;

@@ -53,7 +53,9 @@ export function sessionResource(account: JmapAccount, urls: SessionUrls) {
     apiUrl: `${urls.base}/jmap/api`,
     downloadUrl: `${urls.base}/jmap/download/{accountId}/{blobId}/{name}?accept={type}`,
     uploadUrl: `${urls.base}/jmap/upload/{accountId}`,
-    eventSourceUrl: urls.push ? `${urls.base}/jmap/eventsource?types={types}&closeafter={closeafter}&ping={ping}` : '',
+    eventSourceUrl: urls.push
+      ? `${urls.base}/jmap/eventsource?types={types}&closeafter={closeafter}&ping={ping}`
+      : '',
     state: '',
   };
   session.state = createHash('sha256').update(JSON.stringify(session)).digest('base64url').slice(0, 16);

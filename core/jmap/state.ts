@@ -45,7 +45,11 @@ export async function currentVersions(db: SqlExecutor, accountId: number): Promi
     `SELECT id, highestmodseq, uidnext FROM mailboxes WHERE account_id = $1 ORDER BY id`,
     [accountId],
   );
-  return result.rows.map((r) => ({ id: Number(r.id), modseq: Number(r.highestmodseq), uidnext: Number(r.uidnext) }));
+  return result.rows.map((r) => ({
+    id: Number(r.id),
+    modseq: Number(r.highestmodseq),
+    uidnext: Number(r.uidnext),
+  }));
 }
 
 export async function accountState(db: SqlExecutor, accountId: number): Promise<string> {

@@ -6,7 +6,15 @@
 import { parseAddressList } from '../mime';
 import type { JmapAccount, JmapDeps } from './context';
 import { JmapMethodError, setError, type SetError } from './errors';
-import { emailIdOf, parseEmailId, parseIdentityId, parseSubmissionId, submissionIdOf, threadIdOf, identityIdOf } from './ids';
+import {
+  emailIdOf,
+  parseEmailId,
+  parseIdentityId,
+  parseSubmissionId,
+  submissionIdOf,
+  threadIdOf,
+  identityIdOf,
+} from './ids';
 import { identities } from './identity';
 import { loadMessages, rawMessage } from './messages';
 import { threadIdsOf } from './threads';
@@ -23,17 +31,24 @@ export function stripBcc(raw: Buffer, headerSize: number): Buffer {
 }
 
 async function submissionState(deps: JmapDeps, accountId: number) {
-  const r = await deps.db.query<{ m: string }>(`SELECT coalesce(max(id), 0) AS m FROM jmap_submissions WHERE account_id = $1`, [accountId]);
+  const r = await deps.db.query<{ m: string }>(
+    `SELECT coalesce(max(id), 0) AS m FROM jmap_submissions WHERE account_id = $1`,
+    [accountId],
+  );
   return 'q' + Number(r.rows[0].m).toString(36);
 }
 
 export async function submissionGet(deps: JmapDeps, account: JmapAccount, args: Args) {
   checkAccount(args, account);
   const ids = idList(args.ids, 'ids');
-  const rows = await deps.db.query<{ id: string; identity_id: string; email_id: string; thread_id: string | null; envelope: unknown; send_at: Date }>(
-    `SELECT * FROM jmap_submissions WHERE account_id = $1 ORDER BY id`,
-    [account.id],
-  );
+  const rows = await deps.db.query<{
+    id: string;
+    identity_id: string;
+    email_id: string;
+    thread_id: string | null;
+    envelope: unknown;
+    send_at: Date;
+  }>(`SELECT * FROM jmap_submissions WHERE account_id = $1 ORDER BY id`, [account.id]);
   const all = rows.rows.map((r) => ({
     id: submissionIdOf(r.id),
     identityId: identityIdOf(r.identity_id),
@@ -62,11 +77,13 @@ export async function submissionSet(
 ): Promise<{ response: Record<string, unknown>; emailSet: Args | null }> {
   checkAccount(args, account);
   const oldState = await submissionState(deps, account.id);
-  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== oldState) throw new JmapMethodError('stateMismatch');
+  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== oldState)
+    throw new JmapMethodError('stateMismatch');
   const created: Record<string, unknown> = {};
   const notCreated: Record<string, SetError> = {};
   const mine = await identities(deps.db, account);
-  const resolve = (id: unknown) => (typeof id === 'string' && id.startsWith('#') ? createdIds.get(id.slice(1)) : id);
+  const resolve = (id: unknown) =>
+    typeof id === 'string' && id.startsWith('#') ? createdIds.get(id.slice(1)) : id;
   for (const [cid, raw] of Object.entries((args.create ?? {}) as Record<string, Record<string, unknown>>)) {
     const identity = mine.find((i) => Number(i.id) === parseIdentityId(resolve(raw.identityId)));
     if (!identity) {
@@ -89,12 +106,15 @@ export async function submissionSet(
       notCreated[cid] = setError('forbiddenFrom', 'From must be the identity address');
       continue;
     }
-    const given = raw.envelope as { mailFrom?: { email: string }; rcptTo?: { email: string }[] } | null | undefined;
+    const given = raw.envelope as
+      { mailFrom?: { email: string }; rcptTo?: { email: string }[] } | null | undefined;
     if (given?.mailFrom && given.mailFrom.email.toLowerCase() !== identity.email.toLowerCase()) {
       notCreated[cid] = setError('forbiddenMailFrom');
       continue;
     }
-    const rcpts = given?.rcptTo?.map((r) => r.email.toLowerCase()) ?? [...new Set([...addrs(env.to), ...addrs(env.cc), ...addrs(env.bcc)])];
+    const rcpts = given?.rcptTo?.map((r) => r.email.toLowerCase()) ?? [
+      ...new Set([...addrs(env.to), ...addrs(env.cc), ...addrs(env.bcc)]),
+    ];
     if (rcpts.length === 0) {
       notCreated[cid] = setError('noRecipients');
       continue;
@@ -108,7 +128,10 @@ export async function submissionSet(
       client: { address: '127.0.0.1', helo: 'jmap' },
     });
     const thread = (await threadIdsOf(deps, account, [m.id])).get(m.id) ?? null;
-    const envelope = { mailFrom: { email: identity.email, parameters: null }, rcptTo: rcpts.map((email) => ({ email, parameters: null })) };
+    const envelope = {
+      mailFrom: { email: identity.email, parameters: null },
+      rcptTo: rcpts.map((email) => ({ email, parameters: null })),
+    };
     const row = await deps.db.query<{ id: string; send_at: Date }>(
       `INSERT INTO jmap_submissions (account_id, identity_id, email_id, thread_id, envelope, queue_id)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, send_at`,
@@ -116,14 +139,23 @@ export async function submissionSet(
     );
     const id = submissionIdOf(row.rows[0].id);
     createdIds.set(cid, id);
-    created[cid] = { id, threadId: thread ? threadIdOf(thread) : null, sendAt: new Date(row.rows[0].send_at).toISOString().replace(/\.\d{3}Z$/, 'Z'), undoStatus: 'final' };
+    created[cid] = {
+      id,
+      threadId: thread ? threadIdOf(thread) : null,
+      sendAt: new Date(row.rows[0].send_at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      undoStatus: 'final',
+    };
   }
   const notUpdated: Record<string, SetError> = {};
-  for (const id of Object.keys((args.update ?? {}) as object)) notUpdated[id] = setError('cannotUnsend', 'submissions are final once queued');
+  for (const id of Object.keys((args.update ?? {}) as object))
+    notUpdated[id] = setError('cannotUnsend', 'submissions are final once queued');
   const notDestroyed: Record<string, SetError> = {};
   const destroyed: string[] = [];
   for (const id of idList(args.destroy, 'destroy') ?? []) {
-    const r = await deps.db.query(`DELETE FROM jmap_submissions WHERE id = $1 AND account_id = $2 RETURNING id`, [parseSubmissionId(id) ?? -1, account.id]);
+    const r = await deps.db.query(
+      `DELETE FROM jmap_submissions WHERE id = $1 AND account_id = $2 RETURNING id`,
+      [parseSubmissionId(id) ?? -1, account.id],
+    );
     if (r.rows.length === 0) notDestroyed[id] = setError('notFound');
     else destroyed.push(id);
   }
@@ -141,11 +173,25 @@ export async function submissionSet(
   }
   for (const ref of (args.onSuccessDestroyEmail ?? []) as string[]) {
     const sub = ref.startsWith('#') ? ref.slice(1) : null;
-    if (sub && created[sub]) destroy.push(String(resolve(((args.create ?? {}) as Record<string, Record<string, unknown>>)[sub].emailId)));
+    if (sub && created[sub])
+      destroy.push(
+        String(resolve(((args.create ?? {}) as Record<string, Record<string, unknown>>)[sub].emailId)),
+      );
   }
-  if (Object.keys(update).length > 0 || destroy.length > 0) emailSet = { accountId: args.accountId, update, destroy };
+  if (Object.keys(update).length > 0 || destroy.length > 0)
+    emailSet = { accountId: args.accountId, update, destroy };
   return {
-    response: { accountId: args.accountId, oldState, newState: await submissionState(deps, account.id), created, notCreated, updated: {}, notUpdated, destroyed, notDestroyed },
+    response: {
+      accountId: args.accountId,
+      oldState,
+      newState: await submissionState(deps, account.id),
+      created,
+      notCreated,
+      updated: {},
+      notUpdated,
+      destroyed,
+      notDestroyed,
+    },
     emailSet,
   };
 }

@@ -28,7 +28,10 @@ export async function ensureThreads(deps: JmapDeps, account: JmapAccount, ids?: 
       let refs: string[] = [];
       try {
         const fields = await headerFields(deps, m);
-        refs = [...parseMessageIds(firstValue(fields, 'references')), ...parseMessageIds(firstValue(fields, 'in-reply-to'))];
+        refs = [
+          ...parseMessageIds(firstValue(fields, 'references')),
+          ...parseMessageIds(firstValue(fields, 'in-reply-to')),
+        ];
       } catch {
         refs = parseMessageIds(m.structure.envelope.inReplyTo);
       }
@@ -49,7 +52,11 @@ export async function ensureThreads(deps: JmapDeps, account: JmapAccount, ids?: 
   }
 }
 
-export async function threadIdsOf(deps: JmapDeps, account: JmapAccount, ids: number[]): Promise<Map<number, number>> {
+export async function threadIdsOf(
+  deps: JmapDeps,
+  account: JmapAccount,
+  ids: number[],
+): Promise<Map<number, number>> {
   await ensureThreads(deps, account, ids);
   const result = await deps.db.query<{ message_id: string; thread_id: string }>(
     `SELECT message_id, thread_id FROM jmap_threads WHERE account_id = $1 AND message_id = ANY($2::bigint[])`,

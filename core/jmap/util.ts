@@ -20,7 +20,11 @@ export function idList(value: unknown, name: string): string[] | null {
   return value as string[];
 }
 
-export function propertyList(value: unknown, allowed: readonly string[], fallback: readonly string[]): string[] {
+export function propertyList(
+  value: unknown,
+  allowed: readonly string[],
+  fallback: readonly string[],
+): string[] {
   if (value === null || value === undefined) return [...fallback];
   if (!Array.isArray(value)) throw new JmapMethodError('invalidArguments', 'properties must be a list');
   for (const p of value) {
@@ -35,7 +39,9 @@ export const bigintArray = (ids: number[]): string => `{${ids.join(',')}}`;
 
 /** The account's address and its alias sources: the addresses it may send as. */
 export async function ownAddresses(db: SqlExecutor, account: JmapAccount): Promise<string[]> {
-  const aliases = await db.query<{ source: string }>(`SELECT source FROM aliases WHERE target = $1`, [account.address]);
+  const aliases = await db.query<{ source: string }>(`SELECT source FROM aliases WHERE target = $1`, [
+    account.address,
+  ]);
   return [account.address, ...aliases.rows.map((r) => r.source)].map((a) => a.toLowerCase());
 }
 

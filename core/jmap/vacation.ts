@@ -28,7 +28,13 @@ async function load(deps: JmapDeps, accountId: number) {
   };
 }
 
-const stateOf = (v: object) => 'v' + Buffer.from(JSON.stringify(v)).toString('base64url').slice(0, 60).replace(/[^A-Za-z0-9_-]/g, '') + JSON.stringify(v).length;
+const stateOf = (v: object) =>
+  'v' +
+  Buffer.from(JSON.stringify(v))
+    .toString('base64url')
+    .slice(0, 60)
+    .replace(/[^A-Za-z0-9_-]/g, '') +
+  JSON.stringify(v).length;
 
 export async function vacationGet(deps: JmapDeps, account: JmapAccount, args: Args) {
   checkAccount(args, account);
@@ -45,7 +51,8 @@ export async function vacationGet(deps: JmapDeps, account: JmapAccount, args: Ar
 export async function vacationSet(deps: JmapDeps, account: JmapAccount, args: Args) {
   checkAccount(args, account);
   const before = await load(deps, account.id);
-  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== stateOf(before)) throw new JmapMethodError('stateMismatch');
+  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== stateOf(before))
+    throw new JmapMethodError('stateMismatch');
   const notCreated: Record<string, SetError> = {};
   for (const cid of Object.keys((args.create ?? {}) as object)) notCreated[cid] = setError('singleton');
   const notDestroyed: Record<string, SetError> = {};
@@ -62,7 +69,15 @@ export async function vacationSet(deps: JmapDeps, account: JmapAccount, args: Ar
       `INSERT INTO jmap_vacation (account_id, is_enabled, from_date, to_date, subject, text_body, html_body)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (account_id) DO UPDATE SET is_enabled = $2, from_date = $3, to_date = $4, subject = $5, text_body = $6, html_body = $7`,
-      [account.id, Boolean(next.isEnabled), next.fromDate, next.toDate, next.subject, next.textBody, next.htmlBody],
+      [
+        account.id,
+        Boolean(next.isEnabled),
+        next.fromDate,
+        next.toDate,
+        next.subject,
+        next.textBody,
+        next.htmlBody,
+      ],
     );
     updated[id] = null;
   }

@@ -58,7 +58,12 @@ export async function selectTargets(
   }
   if (targets.length === 0) {
     if (lastError instanceof ResolverError && lastError.kind !== 'temporary' && shuffled.length === 1) {
-      throw new RelayFailure(true, 550, '5.1.2', `no address for ${shuffled[0].exchange}: ${lastError.message}`);
+      throw new RelayFailure(
+        true,
+        550,
+        '5.1.2',
+        `no address for ${shuffled[0].exchange}: ${lastError.message}`,
+      );
     }
     throw new RelayFailure(false, 451, '4.4.3', `no reachable host for ${domain}`);
   }
@@ -69,5 +74,10 @@ function dnsFailure(error: unknown, domain: string): RelayFailure {
   if (error instanceof ResolverError && error.kind === 'not-found') {
     return new RelayFailure(true, 550, '5.1.2', `domain ${domain} does not exist`);
   }
-  return new RelayFailure(false, 451, '4.4.3', `DNS lookup for ${domain} failed: ${(error as Error).message}`);
+  return new RelayFailure(
+    false,
+    451,
+    '4.4.3',
+    `DNS lookup for ${domain} failed: ${(error as Error).message}`,
+  );
 }

@@ -143,7 +143,12 @@ async function deliverDomain(domain: string, units: Unit[], deps: RelayDeps): Pr
       const release = await deps.limiter.acquire(laneKey);
       try {
         for (let group = queue.shift(); group; group = queue.shift()) {
-          const sent = await sendGroup(group.map((i) => units[i]), targets, deadTargets, deps);
+          const sent = await sendGroup(
+            group.map((i) => units[i]),
+            targets,
+            deadTargets,
+            deps,
+          );
           group.forEach((unitIndex, position) => results[unitIndex].push(...sent[position]));
         }
       } finally {
@@ -179,7 +184,12 @@ async function sendGroup(
     body = await deps.blobs.get(first.blobKey);
     if (deps.sign) body = await deps.sign(body, first.mailFrom);
   } catch (error) {
-    const failure = new RelayFailure(false, 451, '4.3.0', `message not readable: ${(error as Error).message}`);
+    const failure = new RelayFailure(
+      false,
+      451,
+      '4.3.0',
+      `message not readable: ${(error as Error).message}`,
+    );
     return units.map((u) => u.recipients.map((r) => failureResult(r.address, failure)));
   }
   const message: OutboundMessage = { mailFrom: first.mailFrom, recipients, dsn: first.dsn, body };
@@ -204,7 +214,10 @@ async function sendGroup(
     unit.recipients.map(
       (r) =>
         byAddress.get(r.address.toLowerCase()) ??
-        failureResult(r.address, answered ? new RelayFailure(false, 451, '4.4.0', 'no answer for recipient') : last),
+        failureResult(
+          r.address,
+          answered ? new RelayFailure(false, 451, '4.4.0', 'no answer for recipient') : last,
+        ),
     ),
   );
 }
@@ -252,7 +265,10 @@ async function settleJob(
       continue;
     }
     done.add(result.address);
-    const reason = result.status === 'temporary' ? `delivery time expired; last error: ${result.diagnostic}` : result.diagnostic;
+    const reason =
+      result.status === 'temporary'
+        ? `delivery time expired; last error: ${result.diagnostic}`
+        : result.diagnostic;
     deps.onEvent?.({ kind: 'bounced', jobId: job.id, recipient: result.address, reason });
     if (!shouldNotify(payload.mailFrom, recipient?.notify, 'failure')) continue;
     failed.push({
@@ -272,25 +288,31 @@ async function settleJob(
     return failed.length > 0 || results.some((r) => r.status !== 'sent') ? 'bounced' : 'sent';
   }
   const reason = temporary.map((r) => `${r.address}: ${r.diagnostic}`).join('; ');
-  const deferred = deferAfterFailure(deps.settings.policy, state, oneLine(reason), now, deps.settings.maxHopSeconds);
+  const deferred = deferAfterFailure(
+    deps.settings.policy,
+    state,
+    oneLine(reason),
+    now,
+    deps.settings.maxHopSeconds,
+  );
   if (delayWarningDue(state, new Date(payload.receivedAt), deps.settings.delayWarningAfterSeconds, now)) {
-    const until = new Date(new Date(payload.receivedAt).getTime() + deps.settings.policy.lifetimeSeconds * 1000);
+    const until = new Date(
+      new Date(payload.receivedAt).getTime() + deps.settings.policy.lifetimeSeconds * 1000,
+    );
     const delayed = temporary
       .map((r) => ({ r, recipient: byAddress.get(r.address.toLowerCase()) }))
       .filter(({ recipient }) => shouldNotify(payload.mailFrom, recipient?.notify, 'delay'))
-      .map(
-        ({ r, recipient }): DsnRecipient => ({
-          address: r.address,
-          orcpt: recipient?.orcpt,
-          action: 'delayed',
-          status: r.enhanced.startsWith('4') ? r.enhanced : '4.0.0',
-          diagnostic: r.diagnostic,
-          remoteReply: r.remoteReply,
-          remoteMta: r.remoteMta,
-          lastAttempt: now,
-          willRetryUntil: until,
-        }),
-      );
+      .map(({ r, recipient }): DsnRecipient => ({
+        address: r.address,
+        orcpt: recipient?.orcpt,
+        action: 'delayed',
+        status: r.enhanced.startsWith('4') ? r.enhanced : '4.0.0',
+        diagnostic: r.diagnostic,
+        remoteReply: r.remoteReply,
+        remoteMta: r.remoteMta,
+        lastAttempt: now,
+        willRetryUntil: until,
+      }));
     if (delayed.length > 0) await sendDsn(job, 'delayed', delayed, deps, now);
     deferred.state.delayWarned = true;
   }
@@ -322,7 +344,9 @@ async function sendDsn(
 ): Promise<void> {
   const payload = job.payload;
   if (payload.mailFrom === '') return;
-  const original = await deps.blobs.get(payload.blobKey).catch(() => Buffer.from('(message no longer available)\r\n'));
+  const original = await deps.blobs
+    .get(payload.blobKey)
+    .catch(() => Buffer.from('(message no longer available)\r\n'));
   const data = buildDsn({
     reportingMta: deps.settings.hostname,
     to: payload.mailFrom,

@@ -41,7 +41,9 @@ export function classifyReply(
   const match = ENHANCED.exec(response);
   const klass = Math.floor(code / 100);
   const status: RecipientStatus = klass === 2 ? 'sent' : klass === 5 ? 'permanent' : 'temporary';
-  let enhanced = match ? `${match[1]}.${match[2]}.${match[3]}` : `${klass === 2 ? 2 : klass === 5 ? 5 : 4}.0.0`;
+  let enhanced = match
+    ? `${match[1]}.${match[2]}.${match[3]}`
+    : `${klass === 2 ? 2 : klass === 5 ? 5 : 4}.0.0`;
   // A class digit that disagrees with the basic code is ignored (RFC 3463 §2).
   if (match && Number(match[1]) !== (klass === 3 ? 2 : klass)) enhanced = `${klass === 5 ? 5 : 4}.0.0`;
   return { status, code, enhanced };

@@ -22,8 +22,15 @@ export async function addAdmin(db: SqlExecutor, name: string, password: string):
   return { id: Number(r.rows[0].id), name: r.rows[0].name };
 }
 
-export async function authenticateAdmin(db: SqlExecutor, name: string, password: string): Promise<Admin | null> {
-  const r = await db.query<{ id: string; name: string; password_hash: string }>(`SELECT * FROM admins WHERE name = $1`, [name.toLowerCase()]);
+export async function authenticateAdmin(
+  db: SqlExecutor,
+  name: string,
+  password: string,
+): Promise<Admin | null> {
+  const r = await db.query<{ id: string; name: string; password_hash: string }>(
+    `SELECT * FROM admins WHERE name = $1`,
+    [name.toLowerCase()],
+  );
   const row = r.rows[0];
   const ok = await verifyPassword(password, row?.password_hash ?? DUMMY);
   return row && ok ? { id: Number(row.id), name: row.name } : null;
@@ -38,17 +45,22 @@ export async function audit(
   db: SqlExecutor,
   entry: { actor: string; action: string; target?: string | null; detail?: unknown; outcome: string },
 ): Promise<void> {
-  await db.query(`INSERT INTO admin_audit (actor, action, target, detail, outcome) VALUES ($1, $2, $3, $4, $5)`, [
-    entry.actor,
-    entry.action,
-    entry.target ?? null,
-    JSON.stringify(entry.detail ?? null),
-    entry.outcome,
-  ]);
+  await db.query(
+    `INSERT INTO admin_audit (actor, action, target, detail, outcome) VALUES ($1, $2, $3, $4, $5)`,
+    [entry.actor, entry.action, entry.target ?? null, JSON.stringify(entry.detail ?? null), entry.outcome],
+  );
 }
 
 export async function auditLog(db: SqlExecutor, limit = 100, before?: number) {
-  const r = await db.query<{ id: string; at: Date; actor: string; action: string; target: string | null; detail: unknown; outcome: string }>(
+  const r = await db.query<{
+    id: string;
+    at: Date;
+    actor: string;
+    action: string;
+    target: string | null;
+    detail: unknown;
+    outcome: string;
+  }>(
     `SELECT * FROM admin_audit ${before ? 'WHERE id < $2' : ''} ORDER BY id DESC LIMIT $1`,
     before ? [limit, before] : [limit],
   );
@@ -60,6 +72,9 @@ export function redact(value: unknown): unknown {
   if (!value || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(redact);
   return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, /password|secret|private|hash|profile/i.test(k) ? '***' : redact(v)]),
+    Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+      k,
+      /password|secret|private|hash|profile/i.test(k) ? '***' : redact(v),
+    ]),
   );
 }

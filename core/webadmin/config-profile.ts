@@ -15,24 +15,44 @@ export interface ConfigProfile {
   version: number;
   exportedAt: string;
   domains: { name: string; catchAll: string | null }[];
-  accounts: { address: string; domain: string; passwordHash: string; quotaBytes: number | null; disabled: boolean }[];
+  accounts: {
+    address: string;
+    domain: string;
+    passwordHash: string;
+    quotaBytes: number | null;
+    disabled: boolean;
+  }[];
   aliases: { source: string; domain: string; target: string }[];
   security: { scope: string; key: string; value: unknown }[];
   dkim: { domain: string; selector: string; algorithm: string; privateKeyEnc: string; publicKey: string }[];
 }
 
 export async function exportConfig(db: SqlDatabase): Promise<ConfigProfile> {
-  const domains = await db.query<{ name: string; catch_all: string | null }>(`SELECT name, catch_all FROM domains ORDER BY name`);
-  const accounts = await db.query<{ address: string; domain: string; password_hash: string; quota_bytes: string | null; disabled: boolean }>(
+  const domains = await db.query<{ name: string; catch_all: string | null }>(
+    `SELECT name, catch_all FROM domains ORDER BY name`,
+  );
+  const accounts = await db.query<{
+    address: string;
+    domain: string;
+    password_hash: string;
+    quota_bytes: string | null;
+    disabled: boolean;
+  }>(
     `SELECT a.address, d.name AS domain, a.password_hash, a.quota_bytes, a.disabled FROM accounts a JOIN domains d ON d.id = a.domain_id ORDER BY a.address`,
   );
   const aliases = await db.query<{ source: string; domain: string; target: string }>(
     `SELECT a.source, d.name AS domain, a.target FROM aliases a JOIN domains d ON d.id = a.domain_id ORDER BY a.source, a.target`,
   );
-  const security = await db.query<{ scope: string; key: string; value: unknown }>(`SELECT scope, key, value FROM security_settings ORDER BY scope, key`);
-  const dkim = await db.query<{ domain: string; selector: string; algorithm: string; private_key_enc: string; public_key: string }>(
-    `SELECT domain, selector, algorithm, private_key_enc, public_key FROM dkim_keys ORDER BY domain`,
+  const security = await db.query<{ scope: string; key: string; value: unknown }>(
+    `SELECT scope, key, value FROM security_settings ORDER BY scope, key`,
   );
+  const dkim = await db.query<{
+    domain: string;
+    selector: string;
+    algorithm: string;
+    private_key_enc: string;
+    public_key: string;
+  }>(`SELECT domain, selector, algorithm, private_key_enc, public_key FROM dkim_keys ORDER BY domain`);
   return {
     format: CONFIG_FORMAT,
     version: CONFIG_VERSION,
@@ -46,8 +66,17 @@ export async function exportConfig(db: SqlDatabase): Promise<ConfigProfile> {
       disabled: r.disabled,
     })),
     aliases: aliases.rows,
-    security: security.rows.map((r) => ({ ...r, value: typeof r.value === 'string' ? JSON.parse(r.value) : r.value })),
-    dkim: dkim.rows.map((r) => ({ domain: r.domain, selector: r.selector, algorithm: r.algorithm, privateKeyEnc: r.private_key_enc, publicKey: r.public_key })),
+    security: security.rows.map((r) => ({
+      ...r,
+      value: typeof r.value === 'string' ? JSON.parse(r.value) : r.value,
+    })),
+    dkim: dkim.rows.map((r) => ({
+      domain: r.domain,
+      selector: r.selector,
+      algorithm: r.algorithm,
+      privateKeyEnc: r.private_key_enc,
+      publicKey: r.public_key,
+    })),
   };
 }
 
@@ -56,15 +85,22 @@ export class ConfigImportError extends Error {}
 export async function importConfig(db: SqlDatabase, profile: unknown): Promise<Record<string, number>> {
   const p = profile as ConfigProfile;
   if (!p || p.format !== CONFIG_FORMAT) throw new ConfigImportError('not a nimbus configuration document');
-  if (p.version !== CONFIG_VERSION) throw new ConfigImportError(`unsupported configuration version ${p.version} (this release reads ${CONFIG_VERSION})`);
+  if (p.version !== CONFIG_VERSION)
+    throw new ConfigImportError(
+      `unsupported configuration version ${p.version} (this release reads ${CONFIG_VERSION})`,
+    );
   const counts = { domains: 0, accounts: 0, aliases: 0, security: 0, dkim: 0 };
   await db.transaction(async (tx) => {
     for (const d of p.domains ?? []) {
-      await tx.query(`INSERT INTO domains (name, catch_all) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET catch_all = EXCLUDED.catch_all`, [d.name, d.catchAll]);
+      await tx.query(
+        `INSERT INTO domains (name, catch_all) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET catch_all = EXCLUDED.catch_all`,
+        [d.name, d.catchAll],
+      );
       counts.domains++;
     }
     for (const a of p.accounts ?? []) {
-      if (!/^\$scrypt\$/.test(a.passwordHash)) throw new ConfigImportError(`account ${a.address}: unsupported password hash`);
+      if (!/^\$scrypt\$/.test(a.passwordHash))
+        throw new ConfigImportError(`account ${a.address}: unsupported password hash`);
       const inserted = await tx.query<{ id: string }>(
         `INSERT INTO accounts (domain_id, address, password_hash, quota_bytes, disabled)
          SELECT id, $2, $3, $4, $5 FROM domains WHERE name = $1

@@ -15,7 +15,13 @@ const body = (properties: Record<string, object>, required: string[] = []) => ({
   ...json({ type: 'object', properties, required }),
 });
 const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
-const queryParam = (name: string, description = '') => ({ name, in: 'query', required: false, schema: { type: 'string' }, description });
+const queryParam = (name: string, description = '') => ({
+  name,
+  in: 'query',
+  required: false,
+  schema: { type: 'string' },
+  description,
+});
 const str = { type: 'string' };
 const int = { type: ['integer', 'null'] };
 
@@ -32,67 +38,220 @@ export const OPENAPI = {
   components: {
     securitySchemes: {
       bearer: { type: 'http', scheme: 'bearer', description: 'token from POST /login' },
-      basic: { type: 'http', scheme: 'basic', description: 'admin name and password; TLS (or loopback) only' },
+      basic: {
+        type: 'http',
+        scheme: 'basic',
+        description: 'admin name and password; TLS (or loopback) only',
+      },
     },
     schemas: { Error: { type: 'object', properties: { error: str, code: str }, required: ['error'] } },
   },
   paths: {
-    '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI document' } } } },
+    '/openapi.json': {
+      get: {
+        summary: 'This document',
+        security: [],
+        responses: { '200': { description: 'OpenAPI document' } },
+      },
+    },
     '/login': {
       post: {
         summary: 'Exchange admin name and password for a bearer token (12 h)',
         security: [],
         requestBody: body({ name: str, password: str }, ['name', 'password']),
-        responses: { '201': { description: 'token', ...json({ type: 'object', properties: { token: str, tokenType: str, expiresIn: { type: 'integer' } } }) }, '401': { description: 'invalid credentials' }, '429': { description: 'throttled after repeated failures' } },
+        responses: {
+          '201': {
+            description: 'token',
+            ...json({
+              type: 'object',
+              properties: { token: str, tokenType: str, expiresIn: { type: 'integer' } },
+            }),
+          },
+          '401': { description: 'invalid credentials' },
+          '429': { description: 'throttled after repeated failures' },
+        },
       },
     },
-    '/logout': { post: { summary: 'Revoke the bearer token', responses: { '204': { description: 'revoked' } } } },
-    '/audit': { get: { summary: 'Audit log, newest first', parameters: [queryParam('limit'), queryParam('before', 'entries with id below this')], responses: ok('entries', { type: 'array' }) } },
+    '/logout': {
+      post: { summary: 'Revoke the bearer token', responses: { '204': { description: 'revoked' } } },
+    },
+    '/audit': {
+      get: {
+        summary: 'Audit log, newest first',
+        parameters: [queryParam('limit'), queryParam('before', 'entries with id below this')],
+        responses: ok('entries', { type: 'array' }),
+      },
+    },
     '/domains': {
       get: { summary: 'List hosted domains', responses: ok('domains', { type: 'array' }) },
-      post: { summary: 'Add a domain', requestBody: body({ name: str }, ['name']), responses: created('domain added') },
+      post: {
+        summary: 'Add a domain',
+        requestBody: body({ name: str }, ['name']),
+        responses: created('domain added'),
+      },
     },
-    '/domains/{name}': { delete: { summary: 'Remove a domain', parameters: [pathParam('name'), queryParam('force', 'true: also remove its accounts')], responses: ok('removed') } },
-    '/domains/{name}/catchall': { put: { summary: 'Set or clear (target null) the catch-all', parameters: [pathParam('name')], requestBody: body({ target: { type: ['string', 'null'] } }), responses: ok('set') } },
+    '/domains/{name}': {
+      delete: {
+        summary: 'Remove a domain',
+        parameters: [pathParam('name'), queryParam('force', 'true: also remove its accounts')],
+        responses: ok('removed'),
+      },
+    },
+    '/domains/{name}/catchall': {
+      put: {
+        summary: 'Set or clear (target null) the catch-all',
+        parameters: [pathParam('name')],
+        requestBody: body({ target: { type: ['string', 'null'] } }),
+        responses: ok('set'),
+      },
+    },
     '/users': {
-      get: { summary: 'List accounts', parameters: [queryParam('domain')], responses: ok('accounts', { type: 'array' }) },
-      post: { summary: 'Add an account', requestBody: body({ address: str, password: str, quotaBytes: int }, ['address', 'password']), responses: created('account added') },
+      get: {
+        summary: 'List accounts',
+        parameters: [queryParam('domain')],
+        responses: ok('accounts', { type: 'array' }),
+      },
+      post: {
+        summary: 'Add an account',
+        requestBody: body({ address: str, password: str, quotaBytes: int }, ['address', 'password']),
+        responses: created('account added'),
+      },
     },
     '/users/{address}': {
-      get: { summary: 'Show an account with its mailboxes and aliases', parameters: [pathParam('address')], responses: ok('account') },
-      delete: { summary: 'Remove an account and its mail', parameters: [pathParam('address')], responses: ok('removed') },
+      get: {
+        summary: 'Show an account with its mailboxes and aliases',
+        parameters: [pathParam('address')],
+        responses: ok('account'),
+      },
+      delete: {
+        summary: 'Remove an account and its mail',
+        parameters: [pathParam('address')],
+        responses: ok('removed'),
+      },
     },
-    '/users/{address}/password': { put: { summary: 'Set the password', parameters: [pathParam('address')], requestBody: body({ password: str }, ['password']), responses: ok('changed') } },
-    '/users/{address}/quota': { put: { summary: 'Set the quota (null: unlimited)', parameters: [pathParam('address')], requestBody: body({ quotaBytes: int }), responses: ok('changed') } },
+    '/users/{address}/password': {
+      put: {
+        summary: 'Set the password',
+        parameters: [pathParam('address')],
+        requestBody: body({ password: str }, ['password']),
+        responses: ok('changed'),
+      },
+    },
+    '/users/{address}/quota': {
+      put: {
+        summary: 'Set the quota (null: unlimited)',
+        parameters: [pathParam('address')],
+        requestBody: body({ quotaBytes: int }),
+        responses: ok('changed'),
+      },
+    },
     '/aliases': {
-      get: { summary: 'List aliases', parameters: [queryParam('domain')], responses: ok('aliases', { type: 'array' }) },
-      post: { summary: 'Add an alias', requestBody: body({ source: str, targets: { type: 'array', items: str } }, ['source', 'targets']), responses: created('alias added') },
+      get: {
+        summary: 'List aliases',
+        parameters: [queryParam('domain')],
+        responses: ok('aliases', { type: 'array' }),
+      },
+      post: {
+        summary: 'Add an alias',
+        requestBody: body({ source: str, targets: { type: 'array', items: str } }, ['source', 'targets']),
+        responses: created('alias added'),
+      },
     },
-    '/aliases/{source}': { delete: { summary: 'Remove an alias (one target, or all)', parameters: [pathParam('source'), queryParam('target')], responses: ok('removed') } },
+    '/aliases/{source}': {
+      delete: {
+        summary: 'Remove an alias (one target, or all)',
+        parameters: [pathParam('source'), queryParam('target')],
+        responses: ok('removed'),
+      },
+    },
     '/forwards': {
-      get: { summary: 'List forwards (aliases; remote targets are forwards)', parameters: [queryParam('domain')], responses: ok('aliases', { type: 'array' }) },
-      post: { summary: 'Add a forward to remote addresses', requestBody: body({ source: str, targets: { type: 'array', items: str } }, ['source', 'targets']), responses: created('forward added') },
+      get: {
+        summary: 'List forwards (aliases; remote targets are forwards)',
+        parameters: [queryParam('domain')],
+        responses: ok('aliases', { type: 'array' }),
+      },
+      post: {
+        summary: 'Add a forward to remote addresses',
+        requestBody: body({ source: str, targets: { type: 'array', items: str } }, ['source', 'targets']),
+        responses: created('forward added'),
+      },
     },
-    '/queue': { get: { summary: 'List spool jobs', parameters: [queryParam('queue', 'inbound | outbound'), queryParam('state', 'ready | leased | dead | hold')], responses: ok('jobs', { type: 'array' }) } },
+    '/queue': {
+      get: {
+        summary: 'List spool jobs',
+        parameters: [
+          queryParam('queue', 'inbound | outbound'),
+          queryParam('state', 'ready | leased | dead | hold'),
+        ],
+        responses: ok('jobs', { type: 'array' }),
+      },
+    },
     '/queue/{id}': {
       get: { summary: 'Show a spool job', parameters: [pathParam('id')], responses: ok('job') },
-      delete: { summary: 'Delete a spool job (its message is not delivered)', parameters: [pathParam('id')], responses: ok('deleted') },
+      delete: {
+        summary: 'Delete a spool job (its message is not delivered)',
+        parameters: [pathParam('id')],
+        responses: ok('deleted'),
+      },
     },
-    '/queue/{id}/retry': { post: { summary: 'Retry a waiting or dead job now', parameters: [pathParam('id')], responses: ok('retried') } },
-    '/security': { get: { summary: 'Effective security settings (global or per domain)', parameters: [queryParam('domain')], responses: ok('settings') } },
+    '/queue/{id}/retry': {
+      post: {
+        summary: 'Retry a waiting or dead job now',
+        parameters: [pathParam('id')],
+        responses: ok('retried'),
+      },
+    },
+    '/security': {
+      get: {
+        summary: 'Effective security settings (global or per domain)',
+        parameters: [queryParam('domain')],
+        responses: ok('settings'),
+      },
+    },
     '/security/{key}': {
-      put: { summary: 'Set a security setting', parameters: [pathParam('key')], requestBody: body({ value: {}, domain: str }, ['value']), responses: ok('set') },
-      delete: { summary: 'Unset a security setting', parameters: [pathParam('key'), queryParam('domain')], responses: ok('unset') },
+      put: {
+        summary: 'Set a security setting',
+        parameters: [pathParam('key')],
+        requestBody: body({ value: {}, domain: str }, ['value']),
+        responses: ok('set'),
+      },
+      delete: {
+        summary: 'Unset a security setting',
+        parameters: [pathParam('key'), queryParam('domain')],
+        responses: ok('unset'),
+      },
     },
     '/dkim/{domain}': {
-      get: { summary: "The domain's DKIM key and DNS record", parameters: [pathParam('domain')], responses: ok('key') },
-      post: { summary: 'Generate a new DKIM key', parameters: [pathParam('domain')], requestBody: body({ selector: str }), responses: created('key generated') },
+      get: {
+        summary: "The domain's DKIM key and DNS record",
+        parameters: [pathParam('domain')],
+        responses: ok('key'),
+      },
+      post: {
+        summary: 'Generate a new DKIM key',
+        parameters: [pathParam('domain')],
+        requestBody: body({ selector: str }),
+        responses: created('key generated'),
+      },
     },
     '/cluster/nodes': { get: { summary: 'Cluster nodes, their roles and health', responses: ok('nodes') } },
     '/config': {
-      get: { summary: 'Export the configuration profile (versioned JSON document)', responses: ok('profile') },
-      post: { summary: 'Import a configuration profile (idempotent; nothing is deleted)', requestBody: body({ format: str, version: { type: 'integer' } }, ['format', 'version']), responses: ok('counts') },
+      get: {
+        summary: 'Export the configuration profile (versioned JSON document)',
+        responses: ok('profile'),
+      },
+      post: {
+        summary: 'Import a configuration profile (idempotent; nothing is deleted)',
+        requestBody: body({ format: str, version: { type: 'integer' } }, ['format', 'version']),
+        responses: ok('counts'),
+      },
     },
-    '/admins': { post: { summary: 'Create an administrator or set its password', requestBody: body({ name: str, password: str }, ['name', 'password']), responses: created('saved') } },
+    '/admins': {
+      post: {
+        summary: 'Create an administrator or set its password',
+        requestBody: body({ name: str, password: str }, ['name', 'password']),
+        responses: created('saved'),
+      },
+    },
   },
 } as const;

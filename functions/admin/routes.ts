@@ -30,19 +30,25 @@ const ERROR_STATUS: Record<string, number> = {
 function parseBody(request: WebRequest): Body {
   if (request.body.length === 0) return {};
   const value = JSON.parse(request.body.toString('utf8')) as unknown;
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new AdminError('invalid', 'JSON object expected');
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new AdminError('invalid', 'JSON object expected');
   return value as Body;
 }
 
-async function authenticate(ctx: WebContext, request: WebRequest): Promise<Admin | { status: number; error: string }> {
-  if (ctx.throttle.isLocked(request.sourceIp)) return { status: 429, error: 'too many failed logins; try later' };
+async function authenticate(
+  ctx: WebContext,
+  request: WebRequest,
+): Promise<Admin | { status: number; error: string }> {
+  if (ctx.throttle.isLocked(request.sourceIp))
+    return { status: 429, error: 'too many failed logins; try later' };
   const header = request.headers.authorization ?? '';
   if (/^bearer /i.test(header)) {
     const row = await lookupToken(ctx.db, header.slice(7).trim(), ['admin']);
     const admin = row?.admin_id ? await getAdmin(ctx.db, Number(row.admin_id)) : null;
     if (admin) return admin;
   } else if (/^basic /i.test(header)) {
-    if (!request.secure && !isLoopback(request.sourceIp)) return { status: 403, error: 'Basic authentication needs TLS' };
+    if (!request.secure && !isLoopback(request.sourceIp))
+      return { status: 403, error: 'Basic authentication needs TLS' };
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
     const i = decoded.indexOf(':');
     const admin = i > 0 ? await authenticateAdmin(ctx.db, decoded.slice(0, i), decoded.slice(i + 1)) : null;
@@ -59,29 +65,47 @@ export const ADMIN_PREFIX = '/api/admin';
 
 export function adminRouter(ctx: WebContext): Router {
   const router = new Router();
-  const run = (action: string, command: CommandOf, status = 200): WebHandler => async (request) => {
-    const admin = await authenticate(ctx, request);
-    if ('error' in admin) return jsonResponse(admin.status, { error: admin.error });
-    let cmd: AdminCommand | null = null;
-    try {
-      cmd = command(request, parseBody(request));
-      const result = await ctx.admin(cmd);
-      if (request.method !== 'GET') await audit(ctx.db, { actor: admin.name, action, target: targetOf(cmd), detail: redact(cmd), outcome: 'ok' });
-      return jsonResponse(status, result);
-    } catch (error) {
-      const code = error instanceof AdminError ? error.code : error instanceof SyntaxError ? 'invalid' : null;
-      if (code === null) throw error;
-      if (request.method !== 'GET') await audit(ctx.db, { actor: admin.name, action, target: cmd ? targetOf(cmd) : null, detail: redact(cmd), outcome: `error: ${code}` });
-      return jsonResponse(ERROR_STATUS[code] ?? 422, { error: (error as Error).message, code });
-    }
-  };
+  const run =
+    (action: string, command: CommandOf, status = 200): WebHandler =>
+    async (request) => {
+      const admin = await authenticate(ctx, request);
+      if ('error' in admin) return jsonResponse(admin.status, { error: admin.error });
+      let cmd: AdminCommand | null = null;
+      try {
+        cmd = command(request, parseBody(request));
+        const result = await ctx.admin(cmd);
+        if (request.method !== 'GET')
+          await audit(ctx.db, {
+            actor: admin.name,
+            action,
+            target: targetOf(cmd),
+            detail: redact(cmd),
+            outcome: 'ok',
+          });
+        return jsonResponse(status, result);
+      } catch (error) {
+        const code =
+          error instanceof AdminError ? error.code : error instanceof SyntaxError ? 'invalid' : null;
+        if (code === null) throw error;
+        if (request.method !== 'GET')
+          await audit(ctx.db, {
+            actor: admin.name,
+            action,
+            target: cmd ? targetOf(cmd) : null,
+            detail: redact(cmd),
+            outcome: `error: ${code}`,
+          });
+        return jsonResponse(ERROR_STATUS[code] ?? 422, { error: (error as Error).message, code });
+      }
+    };
   const p = (path: string) => ADMIN_PREFIX + path;
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
   const param = (r: WebRequest, name: string) => r.params?.[name] ?? '';
 
   router.add('GET', p('/openapi.json'), async () => jsonResponse(200, OPENAPI));
   router.add('POST', p('/login'), async (request) => {
-    if (ctx.throttle.isLocked(request.sourceIp)) return jsonResponse(429, { error: 'too many failed logins; try later' });
+    if (ctx.throttle.isLocked(request.sourceIp))
+      return jsonResponse(429, { error: 'too many failed logins; try later' });
     let body: Body;
     try {
       body = parseBody(request);
@@ -91,12 +115,22 @@ export function adminRouter(ctx: WebContext): Router {
     const admin = await authenticateAdmin(ctx.db, str(body.name), str(body.password));
     if (!admin) {
       ctx.throttle.recordFailure(request.sourceIp);
-      await audit(ctx.db, { actor: str(body.name) || '?', action: 'login', outcome: 'error: unauthorized', detail: { ip: request.sourceIp } });
+      await audit(ctx.db, {
+        actor: str(body.name) || '?',
+        action: 'login',
+        outcome: 'error: unauthorized',
+        detail: { ip: request.sourceIp },
+      });
       return jsonResponse(401, { error: 'invalid admin credentials' });
     }
     ctx.throttle.recordSuccess(request.sourceIp);
     const { token } = await issueToken(ctx.db, { adminId: admin.id }, 'admin', 12 * 3600);
-    await audit(ctx.db, { actor: admin.name, action: 'login', outcome: 'ok', detail: { ip: request.sourceIp } });
+    await audit(ctx.db, {
+      actor: admin.name,
+      action: 'login',
+      outcome: 'ok',
+      detail: { ip: request.sourceIp },
+    });
     return jsonResponse(201, { token, tokenType: 'Bearer', expiresIn: 12 * 3600 });
   });
   router.add('POST', p('/logout'), async (request) => {
@@ -112,36 +146,198 @@ export function adminRouter(ctx: WebContext): Router {
     return jsonResponse(200, await auditLog(ctx.db, limit, before));
   });
 
-  router.add('GET', p('/domains'), run('domain.list', () => ({ op: 'domain.list' })));
-  router.add('POST', p('/domains'), run('domain.add', (_r, b) => ({ op: 'domain.add', name: str(b.name) }), 201));
-  router.add('DELETE', p('/domains/:name'), run('domain.remove', (r) => ({ op: 'domain.remove', name: param(r, 'name'), force: r.query.get('force') === 'true' })));
-  router.add('PUT', p('/domains/:name/catchall'), run('domain.catchall', (r, b) => ({ op: 'domain.catchall', name: param(r, 'name'), target: typeof b.target === 'string' ? b.target : null })));
+  router.add(
+    'GET',
+    p('/domains'),
+    run('domain.list', () => ({ op: 'domain.list' })),
+  );
+  router.add(
+    'POST',
+    p('/domains'),
+    run('domain.add', (_r, b) => ({ op: 'domain.add', name: str(b.name) }), 201),
+  );
+  router.add(
+    'DELETE',
+    p('/domains/:name'),
+    run('domain.remove', (r) => ({
+      op: 'domain.remove',
+      name: param(r, 'name'),
+      force: r.query.get('force') === 'true',
+    })),
+  );
+  router.add(
+    'PUT',
+    p('/domains/:name/catchall'),
+    run('domain.catchall', (r, b) => ({
+      op: 'domain.catchall',
+      name: param(r, 'name'),
+      target: typeof b.target === 'string' ? b.target : null,
+    })),
+  );
 
-  router.add('GET', p('/users'), run('user.list', (r) => ({ op: 'user.list', domain: r.query.get('domain') ?? undefined })));
-  router.add('POST', p('/users'), run('user.add', (_r, b) => ({ op: 'user.add', address: str(b.address), password: str(b.password), quotaBytes: typeof b.quotaBytes === 'number' ? b.quotaBytes : null }), 201));
-  router.add('GET', p('/users/:address'), run('user.show', (r) => ({ op: 'user.show', address: param(r, 'address') })));
-  router.add('DELETE', p('/users/:address'), run('user.remove', (r) => ({ op: 'user.remove', address: param(r, 'address') })));
-  router.add('PUT', p('/users/:address/password'), run('user.passwd', (r, b) => ({ op: 'user.passwd', address: param(r, 'address'), password: str(b.password) })));
-  router.add('PUT', p('/users/:address/quota'), run('user.quota', (r, b) => ({ op: 'user.quota', address: param(r, 'address'), quotaBytes: typeof b.quotaBytes === 'number' ? b.quotaBytes : null })));
+  router.add(
+    'GET',
+    p('/users'),
+    run('user.list', (r) => ({ op: 'user.list', domain: r.query.get('domain') ?? undefined })),
+  );
+  router.add(
+    'POST',
+    p('/users'),
+    run(
+      'user.add',
+      (_r, b) => ({
+        op: 'user.add',
+        address: str(b.address),
+        password: str(b.password),
+        quotaBytes: typeof b.quotaBytes === 'number' ? b.quotaBytes : null,
+      }),
+      201,
+    ),
+  );
+  router.add(
+    'GET',
+    p('/users/:address'),
+    run('user.show', (r) => ({ op: 'user.show', address: param(r, 'address') })),
+  );
+  router.add(
+    'DELETE',
+    p('/users/:address'),
+    run('user.remove', (r) => ({ op: 'user.remove', address: param(r, 'address') })),
+  );
+  router.add(
+    'PUT',
+    p('/users/:address/password'),
+    run('user.passwd', (r, b) => ({
+      op: 'user.passwd',
+      address: param(r, 'address'),
+      password: str(b.password),
+    })),
+  );
+  router.add(
+    'PUT',
+    p('/users/:address/quota'),
+    run('user.quota', (r, b) => ({
+      op: 'user.quota',
+      address: param(r, 'address'),
+      quotaBytes: typeof b.quotaBytes === 'number' ? b.quotaBytes : null,
+    })),
+  );
 
-  router.add('GET', p('/aliases'), run('alias.list', (r) => ({ op: 'alias.list', domain: r.query.get('domain') ?? undefined })));
-  router.add('POST', p('/aliases'), run('alias.add', (_r, b) => ({ op: 'alias.add', source: str(b.source), targets: Array.isArray(b.targets) ? b.targets.map(String) : [] }), 201));
-  router.add('DELETE', p('/aliases/:source'), run('alias.remove', (r) => ({ op: 'alias.remove', source: param(r, 'source'), target: r.query.get('target') ?? undefined })));
+  router.add(
+    'GET',
+    p('/aliases'),
+    run('alias.list', (r) => ({ op: 'alias.list', domain: r.query.get('domain') ?? undefined })),
+  );
+  router.add(
+    'POST',
+    p('/aliases'),
+    run(
+      'alias.add',
+      (_r, b) => ({
+        op: 'alias.add',
+        source: str(b.source),
+        targets: Array.isArray(b.targets) ? b.targets.map(String) : [],
+      }),
+      201,
+    ),
+  );
+  router.add(
+    'DELETE',
+    p('/aliases/:source'),
+    run('alias.remove', (r) => ({
+      op: 'alias.remove',
+      source: param(r, 'source'),
+      target: r.query.get('target') ?? undefined,
+    })),
+  );
   // Forwards are aliases whose targets are remote addresses.
-  router.add('GET', p('/forwards'), run('alias.list', (r) => ({ op: 'alias.list', domain: r.query.get('domain') ?? undefined })));
-  router.add('POST', p('/forwards'), run('alias.add', (_r, b) => ({ op: 'alias.add', source: str(b.source), targets: Array.isArray(b.targets) ? b.targets.map(String) : [] }), 201));
+  router.add(
+    'GET',
+    p('/forwards'),
+    run('alias.list', (r) => ({ op: 'alias.list', domain: r.query.get('domain') ?? undefined })),
+  );
+  router.add(
+    'POST',
+    p('/forwards'),
+    run(
+      'alias.add',
+      (_r, b) => ({
+        op: 'alias.add',
+        source: str(b.source),
+        targets: Array.isArray(b.targets) ? b.targets.map(String) : [],
+      }),
+      201,
+    ),
+  );
 
-  router.add('GET', p('/queue'), run('queue.list', (r) => ({ op: 'queue.list', queue: (r.query.get('queue') ?? undefined) as 'inbound' | undefined, state: (r.query.get('state') ?? undefined) as 'ready' | undefined })));
-  router.add('GET', p('/queue/:id'), run('queue.show', (r) => ({ op: 'queue.show', id: param(r, 'id') })));
-  router.add('POST', p('/queue/:id/retry'), run('queue.retry', (r) => ({ op: 'queue.retry', id: param(r, 'id') })));
-  router.add('DELETE', p('/queue/:id'), run('queue.delete', (r) => ({ op: 'queue.delete', id: param(r, 'id') })));
+  router.add(
+    'GET',
+    p('/queue'),
+    run('queue.list', (r) => ({
+      op: 'queue.list',
+      queue: (r.query.get('queue') ?? undefined) as 'inbound' | undefined,
+      state: (r.query.get('state') ?? undefined) as 'ready' | undefined,
+    })),
+  );
+  router.add(
+    'GET',
+    p('/queue/:id'),
+    run('queue.show', (r) => ({ op: 'queue.show', id: param(r, 'id') })),
+  );
+  router.add(
+    'POST',
+    p('/queue/:id/retry'),
+    run('queue.retry', (r) => ({ op: 'queue.retry', id: param(r, 'id') })),
+  );
+  router.add(
+    'DELETE',
+    p('/queue/:id'),
+    run('queue.delete', (r) => ({ op: 'queue.delete', id: param(r, 'id') })),
+  );
 
-  router.add('GET', p('/security'), run('security.show', (r) => ({ op: 'security.show', domain: r.query.get('domain') ?? undefined })));
-  router.add('PUT', p('/security/:key'), run('security.set', (r, b) => ({ op: 'security.set', key: param(r, 'key'), value: b.value, domain: typeof b.domain === 'string' ? b.domain : undefined })));
-  router.add('DELETE', p('/security/:key'), run('security.unset', (r) => ({ op: 'security.unset', key: param(r, 'key'), domain: r.query.get('domain') ?? undefined })));
+  router.add(
+    'GET',
+    p('/security'),
+    run('security.show', (r) => ({ op: 'security.show', domain: r.query.get('domain') ?? undefined })),
+  );
+  router.add(
+    'PUT',
+    p('/security/:key'),
+    run('security.set', (r, b) => ({
+      op: 'security.set',
+      key: param(r, 'key'),
+      value: b.value,
+      domain: typeof b.domain === 'string' ? b.domain : undefined,
+    })),
+  );
+  router.add(
+    'DELETE',
+    p('/security/:key'),
+    run('security.unset', (r) => ({
+      op: 'security.unset',
+      key: param(r, 'key'),
+      domain: r.query.get('domain') ?? undefined,
+    })),
+  );
 
-  router.add('GET', p('/dkim/:domain'), run('dkim.show', (r) => ({ op: 'dkim.show', domain: param(r, 'domain') })));
-  router.add('POST', p('/dkim/:domain'), run('dkim.generate', (r, b) => ({ op: 'dkim.generate', domain: param(r, 'domain'), selector: typeof b.selector === 'string' ? b.selector : undefined }), 201));
+  router.add(
+    'GET',
+    p('/dkim/:domain'),
+    run('dkim.show', (r) => ({ op: 'dkim.show', domain: param(r, 'domain') })),
+  );
+  router.add(
+    'POST',
+    p('/dkim/:domain'),
+    run(
+      'dkim.generate',
+      (r, b) => ({
+        op: 'dkim.generate',
+        domain: param(r, 'domain'),
+        selector: typeof b.selector === 'string' ? b.selector : undefined,
+      }),
+      201,
+    ),
+  );
 
   router.add('GET', p('/cluster/nodes'), async (request) => {
     const admin = await authenticate(ctx, request);
@@ -153,16 +349,29 @@ export function adminRouter(ctx: WebContext): Router {
     }
   });
 
-  router.add('GET', p('/config'), run('config.export', () => ({ op: 'config.export' })));
-  router.add('POST', p('/config'), run('config.import', (_r, b) => ({ op: 'config.import', profile: b })));
-  router.add('POST', p('/admins'), run('admin.add', (_r, b) => ({ op: 'admin.add', name: str(b.name), password: str(b.password) }), 201));
+  router.add(
+    'GET',
+    p('/config'),
+    run('config.export', () => ({ op: 'config.export' })),
+  );
+  router.add(
+    'POST',
+    p('/config'),
+    run('config.import', (_r, b) => ({ op: 'config.import', profile: b })),
+  );
+  router.add(
+    'POST',
+    p('/admins'),
+    run('admin.add', (_r, b) => ({ op: 'admin.add', name: str(b.name), password: str(b.password) }), 201),
+  );
   return router;
 }
 
 function targetOf(cmd: AdminCommand | null): string | null {
   if (!cmd) return null;
   const c = cmd as Record<string, unknown>;
-  for (const k of ['address', 'name', 'source', 'domain', 'id', 'key', 'node']) if (typeof c[k] === 'string') return c[k] as string;
+  for (const k of ['address', 'name', 'source', 'domain', 'id', 'key', 'node'])
+    if (typeof c[k] === 'string') return c[k] as string;
   return null;
 }
 

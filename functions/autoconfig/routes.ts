@@ -81,7 +81,8 @@ export function autoconfigRouter(ctx: WebContext): Router {
   const autodiscover = async (request: WebRequest): Promise<WebResponse> => {
     const match = /<EMailAddress>\s*([^<\s]+)\s*<\/EMailAddress>/i.exec(request.body.toString('utf8'));
     const email = match?.[1] ?? request.query.get('email') ?? '';
-    if (!domainOf(email)) return { status: 400, headers: { 'content-type': 'text/plain' }, body: 'EMailAddress required' };
+    if (!domainOf(email))
+      return { status: 400, headers: { 'content-type': 'text/plain' }, body: 'EMailAddress required' };
     return xml(autodiscoverResponse(ctx, email));
   };
   for (const path of ['/autodiscover/autodiscover.xml', '/Autodiscover/Autodiscover.xml']) {

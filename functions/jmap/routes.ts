@@ -15,10 +15,20 @@ import { authenticateUser, baseUrl, issueToken } from '../web/auth';
 import type { WebContext } from '../web/context';
 import { jsonResponse, problem, Router, type WebRequest, type WebResponse } from '../web/types';
 
-async function withUser(ctx: WebContext, request: WebRequest, fn: (account: JmapAccount) => Promise<WebResponse>): Promise<WebResponse> {
+async function withUser(
+  ctx: WebContext,
+  request: WebRequest,
+  fn: (account: JmapAccount) => Promise<WebResponse>,
+): Promise<WebResponse> {
   const auth = await authenticateUser(ctx, request);
   if ('error' in auth) {
-    return { ...problem(auth.error, 'about:blank', auth.message), headers: { 'content-type': 'application/problem+json', ...(auth.error === 401 ? { 'www-authenticate': 'Basic realm="nimbus", charset="UTF-8"' } : {}) } };
+    return {
+      ...problem(auth.error, 'about:blank', auth.message),
+      headers: {
+        'content-type': 'application/problem+json',
+        ...(auth.error === 401 ? { 'www-authenticate': 'Basic realm="nimbus", charset="UTF-8"' } : {}),
+      },
+    };
   }
   return fn(auth.account);
 }
@@ -26,13 +36,16 @@ async function withUser(ctx: WebContext, request: WebRequest, fn: (account: Jmap
 export function jmapRouter(ctx: WebContext): Router {
   const router = new Router();
   const session: (r: WebRequest) => Promise<WebResponse> = (request) =>
-    withUser(ctx, request, async (account) => jsonResponse(200, sessionResource(account, { base: baseUrl(ctx, request), push: ctx.streaming })));
+    withUser(ctx, request, async (account) =>
+      jsonResponse(200, sessionResource(account, { base: baseUrl(ctx, request), push: ctx.streaming })),
+    );
   router.add('GET', '/.well-known/jmap', session);
   router.add('GET', '/jmap/session', session);
 
   router.add('POST', '/jmap/api', (request) =>
     withUser(ctx, request, async (account) => {
-      if (request.body.length > DEFAULT_LIMITS.maxSizeRequest) return problem(400, 'urn:ietf:params:jmap:error:limit', 'request too large');
+      if (request.body.length > DEFAULT_LIMITS.maxSizeRequest)
+        return problem(400, 'urn:ietf:params:jmap:error:limit', 'request too large');
       let body: unknown;
       try {
         body = JSON.parse(request.body.toString('utf8'));
@@ -42,7 +55,8 @@ export function jmapRouter(ctx: WebContext): Router {
       try {
         const parsed = parseRequest(body);
         const result = await processRequest(ctx, account, parsed, {
-          sessionState: async () => sessionResource(account, { base: baseUrl(ctx, request), push: ctx.streaming }).state,
+          sessionState: async () =>
+            sessionResource(account, { base: baseUrl(ctx, request), push: ctx.streaming }).state,
         });
         return jsonResponse(200, result);
       } catch (error) {
@@ -54,8 +68,10 @@ export function jmapRouter(ctx: WebContext): Router {
 
   router.add('POST', '/jmap/upload/:accountId', (request) =>
     withUser(ctx, request, async (account) => {
-      if (request.params?.accountId !== accountIdOf(account.id)) return problem(404, 'about:blank', 'no such account');
-      if (request.body.length > DEFAULT_LIMITS.maxSizeUpload) return problem(413, 'urn:ietf:params:jmap:error:limit', 'upload too large');
+      if (request.params?.accountId !== accountIdOf(account.id))
+        return problem(404, 'about:blank', 'no such account');
+      if (request.body.length > DEFAULT_LIMITS.maxSizeUpload)
+        return problem(413, 'urn:ietf:params:jmap:error:limit', 'upload too large');
       const type = (request.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim();
       return jsonResponse(201, await uploadBlob(ctx, account, request.body, type));
     }),
@@ -63,7 +79,8 @@ export function jmapRouter(ctx: WebContext): Router {
 
   router.add('GET', '/jmap/download/:accountId/:blobId/:name', (request) =>
     withUser(ctx, request, async (account) => {
-      if (request.params?.accountId !== accountIdOf(account.id)) return problem(404, 'about:blank', 'no such account');
+      if (request.params?.accountId !== accountIdOf(account.id))
+        return problem(404, 'about:blank', 'no such account');
       const blob = await readBlob(ctx, account, request.params.blobId);
       if (!blob) return problem(404, 'about:blank', 'no such blob');
       const accept = request.query.get('accept');
@@ -100,7 +117,11 @@ export function jmapRouter(ctx: WebContext): Router {
       const want = (t: string) => types.includes('*') || types.includes(t);
       return {
         status: 200,
-        headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
+        headers: {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-store',
+          'x-accel-buffering': 'no',
+        },
         stream: (sink) => {
           let last = '';
           let timer: NodeJS.Timeout | null = null;
@@ -110,7 +131,9 @@ export function jmapRouter(ctx: WebContext): Router {
             last = state;
             const changed: Record<string, string> = {};
             for (const t of ['Mailbox', 'Email', 'Thread']) if (want(t)) changed[t] = state;
-            sink.write(`event: state\ndata: ${JSON.stringify({ '@type': 'StateChange', changed: { [accountIdOf(account.id)]: changed } })}\n\n`);
+            sink.write(
+              `event: state\ndata: ${JSON.stringify({ '@type': 'StateChange', changed: { [accountIdOf(account.id)]: changed } })}\n\n`,
+            );
             if (closeAfter) sink.end();
           };
           const unsubscribe = ctx.events.subscribe(account.id, () => {
@@ -121,7 +144,10 @@ export function jmapRouter(ctx: WebContext): Router {
               void send().catch(() => undefined);
             }, 50);
           });
-          const pinger = ping > 0 ? setInterval(() => sink.write(`event: ping\ndata: {"interval":${ping}}\n\n`), ping * 1000) : null;
+          const pinger =
+            ping > 0
+              ? setInterval(() => sink.write(`event: ping\ndata: {"interval":${ping}}\n\n`), ping * 1000)
+              : null;
           void accountState(ctx.db, account.id).then((s) => {
             last = s;
             sink.write(': connected\n\n');

@@ -21,14 +21,16 @@ import type { MailboxChange, MailboxEvents } from '../../core/ports/events';
 import type { Spool } from '../../core/ports/spool';
 import type { SqlDatabase } from '../../core/ports/sql';
 import type { WebContext } from '../web/context';
-import { S3BlobStore, parseS3Url } from '../../core/adapters/aws/s3-blob-store';
-import { SqsSpool } from '../../core/adapters/aws/sqs-spool';
+import type * as S3Module from '../../core/adapters/aws/s3-blob-store';
+import type * as SqsModule from '../../core/adapters/aws/sqs-spool';
 
 /** Events from a Lambda: NOTIFY only (the nodes' LISTEN connections pick them up). */
 export class NotifyOnlyEvents implements MailboxEvents {
   constructor(private readonly db: SqlDatabase) {}
   async publish(change: MailboxChange): Promise<void> {
-    await this.db.query(`SELECT pg_notify('nimbus_mailbox', $1)`, [JSON.stringify({ ...change, o: 'lambda' })]).catch(() => undefined);
+    await this.db
+      .query(`SELECT pg_notify('nimbus_mailbox', $1)`, [JSON.stringify({ ...change, o: 'lambda' })])
+      .catch(() => undefined);
   }
   subscribe(): () => void {
     return () => undefined;
@@ -46,10 +48,16 @@ function optional<T>(relative: string): T | null {
 
 async function openDatabase(env: NodeJS.ProcessEnv): Promise<SqlDatabase> {
   if (env.NIMBUS_DB_CLUSTER_ARN && env.NIMBUS_DB_SECRET_ARN) {
-    const mod = optional<Record<string, new (options: Record<string, unknown>) => SqlDatabase>>('../../core/adapters/aws/data-api-database');
+    const mod = optional<Record<string, new (options: Record<string, unknown>) => SqlDatabase>>(
+      '../../core/adapters/aws/data-api-database',
+    );
     const DataApi = mod && Object.values(mod).find((v) => typeof v === 'function');
     if (DataApi) {
-      return new DataApi({ resourceArn: env.NIMBUS_DB_CLUSTER_ARN, secretArn: env.NIMBUS_DB_SECRET_ARN, database: env.NIMBUS_DB_NAME ?? 'nimbus' });
+      return new DataApi({
+        resourceArn: env.NIMBUS_DB_CLUSTER_ARN,
+        secretArn: env.NIMBUS_DB_SECRET_ARN,
+        database: env.NIMBUS_DB_NAME ?? 'nimbus',
+      });
     }
   }
   if (env.DATABASE_URL) return new PgDatabase({ connectionString: env.DATABASE_URL });
@@ -58,6 +66,9 @@ async function openDatabase(env: NodeJS.ProcessEnv): Promise<SqlDatabase> {
 
 async function openBlobs(env: NodeJS.ProcessEnv): Promise<BlobStore> {
   if (env.NIMBUS_BLOBS?.startsWith('s3://')) {
+    // Loaded only when used: the AWS SDK clients are a large part of a cold start.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { S3BlobStore, parseS3Url } = require('../../core/adapters/aws/s3-blob-store') as typeof S3Module;
     return new S3BlobStore({ location: parseS3Url(env.NIMBUS_BLOBS) });
   }
   const store = new FileBlobStore(env.NIMBUS_BLOB_DIR ?? '/mnt/nimbus/blobs');
@@ -67,6 +78,8 @@ async function openBlobs(env: NodeJS.ProcessEnv): Promise<BlobStore> {
 
 async function openSpool(env: NodeJS.ProcessEnv, db: SqlDatabase): Promise<Spool> {
   if (env.NIMBUS_SPOOL_PREFIX) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { SqsSpool } = require('../../core/adapters/aws/sqs-spool') as typeof SqsModule;
     return new SqsSpool({ prefix: env.NIMBUS_SPOOL_PREFIX });
   }
   return new SqlSpool(db);

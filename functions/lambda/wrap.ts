@@ -3,7 +3,13 @@
  * handler's WebResponse → the matching result shape, through middy (with its HTTP error handler
  * as the last line of defence). Streaming responses (EventSource) cannot be served here.
  */
-import type { Context, ALBEvent, ALBResult, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type {
+  Context,
+  ALBEvent,
+  ALBResult,
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+} from 'aws-lambda';
 import type { WebContext } from '../web/context';
 import type { WebHandler, WebRequest, WebResponse } from '../web/types';
 import { lambdaContext } from './context';
@@ -23,14 +29,18 @@ export function toWebRequest(event: LambdaEvent): WebRequest {
   const headers: Record<string, string> = {};
   if (isAlb(event)) {
     if (event.multiValueHeaders) {
-      for (const [k, v] of Object.entries(event.multiValueHeaders)) headers[k.toLowerCase()] = (v ?? []).join(k.toLowerCase() === 'cookie' ? '; ' : ', ');
+      for (const [k, v] of Object.entries(event.multiValueHeaders))
+        headers[k.toLowerCase()] = (v ?? []).join(k.toLowerCase() === 'cookie' ? '; ' : ', ');
     }
-    for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+    for (const [k, v] of Object.entries(event.headers ?? {}))
+      if (v !== undefined) headers[k.toLowerCase()] = v;
     const query = new URLSearchParams();
     if (event.multiValueQueryStringParameters) {
-      for (const [k, vs] of Object.entries(event.multiValueQueryStringParameters)) for (const v of vs ?? []) query.append(k, decodeURIComponent(v));
+      for (const [k, vs] of Object.entries(event.multiValueQueryStringParameters))
+        for (const v of vs ?? []) query.append(k, decodeURIComponent(v));
     } else {
-      for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (v !== undefined) query.append(k, decodeURIComponent(v));
+      for (const [k, v] of Object.entries(event.queryStringParameters ?? {}))
+        if (v !== undefined) query.append(k, decodeURIComponent(v));
     }
     const forwarded = (headers['x-forwarded-for'] ?? '').split(',')[0].trim();
     return {
@@ -61,12 +71,20 @@ const TEXTUAL = /^(text\/|application\/(json|problem\+json|xml|javascript|xhtml\
 
 export function toLambdaResult(response: WebResponse, event: LambdaEvent): LambdaResult {
   if (response.stream) {
-    return { statusCode: 501, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'streaming responses are served by the web role' }) };
+    return {
+      statusCode: 501,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ error: 'streaming responses are served by the web role' }),
+    };
   }
   const headers = { ...(response.headers ?? {}) };
   const body = response.body ?? '';
   const binary = Buffer.isBuffer(body) && !TEXTUAL.test(headers['content-type'] ?? '');
-  const encoded = binary ? (body as Buffer).toString('base64') : Buffer.isBuffer(body) ? body.toString('utf8') : body;
+  const encoded = binary
+    ? (body as Buffer).toString('base64')
+    : Buffer.isBuffer(body)
+      ? body.toString('utf8')
+      : body;
   const setCookie = headers['set-cookie'];
   delete headers['set-cookie'];
   if (isAlb(event)) {
@@ -91,7 +109,10 @@ export function toLambdaResult(response: WebResponse, event: LambdaEvent): Lambd
  * A middy-wrapped Lambda handler around a web handler. `provide` builds the WebContext (once per
  * container: cold start); tests pass a running node's context.
  */
-export function wrapWebHandler(build: (ctx: WebContext) => WebHandler, provide: () => Promise<WebContext> = lambdaContext) {
+export function wrapWebHandler(
+  build: (ctx: WebContext) => WebHandler,
+  provide: () => Promise<WebContext> = lambdaContext,
+) {
   let handler: Promise<WebHandler> | null = null;
   const wrapped = middyModules().then(({ middy, httpErrorHandler }) =>
     middy<LambdaEvent, LambdaResult>()
@@ -103,7 +124,8 @@ export function wrapWebHandler(build: (ctx: WebContext) => WebHandler, provide: 
       }),
   );
   wrapped.catch(() => undefined);
-  return async (event: LambdaEvent, context: Context): Promise<LambdaResult> => (await wrapped)(event, context);
+  return async (event: LambdaEvent, context: Context): Promise<LambdaResult> =>
+    (await wrapped)(event, context);
 }
 
 /** The exported `handler` of functions/<area>/handler.ts. */

@@ -37,14 +37,20 @@ export async function revokeToken(db: SqlExecutor, token: string): Promise<void>
 }
 
 export async function lookupToken(db: SqlExecutor, token: string, kinds: string[]) {
-  const r = await db.query<{ kind: string; account_id: string | null; admin_id: string | null; csrf: string }>(
+  const r = await db.query<{
+    kind: string;
+    account_id: string | null;
+    admin_id: string | null;
+    csrf: string;
+  }>(
     `SELECT kind, account_id, admin_id, csrf FROM web_tokens WHERE token_hash = $1 AND kind = ANY($2::text[]) AND expires_at > now()`,
     [hash(token), kinds],
   );
   return r.rows[0] ?? null;
 }
 
-export type AuthResult = { account: JmapAccount; via: 'basic' | 'bearer' | 'session' } | { error: number; message: string };
+export type AuthResult =
+  { account: JmapAccount; via: 'basic' | 'bearer' | 'session' } | { error: number; message: string };
 
 const safeEqual = (a: string, b: string) => {
   const x = Buffer.from(a);
@@ -54,13 +60,16 @@ const safeEqual = (a: string, b: string) => {
 
 /** Authenticates a mailbox user. Cookie sessions need X-CSRF-Token on anything but GET/HEAD. */
 export async function authenticateUser(ctx: WebContext, request: WebRequest): Promise<AuthResult> {
-  if (ctx.throttle.isLocked(request.sourceIp)) return { error: 429, message: 'too many failed logins; try later' };
+  if (ctx.throttle.isLocked(request.sourceIp))
+    return { error: 429, message: 'too many failed logins; try later' };
   const header = request.headers.authorization ?? '';
   if (/^basic /i.test(header)) {
-    if (!request.secure && !isLoopback(request.sourceIp)) return { error: 403, message: 'Basic authentication needs TLS' };
+    if (!request.secure && !isLoopback(request.sourceIp))
+      return { error: 403, message: 'Basic authentication needs TLS' };
     const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
     const i = decoded.indexOf(':');
-    const account = i > 0 ? await ctx.directory.authenticate(decoded.slice(0, i), decoded.slice(i + 1)) : null;
+    const account =
+      i > 0 ? await ctx.directory.authenticate(decoded.slice(0, i), decoded.slice(i + 1)) : null;
     if (!account) {
       ctx.throttle.recordFailure(request.sourceIp);
       return { error: 401, message: 'invalid credentials' };

@@ -33,7 +33,11 @@ export interface WebResponse {
 
 export type WebHandler = (request: WebRequest) => Promise<WebResponse>;
 
-export function jsonResponse(status: number, value: unknown, headers: Record<string, string> = {}): WebResponse {
+export function jsonResponse(
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): WebResponse {
   return {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
@@ -51,7 +55,13 @@ export function problem(status: number, type: string, detail: string): WebRespon
 
 /** A small router: "GET /jmap/download/:accountId/:blobId/:name", "* /webmail/*" (rest in params['*']). */
 export class Router {
-  private readonly routes: { method: string; pattern: RegExp; names: string[]; handler: WebHandler; path: string }[] = [];
+  private readonly routes: {
+    method: string;
+    pattern: RegExp;
+    names: string[];
+    handler: WebHandler;
+    path: string;
+  }[] = [];
 
   add(method: string, path: string, handler: WebHandler): this {
     const names: string[] = [];
@@ -84,12 +94,19 @@ export class Router {
       const m = route.pattern.exec(request.path);
       if (!m) continue;
       pathMatched = true;
-      if (route.method !== '*' && route.method !== request.method && !(route.method === 'GET' && request.method === 'HEAD')) continue;
+      if (
+        route.method !== '*' &&
+        route.method !== request.method &&
+        !(route.method === 'GET' && request.method === 'HEAD')
+      )
+        continue;
       const params: Record<string, string> = {};
       route.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1] ?? '')));
       return { handler: route.handler, params };
     }
-    return pathMatched ? { handler: async () => jsonResponse(405, { error: 'method not allowed' }), params: {} } : null;
+    return pathMatched
+      ? { handler: async () => jsonResponse(405, { error: 'method not allowed' }), params: {} }
+      : null;
   }
 
   handle: WebHandler = async (request) => {

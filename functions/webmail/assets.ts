@@ -24,9 +24,18 @@ export async function buildAssets(): Promise<Assets> {
     legalComments: 'none',
   });
   const assets: Assets = new Map();
-  assets.set('app.js', { type: 'text/javascript; charset=utf-8', body: Buffer.from(result.outputFiles[0].contents) });
-  assets.set('app.css', { type: 'text/css; charset=utf-8', body: await readFile(path.join(UI_DIR, 'app.css')) });
-  assets.set('index.html', { type: 'text/html; charset=utf-8', body: await readFile(path.join(UI_DIR, 'index.html')) });
+  assets.set('app.js', {
+    type: 'text/javascript; charset=utf-8',
+    body: Buffer.from(result.outputFiles[0].contents),
+  });
+  assets.set('app.css', {
+    type: 'text/css; charset=utf-8',
+    body: await readFile(path.join(UI_DIR, 'app.css')),
+  });
+  assets.set('index.html', {
+    type: 'text/html; charset=utf-8',
+    body: await readFile(path.join(UI_DIR, 'index.html')),
+  });
   return assets;
 }
 

@@ -14,10 +14,15 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 const SAFE_STYLE = /^[-#(),.%\w\s]*$/;
 const style = (props: string[]) => Object.fromEntries(props.map((p) => [p, [SAFE_STYLE]]));
 
-export function sanitizeMailHtml(html: string, options: { remoteImages: boolean }): { html: string; blockedImages: number } {
+export function sanitizeMailHtml(
+  html: string,
+  options: { remoteImages: boolean },
+): { html: string; blockedImages: number } {
   let blocked = 0;
   const clean = sanitizeHtml(html, {
-    allowedTags: [...sanitizeHtml.defaults.allowedTags, 'img', 'font', 'center', 'span', 'div'].filter((t) => !['style', 'svg', 'math'].includes(t)),
+    allowedTags: [...sanitizeHtml.defaults.allowedTags, 'img', 'font', 'center', 'span', 'div'].filter(
+      (t) => !['style', 'svg', 'math'].includes(t),
+    ),
     allowedAttributes: {
       a: ['href', 'name', 'title'],
       img: ['src', 'alt', 'title', 'width', 'height'],
@@ -28,7 +33,23 @@ export function sanitizeMailHtml(html: string, options: { remoteImages: boolean 
       '*': ['style', 'dir', 'lang', 'align'],
     },
     allowedStyles: {
-      '*': style(['color', 'background-color', 'font-size', 'font-weight', 'font-style', 'font-family', 'text-align', 'text-decoration', 'margin', 'padding', 'border', 'width', 'max-width', 'line-height', 'vertical-align']),
+      '*': style([
+        'color',
+        'background-color',
+        'font-size',
+        'font-weight',
+        'font-style',
+        'font-family',
+        'text-align',
+        'text-decoration',
+        'margin',
+        'padding',
+        'border',
+        'width',
+        'max-width',
+        'line-height',
+        'vertical-align',
+      ]),
     },
     allowedSchemes: ['http', 'https', 'mailto'],
     allowedSchemesByTag: { img: options.remoteImages ? ['http', 'https', 'data'] : ['data'] },
@@ -36,7 +57,10 @@ export function sanitizeMailHtml(html: string, options: { remoteImages: boolean 
     disallowedTagsMode: 'discard',
     nonTextTags: ['style', 'script', 'textarea', 'option', 'noscript', 'title', 'svg', 'math', 'template'],
     transformTags: {
-      a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, target: '_blank', rel: 'noopener noreferrer nofollow' } }),
+      a: (tagName, attribs) => ({
+        tagName,
+        attribs: { ...attribs, target: '_blank', rel: 'noopener noreferrer nofollow' },
+      }),
       img: (tagName, attribs) => {
         const src = attribs.src ?? '';
         if (!options.remoteImages && !src.startsWith('data:')) {
@@ -53,7 +77,12 @@ export function sanitizeMailHtml(html: string, options: { remoteImages: boolean 
 }
 
 /** The HTML document shown in the reading pane's iframe for one message. */
-export async function renderMessage(deps: JmapDeps, account: JmapAccount, emailId: string, remoteImages: boolean) {
+export async function renderMessage(
+  deps: JmapDeps,
+  account: JmapAccount,
+  emailId: string,
+  remoteImages: boolean,
+) {
   const id = parseEmailId(emailId);
   const m = id === null ? undefined : (await loadMessages(deps, account, [id])).get(id);
   if (!m) return null;
@@ -67,7 +96,10 @@ export async function renderMessage(deps: JmapDeps, account: JmapAccount, emailI
     content = result.html;
     blockedImages = result.blockedImages;
   } else {
-    const text = lists.textBody.filter((l) => l.jmap.type === 'text/plain').map((l) => partText(raw, l.part)).join('\n\n');
+    const text = lists.textBody
+      .filter((l) => l.jmap.type === 'text/plain')
+      .map((l) => partText(raw, l.part))
+      .join('\n\n');
     content = `<pre>${escapeHtml(text)}</pre>`;
   }
   const doc = `<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><base target="_blank"><style>body{font:14px/1.5 system-ui,sans-serif;margin:12px;color:#222;word-wrap:break-word}pre{white-space:pre-wrap;font:13px/1.45 ui-monospace,monospace}img{max-width:100%;height:auto}</style></head><body>${content}</body></html>`;

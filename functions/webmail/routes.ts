@@ -5,7 +5,15 @@
  */
 import { verifyPassword } from '../../core/directory/password';
 import { accountIdOf } from '../../core/jmap/ids';
-import { authenticateUser, isLoopback, issueToken, lookupToken, revokeToken, SESSION_COOKIE, sessionCookie } from '../web/auth';
+import {
+  authenticateUser,
+  isLoopback,
+  issueToken,
+  lookupToken,
+  revokeToken,
+  SESSION_COOKIE,
+  sessionCookie,
+} from '../web/auth';
 import type { WebContext } from '../web/context';
 import { jsonResponse, parseCookies, Router, type WebRequest, type WebResponse } from '../web/types';
 import { mailDocumentCsp, renderMessage } from './render';
@@ -78,9 +86,13 @@ export function webmailRouter(ctx: WebContext): Router {
 
   router.add('POST', '/webmail/api/login', async (request) => {
     if (!sameOrigin(request)) return jsonResponse(403, { error: 'cross-origin request refused' });
-    if (ctx.throttle.isLocked(request.sourceIp)) return jsonResponse(429, { error: 'Too many failed logins. Try again later.' });
+    if (ctx.throttle.isLocked(request.sourceIp))
+      return jsonResponse(429, { error: 'Too many failed logins. Try again later.' });
     const { username, password } = body(request);
-    const account = typeof username === 'string' && typeof password === 'string' ? await ctx.directory.authenticate(username, password) : null;
+    const account =
+      typeof username === 'string' && typeof password === 'string'
+        ? await ctx.directory.authenticate(username, password)
+        : null;
     if (!account) {
       ctx.throttle.recordFailure(request.sourceIp);
       return jsonResponse(401, { error: 'Wrong address or password.' });
@@ -99,7 +111,11 @@ export function webmailRouter(ctx: WebContext): Router {
     const row = token ? await lookupToken(ctx.db, token, ['session']) : null;
     const account = row?.account_id ? await ctx.directory.getAccountById(Number(row.account_id)) : null;
     if (!row || !account) return jsonResponse(401, { error: 'not logged in' });
-    return jsonResponse(200, { username: account.address, accountId: accountIdOf(account.id), csrf: row.csrf });
+    return jsonResponse(200, {
+      username: account.address,
+      accountId: accountIdOf(account.id),
+      csrf: row.csrf,
+    });
   });
 
   router.add('POST', '/webmail/api/logout', async (request) => {
@@ -116,7 +132,10 @@ export function webmailRouter(ctx: WebContext): Router {
     if (typeof current !== 'string' || typeof next !== 'string' || next.length < 8) {
       return jsonResponse(400, { error: 'The new password needs at least 8 characters.' });
     }
-    const row = await ctx.db.query<{ password_hash: string }>(`SELECT password_hash FROM accounts WHERE id = $1`, [auth.account.id]);
+    const row = await ctx.db.query<{ password_hash: string }>(
+      `SELECT password_hash FROM accounts WHERE id = $1`,
+      [auth.account.id],
+    );
     if (!(await verifyPassword(current, row.rows[0]?.password_hash ?? ''))) {
       ctx.throttle.recordFailure(request.sourceIp);
       return jsonResponse(403, { error: 'The current password is wrong.' });

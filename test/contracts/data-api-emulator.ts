@@ -21,9 +21,27 @@ const raw = { getTypeParser: () => (value: string) => value };
 
 // OID → type name, for the types core uses.
 const TYPES: Record<number, string> = {
-  16: 'bool', 17: 'bytea', 20: 'int8', 21: 'int2', 23: 'int4', 25: 'text', 114: 'json', 700: 'float4',
-  701: 'float8', 1043: 'varchar', 1114: 'timestamp', 1184: 'timestamptz', 1700: 'numeric', 3802: 'jsonb',
-  1009: '_text', 1016: '_int8', 1007: '_int4', 19: 'name', 26: 'oid', 18: 'char', 1082: 'date',
+  16: 'bool',
+  17: 'bytea',
+  20: 'int8',
+  21: 'int2',
+  23: 'int4',
+  25: 'text',
+  114: 'json',
+  700: 'float4',
+  701: 'float8',
+  1043: 'varchar',
+  1114: 'timestamp',
+  1184: 'timestamptz',
+  1700: 'numeric',
+  3802: 'jsonb',
+  1009: '_text',
+  1016: '_int8',
+  1007: '_int4',
+  19: 'name',
+  26: 'oid',
+  18: 'char',
+  1082: 'date',
 };
 
 export class DataApiEmulator {
@@ -49,7 +67,8 @@ export class DataApiEmulator {
     if (command instanceof CommitTransactionCommand || command instanceof RollbackTransactionCommand) {
       const id = command.input.transactionId!;
       const client = this.transactions.get(id);
-      if (!client) throw Object.assign(new Error(`Transaction ${id} is not found`), { name: 'NotFoundException' });
+      if (!client)
+        throw Object.assign(new Error(`Transaction ${id} is not found`), { name: 'NotFoundException' });
       this.transactions.delete(id);
       try {
         await client.query(command instanceof CommitTransactionCommand ? 'COMMIT' : 'ROLLBACK');
@@ -72,18 +91,25 @@ export class DataApiEmulator {
     });
     const values = params.map(valueOf);
     const client = input.transactionId ? this.transactions.get(input.transactionId) : undefined;
-    if (input.transactionId && !client) throw Object.assign(new Error('Transaction is not found'), { name: 'BadRequestException' });
+    if (input.transactionId && !client)
+      throw Object.assign(new Error('Transaction is not found'), { name: 'BadRequestException' });
     let result: pg.QueryResult;
     try {
       result = await (client ?? this.pool).query({ text: sql, values });
     } catch (error) {
       throw Object.assign(new Error(`ERROR: ${(error as Error).message}`), { name: 'BadRequestException' });
     }
-    const metadata = result.fields.map((f) => ({ name: f.name, label: f.name, typeName: TYPES[f.dataTypeID] ?? 'text' }));
+    const metadata = result.fields.map((f) => ({
+      name: f.name,
+      label: f.name,
+      typeName: TYPES[f.dataTypeID] ?? 'text',
+    }));
     const isQuery = result.fields.length > 0;
     return {
       numberOfRecordsUpdated: result.command === 'SELECT' ? 0 : (result.rowCount ?? 0),
-      records: isQuery ? result.rows.map((row) => result.fields.map((f) => toField(row[f.name], TYPES[f.dataTypeID]))) : undefined,
+      records: isQuery
+        ? result.rows.map((row) => result.fields.map((f) => toField(row[f.name], TYPES[f.dataTypeID])))
+        : undefined,
       columnMetadata: isQuery && input.includeResultMetadata ? metadata : undefined,
     };
   }

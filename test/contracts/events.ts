@@ -20,7 +20,11 @@ export function eventsContract(name: string, pair: () => Promise<[MailboxEvents,
       new Promise<void>((resolve, reject) => {
         const until = Date.now() + ms;
         const check = () =>
-          list.length >= n ? resolve() : Date.now() > until ? reject(new Error(`got ${list.length} of ${n}`)) : setTimeout(check, 20);
+          list.length >= n
+            ? resolve()
+            : Date.now() > until
+              ? reject(new Error(`got ${list.length} of ${n}`))
+              : setTimeout(check, 20);
         check();
       });
 

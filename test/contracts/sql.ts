@@ -43,16 +43,23 @@ export function sqlContract(name: string, db: () => SqlDatabase): void {
         ['p1', 5, Buffer.from([1, 2, 250]), JSON.stringify({ k: 'v' }), at, false],
       );
       expect(typeof inserted.rows[0].id).toBe('number');
-      const back = await db().query<{ name: string; n: number; data: Buffer; doc: unknown; at: Date; flag: boolean }>(
-        `SELECT name, n, data, doc, at, flag FROM contract_t WHERE id = $1`,
-        [inserted.rows[0].id],
-      );
+      const back = await db().query<{
+        name: string;
+        n: number;
+        data: Buffer;
+        doc: unknown;
+        at: Date;
+        flag: boolean;
+      }>(`SELECT name, n, data, doc, at, flag FROM contract_t WHERE id = $1`, [inserted.rows[0].id]);
       expect(back.rows[0]).toMatchObject({ name: 'p1', n: 5, doc: { k: 'v' }, flag: false });
       expect(back.rows[0].data.equals(Buffer.from([1, 2, 250]))).toBe(true);
       expect(back.rows[0].at.toISOString()).toBe(at.toISOString());
       const many = await db().query(
         `INSERT INTO contract_t (name, n) SELECT * FROM unnest($1::text[], $2::int[]) RETURNING id`,
-        [['a"quote', 'b\\slash', 'c,comma', 'd{brace}'], [1, 2, 3, 4]],
+        [
+          ['a"quote', 'b\\slash', 'c,comma', 'd{brace}'],
+          [1, 2, 3, 4],
+        ],
       );
       expect(many.rowCount).toBe(4);
       const names = await db().query<{ name: string }>(
@@ -86,12 +93,17 @@ export function sqlContract(name: string, db: () => SqlDatabase): void {
     });
 
     test('concurrent transactions on one row serialise (FOR UPDATE)', async () => {
-      const { rows } = await db().query<{ id: number }>(`INSERT INTO contract_t (name) VALUES ('counter') RETURNING id`);
+      const { rows } = await db().query<{ id: number }>(
+        `INSERT INTO contract_t (name) VALUES ('counter') RETURNING id`,
+      );
       const id = rows[0].id;
       await Promise.all(
         Array.from({ length: 8 }, () =>
           db().transaction(async (tx) => {
-            const current = await tx.query<{ n: number }>(`SELECT n FROM contract_t WHERE id = $1 FOR UPDATE`, [id]);
+            const current = await tx.query<{ n: number }>(
+              `SELECT n FROM contract_t WHERE id = $1 FOR UPDATE`,
+              [id],
+            );
             await tx.query(`UPDATE contract_t SET n = $2 WHERE id = $1`, [id, current.rows[0].n + 1]);
           }),
         ),
@@ -101,8 +113,12 @@ export function sqlContract(name: string, db: () => SqlDatabase): void {
     });
 
     test('a script of several statements without parameters (migrations)', async () => {
-      await db().query(`CREATE TEMP TABLE IF NOT EXISTS contract_s (x int); DROP TABLE IF EXISTS contract_s;`);
-      await db().query(`DROP TABLE IF EXISTS contract_s2; CREATE TABLE contract_s2 (x int); DROP TABLE contract_s2`);
+      await db().query(
+        `CREATE TEMP TABLE IF NOT EXISTS contract_s (x int); DROP TABLE IF EXISTS contract_s;`,
+      );
+      await db().query(
+        `DROP TABLE IF EXISTS contract_s2; CREATE TABLE contract_s2 (x int); DROP TABLE contract_s2`,
+      );
     });
 
     test('errors from the database surface (bad SQL is not swallowed)', async () => {

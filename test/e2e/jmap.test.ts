@@ -20,7 +20,11 @@ describe.each(MODES)('JMAP via %s', (mode: Mode) => {
   let accountId = '';
   let bobAccount = '';
   const api = async (user: string, calls: unknown[], using = USING) => {
-    const res = await h.call(mode, { path: '/jmap/api', headers: h.basic(user, pw), body: { using, methodCalls: calls } });
+    const res = await h.call(mode, {
+      path: '/jmap/api',
+      headers: h.basic(user, pw),
+      body: { using, methodCalls: calls },
+    });
     expect(res.status).toBe(200);
     return res.json().methodResponses as [string, any, string][]; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
@@ -37,7 +41,9 @@ describe.each(MODES)('JMAP via %s', (mode: Mode) => {
 
   it('serves the session resource and refuses bad credentials', async () => {
     expect((await h.call(mode, { path: '/.well-known/jmap' })).status).toBe(401);
-    expect((await h.call(mode, { path: '/.well-known/jmap', headers: h.basic(alice, 'wrong') })).status).toBe(401);
+    expect((await h.call(mode, { path: '/.well-known/jmap', headers: h.basic(alice, 'wrong') })).status).toBe(
+      401,
+    );
     const res = await h.call(mode, { path: '/.well-known/jmap', headers: h.basic(alice, pw) });
     expect(res.status).toBe(200);
     const session = res.json();
@@ -51,12 +57,23 @@ describe.each(MODES)('JMAP via %s', (mode: Mode) => {
   });
 
   it('answers request-level errors with problem details', async () => {
-    const bad = await h.call(mode, { path: '/jmap/api', headers: h.basic(alice, pw), body: { using: ['urn:x'], methodCalls: [] } });
+    const bad = await h.call(mode, {
+      path: '/jmap/api',
+      headers: h.basic(alice, pw),
+      body: { using: ['urn:x'], methodCalls: [] },
+    });
     expect(bad.status).toBe(400);
     expect(bad.json().type).toBe('urn:ietf:params:jmap:error:unknownCapability');
-    const notJson = await h.call(mode, { path: '/jmap/api', headers: { ...h.basic(alice, pw), 'content-type': 'application/json' }, body: '{' });
+    const notJson = await h.call(mode, {
+      path: '/jmap/api',
+      headers: { ...h.basic(alice, pw), 'content-type': 'application/json' },
+      body: '{',
+    });
     expect(notJson.json().type).toBe('urn:ietf:params:jmap:error:notJSON');
-    const responses = await api(alice, [['Nope/get', { accountId }, 'x'], ['Mailbox/get', { accountId: bobAccount }, 'y']]);
+    const responses = await api(alice, [
+      ['Nope/get', { accountId }, 'x'],
+      ['Mailbox/get', { accountId: bobAccount }, 'y'],
+    ]);
     expect(responses[0]).toEqual(['error', expect.objectContaining({ type: 'unknownMethod' }), 'x']);
     expect(responses[1]).toEqual(['error', expect.objectContaining({ type: 'accountNotFound' }), 'y']);
   });
@@ -67,7 +84,10 @@ describe.each(MODES)('JMAP via %s', (mode: Mode) => {
     expect(inbox).toMatchObject({ name: 'Inbox', totalEmails: 0, parentId: null });
     const set = await one(alice, 'Mailbox/set', { accountId, create: { p: { name: 'Projects' } } });
     const projects = set.created.p.id;
-    const child = await one(alice, 'Mailbox/set', { accountId, create: { c: { name: 'Nimbus', parentId: projects } } });
+    const child = await one(alice, 'Mailbox/set', {
+      accountId,
+      create: { c: { name: 'Nimbus', parentId: projects } },
+    });
     const changes = await one(alice, 'Mailbox/changes', { accountId, sinceState: got.state });
     expect(changes.created).toEqual(expect.arrayContaining([projects, child.created.c.id]));
     const renamed = await one(alice, 'Mailbox/set', { accountId, update: { [projects]: { name: 'Work' } } });
@@ -83,14 +103,53 @@ describe.each(MODES)('JMAP via %s', (mode: Mode) => {
   });
 
   it('Email/query, /get, Thread/get, SearchSnippet/get on mail delivered over SMTP (with back-references)', async () => {
-    await h.sendSmtp(bob, alice, `Hello ${mode}`, { html: '<p>Hi <b>there</b></p>', text: 'Hi there, zebra', messageId: `<first-${mode}@a.test>` });
-    await h.sendSmtp(bob, alice, `Re: Hello ${mode}`, { inReplyTo: `<first-${mode}@a.test>`, references: `<first-${mode}@a.test>` });
+    await h.sendSmtp(bob, alice, `Hello ${mode}`, {
+      html: '<p>Hi <b>there</b></p>',
+      text: 'Hi there, zebra',
+      messageId: `<first-${mode}@a.test>`,
+    });
+    await h.sendSmtp(bob, alice, `Re: Hello ${mode}`, {
+      inReplyTo: `<first-${mode}@a.test>`,
+      references: `<first-${mode}@a.test>`,
+    });
     const mailboxes = (await one(alice, 'Mailbox/get', { accountId })).list;
     const inbox = mailboxes.find((m: { role: string }) => m.role === 'inbox').id;
-    await eventually(async () => (await one(alice, 'Email/query', { accountId, filter: { inMailbox: inbox } })).ids.length === 2);
+    await eventually(
+      async () =>
+        (await one(alice, 'Email/query', { accountId, filter: { inMailbox: inbox } })).ids.length === 2,
+    );
     const [q, g] = await api(alice, [
-      ['Email/query', { accountId, filter: { inMailbox: inbox }, sort: [{ property: 'receivedAt', isAscending: true }], calculateTotal: true }, 'q'],
-      ['Email/get', { accountId, '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' }, properties: ['subject', 'from', 'threadId', 'keywords', 'preview', 'mailboxIds', 'htmlBody', 'bodyValues', 'messageId', 'inReplyTo'], fetchHTMLBodyValues: true }, 'g'],
+      [
+        'Email/query',
+        {
+          accountId,
+          filter: { inMailbox: inbox },
+          sort: [{ property: 'receivedAt', isAscending: true }],
+          calculateTotal: true,
+        },
+        'q',
+      ],
+      [
+        'Email/get',
+        {
+          accountId,
+          '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' },
+          properties: [
+            'subject',
+            'from',
+            'threadId',
+            'keywords',
+            'preview',
+            'mailboxIds',
+            'htmlBody',
+            'bodyValues',
+            'messageId',
+            'inReplyTo',
+          ],
+          fetchHTMLBodyValues: true,
+        },
+        'g',
+      ],
     ]);
     expect(q[1].total).toBe(2);
     const [first, reply] = g[1].list;
@@ -105,9 +164,17 @@ describe.each(MODES)('JMAP via %s', (mode: Mode) => {
     expect(thread.list[0].emailIds).toEqual([first.id, reply.id]);
     const search = await one(alice, 'Email/query', { accountId, filter: { text: 'zebra' } });
     expect(search.ids).toEqual([first.id]);
-    const snippet = await one(alice, 'SearchSnippet/get', { accountId, emailIds: [first.id], filter: { text: 'zebra' } });
+    const snippet = await one(alice, 'SearchSnippet/get', {
+      accountId,
+      emailIds: [first.id],
+      filter: { text: 'zebra' },
+    });
     expect(snippet.list[0].preview).toContain('<mark>zebra</mark>');
-    const collapsed = await one(alice, 'Email/query', { accountId, filter: { inMailbox: inbox }, collapseThreads: true });
+    const collapsed = await one(alice, 'Email/query', {
+      accountId,
+      filter: { inMailbox: inbox },
+      collapseThreads: true,
+    });
     expect(collapsed.ids).toHaveLength(1);
     const bobsView = await one(bob, 'Email/get', { accountId: bobAccount, ids: [first.id] });
     expect(bobsView.notFound).toEqual([first.id]);
@@ -116,7 +183,14 @@ describe.each(MODES)('JMAP via %s', (mode: Mode) => {
   it('Email/changes sees IMAP activity, and IMAP sees JMAP activity (MODSEQ)', async () => {
     const { ids } = await one(alice, 'Email/query', { accountId, filter: { text: 'zebra' } });
     const before = await one(alice, 'Email/get', { accountId, ids, properties: ['id'] });
-    const imap = new ImapFlow({ host: '127.0.0.1', port: h.node.ports.imap!, secure: false, tls: { rejectUnauthorized: false }, auth: { user: alice, pass: pw }, logger: false });
+    const imap = new ImapFlow({
+      host: '127.0.0.1',
+      port: h.node.ports.imap!,
+      secure: false,
+      tls: { rejectUnauthorized: false },
+      auth: { user: alice, pass: pw },
+      logger: false,
+    });
     await imap.connect();
     try {
       const lock = await imap.getMailboxLock('INBOX');
@@ -136,7 +210,12 @@ describe.each(MODES)('JMAP via %s', (mode: Mode) => {
       const lock2 = await imap.getMailboxLock('INBOX');
       try {
         const byUid = new Map<number, { flags?: Set<string> }>();
-        for await (const m of imap.fetch('1:*', { flags: true, uid: true }, { changedSince: status.highestModseq })) byUid.set(m.uid, m);
+        for await (const m of imap.fetch(
+          '1:*',
+          { flags: true, uid: true },
+          { changedSince: (status as { highestModseq?: bigint }).highestModseq },
+        ))
+          byUid.set(m.uid, m);
         const changed = [...byUid.values()];
         expect(changed).toHaveLength(1);
         expect([...changed[0].flags!]).toEqual(expect.arrayContaining(['\\Seen', '\\Flagged']));
@@ -146,10 +225,13 @@ describe.each(MODES)('JMAP via %s', (mode: Mode) => {
       // JMAP move keeps the id; IMAP sees the message in Archive.
       const mailboxes = (await one(alice, 'Mailbox/get', { accountId })).list;
       const archive = mailboxes.find((m: { role: string }) => m.role === 'archive').id;
-      const moved = await one(alice, 'Email/set', { accountId, update: { [ids[0]]: { mailboxIds: { [archive]: true } } } });
+      const moved = await one(alice, 'Email/set', {
+        accountId,
+        update: { [ids[0]]: { mailboxIds: { [archive]: true } } },
+      });
       expect(moved.updated).toHaveProperty(ids[0]);
       const arch = await imap.status('Archive', { messages: true });
-      expect(arch.messages).toBe(1);
+      expect((arch as { messages?: number }).messages).toBe(1);
       // IMAP expunge → Email/changes destroyed.
       const state = (await one(alice, 'Email/get', { accountId, ids: [] })).state;
       const lock3 = await imap.getMailboxLock('Archive');
@@ -171,10 +253,22 @@ describe.each(MODES)('JMAP via %s', (mode: Mode) => {
     const mailboxes = (await one(alice, 'Mailbox/get', { accountId })).list;
     const drafts = mailboxes.find((m: { role: string }) => m.role === 'drafts').id;
     const q0 = await one(alice, 'Email/query', { accountId, filter: { inMailbox: drafts } });
-    const up = await h.call(mode, { path: `/jmap/upload/${accountId}`, headers: { ...h.basic(alice, pw), 'content-type': 'application/pdf' }, body: Buffer.from('%PDF-1.4 fake') });
+    const up = await h.call(mode, {
+      path: `/jmap/upload/${accountId}`,
+      headers: { ...h.basic(alice, pw), 'content-type': 'application/pdf' },
+      body: Buffer.from('%PDF-1.4 fake'),
+    });
     expect(up.status).toBe(201);
     const blobId = up.json().blobId;
-    expect((await h.call(mode, { path: `/jmap/upload/${bobAccount}`, headers: h.basic(alice, pw), body: Buffer.from('x') })).status).toBe(404);
+    expect(
+      (
+        await h.call(mode, {
+          path: `/jmap/upload/${bobAccount}`,
+          headers: h.basic(alice, pw),
+          body: Buffer.from('x'),
+        })
+      ).status,
+    ).toBe(404);
     const created = await one(alice, 'Email/set', {
       accountId,
       create: {
@@ -192,23 +286,51 @@ describe.each(MODES)('JMAP via %s', (mode: Mode) => {
     });
     const draft = created.created.d;
     expect(draft.id).toMatch(/^e/);
-    const got = await one(alice, 'Email/get', { accountId, ids: [draft.id], properties: ['attachments', 'keywords', 'hasAttachment'] });
+    const got = await one(alice, 'Email/get', {
+      accountId,
+      ids: [draft.id],
+      properties: ['attachments', 'keywords', 'hasAttachment'],
+    });
     expect(got.list[0].keywords).toEqual({ $draft: true });
     expect(got.list[0].hasAttachment).toBe(true);
     const att = got.list[0].attachments[0];
     expect(att).toMatchObject({ name: 'report.pdf', type: 'application/pdf' });
-    const dl = await h.call(mode, { path: `/jmap/download/${accountId}/${att.blobId}/report.pdf?accept=application/pdf`, headers: h.basic(alice, pw) });
+    const dl = await h.call(mode, {
+      path: `/jmap/download/${accountId}/${att.blobId}/report.pdf?accept=application/pdf`,
+      headers: h.basic(alice, pw),
+    });
     expect(dl.status).toBe(200);
     expect(dl.body.toString()).toBe('%PDF-1.4 fake');
     expect(dl.headers['content-disposition']).toContain('attachment');
-    expect((await h.call(mode, { path: `/jmap/download/${bobAccount}/${att.blobId}/x`, headers: h.basic(bob, pw) })).status).toBe(404);
-    const qc = await one(alice, 'Email/queryChanges', { accountId, filter: { inMailbox: drafts }, sinceQueryState: q0.queryState });
+    expect(
+      (
+        await h.call(mode, {
+          path: `/jmap/download/${bobAccount}/${att.blobId}/x`,
+          headers: h.basic(bob, pw),
+        })
+      ).status,
+    ).toBe(404);
+    const qc = await one(alice, 'Email/queryChanges', {
+      accountId,
+      filter: { inMailbox: drafts },
+      sinceQueryState: q0.queryState,
+    });
     expect(qc.added).toEqual([{ id: draft.id, index: 0 }]);
     // The whole message as a blob: import it again, and parse it.
-    const imported = await one(alice, 'Email/import', { accountId, emails: { i: { blobId: draft.blobId, mailboxIds: { [drafts]: true }, keywords: { $seen: true } } } });
+    const imported = await one(alice, 'Email/import', {
+      accountId,
+      emails: { i: { blobId: draft.blobId, mailboxIds: { [drafts]: true }, keywords: { $seen: true } } },
+    });
     expect(imported.created.i.id).not.toBe(draft.id);
-    const parsed = await one(alice, 'Email/parse', { accountId, blobIds: [draft.blobId], properties: ['subject', 'to'] });
-    expect(parsed.parsed[draft.blobId]).toEqual({ subject: 'Draft with a file', to: [{ name: 'Bob', email: bob }] });
+    const parsed = await one(alice, 'Email/parse', {
+      accountId,
+      blobIds: [draft.blobId],
+      properties: ['subject', 'to'],
+    });
+    expect(parsed.parsed[draft.blobId]).toEqual({
+      subject: 'Draft with a file',
+      to: [{ name: 'Bob', email: bob }],
+    });
     const destroyed = await one(alice, 'Email/set', { accountId, destroy: [imported.created.i.id] });
     expect(destroyed.destroyed).toEqual([imported.created.i.id]);
   });
@@ -216,50 +338,129 @@ describe.each(MODES)('JMAP via %s', (mode: Mode) => {
   it('Identity/get|set and EmailSubmission/set through the spool, VacationResponse/get|set', async () => {
     const identities = await one(alice, 'Identity/get', { accountId });
     expect(identities.list).toEqual([expect.objectContaining({ email: alice })]);
-    const forbidden = await one(alice, 'Identity/set', { accountId, create: { x: { email: bob, name: 'Not me' } } });
+    const forbidden = await one(alice, 'Identity/set', {
+      accountId,
+      create: { x: { email: bob, name: 'Not me' } },
+    });
     expect(forbidden.notCreated.x.type).toBe('forbiddenFrom');
-    const sig = await one(alice, 'Identity/set', { accountId, update: { [identities.list[0].id]: { textSignature: 'Alice' } } });
+    const sig = await one(alice, 'Identity/set', {
+      accountId,
+      update: { [identities.list[0].id]: { textSignature: 'Alice' } },
+    });
     expect(sig.updated).toHaveProperty(identities.list[0].id);
     const mailboxes = (await one(alice, 'Mailbox/get', { accountId })).list;
     const drafts = mailboxes.find((m: { role: string }) => m.role === 'drafts').id;
     const sent = mailboxes.find((m: { role: string }) => m.role === 'sent').id;
     const responses = await api(alice, [
-      ['Email/set', { accountId, create: { m: { mailboxIds: { [drafts]: true }, keywords: { $draft: true }, from: [{ email: alice }], to: [{ email: bob }], subject: `Submitted ${mode}`, bodyValues: { b: { value: 'via JMAP' } }, textBody: [{ partId: 'b', type: 'text/plain' }] } } }, 'a'],
-      ['EmailSubmission/set', { accountId, create: { s: { identityId: identities.list[0].id, emailId: '#m' } }, onSuccessUpdateEmail: { '#s': { [`mailboxIds/${drafts}`]: null, [`mailboxIds/${sent}`]: true, 'keywords/$draft': null } } }, 'b'],
+      [
+        'Email/set',
+        {
+          accountId,
+          create: {
+            m: {
+              mailboxIds: { [drafts]: true },
+              keywords: { $draft: true },
+              from: [{ email: alice }],
+              to: [{ email: bob }],
+              subject: `Submitted ${mode}`,
+              bodyValues: { b: { value: 'via JMAP' } },
+              textBody: [{ partId: 'b', type: 'text/plain' }],
+            },
+          },
+        },
+        'a',
+      ],
+      [
+        'EmailSubmission/set',
+        {
+          accountId,
+          create: { s: { identityId: identities.list[0].id, emailId: '#m' } },
+          onSuccessUpdateEmail: {
+            '#s': { [`mailboxIds/${drafts}`]: null, [`mailboxIds/${sent}`]: true, 'keywords/$draft': null },
+          },
+        },
+        'b',
+      ],
     ]);
     expect(responses.map((r) => r[0])).toEqual(['Email/set', 'EmailSubmission/set', 'Email/set']);
     expect(responses[1][1].created.s.undoStatus).toBe('final');
     const emailId = responses[0][1].created.m.id;
-    const moved = await one(alice, 'Email/get', { accountId, ids: [emailId], properties: ['mailboxIds', 'keywords'] });
+    const moved = await one(alice, 'Email/get', {
+      accountId,
+      ids: [emailId],
+      properties: ['mailboxIds', 'keywords'],
+    });
     expect(moved.list[0]).toMatchObject({ mailboxIds: { [sent]: true }, keywords: {} });
     const subs = await one(alice, 'EmailSubmission/get', { accountId, ids: null });
     expect(subs.list.some((s: { emailId: string }) => s.emailId === emailId)).toBe(true);
     // Only the account's identities may send, with From = the identity.
     const spoof = await api(alice, [
-      ['Email/set', { accountId, create: { m: { mailboxIds: { [drafts]: true }, from: [{ email: bob }], to: [{ email: bob }], subject: 'spoof', bodyValues: { b: { value: 'x' } }, textBody: [{ partId: 'b', type: 'text/plain' }] } } }, 'a'],
-      ['EmailSubmission/set', { accountId, create: { s: { identityId: identities.list[0].id, emailId: '#m' } } }, 'b'],
+      [
+        'Email/set',
+        {
+          accountId,
+          create: {
+            m: {
+              mailboxIds: { [drafts]: true },
+              from: [{ email: bob }],
+              to: [{ email: bob }],
+              subject: 'spoof',
+              bodyValues: { b: { value: 'x' } },
+              textBody: [{ partId: 'b', type: 'text/plain' }],
+            },
+          },
+        },
+        'a',
+      ],
+      [
+        'EmailSubmission/set',
+        { accountId, create: { s: { identityId: identities.list[0].id, emailId: '#m' } } },
+        'b',
+      ],
     ]);
     expect(spoof[1][1].notCreated.s.type).toBe('forbiddenFrom');
-    await eventually(async () => (await one(bob, 'Email/query', { accountId: bobAccount, filter: { subject: `Submitted ${mode}` } })).ids.length === 1);
-    const vac = await one(alice, 'VacationResponse/set', { accountId, update: { singleton: { isEnabled: true, subject: 'Away', textBody: 'Back soon' } } });
+    await eventually(
+      async () =>
+        (await one(bob, 'Email/query', { accountId: bobAccount, filter: { subject: `Submitted ${mode}` } }))
+          .ids.length === 1,
+    );
+    const vac = await one(alice, 'VacationResponse/set', {
+      accountId,
+      update: { singleton: { isEnabled: true, subject: 'Away', textBody: 'Back soon' } },
+    });
     expect(vac.updated).toHaveProperty('singleton');
     const got = await one(alice, 'VacationResponse/get', { accountId });
-    expect(got.list[0]).toMatchObject({ id: 'singleton', isEnabled: true, subject: 'Away', textBody: 'Back soon' });
+    expect(got.list[0]).toMatchObject({
+      id: 'singleton',
+      isEnabled: true,
+      subject: 'Away',
+      textBody: 'Back soon',
+    });
   });
 
   it('bearer tokens work and push is served only by the node', async () => {
     const t = await h.call(mode, { path: '/jmap/auth/token', method: 'POST', headers: h.basic(alice, pw) });
     expect(t.status).toBe(201);
     const token = t.json().accessToken;
-    const s = await h.call(mode, { path: '/.well-known/jmap', headers: { authorization: `Bearer ${token}` } });
+    const s = await h.call(mode, {
+      path: '/.well-known/jmap',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(s.json().username).toBe(alice);
-    expect((await h.call(mode, { path: '/.well-known/jmap', headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+    expect(
+      (await h.call(mode, { path: '/.well-known/jmap', headers: { authorization: 'Bearer nope' } })).status,
+    ).toBe(401);
     if (mode !== 'http') {
-      expect((await h.call(mode, { path: '/jmap/eventsource?types=*', headers: h.basic(alice, pw) })).status).toBe(501);
+      expect(
+        (await h.call(mode, { path: '/jmap/eventsource?types=*', headers: h.basic(alice, pw) })).status,
+      ).toBe(501);
       return;
     }
     const controller = new AbortController();
-    const res = await fetch(`${h.base}/jmap/eventsource?types=*&closeafter=state&ping=0`, { headers: h.basic(alice, pw), signal: controller.signal });
+    const res = await fetch(`${h.base}/jmap/eventsource?types=*&closeafter=state&ping=0`, {
+      headers: h.basic(alice, pw),
+      signal: controller.signal,
+    });
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     const reader = res.body!.getReader();
     let text = '';

@@ -40,7 +40,11 @@ function areaOf(path: string): (ctx: WebContext) => WebHandler {
   return (ctx) => webmailRouter(ctx).handle;
 }
 
-const fakeContext = { getRemainingTimeInMillis: () => 29_000, functionName: 'test', awsRequestId: 'test' } as unknown as Context;
+const fakeContext = {
+  getRemainingTimeInMillis: () => 29_000,
+  functionName: 'test',
+  awsRequestId: 'test',
+} as unknown as Context;
 
 export class WebHarness {
   private handlers = new Map<string, ReturnType<typeof wrapWebHandler>>();
@@ -70,11 +74,22 @@ export class WebHarness {
     const headers: Record<string, string> = { ...req.headers };
     let body: Buffer | undefined;
     if (req.body !== undefined) {
-      body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
-      if (!headers['content-type']) headers['content-type'] = typeof req.body === 'object' && !Buffer.isBuffer(req.body) ? 'application/json' : 'application/octet-stream';
+      body = Buffer.isBuffer(req.body)
+        ? req.body
+        : Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
+      if (!headers['content-type'])
+        headers['content-type'] =
+          typeof req.body === 'object' && !Buffer.isBuffer(req.body)
+            ? 'application/json'
+            : 'application/octet-stream';
     }
     if (mode === 'http') {
-      const res = await fetch(this.base + req.path, { method, headers, body, redirect: 'manual' });
+      const res = await fetch(this.base + req.path, {
+        method,
+        headers,
+        body: body ? new Uint8Array(body) : undefined,
+        redirect: 'manual',
+      });
       const buf = Buffer.from(await res.arrayBuffer());
       const out: Record<string, string> = {};
       res.headers.forEach((v, k) => (out[k] = v));
@@ -98,29 +113,63 @@ export class WebHarness {
             rawQueryString: url.search.slice(1),
             headers: { host: 'api.test.example', ...lower },
             cookies: lower.cookie ? lower.cookie.split(/;\s*/) : undefined,
-            requestContext: { http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: '198.51.100.7', userAgent: 'test' }, requestId: 'r', routeKey: '$default', stage: '$default', timeEpoch: Date.now() },
+            requestContext: {
+              http: {
+                method,
+                path: url.pathname,
+                protocol: 'HTTP/1.1',
+                sourceIp: '198.51.100.7',
+                userAgent: 'test',
+              },
+              requestId: 'r',
+              routeKey: '$default',
+              stage: '$default',
+              timeEpoch: Date.now(),
+            },
             body: body ? body.toString('base64') : undefined,
             isBase64Encoded: Boolean(body),
           }
         : {
-            requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/abc' } },
+            requestContext: {
+              elb: {
+                targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/abc',
+              },
+            },
             httpMethod: method,
             path: url.pathname,
-            queryStringParameters: Object.fromEntries([...url.searchParams].map(([k, v]) => [k, encodeURIComponent(v)])),
-            headers: { host: 'alb.test.example', 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.8', ...lower },
+            queryStringParameters: Object.fromEntries(
+              [...url.searchParams].map(([k, v]) => [k, encodeURIComponent(v)]),
+            ),
+            headers: {
+              host: 'alb.test.example',
+              'x-forwarded-proto': 'https',
+              'x-forwarded-for': '198.51.100.8',
+              ...lower,
+            },
             body: body ? body.toString('base64') : '',
             isBase64Encoded: Boolean(body),
           };
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const result = (await handler(event as any, fakeContext)) as LambdaResult & { cookies?: string[] };
-    const outHeaders = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+    const outHeaders = Object.fromEntries(
+      Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+    );
     const buf = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');
     const cookies = result.cookies ?? (outHeaders['set-cookie'] ? outHeaders['set-cookie'].split('\n') : []);
     return wrapRes(result.statusCode ?? 200, outHeaders, buf, cookies);
   }
 
-  async sendSmtp(from: string, to: string, subject: string, extra: Record<string, unknown> = {}): Promise<void> {
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: this.node.ports.smtp, ignoreTLS: true });
+  async sendSmtp(
+    from: string,
+    to: string,
+    subject: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: this.node.ports.smtp,
+      ignoreTLS: true,
+    });
     await transport.sendMail({ from, to, subject, text: `Body of ${subject}`, ...extra });
     transport.close();
   }
@@ -135,4 +184,9 @@ function wrapRes(status: number, headers: Record<string, string>, body: Buffer, 
   return { status, headers, body, text, json: () => JSON.parse(text), cookies };
 }
 
-export const USING = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail', 'urn:ietf:params:jmap:submission', 'urn:ietf:params:jmap:vacationresponse'];
+export const USING = [
+  'urn:ietf:params:jmap:core',
+  'urn:ietf:params:jmap:mail',
+  'urn:ietf:params:jmap:submission',
+  'urn:ietf:params:jmap:vacationresponse',
+];

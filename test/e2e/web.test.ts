@@ -2,9 +2,11 @@
  * Admin REST API, autoconfig and webmail session/rendering, each run over HTTP against a running
  * node and as API Gateway / ALB Lambda events through the middy wrapper — the same assertions.
  */
+import { readFileSync } from 'node:fs';
 import { OPENAPI } from '../../functions/admin/openapi';
 import { adminRouter } from '../../functions/admin/routes';
 import { sanitizeMailHtml } from '../../functions/webmail/render';
+import { eventually } from '../helpers/in-process-node';
 import { MODES, USING, WebHarness, type Mode } from './web-harness';
 
 let h: WebHarness;
@@ -17,7 +19,10 @@ afterAll(async () => h?.stop());
 it('documents every admin route in the OpenAPI document (and nothing more)', () => {
   const routes = adminRouter(h.node.web!)
     .list()
-    .map(([method, path]) => `${method.toLowerCase()} ${path.replace('/api/admin', '').replace(/:(\w+)/g, '{$1}')}`)
+    .map(
+      ([method, path]) =>
+        `${method.toLowerCase()} ${path.replace('/api/admin', '').replace(/:(\w+)/g, '{$1}')}`,
+    )
     .sort();
   const documented = Object.entries(OPENAPI.paths)
     .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`))
@@ -26,8 +31,12 @@ it('documents every admin route in the OpenAPI document (and nothing more)', () 
 });
 
 it('keeps the CLI admin endpoint working', async () => {
-  const token = JSON.parse(require('node:fs').readFileSync(`${h.node.dataDir}/node.json`, 'utf8')).token as string; // eslint-disable-line @typescript-eslint/no-require-imports
-  const res = await fetch(`${h.base}/internal/admin`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ op: 'domain.list' }) });
+  const token = (JSON.parse(readFileSync(`${h.node.dataDir}/node.json`, 'utf8')) as { token: string }).token;
+  const res = await fetch(`${h.base}/internal/admin`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body: JSON.stringify({ op: 'domain.list' }),
+  });
   expect(res.status).toBe(200);
 });
 
@@ -36,9 +45,13 @@ it('sanitises hostile HTML', () => {
     <svg onload="alert(4)"><circle/></svg><style>body{background:url(//evil/)}</style><div style="background:url(javascript:alert(5));position:fixed">y</div>
     <iframe src="//evil"></iframe><form action="//evil"><input></form><img src="https://tracker.example/p.gif">`;
   const { html, blockedImages } = sanitizeMailHtml(hostile, { remoteImages: false });
-  expect(html).not.toMatch(/script|onerror|onload|javascript:|<svg|<style|<iframe|<form|tracker|position|url\(/i);
+  expect(html).not.toMatch(
+    /script|onerror|onload|javascript:|<svg|<style|<iframe|<form|tracker|position|url\(/i,
+  );
   expect(blockedImages).toBe(2);
-  expect(sanitizeMailHtml('<img src="https://img.example/a.png">', { remoteImages: true }).html).toContain('https://img.example/a.png');
+  expect(sanitizeMailHtml('<img src="https://img.example/a.png">', { remoteImages: true }).html).toContain(
+    'https://img.example/a.png',
+  );
 });
 
 describe.each(MODES)('web via %s', (mode: Mode) => {
@@ -48,46 +61,94 @@ describe.each(MODES)('web via %s', (mode: Mode) => {
 
   it('admin API: login, CRUD through core/admin commands, audit log, config export/import', async () => {
     expect((await h.call(mode, { path: '/api/admin/domains' })).status).toBe(401);
-    expect((await h.call(mode, { path: '/api/admin/login', body: { name: 'root', password: 'nope' } })).status).toBe(401);
-    const login = await h.call(mode, { path: '/api/admin/login', body: { name: 'root', password: 'admin password 1' } });
+    expect(
+      (await h.call(mode, { path: '/api/admin/login', body: { name: 'root', password: 'nope' } })).status,
+    ).toBe(401);
+    const login = await h.call(mode, {
+      path: '/api/admin/login',
+      body: { name: 'root', password: 'admin password 1' },
+    });
     expect(login.status).toBe(201);
     admin = login.json().token;
     const auth = { authorization: `Bearer ${admin}` };
-    expect((await h.call(mode, { path: '/api/admin/domains', headers: auth, body: { name: 'w.test' } })).status).toBe(mode === 'http' ? 201 : 409);
-    const add = await h.call(mode, { path: '/api/admin/users', headers: auth, body: { address: user, password: pw, quotaBytes: 10_000_000 } });
+    expect(
+      (await h.call(mode, { path: '/api/admin/domains', headers: auth, body: { name: 'w.test' } })).status,
+    ).toBe(mode === 'http' ? 201 : 409);
+    const add = await h.call(mode, {
+      path: '/api/admin/users',
+      headers: auth,
+      body: { address: user, password: pw, quotaBytes: 10_000_000 },
+    });
     expect(add.status).toBe(201);
     const show = await h.call(mode, { path: `/api/admin/users/${encodeURIComponent(user)}`, headers: auth });
     expect(show.json()).toMatchObject({ address: user, quotaBytes: 10_000_000 });
-    expect((await h.call(mode, { path: `/api/admin/users/${user}/quota`, method: 'PUT', headers: auth, body: { quotaBytes: null } })).status).toBe(200);
-    expect((await h.call(mode, { path: '/api/admin/aliases', headers: auth, body: { source: `info-${mode}@w.test`, targets: [user] } })).status).toBe(201);
+    expect(
+      (
+        await h.call(mode, {
+          path: `/api/admin/users/${user}/quota`,
+          method: 'PUT',
+          headers: auth,
+          body: { quotaBytes: null },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await h.call(mode, {
+          path: '/api/admin/aliases',
+          headers: auth,
+          body: { source: `info-${mode}@w.test`, targets: [user] },
+        })
+      ).status,
+    ).toBe(201);
     expect((await h.call(mode, { path: '/api/admin/users/nobody@w.test', headers: auth })).status).toBe(404);
     expect((await h.call(mode, { path: '/api/admin/queue', headers: auth })).status).toBe(200);
-    expect((await h.call(mode, { path: '/api/admin/queue/nope/retry', method: 'POST', headers: auth })).status).toBe(404);
-    expect((await h.call(mode, { path: '/api/admin/security', headers: auth })).json()).toHaveProperty('settings');
+    expect(
+      (await h.call(mode, { path: '/api/admin/queue/nope/retry', method: 'POST', headers: auth })).status,
+    ).toBe(404);
+    expect((await h.call(mode, { path: '/api/admin/security', headers: auth })).json()).toHaveProperty(
+      'settings',
+    );
     expect((await h.call(mode, { path: '/api/admin/cluster/nodes', headers: auth })).status).toBe(200);
     const exported = await h.call(mode, { path: '/api/admin/config', headers: auth });
     const profile = exported.json();
     expect(profile).toMatchObject({ format: 'nimbus-config', version: 1 });
-    expect(profile.accounts.find((a: { address: string }) => a.address === user).passwordHash).toMatch(/^\$scrypt\$/);
+    expect(profile.accounts.find((a: { address: string }) => a.address === user).passwordHash).toMatch(
+      /^\$scrypt\$/,
+    );
     const imported = await h.call(mode, { path: '/api/admin/config', headers: auth, body: profile });
     expect(imported.json().imported.accounts).toBe(profile.accounts.length);
-    expect((await h.call(mode, { path: '/api/admin/config', headers: auth, body: { ...profile, version: 99 } })).status).toBe(400);
+    expect(
+      (await h.call(mode, { path: '/api/admin/config', headers: auth, body: { ...profile, version: 99 } }))
+        .status,
+    ).toBe(400);
     const audit = (await h.call(mode, { path: '/api/admin/audit?limit=50', headers: auth })).json();
-    expect(audit.some((e: { actor: string; action: string; target: string }) => e.actor === 'root' && e.action === 'user.add' && e.target === user)).toBe(true);
+    expect(
+      audit.some(
+        (e: { actor: string; action: string; target: string }) =>
+          e.actor === 'root' && e.action === 'user.add' && e.target === user,
+      ),
+    ).toBe(true);
     expect(JSON.stringify(audit)).not.toContain(pw);
     // The Lambda route is ANY /admin/{proxy+}: the same API under /admin/.
-    expect((await h.call(mode, { path: '/admin/domains', headers: auth })).status).toBe(mode === 'http' ? 404 : 200);
+    expect((await h.call(mode, { path: '/admin/domains', headers: auth })).status).toBe(
+      mode === 'http' ? 404 : 200,
+    );
     const spec = await h.call(mode, { path: '/api/admin/openapi.json' });
     expect(spec.json().openapi).toBe('3.1.0');
   });
 
   it('autoconfig answers with the real host names and ports', async () => {
-    const tb = await h.call(mode, { path: `/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=${user}` });
+    const tb = await h.call(mode, {
+      path: `/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=${user}`,
+    });
     expect(tb.status).toBe(200);
     expect(tb.text).toContain('<hostname>mx.test.example</hostname>');
     expect(tb.text).toContain(`<port>${h.node.ports.imaps}</port>`);
     expect(tb.text).toContain(`<port>${h.node.ports.submissions}</port>`);
-    expect((await h.call(mode, { path: '/mail/config-v1.1.xml?emailaddress=x@w.test' })).text).toContain('<domain>w.test</domain>');
+    expect((await h.call(mode, { path: '/mail/config-v1.1.xml?emailaddress=x@w.test' })).text).toContain(
+      '<domain>w.test</domain>',
+    );
     const ad = await h.call(mode, {
       path: '/autodiscover/autodiscover.xml',
       headers: { 'content-type': 'text/xml' },
@@ -99,7 +160,10 @@ describe.each(MODES)('web via %s', (mode: Mode) => {
   });
 
   it('webmail: login cookie, CSRF, sanitised rendering with its own CSP', async () => {
-    const bad = await h.call(mode, { path: '/webmail/api/login', body: { username: user, password: 'wrong' } });
+    const bad = await h.call(mode, {
+      path: '/webmail/api/login',
+      body: { username: user, password: 'wrong' },
+    });
     expect(bad.status).toBe(401);
     const login = await h.call(mode, { path: '/webmail/api/login', body: { username: user, password: pw } });
     expect(login.status).toBe(200);
@@ -110,14 +174,30 @@ describe.each(MODES)('web via %s', (mode: Mode) => {
     const { csrf, accountId } = login.json();
     const session = cookie.split(';')[0];
     const calls = { using: USING, methodCalls: [['Mailbox/get', { accountId }, '0']] };
-    expect((await h.call(mode, { path: '/jmap/api', headers: { cookie: session }, body: calls })).status).toBe(403);
-    const ok = await h.call(mode, { path: '/jmap/api', headers: { cookie: session, 'x-csrf-token': csrf }, body: calls });
+    expect(
+      (await h.call(mode, { path: '/jmap/api', headers: { cookie: session }, body: calls })).status,
+    ).toBe(403);
+    const ok = await h.call(mode, {
+      path: '/jmap/api',
+      headers: { cookie: session, 'x-csrf-token': csrf },
+      body: calls,
+    });
     expect(ok.json().methodResponses[0][0]).toBe('Mailbox/get');
-    expect((await h.call(mode, { path: '/webmail/api/session', headers: { cookie: session } })).json().csrf).toBe(csrf);
-    await h.sendSmtp('evil@x.test', user, 'xss', { html: '<p>hi</p><script>alert(1)</script><img src="https://tracker.example/x.png">' });
-    const { eventually } = await import('../helpers/in-process-node');
+    expect(
+      (await h.call(mode, { path: '/webmail/api/session', headers: { cookie: session } })).json().csrf,
+    ).toBe(csrf);
+    await h.sendSmtp('evil@x.test', user, 'xss', {
+      html: '<p>hi</p><script>alert(1)</script><img src="https://tracker.example/x.png">',
+    });
     const id = await eventually(async () => {
-      const r = await h.call(mode, { path: '/jmap/api', headers: { cookie: session, 'x-csrf-token': csrf }, body: { using: USING, methodCalls: [['Email/query', { accountId, filter: { subject: 'xss' } }, '0']] } });
+      const r = await h.call(mode, {
+        path: '/jmap/api',
+        headers: { cookie: session, 'x-csrf-token': csrf },
+        body: {
+          using: USING,
+          methodCalls: [['Email/query', { accountId, filter: { subject: 'xss' } }, '0']],
+        },
+      });
       return r.json().methodResponses[0][1].ids[0] as string | undefined;
     });
     const doc = await h.call(mode, { path: `/webmail/api/render/${id}`, headers: { cookie: session } });
@@ -126,12 +206,21 @@ describe.each(MODES)('web via %s', (mode: Mode) => {
     expect(doc.text).toContain('<p>hi</p>');
     expect(doc.text).not.toMatch(/<script|tracker/);
     expect(doc.headers['x-blocked-images']).toBe('1');
-    const withImages = await h.call(mode, { path: `/webmail/api/render/${id}?images=1`, headers: { cookie: session } });
+    const withImages = await h.call(mode, {
+      path: `/webmail/api/render/${id}?images=1`,
+      headers: { cookie: session },
+    });
     expect(withImages.text).toContain('tracker.example');
     expect(withImages.headers['content-security-policy']).toMatch(/img-src data: https:/);
-    const logout = await h.call(mode, { path: '/webmail/api/logout', method: 'POST', headers: { cookie: session } });
+    const logout = await h.call(mode, {
+      path: '/webmail/api/logout',
+      method: 'POST',
+      headers: { cookie: session },
+    });
     expect(logout.status).toBe(200);
-    expect((await h.call(mode, { path: '/webmail/api/session', headers: { cookie: session } })).status).toBe(401);
+    expect((await h.call(mode, { path: '/webmail/api/session', headers: { cookie: session } })).status).toBe(
+      401,
+    );
   });
 });
 
@@ -147,8 +236,15 @@ it('serves the webmail shell with a strict CSP (node only: assets come from the 
 it('throttles repeated failed logins', async () => {
   const h2 = await WebHarness.start({ 'authThrottle.maxFailures': 3 });
   try {
-    for (let i = 0; i < 3; i++) expect((await h2.call('http', { path: '/webmail/api/login', body: { username: 'a@b.test', password: 'x' } })).status).toBe(401);
-    expect((await h2.call('http', { path: '/webmail/api/login', body: { username: 'a@b.test', password: 'x' } })).status).toBe(429);
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await h2.call('http', { path: '/webmail/api/login', body: { username: 'a@b.test', password: 'x' } }))
+          .status,
+      ).toBe(401);
+    expect(
+      (await h2.call('http', { path: '/webmail/api/login', body: { username: 'a@b.test', password: 'x' } }))
+        .status,
+    ).toBe(429);
   } finally {
     await h2.stop();
   }

@@ -147,7 +147,14 @@ export class PostfixPeer {
     writeFileSync(path.join(this.etc, 'virtual'), lines(this.options.aliases));
     writeFileSync(
       path.join(this.etc, 'transport'),
-      lines(Object.fromEntries(Object.entries(this.options.transports).map(([d, t]) => [d, `smtp:[${t.replace(/:(\d+)$/, ']:$1')}`]))),
+      lines(
+        Object.fromEntries(
+          Object.entries(this.options.transports).map(([d, t]) => [
+            d,
+            `smtp:[${t.replace(/:(\d+)$/, ']:$1')}`,
+          ]),
+        ),
+      ),
     );
     writeFileSync(path.join(this.etc, 'access'), lines(this.options.access));
   }

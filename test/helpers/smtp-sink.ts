@@ -6,7 +6,12 @@ import { AuthThrottle } from '../../core/auth/auth-throttle';
 import { loadTlsContext } from '../../containers/net/tls-context';
 import { SmtpServer } from '../../containers/smtp/smtp-server';
 import { reply, type SmtpReply } from '../../containers/smtp/smtp-reply';
-import { DEFAULT_SMTP_LIMITS, type Envelope, type SessionInfo, type SmtpPolicy } from '../../containers/smtp/types';
+import {
+  DEFAULT_SMTP_LIMITS,
+  type Envelope,
+  type SessionInfo,
+  type SmtpPolicy,
+} from '../../containers/smtp/types';
 
 export interface SinkMessage {
   mailFrom: string;
@@ -37,23 +42,22 @@ export class SmtpSink {
 
   async start(): Promise<this> {
     this.dir = mkdtempSync(path.join(os.tmpdir(), 'nimbus-sink-'));
-    const tls = await loadTlsContext(this.dir, 'sink.test');
-    const sink = this;
+    const tls = await loadTlsContext(this.dir, 'this.test');
     const policy: SmtpPolicy = {
-      async checkSender(session: SessionInfo) {
-        sink.sessions.add(session.id);
+      checkSender: async (session: SessionInfo) => {
+        this.sessions.add(session.id);
         return null;
       },
-      async checkRecipient(_session: SessionInfo, _envelope: Envelope, address: string) {
-        const attempt = (sink.attempts.get(address) ?? 0) + 1;
-        sink.attempts.set(address, attempt);
-        return sink.onRecipient(address, attempt);
+      checkRecipient: async (_session: SessionInfo, _envelope: Envelope, address: string) => {
+        const attempt = (this.attempts.get(address) ?? 0) + 1;
+        this.attempts.set(address, attempt);
+        return this.onRecipient(address, attempt);
       },
-      async authenticate(_session: SessionInfo, user: string, pass: string) {
-        return !!sink.options.auth && user === sink.options.auth.user && pass === sink.options.auth.pass;
+      authenticate: async (_session: SessionInfo, user: string, pass: string) => {
+        return !!this.options.auth && user === this.options.auth.user && pass === this.options.auth.pass;
       },
-      async accept(session: SessionInfo, envelope: Envelope, data: Buffer) {
-        sink.messages.push({
+      accept: async (session: SessionInfo, envelope: Envelope, data: Buffer) => {
+        this.messages.push({
           mailFrom: envelope.mailFrom,
           recipients: envelope.recipients.map((r) => r.address),
           notify: envelope.recipients.map((r) => r.notify),
@@ -69,7 +73,7 @@ export class SmtpSink {
     this.server = new SmtpServer(
       {
         name: 'mx',
-        hostname: 'sink.test',
+        hostname: 'this.test',
         limits: DEFAULT_SMTP_LIMITS,
         pregreetMs: 0,
         trustedNetworks: ['127.0.0.0/8'],

@@ -85,7 +85,10 @@ async function newSpool(): Promise<SqsSpool> {
     prefix,
     waitSeconds: 0,
     counter,
-    payloadStore: { client: (spoolBlobs ??= new S3Client({ forcePathStyle: true })), location: { bucket, prefix: 'spool' } },
+    payloadStore: {
+      client: (spoolBlobs ??= new S3Client({ forcePathStyle: true })),
+      location: { bucket, prefix: 'spool' },
+    },
   });
   await spool.createQueuesIfMissing();
   await spool.init();
@@ -153,7 +156,9 @@ describe('SQS specifics', () => {
 
   test('a malformed message is dead-lettered, not retried forever', async () => {
     const spool = await newSpool();
-    await spool.client.send(new SendMessageCommand({ QueueUrl: spool.queueUrl('inbound'), MessageBody: 'not json' }));
+    await spool.client.send(
+      new SendMessageCommand({ QueueUrl: spool.queueUrl('inbound'), MessageBody: 'not json' }),
+    );
     expect(await spool.receive('inbound', { max: 10, leaseSeconds: 30, owner: 'n' })).toEqual([]);
     const dlq = await spool.client.send(
       new ReceiveMessageCommand({ QueueUrl: spool.queueUrl('inbound', true), MaxNumberOfMessages: 10 }),

@@ -194,9 +194,12 @@ test('a delivery node that loses S3/SQS retries and delivers once they are back;
     await spool.enqueue('inbound', job.id, job.payload);
 
     proxy.mode = 'refuse';
-    const delivery = await node({ ...awsSettings(prefix), roles: 'delivery', databaseUrl: database.url, createMissing: false }).catch(
-      (error: Error) => error,
-    );
+    const delivery = await node({
+      ...awsSettings(prefix),
+      roles: 'delivery',
+      databaseUrl: database.url,
+      createMissing: false,
+    }).catch((error: Error) => error);
     // A node cannot start without its bucket and queues: it fails naming the setting.
     expect(delivery).toBeInstanceOf(Error);
     expect((delivery as Error).message).toMatch(/invalid setting blobs|unavailable/);
@@ -250,11 +253,25 @@ test('crash safety on S3 + SQS + PostgreSQL: SIGKILLed nodes lose and duplicate 
   };
   try {
     expect(nimbus(['--data', dataDir, 'domain', 'add', 'crash.test'], { env }).status).toBe(0);
-    expect(nimbus(['--data', dataDir, 'user', 'add', 'victim@crash.test', '--password', 'pw'], { env }).status).toBe(0);
+    expect(
+      nimbus(['--data', dataDir, 'user', 'add', 'victim@crash.test', '--password', 'pw'], { env }).status,
+    ).toBe(0);
     const smtpPort = await freePort();
     const proc = new NodeProcess(
       dataDir,
-      ['--smtp-port', String(smtpPort), '--pop3-port', '0', '--imap-port', '0', '--http-port', '0', '--roles', 'mx,delivery,web', '--create-missing'],
+      [
+        '--smtp-port',
+        String(smtpPort),
+        '--pop3-port',
+        '0',
+        '--imap-port',
+        '0',
+        '--http-port',
+        '0',
+        '--roles',
+        'mx,delivery,web',
+        '--create-missing',
+      ],
       env,
     );
     await proc.start();

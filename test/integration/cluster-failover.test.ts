@@ -15,6 +15,7 @@ import { LocalCluster, freePort, httpStatus } from '../../containers/cluster/loc
 import { ClusterRegistry } from '../../core/cluster/registry';
 import { PgDatabase } from '../../core/adapters/postgres/pg-database';
 import { Directory } from '../../core/directory/directory';
+import { FileBlobStore } from '../../core/adapters/local/file-blob-store';
 import { ADMIN_DATABASE_URL, LineClient, expectCode, haproxyBinary, sendMail } from '../helpers/haproxy';
 
 jest.setTimeout(240_000);
@@ -28,14 +29,22 @@ let cluster: LocalCluster;
 let dir: string;
 let db: pg.Pool;
 
+/** Subjects of every stored message (read from the shared blob store). */
 async function subjects(): Promise<string[]> {
-  const result = await db.query<{ subject: string }>(
-    `SELECT substring(convert_from(header_prefix, 'UTF8') from 'Subject: ([^\\r\\n]+)') AS subject FROM messages`,
-  );
-  return result.rows.map((row) => row.subject);
+  const result = await db.query<{ blob_key: string }>(`SELECT blob_key FROM messages`);
+  const blobs = new FileBlobStore(cluster.state.blobs);
+  const out: string[] = [];
+  for (const row of result.rows) {
+    const text = (await blobs.get(row.blob_key)).toString('utf8');
+    out.push(/^Subject: ([^\r\n]+)/m.exec(text)?.[1] ?? '');
+  }
+  return out;
 }
 
-async function eventually<T>(check: () => Promise<T | null | false | undefined>, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(
+  check: () => Promise<T | null | false | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -172,10 +181,16 @@ describeIf('local cluster behind HAProxy', () => {
     smtp.write('second half\r\n.\r\n');
     expect(await smtp.reply()).toMatch(/^250 /);
     await imap.waitFor(/^\* BYE/, 30_000);
-    await eventually(async () => (await subjects()).includes('drain-in-flight'));
-    const registry = await db.query<{ stopped_at: Date | null }>(`SELECT stopped_at FROM cluster_nodes WHERE id = $1`, [
-      victim,
-    ]);
+    await eventually(async () => (await subjects()).includes('drain-in-flight')).catch(async (error) => {
+      const jobs = await db.query(`SELECT id, state, lease_owner, last_error, attempts FROM spool_jobs`);
+      throw new Error(
+        `${(error as Error).message}; spool ${JSON.stringify(jobs.rows)}; subjects ${JSON.stringify(await subjects())}`,
+      );
+    });
+    const registry = await db.query<{ stopped_at: Date | null }>(
+      `SELECT stopped_at FROM cluster_nodes WHERE id = $1`,
+      [victim],
+    );
     await eventually(async () => {
       const row = await db.query(`SELECT stopped_at FROM cluster_nodes WHERE id = $1`, [victim]);
       return row.rows[0]?.stopped_at;
@@ -196,7 +211,11 @@ describeIf('local cluster behind HAProxy', () => {
       const subject = `kill-${n}`;
       for (let attempt = 0; attempt < 20; attempt++) {
         try {
-          const { reply } = await sendMail(cluster.frontends.smtp, { from: 'load@remote.example', to: USER, subject });
+          const { reply } = await sendMail(cluster.frontends.smtp, {
+            from: 'load@remote.example',
+            to: USER,
+            subject,
+          });
           if (reply.startsWith('250')) {
             acked.add(subject);
             break;

@@ -51,13 +51,19 @@ describe('Data API adapter (emulated Data API over PostgreSQL, not the real serv
   test('transactions use BeginTransaction / ExecuteStatement(transactionId) / Commit or Rollback', async () => {
     emulator.calls.length = 0;
     await dataApi.transaction((tx) => tx.query('SELECT 1'));
-    await dataApi.transaction(async (tx) => {
-      await tx.query('SELECT 1');
-      throw new Error('x');
-    }).catch(() => undefined);
+    await dataApi
+      .transaction(async (tx) => {
+        await tx.query('SELECT 1');
+        throw new Error('x');
+      })
+      .catch(() => undefined);
     expect(emulator.calls).toEqual([
-      'BeginTransaction', 'ExecuteStatement', 'CommitTransaction',
-      'BeginTransaction', 'ExecuteStatement', 'RollbackTransaction',
+      'BeginTransaction',
+      'ExecuteStatement',
+      'CommitTransaction',
+      'BeginTransaction',
+      'ExecuteStatement',
+      'RollbackTransaction',
     ]);
   });
 });
@@ -80,7 +86,10 @@ spoolContract(
   { idempotentEnqueue: true, releaseLeasesByOwner: true, operatorSeesWaitingJobs: true },
 );
 
-eventsContract('PostgreSQL LISTEN/NOTIFY', async () => [await PgEvents.connect(url), await PgEvents.connect(url)]);
+eventsContract('PostgreSQL LISTEN/NOTIFY', async () => [
+  await PgEvents.connect(url),
+  await PgEvents.connect(url),
+]);
 
 describe('failure behaviour on PostgreSQL', () => {
   test('a connection dropped mid-transaction: the transaction fails cleanly, nothing is committed, the pool recovers', async () => {

@@ -66,10 +66,25 @@ run('relay to a real Postfix peer', () => {
 
   test('swaks submits on 587 (STARTTLS + AUTH PLAIN); Postfix receives over TLS; DKIM verifies on arrival', async () => {
     await runClient('swaks', [
-      '--server', '127.0.0.1', '--port', String(node.ports.submission), '--tls',
-      '--auth', 'PLAIN', '--auth-user', 'alice@nimbus.test', '--auth-password', 'alice-secret',
-      '--from', 'alice@nimbus.test', '--to', 'carol@peer.test',
-      '--header', 'Subject: swaks via postfix', '--body', 'hello through postfix',
+      '--server',
+      '127.0.0.1',
+      '--port',
+      String(node.ports.submission),
+      '--tls',
+      '--auth',
+      'PLAIN',
+      '--auth-user',
+      'alice@nimbus.test',
+      '--auth-password',
+      'alice-secret',
+      '--from',
+      'alice@nimbus.test',
+      '--to',
+      'carol@peer.test',
+      '--header',
+      'Subject: swaks via postfix',
+      '--body',
+      'hello through postfix',
     ]);
     const message = await find('bob@nimbus.test', 'Subject: swaks via postfix');
     expect(message).toMatch(/by mx\.peer\.test \(Postfix\) with ESMTPS/);
@@ -79,7 +94,7 @@ run('relay to a real Postfix peer', () => {
     expect(verified.results[0]).toMatchObject({ signingDomain: 'nimbus.test', status: { result: 'pass' } });
   });
 
-  test("Python's smtplib submits on 465 (implicit TLS + AUTH LOGIN)", async () => {
+  test("Python's smtplib submits on 465 (implicit TLS + AUTH)", async () => {
     const script = `
 import smtplib, ssl, sys
 ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
@@ -88,15 +103,29 @@ with smtplib.SMTP_SSL('127.0.0.1', int(sys.argv[1]), context=ctx) as s:
     s.sendmail('alice@nimbus.test', ['dave@peer.test'],
         'From: alice@nimbus.test\\r\\nTo: dave@peer.test\\r\\nSubject: smtplib via postfix\\r\\n\\r\\nhi\\r\\n')
 `;
-    execFileSync('python3', ['-c', script, String(node.ports.submissions)]);
+    await runClient('python3', ['-c', script, String(node.ports.submissions)]);
     await find('bob@nimbus.test', 'Subject: smtplib via postfix');
   });
 
   test('Postfix 550 (unknown user) → DSN in the sender INBOX', async () => {
     await runClient('swaks', [
-      '--server', '127.0.0.1', '--port', String(node.ports.submission), '--tls',
-      '--auth', 'LOGIN', '--auth-user', 'alice@nimbus.test', '--auth-password', 'alice-secret',
-      '--from', 'alice@nimbus.test', '--to', 'nobody@peer.test', '--header', 'Subject: to nobody at postfix',
+      '--server',
+      '127.0.0.1',
+      '--port',
+      String(node.ports.submission),
+      '--tls',
+      '--auth',
+      'LOGIN',
+      '--auth-user',
+      'alice@nimbus.test',
+      '--auth-password',
+      'alice-secret',
+      '--from',
+      'alice@nimbus.test',
+      '--to',
+      'nobody@peer.test',
+      '--header',
+      'Subject: to nobody at postfix',
     ]);
     const dsn = await find('alice@nimbus.test', 'Final-Recipient: rfc822; nobody@peer.test');
     expect(dsn).toContain('Action: failed');
@@ -107,11 +136,26 @@ with smtplib.SMTP_SSL('127.0.0.1', int(sys.argv[1]), context=ctx) as s:
 
   test('Postfix 450 for a while, then accepts: delivered after retries', async () => {
     await runClient('swaks', [
-      '--server', '127.0.0.1', '--port', String(node.ports.submission), '--tls',
-      '--auth-user', 'alice@nimbus.test', '--auth-password', 'alice-secret',
-      '--from', 'alice@nimbus.test', '--to', 'flaky@peer.test', '--header', 'Subject: flaky at postfix',
+      '--server',
+      '127.0.0.1',
+      '--port',
+      String(node.ports.submission),
+      '--tls',
+      '--auth-user',
+      'alice@nimbus.test',
+      '--auth-password',
+      'alice-secret',
+      '--from',
+      'alice@nimbus.test',
+      '--to',
+      'flaky@peer.test',
+      '--header',
+      'Subject: flaky at postfix',
     ]);
-    await eventually(async () => (peer.log().match(/NOQUEUE: reject: RCPT from .*450 4\.2\.0 <flaky@peer\.test>/g) ?? []).length >= 2);
+    await eventually(
+      async () =>
+        (peer.log().match(/NOQUEUE: reject: RCPT from .*450 4\.2\.0 <flaky@peer\.test>/g) ?? []).length >= 2,
+    );
     peer.update({ access: {} });
     await find('bob@nimbus.test', 'Subject: flaky at postfix');
     expect((await inbox('alice@nimbus.test')).some((m) => m.includes('flaky@peer.test'))).toBe(false);

@@ -15,13 +15,20 @@ import { parseS3Url } from '../../core/adapters/aws/s3-blob-store';
 describe('CloudWatch EMF metrics', () => {
   test('counter deltas and gauges become EMF documents in namespace Nimbus with Stage and Role', async () => {
     const lines: string[] = [];
-    const emf = new EmfMetrics({ stage: 'prod', roles: ['mx', 'delivery', 'mta', 'submission'], write: (l) => lines.push(l) });
+    const emf = new EmfMetrics({
+      stage: 'prod',
+      roles: ['mx', 'delivery', 'mta', 'submission'],
+      write: (l) => lines.push(l),
+    });
     emf.increment('messages_accepted', 3);
     emf.increment('messages_deferred', 2, { queue: 'outbound' });
     emf.increment('messages_bounced', 1, { queue: 'outbound' });
     emf.increment('auth_failures', 4);
     emf.gauge('sessions', '', () => ({ 'protocol="smtp"': 5, 'protocol="imap"': 7, 'protocol="pop3"': 1 }));
-    emf.gauge('queue_depth', '', () => ({ 'queue="inbound",state="ready"': 9, 'queue="inbound",state="leased"': 1 }));
+    emf.gauge('queue_depth', '', () => ({
+      'queue="inbound",state="ready"': 9,
+      'queue="inbound",state="leased"': 1,
+    }));
     emf.gauge('queue_oldest_age_seconds', '', () => ({ 'queue="outbound"': 120 }));
     await emf.flush(1_700_000_000_000);
     const docs = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -33,7 +40,10 @@ describe('CloudWatch EMF metrics', () => {
     expect(find('SessionsImap')).toMatchObject({ Role: 'imap', SessionsImap: 7 });
     expect(find('QueueDepth')).toMatchObject({ Role: 'delivery', Queue: 'inbound', QueueDepth: 9 });
     expect(find('QueueAgeSeconds')).toMatchObject({ Role: 'mta', Queue: 'outbound', QueueAgeSeconds: 120 });
-    const aws = find('MessagesAccepted')._aws as { Timestamp: number; CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] };
+    const aws = find('MessagesAccepted')._aws as {
+      Timestamp: number;
+      CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[];
+    };
     expect(aws.Timestamp).toBe(1_700_000_000_000);
     expect(aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'Nimbus', Dimensions: [['Stage', 'Role']] });
     // Counters are deltas: nothing new → no counter document.
@@ -54,7 +64,8 @@ describe('CloudWatch EMF metrics', () => {
 });
 
 describe('configuration selects adapters', () => {
-  const env = (vars: Record<string, string>) => loadConfig({ env: { NIMBUS_DATA: '/tmp/nimbus-cfg', ...vars } });
+  const env = (vars: Record<string, string>) =>
+    loadConfig({ env: { NIMBUS_DATA: '/tmp/nimbus-cfg', ...vars } });
 
   test('NIMBUS_BLOBS, NIMBUS_SPOOL, Data API, metrics and stage settings', () => {
     const config = env({
@@ -76,7 +87,10 @@ describe('configuration selects adapters', () => {
       database: { maxConnections: 20 },
     });
     expect(env({}).spool).toBe('local');
-    expect(parseS3Url('s3://nimbus-prod-blobs/blobs/')).toEqual({ bucket: 'nimbus-prod-blobs', prefix: 'blobs' });
+    expect(parseS3Url('s3://nimbus-prod-blobs/blobs/')).toEqual({
+      bucket: 'nimbus-prod-blobs',
+      prefix: 'blobs',
+    });
   });
 
   test('bad settings fail naming the setting', () => {
@@ -84,32 +98,51 @@ describe('configuration selects adapters', () => {
     expect(() => env({ NIMBUS_SPOOL: 'sqs://' })).toThrow(/invalid setting spool/);
     expect(() => env({ NIMBUS_SPOOL: 'rabbit' })).toThrow(/invalid setting spool/);
     expect(() => env({ NIMBUS_METRICS: 'statsd' })).toThrow(/invalid setting metrics/);
-    expect(() => env({ NIMBUS_DATA_API_CLUSTER_ARN: 'cluster-1' })).toThrow(/invalid setting dataApi.clusterArn/);
+    expect(() => env({ NIMBUS_DATA_API_CLUSTER_ARN: 'cluster-1' })).toThrow(
+      /invalid setting dataApi.clusterArn/,
+    );
   });
 
   test('Data API without its secret, or with DATABASE_URL too, fails at start naming the setting', async () => {
     await expect(
-      openDatabase({ dataDir: '/tmp', databaseUrl: undefined, dataApi: { clusterArn: 'arn:aws:rds:x:1:cluster:c', database: 'n' } }),
+      openDatabase({
+        dataDir: '/tmp',
+        databaseUrl: undefined,
+        dataApi: { clusterArn: 'arn:aws:rds:x:1:cluster:c', database: 'n' },
+      }),
     ).rejects.toThrow(/invalid setting dataApi.secretArn/);
     await expect(
       openDatabase({
         dataDir: '/tmp',
         databaseUrl: 'postgres://u@h/d',
-        dataApi: { clusterArn: 'arn:aws:rds:x:1:cluster:c', secretArn: 'arn:aws:secretsmanager:x', database: 'n' },
+        dataApi: {
+          clusterArn: 'arn:aws:rds:x:1:cluster:c',
+          secretArn: 'arn:aws:secretsmanager:x',
+          database: 'n',
+        },
       }),
     ).rejects.toThrow(/either DATABASE_URL or NIMBUS_DATA_API_CLUSTER_ARN/);
   });
 
   test('DATABASE_PASSWORD is put into DATABASE_URL (as the CDK app passes them apart), URL-encoded', () => {
-    expect(connectionString({ databaseUrl: 'postgres://nimbus_admin@proxy:5432/nimbus?sslmode=require', databasePassword: 'p@ss/w:rd' })).toBe(
-      'postgres://nimbus_admin:p%40ss%2Fw%3Ard@proxy:5432/nimbus?sslmode=require',
+    expect(
+      connectionString({
+        databaseUrl: 'postgres://nimbus_admin@proxy:5432/nimbus?sslmode=require',
+        databasePassword: 'p@ss/w:rd',
+      }),
+    ).toBe('postgres://nimbus_admin:p%40ss%2Fw%3Ard@proxy:5432/nimbus?sslmode=require');
+    expect(connectionString({ databaseUrl: 'postgres://u:own@h/d', databasePassword: 'other' })).toBe(
+      'postgres://u:own@h/d',
     );
-    expect(connectionString({ databaseUrl: 'postgres://u:own@h/d', databasePassword: 'other' })).toBe('postgres://u:own@h/d');
   });
 });
 
 describe('Data API adapter with mocked Data API responses', () => {
-  const target = { resourceArn: 'arn:aws:rds:x:1:cluster:c', secretArn: 'arn:aws:secretsmanager:x:1:secret:s', database: 'nimbus' };
+  const target = {
+    resourceArn: 'arn:aws:rds:x:1:cluster:c',
+    secretArn: 'arn:aws:secretsmanager:x:1:secret:s',
+    database: 'nimbus',
+  };
 
   test('records with column metadata map to pg-like rows (recorded response shape)', () => {
     const result = mapResult<Record<string, unknown>>({
@@ -149,7 +182,9 @@ describe('Data API adapter with mocked Data API responses', () => {
   });
 
   test('arrays are sent as PostgreSQL array literals for the statement to cast', () => {
-    expect(arrayLiteral(['a"b', 'c\\d', null, 1, Buffer.from([255])])).toBe('{"a\\"b","c\\\\d",NULL,"1","\\\\xff"}');
+    expect(arrayLiteral(['a"b', 'c\\d', null, 1, Buffer.from([255])])).toBe(
+      '{"a\\"b","c\\\\d",NULL,"1","\\\\xff"}',
+    );
   });
 
   test('a serialization failure re-runs the transaction; other errors roll back once', async () => {
@@ -159,15 +194,21 @@ describe('Data API adapter with mocked Data API responses', () => {
       send: async (command: object) => {
         calls.push(command.constructor.name.replace(/Command$/, ''));
         if (command instanceof ExecuteStatementCommand && ++executes === 1) {
-          throw Object.assign(new Error('ERROR: could not serialize access due to concurrent update'), { name: 'BadRequestException' });
+          throw Object.assign(new Error('ERROR: could not serialize access due to concurrent update'), {
+            name: 'BadRequestException',
+          });
         }
         return { transactionId: 'tx', numberOfRecordsUpdated: 1 } as never;
       },
     };
     await new DataApiDatabase(api, target).transaction((tx) => tx.query('UPDATE t SET x = 1'));
     expect(calls).toEqual([
-      'BeginTransaction', 'ExecuteStatement', 'RollbackTransaction',
-      'BeginTransaction', 'ExecuteStatement', 'CommitTransaction',
+      'BeginTransaction',
+      'ExecuteStatement',
+      'RollbackTransaction',
+      'BeginTransaction',
+      'ExecuteStatement',
+      'CommitTransaction',
     ]);
   });
 
@@ -177,6 +218,8 @@ describe('Data API adapter with mocked Data API responses', () => {
         throw Object.assign(new Error('Service unavailable'), { name: 'InternalServerErrorException' });
       },
     };
-    await expect(new DataApiDatabase(api, target).query('SELECT 1')).rejects.toMatchObject({ name: 'StorageUnavailableError' });
+    await expect(new DataApiDatabase(api, target).query('SELECT 1')).rejects.toMatchObject({
+      name: 'StorageUnavailableError',
+    });
   });
 });

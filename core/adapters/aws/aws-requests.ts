@@ -63,7 +63,12 @@ export function clientConfig(options: AwsClientOptions): {
 
 /** True when the error is the service being unreachable, slow or failing (not a caller mistake). */
 export function isUnavailable(error: unknown): boolean {
-  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  const e = error as {
+    name?: string;
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: unknown;
+  };
   const status = e.$metadata?.httpStatusCode;
   if (status !== undefined && status >= 500) return true;
   if (e.$retryable) return true;

@@ -42,7 +42,11 @@ export interface DataApiTarget {
 type Sender = Pick<RDSDataClient, 'send'>;
 
 /** The cluster is waking up or the service is briefly unavailable: safe to retry a call outside a transaction. */
-const RESUMING = new Set(['DatabaseResumingException', 'DatabaseNotFoundException', 'ServiceUnavailableError']);
+const RESUMING = new Set([
+  'DatabaseResumingException',
+  'DatabaseNotFoundException',
+  'ServiceUnavailableError',
+]);
 const UNAVAILABLE = new Set([
   ...RESUMING,
   'InternalServerErrorException',
@@ -68,7 +72,10 @@ export class DataApiDatabase implements SqlDatabase {
     return new DataApiDatabase(client, target);
   }
 
-  async query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+  async query<R = Record<string, unknown>>(
+    sql: string,
+    params: readonly unknown[] = [],
+  ): Promise<QueryResult<R>> {
     const statements = params.length === 0 ? splitStatements(sql) : [sql];
     let result: QueryResult<R> = { rows: [], rowCount: 0 };
     for (const statement of statements) result = await this.execute<R>(statement, params);
@@ -115,7 +122,8 @@ export class DataApiDatabase implements SqlDatabase {
 
   private async execute<R>(statement: string, params: readonly unknown[]): Promise<QueryResult<R>> {
     const { sql, count } = toNamedParameters(statement);
-    if (count > params.length) throw new Error(`statement uses $${count} but ${params.length} parameters were given`);
+    if (count > params.length)
+      throw new Error(`statement uses $${count} but ${params.length} parameters were given`);
     const output = await this.call(() =>
       this.client.send(
         new ExecuteStatementCommand({
@@ -124,7 +132,8 @@ export class DataApiDatabase implements SqlDatabase {
           database: this.target.database,
           transactionId: this.transactionId,
           sql,
-          parameters: params.length > 0 ? params.map((value, i) => toParameter(`p${i + 1}`, value)) : undefined,
+          parameters:
+            params.length > 0 ? params.map((value, i) => toParameter(`p${i + 1}`, value)) : undefined,
           includeResultMetadata: true,
         }),
       ),

@@ -56,7 +56,10 @@ export class EmfMetrics extends InMemoryMetrics {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.flush().catch(() => undefined), this.options.intervalMs ?? 60_000);
+    this.timer = setInterval(
+      () => void this.flush().catch(() => undefined),
+      this.options.intervalMs ?? 60_000,
+    );
     this.timer.unref?.();
   }
 
@@ -92,7 +95,12 @@ export class EmfMetrics extends InMemoryMetrics {
       const labels = parseLabels(key.includes('{') ? key.slice(key.indexOf('{') + 1, -1) : '');
       const metric = COUNTERS[name as CounterName];
       if (!metric || delta === 0) continue;
-      points.push({ dims: { Stage: stage, Role: this.roleFor(name, labels) }, name: metric, unit: 'Count', value: delta });
+      points.push({
+        dims: { Stage: stage, Role: this.roleFor(name, labels) },
+        name: metric,
+        unit: 'Count',
+        value: delta,
+      });
     }
     for (const [name, gauge] of this.gauges) {
       const values = await Promise.resolve(gauge.read()).catch(() => ({}) as Record<string, number>);
@@ -103,10 +111,20 @@ export class EmfMetrics extends InMemoryMetrics {
           points.push({ dims: { Stage: stage, Role: m.role }, name: m.name, unit: 'Count', value });
         } else if (name === 'queue_depth' && labels.state === 'ready') {
           const role = QUEUE_ROLE[labels.queue] ?? 'delivery';
-          points.push({ dims: { Stage: stage, Role: role, Queue: labels.queue }, name: 'QueueDepth', unit: 'Count', value });
+          points.push({
+            dims: { Stage: stage, Role: role, Queue: labels.queue },
+            name: 'QueueDepth',
+            unit: 'Count',
+            value,
+          });
         } else if (name === 'queue_oldest_age_seconds') {
           const role = QUEUE_ROLE[labels.queue] ?? 'delivery';
-          points.push({ dims: { Stage: stage, Role: role, Queue: labels.queue }, name: 'QueueAgeSeconds', unit: 'Seconds', value });
+          points.push({
+            dims: { Stage: stage, Role: role, Queue: labels.queue },
+            name: 'QueueAgeSeconds',
+            unit: 'Seconds',
+            value,
+          });
         } else if (name === 's3_requests' || name === 'sqs_requests') {
           const delta = value - (this.last.get(name) ?? 0);
           this.last.set(name, value);

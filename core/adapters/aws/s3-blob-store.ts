@@ -84,7 +84,10 @@ export class S3BlobStore implements BlobStore {
     return this.prefix ? `${this.prefix}/${path}` : path;
   }
 
-  private encryption(): Pick<PutObjectCommandInput, 'ServerSideEncryption' | 'SSEKMSKeyId' | 'BucketKeyEnabled'> {
+  private encryption(): Pick<
+    PutObjectCommandInput,
+    'ServerSideEncryption' | 'SSEKMSKeyId' | 'BucketKeyEnabled'
+  > {
     return this.options.kmsKeyId
       ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.options.kmsKeyId, BucketKeyEnabled: true }
       : { ServerSideEncryption: 'AES256' };
@@ -112,9 +115,7 @@ export class S3BlobStore implements BlobStore {
         });
         await upload.done();
       } else {
-        await this.client.send(
-          new PutObjectCommand({ ...input, ChecksumSHA256: digest.toString('base64') }),
-        );
+        await this.client.send(new PutObjectCommand({ ...input, ChecksumSHA256: digest.toString('base64') }));
       }
     } catch (error) {
       throw new StorageUnavailableError(`blob store write failed: ${describe(error)}`, { cause: error });
@@ -124,7 +125,9 @@ export class S3BlobStore implements BlobStore {
 
   async get(key: string): Promise<Buffer> {
     try {
-      const output = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }));
+      const output = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }),
+      );
       return Buffer.from(await output.Body!.transformToByteArray());
     } catch (error) {
       throw mapReadError(key, error);
@@ -139,7 +142,11 @@ export class S3BlobStore implements BlobStore {
     }
     try {
       const output = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key), Range: `bytes=${start}-${end - 1}` }),
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: this.keyOf(key),
+          Range: `bytes=${start}-${end - 1}`,
+        }),
       );
       return Buffer.from(await output.Body!.transformToByteArray());
     } catch (error) {
@@ -199,7 +206,12 @@ export class S3BlobStore implements BlobStore {
 
 function isNotFound(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.name === 'NoSuchBucket' || e.$metadata?.httpStatusCode === 404;
+  return (
+    e.name === 'NoSuchKey' ||
+    e.name === 'NotFound' ||
+    e.name === 'NoSuchBucket' ||
+    e.$metadata?.httpStatusCode === 404
+  );
 }
 
 function mapReadError(key: string, error: unknown): Error {
@@ -209,5 +221,7 @@ function mapReadError(key: string, error: unknown): Error {
 
 function describe(error: unknown): string {
   const e = error as { name?: string; message?: string };
-  return isUnavailable(error) ? `${e.name ?? 'Error'}: ${e.message ?? ''} (service unavailable)` : `${e.name ?? 'Error'}: ${e.message ?? ''}`;
+  return isUnavailable(error)
+    ? `${e.name ?? 'Error'}: ${e.message ?? ''} (service unavailable)`
+    : `${e.name ?? 'Error'}: ${e.message ?? ''}`;
 }

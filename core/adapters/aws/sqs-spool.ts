@@ -153,7 +153,9 @@ export class SqsSpool implements Spool {
     } catch (error) {
       const e = error as Error;
       if (/NonExistentQueue|QueueDoesNotExist/.test(`${e.name} ${e.message}`)) {
-        throw new Error(`invalid setting spool: SQS queue ${name} does not exist (NIMBUS_SPOOL=${this.description})`);
+        throw new Error(
+          `invalid setting spool: SQS queue ${name} does not exist (NIMBUS_SPOOL=${this.description})`,
+        );
       }
       throw new StorageUnavailableError(`SQS unavailable resolving ${name}: ${e.message}`, { cause: error });
     }
@@ -250,11 +252,15 @@ export class SqsSpool implements Spool {
           );
           failed = [];
         } else {
-          const out = await this.client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
+          const out = await this.client.send(
+            new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }),
+          );
           failed = out.Failed ?? [];
         }
       } catch (error) {
-        throw new StorageUnavailableError(`spool enqueue failed: ${(error as Error).message}`, { cause: error });
+        throw new StorageUnavailableError(`spool enqueue failed: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       if (failed.length === 0) return;
       if (failed.some((f) => f.SenderFault) || attempt >= 4) {
@@ -273,7 +279,8 @@ export class SqsSpool implements Spool {
     { envelope, delay }: { envelope: SqsEnvelope; delay: number },
   ): Promise<SendMessageBatchRequestEntry> {
     let env = envelope;
-    if (delay > MAX_DELAY_SECONDS) env = { ...env, notBefore: new Date(Date.now() + delay * 1000).toISOString() };
+    if (delay > MAX_DELAY_SECONDS)
+      env = { ...env, notBefore: new Date(Date.now() + delay * 1000).toISOString() };
     let body = JSON.stringify(env);
     if (Buffer.byteLength(body) > MAX_INLINE_BYTES) body = JSON.stringify(await this.offload(env));
     return {
@@ -290,7 +297,9 @@ export class SqsSpool implements Spool {
   private async offload(env: SqsEnvelope): Promise<SqsEnvelope> {
     const store = this.options.payloadStore;
     if (!store) {
-      throw new StorageUnavailableError(`spool job ${env.id} is too large for SQS and NIMBUS_SPOOL_BLOBS is not set`);
+      throw new StorageUnavailableError(
+        `spool job ${env.id} is too large for SQS and NIMBUS_SPOOL_BLOBS is not set`,
+      );
     }
     const key = `${store.location.prefix ? store.location.prefix + '/' : ''}${env.id}/${randomUUID()}.json`;
     await store.client.send(
@@ -310,7 +319,9 @@ export class SqsSpool implements Spool {
     if (env.payload) return env.payload;
     const store = this.options.payloadStore;
     if (!env.payloadRef || !store) throw new Error(`spool job ${env.id} has no payload`);
-    const out = await store.client.send(new GetObjectCommand({ Bucket: store.location.bucket, Key: env.payloadRef }));
+    const out = await store.client.send(
+      new GetObjectCommand({ Bucket: store.location.bucket, Key: env.payloadRef }),
+    );
     return JSON.parse(await out.Body!.transformToString()) as SpoolPayload;
   }
 
@@ -345,7 +356,9 @@ export class SqsSpool implements Spool {
         messages = out.Messages ?? [];
       } catch (error) {
         if (jobs.length > 0) break; // keep what we have; the next poll reports the outage
-        throw new StorageUnavailableError(`spool receive failed: ${(error as Error).message}`, { cause: error });
+        throw new StorageUnavailableError(`spool receive failed: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       for (const message of messages) {
         const job = await this.accept(queue, message);
@@ -401,7 +414,9 @@ export class SqsSpool implements Spool {
 
   async ack(job: LeasedJob): Promise<void> {
     try {
-      await this.client.send(new DeleteMessageCommand({ QueueUrl: this.url(job.queue), ReceiptHandle: job.leaseToken }));
+      await this.client.send(
+        new DeleteMessageCommand({ QueueUrl: this.url(job.queue), ReceiptHandle: job.leaseToken }),
+      );
     } catch (error) {
       if (!isStaleReceipt(error)) {
         throw new StorageUnavailableError(`spool ack failed: ${(error as Error).message}`, { cause: error });
@@ -426,11 +441,17 @@ export class SqsSpool implements Spool {
               }),
             );
           } catch (error) {
-            throw new StorageUnavailableError(`spool ack failed: ${(error as Error).message}`, { cause: error });
+            throw new StorageUnavailableError(`spool ack failed: ${(error as Error).message}`, {
+              cause: error,
+            });
           }
-          const failed = (out.Failed ?? []).filter((f) => !/ReceiptHandleIsInvalid|InvalidParameterValue/.test(f.Code ?? ''));
+          const failed = (out.Failed ?? []).filter(
+            (f) => !/ReceiptHandleIsInvalid|InvalidParameterValue/.test(f.Code ?? ''),
+          );
           if (failed.length > 0) {
-            throw new StorageUnavailableError(`spool ack failed for ${failed.length} jobs: ${failed[0].Message}`);
+            throw new StorageUnavailableError(
+              `spool ack failed for ${failed.length} jobs: ${failed[0].Message}`,
+            );
           }
         }),
       );
@@ -511,7 +532,10 @@ export class SqsSpool implements Spool {
     const out: JobSummary[] = [];
     for (const queue of filter.queue ? [filter.queue] : QUEUE_NAMES) {
       const peeked = await this.peekDeadLetters(queue, (filter.limit ?? 1000) - out.length);
-      await this.release(queue, peeked.map((p) => p.message));
+      await this.release(
+        queue,
+        peeked.map((p) => p.message),
+      );
       out.push(...peeked.map((p) => p.summary));
     }
     return out;
@@ -565,10 +589,13 @@ export class SqsSpool implements Spool {
     const oldestAgeSeconds =
       recent && Date.now() - recent.seenAt < 60_000 ? Math.round((Date.now() - recent.createdAt) / 1000) : 0;
     return {
-      ready: n(main.Attributes, 'ApproximateNumberOfMessages') + n(main.Attributes, 'ApproximateNumberOfMessagesDelayed'),
+      ready:
+        n(main.Attributes, 'ApproximateNumberOfMessages') +
+        n(main.Attributes, 'ApproximateNumberOfMessagesDelayed'),
       leased: n(main.Attributes, 'ApproximateNumberOfMessagesNotVisible'),
       dead:
-        n(dlq.Attributes, 'ApproximateNumberOfMessages') + n(dlq.Attributes, 'ApproximateNumberOfMessagesNotVisible'),
+        n(dlq.Attributes, 'ApproximateNumberOfMessages') +
+        n(dlq.Attributes, 'ApproximateNumberOfMessagesNotVisible'),
       oldestAgeSeconds,
     };
   }
@@ -600,7 +627,13 @@ export class SqsSpool implements Spool {
         try {
           env = JSON.parse(message.Body ?? '') as SqsEnvelope;
         } catch {
-          env = { v: 1, id: `sqs:${message.MessageId}`, queue, attempts: 0, createdAt: new Date(0).toISOString() };
+          env = {
+            v: 1,
+            id: `sqs:${message.MessageId}`,
+            queue,
+            attempts: 0,
+            createdAt: new Date(0).toISOString(),
+          };
         }
         out.push({ message, env, summary: await this.summaryOf(queue, env) });
         if (stopAt?.(env)) return out;
@@ -627,7 +660,14 @@ export class SqsSpool implements Spool {
     try {
       payload = await this.loadPayload(env);
     } catch {
-      payload = { queueId: env.id, blobKey: '', size: 0, mailFrom: '', recipients: [], receivedAt: env.createdAt };
+      payload = {
+        queueId: env.id,
+        blobKey: '',
+        size: 0,
+        mailFrom: '',
+        recipients: [],
+        receivedAt: env.createdAt,
+      };
     }
     return {
       id: env.id,
@@ -638,7 +678,8 @@ export class SqsSpool implements Spool {
       state: 'dead',
       visibleAt: new Date(),
       // A message the redrive policy moved (its worker kept dying) carries no error of ours.
-      lastError: env.lastError ?? `moved to the dead-letter queue after ${REDRIVE[queue].maxReceiveCount} receives`,
+      lastError:
+        env.lastError ?? `moved to the dead-letter queue after ${REDRIVE[queue].maxReceiveCount} receives`,
     };
   }
 
@@ -650,7 +691,11 @@ export class SqsSpool implements Spool {
             QueueUrl: this.url(queue, true),
             Entries: messages
               .slice(i, i + MAX_BATCH)
-              .map((m, index) => ({ Id: String(index), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })),
+              .map((m, index) => ({
+                Id: String(index),
+                ReceiptHandle: m.ReceiptHandle!,
+                VisibilityTimeout: 0,
+              })),
           }),
         )
         .catch(() => undefined);
@@ -661,7 +706,10 @@ export class SqsSpool implements Spool {
     try {
       await this.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
     } catch (error) {
-      if (!isStaleReceipt(error)) throw new StorageUnavailableError(`spool delete failed: ${(error as Error).message}`, { cause: error });
+      if (!isStaleReceipt(error))
+        throw new StorageUnavailableError(`spool delete failed: ${(error as Error).message}`, {
+          cause: error,
+        });
     }
   }
 

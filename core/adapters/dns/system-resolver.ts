@@ -43,7 +43,10 @@ export class SystemResolver implements Resolver {
     ];
     if (found.length > 0) return found;
     const failure = [v4, v6].find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
-    return translate(failure?.reason ?? Object.assign(new Error('no address'), { code: 'ENODATA' }), `A ${host}`);
+    return translate(
+      failure?.reason ?? Object.assign(new Error('no address'), { code: 'ENODATA' }),
+      `A ${host}`,
+    );
   }
 
   async txt(name: string): Promise<string[]> {

@@ -119,7 +119,9 @@ export class PgEvents implements MailboxEvents {
         await this.open();
         this.log?.info('events connection re-established');
         for (const wire of this.pending.splice(0)) {
-          await this.client?.query(`SELECT pg_notify($1, $2)`, [EVENTS_CHANNEL, JSON.stringify(wire)]).catch(() => undefined);
+          await this.client
+            ?.query(`SELECT pg_notify($1, $2)`, [EVENTS_CHANNEL, JSON.stringify(wire)])
+            .catch(() => undefined);
         }
         // Anything published while we were away was missed: tell every subscriber to resync.
         for (const accountId of this.handlers.keys())
