@@ -116,6 +116,8 @@ export const configSchema = z.object({
       maxConnections: positive.default(10),
       connectionTimeoutMs: positive.default(5000),
       statementTimeoutMs: positive.default(30_000),
+      /** Authenticate with IAM tokens (RDS Proxy / Aurora) instead of a password. */
+      iamAuth: bool.default(false),
     })
     .default({}),
   /** Aurora through the RDS Data API (Lambda, or a node without VPC access to the cluster). */
@@ -304,6 +306,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   NIMBUS_POP3S_PORT: 'ports.pop3s',
   NIMBUS_HTTP_PORT: 'ports.http',
   DATABASE_URL: 'databaseUrl',
+  NIMBUS_DATABASE_IAM_AUTH: 'database.iamAuth',
   NIMBUS_EVENTS: 'events',
   NIMBUS_EVENTS_DATABASE_URL: 'eventsDatabaseUrl',
   DATABASE_PASSWORD: 'databasePassword',

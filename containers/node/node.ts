@@ -107,7 +107,9 @@ export async function startNode(
     mailboxes,
     storage.events,
   );
-  const authThrottle = new AuthThrottle(config.authThrottle);
+  const authThrottle = new AuthThrottle(config.authThrottle, Date.now, () =>
+    metrics.increment('auth_failures'),
+  );
   const tlsContext = await loadTlsContext(config.dataDir, config.hostname, config.tls);
   const stoppers: (() => Promise<void>)[] = [];
   // NIMBUS_METRICS=emf: CloudWatch Embedded Metric Format on stdout every 60 s (and /metrics as before).
@@ -157,9 +159,10 @@ export async function startNode(
       log.child({ worker: 'delivery' }),
     );
   }
-  const acceptor = new MessageAcceptor(storage.db, storage.blobs, storage.spool, () =>
-    inboundWorker?.notify(),
-  );
+  const acceptor = new MessageAcceptor(storage.db, storage.blobs, storage.spool, () => {
+    metrics.increment('messages_accepted');
+    inboundWorker?.notify();
+  });
 
   // Security settings live in SQL (a change on one node applies to all); config values are bootstrap defaults.
   const securitySettings = new SecuritySettingsStore(

@@ -5,6 +5,7 @@ import { InProcessEvents } from '../../core/adapters/local/in-process-events';
 import { PgliteDatabase } from '../../core/adapters/pglite/pglite-database';
 import { PgDatabase } from '../../core/adapters/postgres/pg-database';
 import { PgEvents } from '../../core/adapters/postgres/pg-events';
+import { rdsIamPassword } from '../../core/adapters/aws/rds-iam-password';
 import { SqlSpool } from '../../core/adapters/sql/sql-spool';
 import { AwsRequestCounter } from '../../core/adapters/aws/aws-requests';
 import { DataApiDatabase } from '../../core/adapters/aws/data-api-database';
@@ -57,6 +58,7 @@ export async function openDatabase(config: DatabaseSettings): Promise<SqlDatabas
         maxConnections: config.database?.maxConnections,
         connectionTimeoutMs: config.database?.connectionTimeoutMs,
         statementTimeoutMs: config.database?.statementTimeoutMs,
+        password: config.database?.iamAuth ? rdsIamPassword(config.databaseUrl) : undefined,
       })
     : dataApi?.clusterArn
       ? DataApiDatabase.fromEnvironment({

@@ -21,6 +21,8 @@ export class AuthThrottle {
   constructor(
     private readonly options: AuthThrottleOptions = DEFAULT_AUTH_THROTTLE,
     private readonly now: () => number = Date.now,
+    /** Told about every failure (the auth_failures metric). */
+    private readonly onFailure: () => void = () => undefined,
   ) {}
 
   isLocked(address: string): boolean {
@@ -32,6 +34,7 @@ export class AuthThrottle {
   }
 
   recordFailure(address: string): void {
+    this.onFailure();
     const now = this.now();
     const windowStart = now - this.options.windowSeconds * 1000;
     const recent = (this.failures.get(address) ?? []).filter((t) => t > windowStart);

@@ -4,7 +4,7 @@ import type { Account } from '../directory/types';
 import { parseMessageStructure } from '../mime';
 import type { BlobStore } from '../ports/blob-store';
 import type { MailboxEvents } from '../ports/events';
-import type { Spool, SpoolPayload } from '../ports/spool';
+import type { Spool, SpoolPayload, SpoolRecipient } from '../ports/spool';
 import type { SqlDatabase } from '../ports/sql';
 import { acquireBlob } from '../store/blob-refs';
 import type { MailboxStore } from '../store/mailbox-store';
@@ -45,7 +45,8 @@ export class LocalDelivery {
         continue;
       }
       if (resolution.kind === 'not-local') {
-        await this.forward(payload, recipient.address);
+        // Not ours (authenticated relay): the DSN parameters go with the recipient.
+        await this.forward(payload, recipient.address, recipient);
         done.add(recipient.address);
         continue;
       }
@@ -132,7 +133,7 @@ export class LocalDelivery {
    * Hands a copy to the outbound queue. The job is enqueued first (idempotent on its id), then the
    * blob reference is taken once (deduplicated), so a crash in between loses nothing.
    */
-  private async forward(payload: SpoolPayload, target: string): Promise<void> {
+  private async forward(payload: SpoolPayload, target: string, original?: SpoolRecipient): Promise<void> {
     const suffix = createHash('sha256').update(target.toLowerCase()).digest('hex').slice(0, 12).toUpperCase();
     const id = `${payload.queueId}.${suffix}`;
     await this.spool.enqueue('outbound', id, {
@@ -140,7 +141,7 @@ export class LocalDelivery {
       blobKey: payload.blobKey,
       size: payload.size,
       mailFrom: payload.mailFrom,
-      recipients: [{ address: target }],
+      recipients: [{ address: target, notify: original?.notify, orcpt: original?.orcpt }],
       receivedAt: payload.receivedAt,
       dsn: payload.dsn,
     });

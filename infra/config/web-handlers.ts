@@ -16,11 +16,22 @@ export const WEB_HANDLERS: readonly WebHandlerEntry[] = [
     routes: [
       'GET /.well-known/jmap',
       'POST /jmap/api',
+      'POST /jmap/auth/token',
       'POST /jmap/upload/{accountId}',
       'GET /jmap/download/{proxy+}',
     ],
   },
-  { name: 'Admin', entry: 'functions/admin/handler.ts', routes: ['ANY /admin/{proxy+}'] },
+  { name: 'Admin', entry: 'functions/admin/handler.ts', routes: ['ANY /api/admin/{proxy+}'] },
+  {
+    name: 'Autoconfig',
+    entry: 'functions/autoconfig/handler.ts',
+    routes: [
+      'GET /.well-known/autoconfig/mail/config-v1.1.xml',
+      'GET /mail/config-v1.1.xml',
+      'ANY /autodiscover/autodiscover.xml',
+      'ANY /Autodiscover/Autodiscover.xml',
+    ],
+  },
 ];
 
 /** The handlers whose source exists in this checkout. */

@@ -44,8 +44,14 @@ test('mail for any domain goes to the smarthost, over TLS, authenticated; no MX 
     text: 'hi',
   });
   t.close();
-  await eventually(async () => smarthost.for('x@unresolvable.test').length + smarthost.for('y@elsewhere.test').length >= 2);
+  await eventually(
+    async () => smarthost.for('x@unresolvable.test').length + smarthost.for('y@elsewhere.test').length >= 2,
+  );
   for (const message of smarthost.messages) {
-    expect(message).toMatchObject({ authenticatedAs: 'relay-user', secure: true, mailFrom: 'alice@nimbus.test' });
+    expect(message).toMatchObject({
+      authenticatedAs: 'relay-user',
+      secure: true,
+      mailFrom: 'alice@nimbus.test',
+    });
   }
 });

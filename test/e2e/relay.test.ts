@@ -32,7 +32,9 @@ async function enqueueOutbound(
   mailFrom: string,
   recipients: { address: string; notify?: string[]; orcpt?: string }[],
 ): Promise<void> {
-  const blob = await node.storage.blobs.put(Buffer.from(`From: x@nimbus.test\r\nSubject: ${id}\r\n\r\nbody\r\n`));
+  const blob = await node.storage.blobs.put(
+    Buffer.from(`From: x@nimbus.test\r\nSubject: ${id}\r\n\r\nbody\r\n`),
+  );
   await node.storage.db.query(
     `INSERT INTO blobs (key, size, refcount) VALUES ($1, $2, 1)
      ON CONFLICT (key) DO UPDATE SET refcount = blobs.refcount + 1`,
@@ -69,7 +71,10 @@ beforeAll(async () => {
   };
   node = await startTestNode({
     roles: 'mx,submission,delivery,mta',
-    'relay.resolverOverrides': { 'remote.test': `127.0.0.1:${sink.port}`, 'other.test': `127.0.0.1:${sink.port}` },
+    'relay.resolverOverrides': {
+      'remote.test': `127.0.0.1:${sink.port}`,
+      'other.test': `127.0.0.1:${sink.port}`,
+    },
     'relay.retrySchedule': '1s',
     'relay.lifetime': '8s',
     'relay.delayWarningAfter': '3s',
@@ -93,7 +98,9 @@ describe('submission', () => {
     const ehlo = await d.command('EHLO client.test');
     expect(ehlo).toContain('STARTTLS');
     expect(ehlo).not.toContain('AUTH');
-    expect(await d.command('AUTH PLAIN AGFsaWNlQG5pbWJ1cy50ZXN0AGFsaWNlLXNlY3JldA==')).toMatch(/^538 5\.7\.11/);
+    expect(await d.command('AUTH PLAIN AGFsaWNlQG5pbWJ1cy50ZXN0AGFsaWNlLXNlY3JldA==')).toMatch(
+      /^538 5\.7\.11/,
+    );
     expect(await d.command('MAIL FROM:<alice@nimbus.test>')).toMatch(/^530 5\.7\.0/);
     d.close();
   });
@@ -107,27 +114,48 @@ describe('submission', () => {
       auth: { user: 'alice@nimbus.test', pass: 'alice-secret' },
       authMethod: 'LOGIN',
     });
-    await transport.sendMail({ from: 'alice@nimbus.test', to: 'bob@nimbus.test', subject: 'via 465', text: 'hi' });
-    await eventually(async () => (await inbox('bob@nimbus.test')).some((m) => m.includes('Subject: via 465')));
+    await transport.sendMail({
+      from: 'alice@nimbus.test',
+      to: 'bob@nimbus.test',
+      subject: 'via 465',
+      text: 'hi',
+    });
+    await eventually(async () =>
+      (await inbox('bob@nimbus.test')).some((m) => m.includes('Subject: via 465')),
+    );
     transport.close();
   });
 
   test('wrong password is refused', async () => {
     await expect(
-      submitter('alice@nimbus.test', 'wrong').sendMail({ from: 'alice@nimbus.test', to: 'x@remote.test', text: 'x' }),
+      submitter('alice@nimbus.test', 'wrong').sendMail({
+        from: 'alice@nimbus.test',
+        to: 'x@remote.test',
+        text: 'x',
+      }),
     ).rejects.toMatchObject({ responseCode: 535 });
   });
 
   test('envelope sender and From: must belong to the account (553 5.7.1); aliases are allowed', async () => {
     const t = submitter();
     await expect(
-      t.sendMail({ envelope: { from: 'bob@nimbus.test', to: 'bob@nimbus.test' }, from: 'alice@nimbus.test', text: 'x' }),
+      t.sendMail({
+        envelope: { from: 'bob@nimbus.test', to: 'bob@nimbus.test' },
+        from: 'alice@nimbus.test',
+        text: 'x',
+      }),
     ).rejects.toMatchObject({ responseCode: 553, response: expect.stringMatching(/5\.7\.1/) });
     await expect(
-      t.sendMail({ envelope: { from: 'alice@nimbus.test', to: 'bob@nimbus.test' }, from: 'ceo@nimbus.test', text: 'x' }),
+      t.sendMail({
+        envelope: { from: 'alice@nimbus.test', to: 'bob@nimbus.test' },
+        from: 'ceo@nimbus.test',
+        text: 'x',
+      }),
     ).rejects.toMatchObject({ responseCode: 553, response: expect.stringMatching(/5\.7\.1/) });
     await t.sendMail({ from: 'sales@nimbus.test', to: 'bob@nimbus.test', subject: 'from alias', text: 'x' });
-    await eventually(async () => (await inbox('bob@nimbus.test')).some((m) => m.includes('Subject: from alias')));
+    await eventually(async () =>
+      (await inbox('bob@nimbus.test')).some((m) => m.includes('Subject: from alias')),
+    );
     t.close();
   });
 });
@@ -142,7 +170,12 @@ describe('relay', () => {
     const sessionsBefore = sink.sessions.size;
     const t = submitter();
     for (let i = 0; i < 3; i++) {
-      await t.sendMail({ from: 'alice@nimbus.test', to: `carol${i}@remote.test`, subject: `relayed ${i}`, text: 'hello' });
+      await t.sendMail({
+        from: 'alice@nimbus.test',
+        to: `carol${i}@remote.test`,
+        subject: `relayed ${i}`,
+        text: 'hello',
+      });
     }
     t.close();
     await eventually(async () => [0, 1, 2].every((i) => sink.for(`carol${i}@remote.test`).length === 1));
@@ -176,10 +209,17 @@ describe('relay', () => {
       to: 'nouser@remote.test',
       subject: 'to nobody',
       text: 'body that must not come back',
-      dsn: { id: 'env-550', return: 'headers', notify: ['FAILURE'], recipient: 'orig-nouser@remote.test' } as never,
+      dsn: {
+        id: 'env-550',
+        return: 'headers',
+        notify: ['FAILURE'],
+        recipient: 'orig-nouser@remote.test',
+      } as never,
     });
     const dsn = await eventually(async () =>
-      (await inbox('alice@nimbus.test')).find((m) => m.includes('Final-Recipient: rfc822; nouser@remote.test')),
+      (await inbox('alice@nimbus.test')).find((m) =>
+        m.includes('Final-Recipient: rfc822; nouser@remote.test'),
+      ),
     );
     expect(dsn).toMatch(/^Return-Path: <>/m);
     expect(dsn).toMatch(/Content-Type: multipart\/report; report-type=delivery-status/);
@@ -194,7 +234,12 @@ describe('relay', () => {
   });
 
   test('always 4xx → delay warning after 3 s, then a failure DSN on expiry', async () => {
-    await submitter().sendMail({ from: 'alice@nimbus.test', to: 'slow@remote.test', subject: 'slow one', text: 'x' });
+    await submitter().sendMail({
+      from: 'alice@nimbus.test',
+      to: 'slow@remote.test',
+      subject: 'slow one',
+      text: 'x',
+    });
     const delayed = await eventually(
       async () =>
         (await inbox('alice@nimbus.test')).find(
@@ -228,15 +273,26 @@ describe('relay', () => {
     await enqueueOutbound('ORCPT2', 'alice@nimbus.test', [
       { address: 'nouser@remote.test', orcpt: 'rfc822;former@old.test' },
     ]);
-    await enqueueOutbound('NEVER1', 'alice@nimbus.test', [{ address: 'nouser@other.test', notify: ['NEVER'] }]);
+    await enqueueOutbound('NEVER1', 'alice@nimbus.test', [
+      { address: 'nouser@other.test', notify: ['NEVER'] },
+    ]);
     await eventually(async () => sink.for('dave@other.test').length === 1);
-    expect(sink.for('dave@other.test')[0]).toMatchObject({ orcpt: ['rfc822;dave@old.test'], notify: [['FAILURE']] });
+    expect(sink.for('dave@other.test')[0]).toMatchObject({
+      orcpt: ['rfc822;dave@old.test'],
+      notify: [['FAILURE']],
+    });
     const dsn = await eventually(async () =>
-      (await inbox('alice@nimbus.test')).find((m) => m.includes('Original-Recipient: rfc822; former@old.test')),
+      (await inbox('alice@nimbus.test')).find((m) =>
+        m.includes('Original-Recipient: rfc822; former@old.test'),
+      ),
     );
     expect(dsn).toContain('Final-Recipient: rfc822; nouser@remote.test');
     await eventually(async () => (await node.storage.spool.get('NEVER1')) === null);
-    expect((await inbox('alice@nimbus.test')).some((m) => m.includes('Final-Recipient: rfc822; nouser@other.test'))).toBe(false);
+    expect(
+      (await inbox('alice@nimbus.test')).some((m) =>
+        m.includes('Final-Recipient: rfc822; nouser@other.test'),
+      ),
+    ).toBe(false);
   });
 
   test('never a bounce to the null sender', async () => {

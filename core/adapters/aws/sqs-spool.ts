@@ -689,13 +689,11 @@ export class SqsSpool implements Spool {
         .send(
           new ChangeMessageVisibilityBatchCommand({
             QueueUrl: this.url(queue, true),
-            Entries: messages
-              .slice(i, i + MAX_BATCH)
-              .map((m, index) => ({
-                Id: String(index),
-                ReceiptHandle: m.ReceiptHandle!,
-                VisibilityTimeout: 0,
-              })),
+            Entries: messages.slice(i, i + MAX_BATCH).map((m, index) => ({
+              Id: String(index),
+              ReceiptHandle: m.ReceiptHandle!,
+              VisibilityTimeout: 0,
+            })),
           }),
         )
         .catch(() => undefined);

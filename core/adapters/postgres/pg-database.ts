@@ -13,6 +13,8 @@ export interface PgOptions {
   maxConnections?: number;
   connectionTimeoutMs?: number;
   statementTimeoutMs?: number;
+  /** A password source called per new connection (IAM tokens); TLS comes from `sslmode` in the URL. */
+  password?: () => Promise<string>;
 }
 
 /** PostgreSQL (and Aurora through RDS Proxy) over a `pg` connection pool. */
@@ -26,6 +28,7 @@ export class PgDatabase implements SqlDatabase {
       max: options.maxConnections ?? 10,
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
       statement_timeout: options.statementTimeoutMs ?? 30000,
+      ...(options.password ? { password: options.password } : {}),
     });
     // An idle client losing its server (failover, restart) must not crash the process.
     this.pool.on('error', () => undefined);
