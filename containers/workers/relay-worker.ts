@@ -3,6 +3,7 @@ import type { LeasedJob, Spool } from '../../core/ports/spool';
 import type { Resolver } from '../../core/ports/resolver';
 import { parseMtaStsPolicy, parseMtaStsRecord, type MtaStsPolicy } from '../../core/relay/mta-sts';
 import { processOutboundBatch, type OutboundOutcome, type RelayDeps } from '../../core/relay/outbound-job';
+import { BatchSpoolWorker } from './spool-worker';
 
 export interface RelayWorkerOptions {
   owner: string;
@@ -16,96 +17,48 @@ export interface RelayWorkerOptions {
 
 /**
  * The `mta` role: drains the outbound queue in batches (so messages for one domain share a
- * connection), extends leases while a batch runs, and waits for in-flight batches on stop().
+ * connection), extends leases while a batch runs, and waits for in-flight batches on stop() —
+ * the shared spool loop, with the relay transport closed after the drain.
  */
 export class RelayWorker {
-  private running = false;
-  private readonly inFlight = new Set<Promise<void>>();
-  private wakeUp: (() => void) | null = null;
-  private loop: Promise<void> | null = null;
+  private readonly worker: BatchSpoolWorker;
 
   constructor(
-    private readonly spool: Spool,
+    spool: Spool,
     private readonly deps: RelayDeps,
-    private readonly options: RelayWorkerOptions,
-    private readonly log: Logger,
-    private readonly onOutcome: (outcome: OutboundOutcome) => void = () => undefined,
-  ) {}
+    options: RelayWorkerOptions,
+    log: Logger,
+    onOutcome: (outcome: OutboundOutcome) => void = () => undefined,
+  ) {
+    this.worker = new BatchSpoolWorker(
+      spool,
+      async (jobs: LeasedJob[]) => {
+        const outcomes = await processOutboundBatch(jobs, deps);
+        for (const outcome of outcomes.values()) onOutcome(outcome);
+      },
+      {
+        queue: 'outbound',
+        owner: options.owner,
+        concurrency: options.maxBatches,
+        batchSize: options.batchSize,
+        leaseSeconds: options.leaseSeconds,
+        pollIntervalMs: options.pollIntervalMs,
+      },
+      log,
+    );
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.worker.start();
   }
 
   notify(): void {
-    this.wakeUp?.();
+    this.worker.notify();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.notify();
-    await this.loop;
-    await Promise.allSettled([...this.inFlight]);
+    await this.worker.stop();
     await this.deps.transport.close();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let jobs: LeasedJob[] = [];
-      if (this.inFlight.size < this.options.maxBatches) {
-        try {
-          jobs = await this.spool.receive('outbound', {
-            max: this.options.batchSize,
-            leaseSeconds: this.options.leaseSeconds,
-            owner: this.options.owner,
-          });
-        } catch (error) {
-          this.log.warn({ err: error }, 'outbound receive failed; backing off');
-        }
-      }
-      if (jobs.length > 0) this.launch(jobs);
-      if (jobs.length === 0 || this.inFlight.size >= this.options.maxBatches) {
-        await this.waitForWork(jobs.length === 0 ? this.options.pollIntervalMs : 1000);
-      }
-    }
-  }
-
-  private launch(jobs: LeasedJob[]): void {
-    const heartbeat = setInterval(
-      () => {
-        for (const job of jobs) this.spool.extendLease(job, this.options.leaseSeconds).catch(() => undefined);
-      },
-      (this.options.leaseSeconds * 1000) / 2,
-    );
-    const task = processOutboundBatch(jobs, this.deps)
-      .then((outcomes) => {
-        for (const outcome of outcomes.values()) this.onOutcome(outcome);
-      })
-      .catch((error: unknown) => {
-        // Leases expire and the jobs come back: nothing is lost.
-        this.log.error({ err: error, jobs: jobs.length }, 'outbound batch failed unexpectedly');
-      })
-      .finally(() => {
-        clearInterval(heartbeat);
-        this.inFlight.delete(task);
-        this.notify();
-      });
-    this.inFlight.add(task);
-  }
-
-  private waitForWork(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = null;
-        done();
-      };
-    });
   }
 }
 
