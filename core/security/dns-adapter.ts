@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from '../util/ip';
 import { ResolverError, type Resolver } from '../ports/resolver';
 
 /** The resolver function mailauth calls: (name, rrtype) → what node:dns `resolve()` would return. */

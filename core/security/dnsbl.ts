@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from '../util/ip';
 import type { Resolver } from '../ports/resolver';
 import { expandIPv6 } from './greylist';
 

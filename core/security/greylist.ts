@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from '../util/ip';
 import type { SqlExecutor } from '../ports/sql';
 
 export type GreylistDecision = { pass: true } | { pass: false; retryAfterSeconds: number };

@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from '../util/ip';
 
 /**
  * The security policy (what the original product's "Security Wizard" set): relay control,
