@@ -166,10 +166,17 @@ export class LocalCluster {
     return this.state.nodes.filter((n) => n.pid !== undefined && isAlive(n.pid));
   }
 
-  private async save(): Promise<void> {
-    const file = path.join(this.state.dir, 'cluster.json');
-    await fs.writeFile(`${file}.tmp`, JSON.stringify(this.state, null, 2) + '\n');
-    await fs.rename(`${file}.tmp`, file);
+  private saving: Promise<void> = Promise.resolve();
+
+  /** Nodes start in parallel: saves are serialised, each through its own temp file. */
+  private save(): Promise<void> {
+    this.saving = this.saving.then(async () => {
+      const file = path.join(this.state.dir, 'cluster.json');
+      const tmp = `${file}.${process.pid}.tmp`;
+      await fs.writeFile(tmp, JSON.stringify(this.state, null, 2) + '\n');
+      await fs.rename(tmp, file);
+    });
+    return this.saving;
   }
 
   private async writeNodeConfig(node: ClusterNodeState, options: LocalClusterOptions): Promise<void> {
