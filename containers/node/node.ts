@@ -8,6 +8,7 @@ import { AuthThrottle } from '../../core/auth/auth-throttle';
 import { processInboundJob } from '../../core/delivery/inbound-job';
 import { LocalDelivery } from '../../core/delivery/local-delivery';
 import { MessageAcceptor } from '../../core/delivery/message-acceptor';
+import { VacationResponder } from '../../core/delivery/vacation-responder';
 import { Directory } from '../../core/directory/directory';
 import { MailboxStore } from '../../core/store/mailbox-store';
 import { InMemoryMetrics } from '../../core/ports/metrics';
@@ -99,6 +100,8 @@ export async function startNode(
   if (released > 0) log.warn({ released }, 'released spool leases left by an earlier run of this node');
   const directory = new Directory(storage.db);
   const mailboxes = new MailboxStore(storage.db, storage.blobs, storage.events);
+  // Vacation auto-replies go out through the acceptor, which is created further down.
+  const vacation = new VacationResponder(storage.db, () => acceptor);
   const delivery = new LocalDelivery(
     storage.db,
     storage.blobs,
@@ -106,6 +109,7 @@ export async function startNode(
     directory,
     mailboxes,
     storage.events,
+    vacation,
   );
   const authThrottle = new AuthThrottle(config.authThrottle, Date.now, () =>
     metrics.increment('auth_failures'),
@@ -128,7 +132,7 @@ export async function startNode(
   let relay: RelayHandle | null = null;
   const dkimKeys = new DkimKeyStore(storage.db, await loadSecretKey(config.secretKey, config.dataDir));
   if (has('delivery')) {
-    const batch = new BatchDelivery(storage.db, storage.blobs, storage.spool, storage.events);
+    const batch = new BatchDelivery(storage.db, storage.blobs, storage.spool, storage.events, vacation);
     const deliverOne = async (job: LeasedJob) => {
       const outcome = await processInboundJob(job, { db: storage.db, spool: storage.spool, delivery });
       metrics.increment(

@@ -314,6 +314,18 @@ CREATE INDEX admin_audit_at_idx ON admin_audit(at);
 `,
   },
   {
+    version: 35,
+    name: 'vacation responder: one auto-reply per sender per account per 7 days (RFC 3834, RFC 5230)',
+    sql: `
+CREATE TABLE vacation_replies (
+  account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  sender TEXT NOT NULL,
+  sent_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (account_id, sender)
+);
+`,
+  },
+  {
     version: 40,
     name: 'cluster registry: nodes, heartbeats, draining, sessions per protocol',
     sql: `

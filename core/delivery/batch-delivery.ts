@@ -1,9 +1,10 @@
-import { parseMessageStructure } from '../mime';
+import { findHeaderEnd, parseMessageStructure } from '../mime';
 import type { BlobStore } from '../ports/blob-store';
 import type { MailboxEvents } from '../ports/events';
 import type { LeasedJob, Spool } from '../ports/spool';
 import type { SqlDatabase, SqlExecutor } from '../ports/sql';
 import { deliveryFolder } from '../security/control-headers';
+import type { VacationResponder } from './vacation-responder';
 
 /**
  * The common case in one go: a batch of spool jobs whose recipients are all plain local accounts.
@@ -19,6 +20,7 @@ export class BatchDelivery {
     private readonly blobs: BlobStore,
     private readonly spool: Spool,
     private readonly events: MailboxEvents,
+    private readonly vacation?: VacationResponder,
   ) {}
 
   /** Delivers what it can; returns the jobs left for the per-job path. */
@@ -59,6 +61,8 @@ export class BatchDelivery {
           prefix,
           structure: JSON.stringify(parseMessageStructure(Buffer.concat([prefix, body]))),
           size: prefix.length + job.payload.size,
+          // A copy of the header only (for the vacation responder): the batch need not hold the bodies.
+          header: Buffer.from(body.subarray(0, findHeaderEnd(body, 0, body.length))),
         });
       }
     }
@@ -69,6 +73,14 @@ export class BatchDelivery {
       .map((p) => p.job)
       .filter((job) => !overQuotaJobs.has(job) && !filed.includes(job));
     for (const change of outcome.changes) await this.events.publish(change);
+    for (const item of outcome.stored) {
+      await this.vacation?.afterDelivery({
+        account: item.account,
+        recipient: item.account.address,
+        mailFrom: item.job.payload.mailFrom,
+        body: item.header,
+      });
+    }
     await this.finish(delivered);
     return { delivered, rest: [...rest, ...overQuotaJobs, ...filed] };
   }
@@ -93,7 +105,7 @@ export class BatchDelivery {
     const freshKeys = new Set(fresh.rows.map((row) => `${row.queue_id} ${row.recipient}`));
     // One item per fresh key: an at-least-once queue (SQS) can put the same job twice in one batch.
     let todo = items.filter((i) => freshKeys.delete(`${i.job.payload.queueId} ${i.account.address}`));
-    if (todo.length === 0) return { changes: [], overQuota: [] };
+    if (todo.length === 0) return { changes: [], overQuota: [], stored: [] };
 
     // 2. Lock the accounts (quota) and find their INBOXes, in id order to avoid deadlocks.
     const accountIds = [...new Set(todo.map((i) => i.account.id))].sort((a, b) => a - b);
@@ -130,7 +142,7 @@ export class BatchDelivery {
         [overQuota.map((i) => i.job.payload.queueId), overQuota.map((i) => i.account.address)],
       );
     }
-    if (todo.length === 0) return { changes: [], overQuota };
+    if (todo.length === 0) return { changes: [], overQuota, stored: [] };
 
     // 3. Allocate UIDs and MODSEQs per mailbox under its row lock.
     const perMailbox = new Map<number, DeliveryItem[]>();
@@ -208,7 +220,7 @@ export class BatchDelivery {
        FROM unnest($1::bigint[], $2::bigint[]) AS u(id, bytes) WHERE a.id = u.id`,
       [[...usage.keys()], [...usage.values()]],
     );
-    return { changes, overQuota };
+    return { changes, overQuota, stored: todo };
   }
 
   /** Releases each job's spool reference exactly once, then acks the jobs. */
@@ -241,9 +253,12 @@ interface DeliveryItem {
   prefix: Buffer;
   structure: string;
   size: number;
+  header: Buffer;
 }
 
 interface StoreOutcome {
   changes: { accountId: number; mailboxId: number; kind: 'append'; uid: number; modseq: number }[];
   overQuota: DeliveryItem[];
+  /** Items stored by this transaction (not duplicates, not over quota). */
+  stored: DeliveryItem[];
 }

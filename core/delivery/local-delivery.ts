@@ -9,6 +9,7 @@ import type { SqlDatabase } from '../ports/sql';
 import { acquireBlob } from '../store/blob-refs';
 import type { MailboxStore } from '../store/mailbox-store';
 import type { RecipientFailure } from './recipient-failure';
+import type { VacationResponder } from './vacation-responder';
 import { deliveryFolder } from '../security/control-headers';
 
 /**
@@ -24,6 +25,7 @@ export class LocalDelivery {
     private readonly directory: Directory,
     private readonly mailboxes: MailboxStore,
     private readonly events: MailboxEvents,
+    private readonly vacation?: VacationResponder,
   ) {}
 
   /** Delivers every recipient not yet done; returns the updated "done" list and the failures. */
@@ -118,6 +120,10 @@ export class LocalDelivery {
           uid: outcome.uid,
           modseq: outcome.modseq,
         });
+        // No auto-reply to what the MX filed as spam/quarantine (backscatter).
+        if (!deliveryFolder(body)) {
+          await this.vacation?.afterDelivery({ account, recipient, mailFrom: payload.mailFrom, body });
+        }
         return null;
       case 'duplicate':
         return null;
