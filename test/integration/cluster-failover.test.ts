@@ -17,6 +17,7 @@ import { PgDatabase } from '../../core/adapters/postgres/pg-database';
 import { Directory } from '../../core/directory/directory';
 import { FileBlobStore } from '../../core/adapters/local/file-blob-store';
 import { ADMIN_DATABASE_URL, LineClient, expectCode, haproxyBinary, sendMail } from '../helpers/haproxy';
+import { eventually as poll } from '../helpers/eventually';
 
 jest.setTimeout(240_000);
 
@@ -41,23 +42,9 @@ async function subjects(): Promise<string[]> {
   return out;
 }
 
-async function eventually<T>(
-  check: () => Promise<T | null | false | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms: ${String(last ?? '')}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Cluster checks wait longer and poll less often than in-process ones. */
+const eventually = <T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 30_000) =>
+  poll(check, timeoutMs, 100);
 
 /** Connects through HAProxy until the session lands on `node` (round robin / leastconn). */
 async function connectTo(port: number, node: string, greeting: RegExp): Promise<LineClient> {

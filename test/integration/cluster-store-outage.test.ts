@@ -21,6 +21,7 @@ import { LocalCluster, freePort, httpStatus } from '../../containers/cluster/loc
 import { PgDatabase } from '../../core/adapters/postgres/pg-database';
 import { Directory } from '../../core/directory/directory';
 import { ADMIN_DATABASE_URL, haproxyBinary, sendMail } from '../helpers/haproxy';
+import { eventually as poll } from '../helpers/eventually';
 
 jest.setTimeout(180_000);
 
@@ -70,23 +71,9 @@ async function health(node: string): Promise<{ status: number; body: { checks?: 
   return { status: response.status, body: (await response.json()) as { checks?: Record<string, string> } };
 }
 
-async function eventually<T>(
-  check: () => Promise<T | null | false | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms: ${String(last ?? '')}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Cluster checks wait longer and poll less often than in-process ones. */
+const eventually = <T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 30_000) =>
+  poll(check, timeoutMs, 100);
 
 /** One message straight to a node; returns the final reply to the data. */
 async function send(node: string, subject: string): Promise<string> {

@@ -11,29 +11,16 @@ import { LocalCluster, freePort } from '../../containers/cluster/local-cluster';
 import { PgDatabase } from '../../core/adapters/postgres/pg-database';
 import { Directory } from '../../core/directory/directory';
 import { ADMIN_DATABASE_URL, haproxyBinary, sendMail } from '../helpers/haproxy';
+import { eventually as poll } from '../helpers/eventually';
 
 jest.setTimeout(240_000);
 
 const haproxy = haproxyBinary();
 const describeIf = haproxy ? describe : describe.skip;
 
-async function eventually<T>(
-  check: () => Promise<T | false | null | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms: ${String(last ?? '')}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+/** Cluster checks wait longer and poll less often than in-process ones. */
+const eventually = <T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 60_000) =>
+  poll(check, timeoutMs, 200);
 
 describeIf.each(['standard', 'advanced'] as const)('local cluster, %s topology', (topology) => {
   let cluster: LocalCluster | undefined;
