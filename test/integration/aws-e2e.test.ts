@@ -231,12 +231,17 @@ test('a delivery node that loses S3/SQS retries and delivers once they are back;
 
 const MESSAGES = 120;
 const KILLS = 4;
-const crashBody = (n: number) =>
-  `From: load@remote.test\r\nTo: victim@crash.test\r\nSubject: crash-${n}\r\n\r\n` +
+/**
+ * Message n sent in SMTP transaction `tx`. When a kill lands between commit and 250 the client
+ * sends n again in a new transaction and both may be stored (SMTP is at-least-once), so the
+ * promise is checked per transaction: each 250'd transaction exactly once, none twice.
+ */
+const crashBody = (n: number, tx: number) =>
+  `From: load@remote.test\r\nTo: victim@crash.test\r\nSubject: crash-${n}-${tx}\r\n\r\n` +
   `filler line for message ${n} ${'x'.repeat(60)}\r\n`.repeat(40) +
-  `END-${n}\r\n`;
+  `END-${n}-${tx}\r\n`;
 
-test('crash safety on S3 + SQS + PostgreSQL: SIGKILLed nodes lose and duplicate nothing', async () => {
+test('crash safety on S3 + SQS + PostgreSQL: SIGKILLed nodes lose nothing and store no transaction twice', async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'nimbus-aws-crash-'));
   const database = await createTestDatabaseUrl();
   const prefix = `crash${randomBytes(3).toString('hex')}`;
@@ -284,10 +289,15 @@ test('crash safety on S3 + SQS + PostgreSQL: SIGKILLed nodes lose and duplicate 
       }
     })();
     let next = 0;
+    let tx = 0;
     while (next < MESSAGES) {
       try {
-        const reply = await smtpSendBody(smtpPort, crashBody(next));
-        if (reply.startsWith('250')) acked.add(next++);
+        const thisTx = ++tx;
+        const reply = await smtpSendBody(smtpPort, crashBody(next, thisTx));
+        if (reply.startsWith('250')) {
+          acked.add(thisTx);
+          next++;
+        }
       } catch {
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -314,15 +324,20 @@ test('crash safety on S3 + SQS + PostgreSQL: SIGKILLed nodes lose and duplicate 
          JOIN accounts a ON a.id = b.account_id WHERE a.address = 'victim@crash.test' AND b.name = 'INBOX'`,
       );
       const seen = new Map<number, number>();
+      const messagesSeen = new Set<number>();
       for (const row of rows.rows) {
         const body = (await blobs.get(row.blob_key)).toString('utf8');
-        const n = Number(/Subject: crash-(\d+)/.exec(body)![1]);
-        expect(body.endsWith(crashBody(n))).toBe(true);
+        const [, nText, txText] = /Subject: crash-(\d+)-(\d+)/.exec(body)!;
+        const n = Number(nText);
+        const tx = Number(txText);
+        expect(body.endsWith(crashBody(n, tx))).toBe(true);
         expect(row.header_prefix.length + Buffer.byteLength(body)).toBe(Number(row.size));
-        seen.set(n, (seen.get(n) ?? 0) + 1);
+        seen.set(tx, (seen.get(tx) ?? 0) + 1);
+        messagesSeen.add(n);
       }
-      for (const n of acked) expect({ n, copies: seen.get(n) ?? 0 }).toEqual({ n, copies: 1 });
-      for (const [n, copies] of seen) expect({ n, copies }).toEqual({ n, copies: 1 });
+      for (const tx of acked) expect({ tx, copies: seen.get(tx) ?? 0 }).toEqual({ tx, copies: 1 });
+      for (const [tx, copies] of seen) expect({ tx, copies }).toEqual({ tx, copies: 1 });
+      expect(messagesSeen.size).toBe(MESSAGES);
       const refs = await db.query<{ bad: number }>(
         `SELECT count(*)::int AS bad FROM messages m JOIN blobs b ON b.key = m.blob_key WHERE b.refcount < 1`,
       );
