@@ -32,23 +32,15 @@
  * the oldest message is a CloudWatch metric only, so oldestAgeSeconds is this node's estimate
  * from the jobs it received in the last minute (0 when idle).
  */
-import { randomUUID } from 'node:crypto';
 import {
-  ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
-  CreateQueueCommand,
   DeleteMessageBatchCommand,
   DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  GetQueueUrlCommand,
   ReceiveMessageCommand,
-  SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
   type Message,
-  type SendMessageBatchRequestEntry,
 } from '@aws-sdk/client-sqs';
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   QUEUE_NAMES,
   type JobState,
@@ -60,37 +52,15 @@ import {
 } from '../../ports/spool';
 import { StorageUnavailableError } from '../../ports/sql';
 import { clientConfig, type AwsClientOptions } from './aws-requests';
-import type { S3Location } from './s3-blob-store';
+import { SqsClaimCheck, type SpoolPayloadStore } from './sqs-claim-check';
+import { SqsDeadLetters } from './sqs-dead-letters';
+import { MAX_BATCH, MAX_VISIBILITY_SECONDS, type SqsEnvelope } from './sqs-envelope';
+import { createQueuesIfMissing, readQueueDepth, resolveQueueUrls, type QueueUrls } from './sqs-queues';
+import { deleteQuietly, isStaleReceipt } from './sqs-receipts';
+import { SqsSender } from './sqs-sender';
 
-/** SQS limits. */
-export const MAX_DELAY_SECONDS = 900;
-export const MAX_VISIBILITY_SECONDS = 43_200;
-const MAX_BATCH = 10;
-/** Keep under the 256 KiB message limit (the 1 MiB limit is not everywhere yet, nor in emulators). */
-const MAX_INLINE_BYTES = 200 * 1024;
-
-/** What the SQS message body holds. */
-export interface SqsEnvelope {
-  v: 1;
-  id: string;
-  queue: QueueName;
-  attempts: number;
-  createdAt: string;
-  /** A delay longer than SQS allows: not to be processed before this instant (hops). */
-  notBefore?: string;
-  lastError?: string;
-  deadAt?: string;
-  payload?: SpoolPayload;
-  /** Claim check for an oversized envelope: key in the spool area of the bucket. */
-  payloadRef?: string;
-}
-
-export class SpoolOperationUnsupportedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SpoolOperationUnsupportedError';
-  }
-}
+export { MAX_DELAY_SECONDS, MAX_VISIBILITY_SECONDS, REDRIVE, type SqsEnvelope } from './sqs-envelope';
+export { SpoolOperationUnsupportedError } from './sqs-dead-letters';
 
 export interface SqsSpoolOptions extends AwsClientOptions {
   /** Queue name prefix: queues PREFIX-inbound, PREFIX-outbound, PREFIX-<queue>-dlq. */
@@ -98,20 +68,9 @@ export interface SqsSpoolOptions extends AwsClientOptions {
   /** Long-poll wait of the first ReceiveMessage of a receive() (0–20 s; a drain waits at most this). */
   waitSeconds?: number;
   /** Where oversized envelopes go (claim check); without it they are refused. */
-  payloadStore?: { client: S3Client; location: S3Location };
+  payloadStore?: SpoolPayloadStore;
   client?: SQSClient;
 }
-
-interface QueueUrls {
-  main: string;
-  dlq: string;
-}
-
-/** Receive counts after which SQS moves an unanswered message to the DLQ (as in data-stack.ts). */
-export const REDRIVE: Record<QueueName, { maxReceiveCount: number; visibilitySeconds: number }> = {
-  inbound: { maxReceiveCount: 8, visibilitySeconds: 300 },
-  outbound: { maxReceiveCount: 30, visibilitySeconds: 900 },
-};
 
 export class SqsSpool implements Spool {
   readonly client: SQSClient;
@@ -119,11 +78,22 @@ export class SqsSpool implements Spool {
   private readonly waitSeconds: number;
   /** queue → [time seen, createdAt] of recently received jobs, for the age estimate. */
   private readonly recentAges = new Map<QueueName, { seenAt: number; createdAt: number }>();
+  private readonly claimCheck: SqsClaimCheck;
+  private readonly sender: SqsSender;
+  private readonly deadLetters: SqsDeadLetters;
 
   constructor(private readonly options: SqsSpoolOptions) {
     this.client = options.client ?? new SQSClient(clientConfig(options));
     options.counter?.instrument(this.client, 'sqs');
     this.waitSeconds = Math.min(20, Math.max(0, options.waitSeconds ?? 10));
+    this.claimCheck = new SqsClaimCheck(options.payloadStore);
+    this.sender = new SqsSender(this.client, this.claimCheck);
+    this.deadLetters = new SqsDeadLetters(
+      this.client,
+      (queue, dlq) => this.url(queue, dlq),
+      this.sender,
+      this.claimCheck,
+    );
   }
 
   get description(): string {
@@ -136,57 +106,16 @@ export class SqsSpool implements Spool {
 
   /** Resolves the queue URLs; fails naming the missing queue. */
   async init(): Promise<void> {
-    const urls = {} as Record<QueueName, QueueUrls>;
-    for (const queue of QUEUE_NAMES) {
-      urls[queue] = {
-        main: await this.urlOf(this.queueName(queue)),
-        dlq: await this.urlOf(this.queueName(queue, true)),
-      };
-    }
-    this.urls = urls;
-  }
-
-  private async urlOf(name: string): Promise<string> {
-    try {
-      const out = await this.client.send(new GetQueueUrlCommand({ QueueName: name }));
-      return out.QueueUrl!;
-    } catch (error) {
-      const e = error as Error;
-      if (/NonExistentQueue|QueueDoesNotExist/.test(`${e.name} ${e.message}`)) {
-        throw new Error(
-          `invalid setting spool: SQS queue ${name} does not exist (NIMBUS_SPOOL=${this.description})`,
-        );
-      }
-      throw new StorageUnavailableError(`SQS unavailable resolving ${name}: ${e.message}`, { cause: error });
-    }
+    this.urls = await resolveQueueUrls(
+      this.client,
+      (queue, dlq) => this.queueName(queue, dlq),
+      this.description,
+    );
   }
 
   /** `--create-missing` (dev and tests): creates the queues and their DLQs with the redrive policy. */
   async createQueuesIfMissing(): Promise<void> {
-    for (const queue of QUEUE_NAMES) {
-      const dlq = await this.client.send(
-        new CreateQueueCommand({
-          QueueName: this.queueName(queue, true),
-          Attributes: { MessageRetentionPeriod: '1209600' },
-        }),
-      );
-      const attrs = await this.client.send(
-        new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ['QueueArn'] }),
-      );
-      await this.client.send(
-        new CreateQueueCommand({
-          QueueName: this.queueName(queue),
-          Attributes: {
-            MessageRetentionPeriod: '1209600',
-            VisibilityTimeout: String(REDRIVE[queue].visibilitySeconds),
-            RedrivePolicy: JSON.stringify({
-              deadLetterTargetArn: attrs.Attributes!.QueueArn,
-              maxReceiveCount: REDRIVE[queue].maxReceiveCount,
-            }),
-          },
-        }),
-      );
-    }
+    await createQueuesIfMissing(this.client, (queue, dlq) => this.queueName(queue, dlq));
   }
 
   /** The queue's URL (after init()). */
@@ -211,127 +140,7 @@ export class SqsSpool implements Spool {
       envelope: { v: 1, id: job.id, queue, attempts: 0, createdAt: now, payload: job.payload },
       delay: job.delaySeconds ?? 0,
     }));
-    await this.sendAll(this.url(queue), entries);
-  }
-
-  /** Sends envelopes in batches of ≤ 10 entries and ≤ 200 KiB; failed entries are retried, then it throws. */
-  private async sendAll(queueUrl: string, items: { envelope: SqsEnvelope; delay: number }[]): Promise<void> {
-    const prepared: SendMessageBatchRequestEntry[] = [];
-    for (const [index, item] of items.entries()) prepared.push(await this.entry(String(index), item));
-    const batches: SendMessageBatchRequestEntry[][] = [];
-    let current: SendMessageBatchRequestEntry[] = [];
-    let bytes = 0;
-    for (const entry of prepared) {
-      const size = Buffer.byteLength(entry.MessageBody!);
-      if (current.length === MAX_BATCH || (current.length > 0 && bytes + size > MAX_INLINE_BYTES)) {
-        batches.push(current);
-        current = [];
-        bytes = 0;
-      }
-      current.push(entry);
-      bytes += size;
-    }
-    if (current.length > 0) batches.push(current);
-    await Promise.all(batches.map((batch) => this.sendBatch(queueUrl, batch)));
-  }
-
-  private async sendBatch(queueUrl: string, batch: SendMessageBatchRequestEntry[]): Promise<void> {
-    let pending = batch;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      let failed: { Id?: string; Message?: string; SenderFault?: boolean }[];
-      try {
-        if (pending.length === 1) {
-          const [entry] = pending;
-          await this.client.send(
-            new SendMessageCommand({
-              QueueUrl: queueUrl,
-              MessageBody: entry.MessageBody,
-              DelaySeconds: entry.DelaySeconds,
-              MessageAttributes: entry.MessageAttributes,
-            }),
-          );
-          failed = [];
-        } else {
-          const out = await this.client.send(
-            new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }),
-          );
-          failed = out.Failed ?? [];
-        }
-      } catch (error) {
-        throw new StorageUnavailableError(`spool enqueue failed: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
-      if (failed.length === 0) return;
-      if (failed.some((f) => f.SenderFault) || attempt >= 4) {
-        throw new StorageUnavailableError(
-          `spool enqueue failed for ${failed.length} of ${batch.length} jobs: ${failed[0].Message ?? 'unknown'}`,
-        );
-      }
-      const ids = new Set(failed.map((f) => f.Id));
-      pending = pending.filter((entry) => ids.has(entry.Id));
-      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
-    }
-  }
-
-  private async entry(
-    entryId: string,
-    { envelope, delay }: { envelope: SqsEnvelope; delay: number },
-  ): Promise<SendMessageBatchRequestEntry> {
-    let env = envelope;
-    if (delay > MAX_DELAY_SECONDS)
-      env = { ...env, notBefore: new Date(Date.now() + delay * 1000).toISOString() };
-    let body = JSON.stringify(env);
-    if (Buffer.byteLength(body) > MAX_INLINE_BYTES) body = JSON.stringify(await this.offload(env));
-    return {
-      Id: entryId,
-      MessageBody: body,
-      DelaySeconds: Math.max(0, Math.min(MAX_DELAY_SECONDS, Math.ceil(delay))),
-      MessageAttributes: {
-        JobId: { DataType: 'String', StringValue: env.id },
-        Attempts: { DataType: 'Number', StringValue: String(env.attempts) },
-      },
-    };
-  }
-
-  private async offload(env: SqsEnvelope): Promise<SqsEnvelope> {
-    const store = this.options.payloadStore;
-    if (!store) {
-      throw new StorageUnavailableError(
-        `spool job ${env.id} is too large for SQS and NIMBUS_SPOOL_BLOBS is not set`,
-      );
-    }
-    const key = `${store.location.prefix ? store.location.prefix + '/' : ''}${env.id}/${randomUUID()}.json`;
-    await store.client.send(
-      new PutObjectCommand({
-        Bucket: store.location.bucket,
-        Key: key,
-        Body: JSON.stringify(env.payload),
-        ContentType: 'application/json',
-        ServerSideEncryption: 'AES256',
-      }),
-    );
-    const { payload: _payload, ...rest } = env;
-    return { ...rest, payloadRef: key };
-  }
-
-  private async loadPayload(env: SqsEnvelope): Promise<SpoolPayload> {
-    if (env.payload) return env.payload;
-    const store = this.options.payloadStore;
-    if (!env.payloadRef || !store) throw new Error(`spool job ${env.id} has no payload`);
-    const out = await store.client.send(
-      new GetObjectCommand({ Bucket: store.location.bucket, Key: env.payloadRef }),
-    );
-    return JSON.parse(await out.Body!.transformToString()) as SpoolPayload;
-  }
-
-  private dropPayloadRef(ref: string | undefined): void {
-    const store = this.options.payloadStore;
-    if (!ref || !store) return;
-    // Best effort: the lifecycle rule on the spool area removes what is left behind.
-    void store.client
-      .send(new DeleteObjectCommand({ Bucket: store.location.bucket, Key: ref }))
-      .catch(() => undefined);
+    await this.sender.sendAll(this.url(queue), entries);
   }
 
   // --- Consuming ---------------------------------------------------------------------------------
@@ -388,7 +197,7 @@ export class SqsSpool implements Spool {
           MessageAttributes: { Error: { DataType: 'String', StringValue: (error as Error).message } },
         }),
       );
-      await this.deleteQuietly(this.url(queue), message.ReceiptHandle!);
+      await deleteQuietly(this.client, this.url(queue), message.ReceiptHandle!);
       return null;
     }
     if (env.notBefore) {
@@ -396,15 +205,15 @@ export class SqsSpool implements Spool {
       if (remaining > 1) {
         // Another hop: SQS cannot hold a message longer than 15 minutes.
         const { notBefore: _n, ...rest } = env;
-        await this.sendAll(this.url(queue), [{ envelope: rest as SqsEnvelope, delay: remaining }]);
-        await this.deleteQuietly(this.url(queue), message.ReceiptHandle!);
+        await this.sender.sendAll(this.url(queue), [{ envelope: rest as SqsEnvelope, delay: remaining }]);
+        await deleteQuietly(this.client, this.url(queue), message.ReceiptHandle!);
         return null;
       }
     }
     return {
       id: env.id,
       queue,
-      payload: await this.loadPayload(env),
+      payload: await this.claimCheck.loadPayload(env),
       attempts: env.attempts,
       createdAt: new Date(env.createdAt),
       leaseToken: message.ReceiptHandle!,
@@ -422,7 +231,7 @@ export class SqsSpool implements Spool {
         throw new StorageUnavailableError(`spool ack failed: ${(error as Error).message}`, { cause: error });
       }
     }
-    this.dropPayloadRef(payloadRefOf(job));
+    this.claimCheck.dropPayloadRef(payloadRefOf(job));
   }
 
   async ackMany(jobs: LeasedJob[]): Promise<void> {
@@ -456,11 +265,11 @@ export class SqsSpool implements Spool {
         }),
       );
     }
-    for (const job of jobs) this.dropPayloadRef(payloadRefOf(job));
+    for (const job of jobs) this.claimCheck.dropPayloadRef(payloadRefOf(job));
   }
 
   async retryLater(job: LeasedJob, delaySeconds: number, error: string, payload?: SpoolPayload) {
-    await this.sendAll(this.url(job.queue), [
+    await this.sender.sendAll(this.url(job.queue), [
       {
         envelope: {
           v: 1,
@@ -479,7 +288,7 @@ export class SqsSpool implements Spool {
   }
 
   async deadLetter(job: LeasedJob, error: string, payload?: SpoolPayload) {
-    await this.sendAll(this.url(job.queue, true), [
+    await this.sender.sendAll(this.url(job.queue, true), [
       {
         envelope: {
           v: 1,
@@ -522,193 +331,28 @@ export class SqsSpool implements Spool {
 
   // --- Operator view (dead-letter queues only) --------------------------------------------------
 
-  async list(filter: { queue?: QueueName; state?: JobState; limit?: number } = {}): Promise<JobSummary[]> {
-    if (filter.state && filter.state !== 'dead') {
-      throw new SpoolOperationUnsupportedError(
-        `listing ${filter.state} jobs is not possible on SQS (messages cannot be read without taking them); ` +
-          'use queue depth, or list --state dead',
-      );
-    }
-    const out: JobSummary[] = [];
-    for (const queue of filter.queue ? [filter.queue] : QUEUE_NAMES) {
-      const peeked = await this.peekDeadLetters(queue, (filter.limit ?? 1000) - out.length);
-      await this.release(
-        queue,
-        peeked.map((p) => p.message),
-      );
-      out.push(...peeked.map((p) => p.summary));
-    }
-    return out;
+  list(filter: { queue?: QueueName; state?: JobState; limit?: number } = {}): Promise<JobSummary[]> {
+    return this.deadLetters.list(filter);
   }
 
-  async get(id: string): Promise<JobSummary | null> {
-    const found = await this.findDead(id);
-    if (!found) return null;
-    await this.release(found.queue, [found.message]);
-    return found.summary;
+  get(id: string): Promise<JobSummary | null> {
+    return this.deadLetters.get(id);
   }
 
-  async retryNow(id: string): Promise<boolean> {
-    const found = await this.findDead(id);
-    if (!found) return false;
-    const env = JSON.parse(found.message.Body!) as SqsEnvelope;
-    const { deadAt: _d, notBefore: _n, ...rest } = env;
-    await this.sendAll(this.url(found.queue), [{ envelope: rest as SqsEnvelope, delay: 0 }]);
-    await this.deleteQuietly(this.url(found.queue, true), found.message.ReceiptHandle!);
-    return true;
+  retryNow(id: string): Promise<boolean> {
+    return this.deadLetters.retryNow(id);
   }
 
-  async remove(id: string): Promise<JobSummary | null> {
-    const found = await this.findDead(id);
-    if (!found) return null;
-    await this.deleteQuietly(this.url(found.queue, true), found.message.ReceiptHandle!);
-    return found.summary;
+  remove(id: string): Promise<JobSummary | null> {
+    return this.deadLetters.remove(id);
   }
 
   async depth(queue: QueueName) {
-    const [main, dlq] = await Promise.all([
-      this.client.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: this.url(queue),
-          AttributeNames: [
-            'ApproximateNumberOfMessages',
-            'ApproximateNumberOfMessagesNotVisible',
-            'ApproximateNumberOfMessagesDelayed',
-          ],
-        }),
-      ),
-      this.client.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: this.url(queue, true),
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-        }),
-      ),
-    ]);
-    const n = (attrs: Record<string, string> | undefined, name: string) => Number(attrs?.[name] ?? 0);
+    const counts = await readQueueDepth(this.client, { main: this.url(queue), dlq: this.url(queue, true) });
     const recent = this.recentAges.get(queue);
     const oldestAgeSeconds =
       recent && Date.now() - recent.seenAt < 60_000 ? Math.round((Date.now() - recent.createdAt) / 1000) : 0;
-    return {
-      ready:
-        n(main.Attributes, 'ApproximateNumberOfMessages') +
-        n(main.Attributes, 'ApproximateNumberOfMessagesDelayed'),
-      leased: n(main.Attributes, 'ApproximateNumberOfMessagesNotVisible'),
-      dead:
-        n(dlq.Attributes, 'ApproximateNumberOfMessages') +
-        n(dlq.Attributes, 'ApproximateNumberOfMessagesNotVisible'),
-      oldestAgeSeconds,
-    };
-  }
-
-  /**
-   * Reads up to `limit` DLQ messages, holding each invisible for 30 s so one pass sees each once.
-   * The caller releases (visibility 0) or deletes them.
-   */
-  private async peekDeadLetters(
-    queue: QueueName,
-    limit: number,
-    stopAt?: (env: SqsEnvelope) => boolean,
-  ): Promise<{ message: Message; summary: JobSummary; env: SqsEnvelope }[]> {
-    const out: { message: Message; summary: JobSummary; env: SqsEnvelope }[] = [];
-    while (out.length < limit) {
-      const res = await this.client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: this.url(queue, true),
-          MaxNumberOfMessages: Math.min(MAX_BATCH, limit - out.length),
-          VisibilityTimeout: 30,
-          WaitTimeSeconds: 0,
-          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
-        }),
-      );
-      const messages = res.Messages ?? [];
-      if (messages.length === 0) break;
-      for (const message of messages) {
-        let env: SqsEnvelope;
-        try {
-          env = JSON.parse(message.Body ?? '') as SqsEnvelope;
-        } catch {
-          env = {
-            v: 1,
-            id: `sqs:${message.MessageId}`,
-            queue,
-            attempts: 0,
-            createdAt: new Date(0).toISOString(),
-          };
-        }
-        out.push({ message, env, summary: await this.summaryOf(queue, env) });
-        if (stopAt?.(env)) return out;
-      }
-    }
-    return out;
-  }
-
-  private async findDead(id: string) {
-    for (const queue of QUEUE_NAMES) {
-      const peeked = await this.peekDeadLetters(queue, 10_000, (env) => env.id === id);
-      const hit = peeked.find((p) => p.env.id === id);
-      await this.release(
-        queue,
-        peeked.filter((p) => p !== hit).map((p) => p.message),
-      );
-      if (hit) return { queue, ...hit };
-    }
-    return null;
-  }
-
-  private async summaryOf(queue: QueueName, env: SqsEnvelope): Promise<JobSummary> {
-    let payload: SpoolPayload;
-    try {
-      payload = await this.loadPayload(env);
-    } catch {
-      payload = {
-        queueId: env.id,
-        blobKey: '',
-        size: 0,
-        mailFrom: '',
-        recipients: [],
-        receivedAt: env.createdAt,
-      };
-    }
-    return {
-      id: env.id,
-      queue,
-      payload,
-      attempts: env.attempts,
-      createdAt: new Date(env.createdAt),
-      state: 'dead',
-      visibleAt: new Date(),
-      // A message the redrive policy moved (its worker kept dying) carries no error of ours.
-      lastError:
-        env.lastError ?? `moved to the dead-letter queue after ${REDRIVE[queue].maxReceiveCount} receives`,
-    };
-  }
-
-  private async release(queue: QueueName, messages: Message[]): Promise<void> {
-    for (let i = 0; i < messages.length; i += MAX_BATCH) {
-      await this.client
-        .send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: this.url(queue, true),
-            Entries: messages.slice(i, i + MAX_BATCH).map((m, index) => ({
-              Id: String(index),
-              ReceiptHandle: m.ReceiptHandle!,
-              VisibilityTimeout: 0,
-            })),
-          }),
-        )
-        .catch(() => undefined);
-    }
-  }
-
-  private async deleteQuietly(queueUrl: string, receiptHandle: string): Promise<void> {
-    try {
-      await this.client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
-    } catch (error) {
-      if (!isStaleReceipt(error))
-        throw new StorageUnavailableError(`spool delete failed: ${(error as Error).message}`, {
-          cause: error,
-        });
-    }
+    return { ...counts, oldestAgeSeconds };
   }
 
   destroy(): void {
@@ -718,9 +362,4 @@ export class SqsSpool implements Spool {
 
 function payloadRefOf(job: LeasedJob): string | undefined {
   return (job as LeasedJob & { payloadRef?: string }).payloadRef;
-}
-
-function isStaleReceipt(error: unknown): boolean {
-  const e = error as { name?: string; message?: string };
-  return /ReceiptHandleIsInvalid|InvalidParameterValue|MessageNotInflight/.test(`${e.name} ${e.message}`);
 }
