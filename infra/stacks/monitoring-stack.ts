@@ -2,7 +2,6 @@ import { Duration, RemovalPolicy, Stack, Token, type StackProps, Validations } f
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import { HttpCodeTarget } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,11 +12,20 @@ import type { Construct } from 'constructs';
 import { formatSignalTag, type SignalTag } from '../../functions/recovery/signal-tag';
 import type { RecoveryConfig } from '../../functions/recovery/ports';
 import type { StageConfig } from '../config/stages';
-import { QUEUE_CONSUMER, type SpoolQueueName } from '../config/topology';
+import { QUEUE_CONSUMER } from '../config/topology';
 import { METRICS_NAMESPACE } from '../constructs/mail-service';
 import { NodeFunction } from '../constructs/node-function';
 import { namePrefix } from './common';
 import type { DataStack } from './data-stack';
+import { createDashboard } from './monitoring-dashboard';
+import {
+  addDatabaseAlarms,
+  addLambdaAlarms,
+  addQueueAlarms,
+  addTargetAlarms,
+  addTaskAlarms,
+  type AddAlarm,
+} from './monitoring-resource-alarms';
 import type { ServiceStack } from './service-stack';
 
 export interface MonitoringStackProps extends StackProps {
@@ -27,8 +35,7 @@ export interface MonitoringStackProps extends StackProps {
   readonly repoRoot: string;
 }
 
-/** Spool queue age thresholds (seconds) above which recovery scales the consumer out. */
-export const QUEUE_AGE_THRESHOLDS: Record<SpoolQueueName, number> = { inbound: 600, outbound: 1800 };
+export { QUEUE_AGE_THRESHOLDS } from './monitoring-resource-alarms';
 
 /**
  * Operations: the alarm topic for humans, every alarm (each tagged with the signal it means), the
@@ -150,7 +157,12 @@ export class MonitoringStack extends Stack {
     });
 
     this.createAlarms(props);
-    this.dashboard = this.createDashboard(props);
+    this.dashboard = createDashboard(this, {
+      ...props,
+      prefix: this.prefix,
+      recoveryFunction: this.recoveryFunction,
+      alarms: this.alarms,
+    });
   }
 
   private grantRecovery(props: MonitoringStackProps, history: dynamodb.Table, opsKey: kms.Key): void {
@@ -220,133 +232,25 @@ export class MonitoringStack extends Stack {
     this.alarms.push(alarm);
   }
 
+  /**
+   * Every alarm of the stage, in a fixed order (the dashboard's alarm widget lists them so). The
+   * alarms on resource metrics are in monitoring-resource-alarms.ts; the alarms on the metrics the
+   * nodes publish (EMF, core/adapters/aws/emf-metrics.ts) are here.
+   */
   private createAlarms(props: MonitoringStackProps): void {
-    const { stage, data, services } = props;
-    const minute = Duration.minutes(1);
+    const { data, services } = props;
+    const alarm: AddAlarm = (id, human, tag, options) => this.alarm(id, human, tag, options);
+    addTargetAlarms(alarm, services);
+    addQueueAlarms(alarm, data);
+    this.createNodeMetricAlarms(props);
+    addDatabaseAlarms(alarm, data);
+    addTaskAlarms(alarm, services);
+    addLambdaAlarms(alarm, data, services, this.recoveryFunction);
+  }
 
-    for (const { service, port, targetGroup } of services.mailTargets) {
-      const id = `${pascalCase(service)}${pascalCase(port.id)}Unhealthy`;
-      this.alarm(
-        id,
-        `${service}: a target on port ${port.listenerPort} fails /healthz`,
-        {
-          kind: 'target-unhealthy',
-          service,
-          targetGroupArn: targetGroup.targetGroupArn,
-        },
-        {
-          metric: targetGroup.metrics.unHealthyHostCount({
-            period: minute,
-            statistic: cloudwatch.Stats.MAXIMUM,
-          }),
-          threshold: 0,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 3,
-          datapointsToAlarm: 2,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        },
-      );
-    }
-    const firstTargetGroupOf = new Map<string, (typeof services.mailTargets)[number]>();
-    for (const target of services.mailTargets)
-      if (!firstTargetGroupOf.has(target.service)) firstTargetGroupOf.set(target.service, target);
-    for (const [service, target] of firstTargetGroupOf) {
-      this.alarm(
-        `${pascalCase(service)}NoHealthyTargets`,
-        `${service}: no healthy task behind the NLB — mail service down`,
-        { kind: 'alarm', service },
-        {
-          metric: target.targetGroup.metrics.healthyHostCount({
-            period: minute,
-            statistic: cloudwatch.Stats.MINIMUM,
-          }),
-          threshold: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-          evaluationPeriods: 2,
-          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-        },
-      );
-    }
-
-    const webService = Object.entries(services.services).find(([, m]) => m.roles.includes('web'))![0];
-    this.alarm(
-      'WebUnhealthy',
-      'web: a target behind the ALB fails /healthz',
-      {
-        kind: 'target-unhealthy',
-        service: webService,
-        targetGroupArn: services.webTargetGroup.targetGroupArn,
-      },
-      {
-        metric: services.webTargetGroup.metrics.unhealthyHostCount({
-          period: minute,
-          statistic: cloudwatch.Stats.MAXIMUM,
-        }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 2,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      },
-    );
-    this.alarm(
-      'Web5xx',
-      'web: 5xx responses from the web role',
-      { kind: 'error-rate-spike', role: 'web' },
-      {
-        metric: services.alb.metrics.httpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, {
-          period: Duration.minutes(5),
-          statistic: cloudwatch.Stats.SUM,
-        }),
-        threshold: 50,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      },
-    );
-
-    for (const [name, { queue, deadLetterQueue }] of Object.entries(data.queues) as [
-      SpoolQueueName,
-      DataStack['queues']['inbound'],
-    ][]) {
-      const title = pascalCase(name);
-      this.alarm(
-        `${title}QueueAge`,
-        `spool ${name}: oldest message older than ${QUEUE_AGE_THRESHOLDS[name]} s`,
-        {
-          kind: 'queue-age-high',
-          queue: name,
-          role: QUEUE_CONSUMER[name],
-        },
-        {
-          metric: queue.metricApproximateAgeOfOldestMessage({
-            period: minute,
-            statistic: cloudwatch.Stats.MAXIMUM,
-          }),
-          threshold: QUEUE_AGE_THRESHOLDS[name],
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 5,
-          datapointsToAlarm: 3,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        },
-      );
-      this.alarm(
-        `${title}DeadLetters`,
-        `spool ${name}: messages in the dead-letter queue`,
-        { kind: 'dlq-not-empty', queue: name },
-        {
-          metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-            period: minute,
-            statistic: cloudwatch.Stats.MAXIMUM,
-          }),
-          threshold: 0,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        },
-      );
-    }
-
+  /** Alarms on the metrics the nodes publish: bounces, deferrals, authentication failures, no mail. */
+  private createNodeMetricAlarms(props: MonitoringStackProps): void {
+    const { stage } = props;
     const nimbus = (
       metricName: string,
       role?: string,
@@ -410,224 +314,7 @@ export class MonitoringStack extends Stack {
         },
       );
     }
-
-    const dbCluster = data.database;
-    this.alarm(
-      'DatabaseCapacity',
-      'Aurora: at its maximum ACUs — raise maxCapacity',
-      { kind: 'alarm' },
-      {
-        metric: dbCluster.metric('ACUUtilization', {
-          period: Duration.minutes(5),
-          statistic: cloudwatch.Stats.AVERAGE,
-        }),
-        threshold: 90,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 3,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      },
-    );
-    this.alarm(
-      'DatabaseCpu',
-      'Aurora: CPU saturated',
-      { kind: 'alarm' },
-      {
-        metric: dbCluster.metricCPUUtilization({ period: Duration.minutes(5) }),
-        threshold: 90,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 3,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      },
-    );
-
-    for (const [name, mail] of Object.entries(services.services)) {
-      this.alarm(
-        `${pascalCase(name)}Memory`,
-        `${name}: task memory above 90 % (sessions per task too high?)`,
-        { kind: 'alarm', service: name },
-        {
-          metric: mail.service.metricMemoryUtilization({ period: Duration.minutes(5) }),
-          threshold: 90,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 3,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        },
-      );
-    }
-
-    const functions = [
-      { id: 'MigrateErrors', fn: data.migrateFunction, tag: { kind: 'alarm' as const } },
-      { id: 'RecoveryErrors', fn: this.recoveryFunction, tag: { kind: 'alarm' as const } },
-      ...(services.webApi?.functions ?? []).map((fn, i) => ({
-        id: `WebHandler${i + 1}Errors`,
-        fn,
-        tag: { kind: 'error-rate-spike' as const, role: 'web' },
-      })),
-    ];
-    for (const { id, fn, tag } of functions) {
-      this.alarm(id, `Lambda errors: ${fn.node.path}`, tag, {
-        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    }
   }
-
-  private createDashboard(props: MonitoringStackProps): cloudwatch.Dashboard {
-    const { stage, data, services } = props;
-    const m = (metricName: string, role: string, statistic = cloudwatch.Stats.SUM, label?: string) =>
-      new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName,
-        dimensionsMap: { Stage: stage.name, Role: role },
-        statistic,
-        period: Duration.minutes(1),
-        label: label ?? `${metricName} (${role})`,
-      });
-    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `${this.prefix}-cluster`,
-      defaultInterval: Duration.hours(6),
-    });
-    dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Sessions per protocol (all tasks)',
-        left: [
-          m('SessionsSmtp', 'mx', cloudwatch.Stats.SUM, 'SMTP inbound'),
-          m('SessionsSmtp', 'submission', cloudwatch.Stats.SUM, 'SMTP submission'),
-          m('SessionsImap', 'imap', cloudwatch.Stats.SUM, 'IMAP'),
-          m('SessionsPop3', 'pop3', cloudwatch.Stats.SUM, 'POP3'),
-        ],
-        width: 12,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Messages per minute',
-        left: [
-          m('MessagesAccepted', 'mx', cloudwatch.Stats.SUM, 'accepted (mx)'),
-          m('MessagesAccepted', 'submission', cloudwatch.Stats.SUM, 'accepted (submission)'),
-          m('MessagesDelivered', 'delivery', cloudwatch.Stats.SUM, 'delivered locally'),
-          m('MessagesDelivered', 'mta', cloudwatch.Stats.SUM, 'relayed'),
-          m('MessagesDeferred', 'mta', cloudwatch.Stats.SUM, 'deferred'),
-          m('MessagesBounced', 'mta', cloudwatch.Stats.SUM, 'bounced'),
-        ],
-        width: 12,
-      }),
-    );
-    const queues = Object.entries(data.queues);
-    dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Spool depth (visible / in flight)',
-        left: queues.flatMap(([name, q]) => [
-          q.queue.metricApproximateNumberOfMessagesVisible({
-            label: `${name} visible`,
-            period: Duration.minutes(1),
-          }),
-          q.queue.metricApproximateNumberOfMessagesNotVisible({
-            label: `${name} in flight`,
-            period: Duration.minutes(1),
-          }),
-        ]),
-        width: 8,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Spool age of oldest message (s)',
-        left: queues.map(([name, q]) =>
-          q.queue.metricApproximateAgeOfOldestMessage({
-            label: name,
-            period: Duration.minutes(1),
-            statistic: cloudwatch.Stats.MAXIMUM,
-          }),
-        ),
-        leftAnnotations: queues.map(([name]) => ({
-          value: QUEUE_AGE_THRESHOLDS[name as SpoolQueueName],
-          label: `${name} alarm`,
-        })),
-        width: 8,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Dead letters',
-        left: queues.map(([name, q]) =>
-          q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-            label: `${name} DLQ`,
-            period: Duration.minutes(1),
-            statistic: cloudwatch.Stats.MAXIMUM,
-          }),
-        ),
-        width: 8,
-      }),
-    );
-    dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Unhealthy targets',
-        left: [
-          ...services.mailTargets.map((t) =>
-            t.targetGroup.metrics.unHealthyHostCount({
-              label: `${t.service}:${t.port.listenerPort}`,
-              period: Duration.minutes(1),
-              statistic: cloudwatch.Stats.MAXIMUM,
-            }),
-          ),
-          services.webTargetGroup.metrics.unhealthyHostCount({
-            label: 'web (ALB)',
-            period: Duration.minutes(1),
-            statistic: cloudwatch.Stats.MAXIMUM,
-          }),
-        ],
-        width: 8,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Aurora load',
-        left: [
-          data.database.metric('ACUUtilization', {
-            label: 'ACU utilisation %',
-            statistic: cloudwatch.Stats.AVERAGE,
-          }),
-          data.database.metricCPUUtilization({ label: 'CPU %' }),
-        ],
-        right: [
-          data.database.metric('ServerlessDatabaseCapacity', {
-            label: 'ACUs',
-            statistic: cloudwatch.Stats.AVERAGE,
-          }),
-          data.database.metricDatabaseConnections({ label: 'connections' }),
-        ],
-        width: 8,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Lambda errors',
-        left: [data.migrateFunction, this.recoveryFunction, ...(services.webApi?.functions ?? [])].map((fn) =>
-          fn.metricErrors({
-            label: fn.node.id,
-            period: Duration.minutes(5),
-            statistic: cloudwatch.Stats.SUM,
-          }),
-        ),
-        width: 8,
-      }),
-    );
-    dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Tasks: CPU % (solid) and memory % per service',
-        left: Object.entries(services.services).map(([name, mail]) =>
-          mail.service.metricCpuUtilization({ label: `${name} CPU` }),
-        ),
-        right: Object.entries(services.services).map(([name, mail]) =>
-          mail.service.metricMemoryUtilization({ label: `${name} memory` }),
-        ),
-        width: 12,
-      }),
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12 }),
-    );
-    return dashboard;
-  }
-}
-
-function pascalCase(value: string): string {
-  return value
-    .split(/[-_]/)
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
 }
 
 function kebab(value: string): string {
