@@ -1,0 +1,59 @@
+/**
+ * Bringing a client's view of the selected mailbox up to date (RFC 9051 §7.5): expunges (only
+ * where the protocol allows them), flag changes made elsewhere, new messages.
+ */
+import { formatSequenceSet } from './format/strings';
+import type { SelectedMailbox } from './selected';
+import type { ImapSession } from './session';
+
+/** Reports what changed in `selected` since the last report; BYE when the mailbox disappeared. */
+export async function reportChanges(
+  session: ImapSession,
+  selected: SelectedMailbox,
+  allowExpunge: boolean,
+): Promise<void> {
+  const changes = await session.services.view.changes(selected.id, selected.modseq, selected.maxUid);
+  if (session.selected !== selected) return;
+  if (!changes || changes.uidvalidity !== selected.mailbox.uidvalidity) {
+    session.bye('Selected mailbox was deleted or renamed away');
+    return;
+  }
+  for (const uid of changes.expunged) if (selected.has(uid)) selected.pendingExpunges.add(uid);
+  if (allowExpunge && selected.pendingExpunges.size > 0)
+    session.reportExpunges([...selected.pendingExpunges]);
+  for (const change of changes.flags) {
+    if (!selected.has(change.uid) || selected.pendingExpunges.has(change.uid)) continue;
+    const own = selected.own.get(change.uid);
+    if (own !== undefined && own >= change.modseq) continue;
+    session.send(`* ${selected.seqOf(change.uid)} FETCH (${session.flagsItem(change.uid, change.flags)}`);
+    if (session.qresync || session.condstore) session.send(` UID ${change.uid} MODSEQ (${change.modseq})`);
+    session.send(')\r\n');
+  }
+  selected.own.clear();
+  if (changes.added.length > 0) {
+    if (!selected.readOnly && !session.rev2) {
+      const claim = await session.services.view.claimRecent(selected.id);
+      for (const uid of changes.added) if (uid >= claim.from && uid < claim.to) selected.recent.add(uid);
+    }
+    selected.add(changes.added);
+    session.send(`* ${selected.exists} EXISTS\r\n`);
+    if (!session.rev2) session.send(`* ${selected.recent.size} RECENT\r\n`);
+  }
+  selected.modseq = Math.max(selected.modseq, changes.highestmodseq);
+}
+
+/** EXPUNGE (or VANISHED with QRESYNC) for uids this client still knows. */
+export function reportExpunges(session: ImapSession, selected: SelectedMailbox, uids: number[]): void {
+  const known = uids.filter((uid) => selected.has(uid)).sort((a, b) => a - b);
+  if (known.length === 0) return;
+  if (session.qresync) {
+    for (const uid of known) selected.remove(uid);
+    session.send(`* VANISHED ${formatSequenceSet(known)}\r\n`);
+    return;
+  }
+  // Highest first, so each sequence number is still valid when the client applies it.
+  for (let i = known.length - 1; i >= 0; i--) {
+    const seq = selected.remove(known[i]);
+    if (seq > 0) session.send(`* ${seq} EXPUNGE\r\n`);
+  }
+}
