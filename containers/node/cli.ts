@@ -1,9 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { AdminError, type AdminCommand } from '../../core/admin/admin-commands';
 import type { JobState, QueueName } from '../../core/ports/spool';
-import { formatSize, parseSize } from '../../core/util/size';
 import { formatSettingValue, type SettingValue } from '../../core/security/settings';
 import { runAdmin } from './admin-client';
+import { registerDirectoryCommands } from './cli-directory';
+import { passwordFrom } from './cli-input';
 import { ConfigError, loadConfig, type NodeConfig } from './config';
 import { printResult } from './cli-output';
 import { createLogger } from './logger';
@@ -38,29 +39,6 @@ interface GlobalOptions {
 
 function configFrom(options: GlobalOptions, extra: Record<string, unknown> = {}): NodeConfig {
   return loadConfig({ configFile: options.config, overrides: { dataDir: options.data, ...extra } });
-}
-
-async function readStdinPassword(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '');
-}
-
-async function passwordFrom(options: { password?: string; passwordStdin?: boolean }): Promise<string> {
-  if (options.passwordStdin) return readStdinPassword();
-  if (options.password !== undefined) return options.password;
-  throw new AdminError('invalid', 'give --password P or --password-stdin');
-}
-
-function quota(value: string | undefined): number | null | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return parseSize(value);
-  } catch (error) {
-    throw new AdminError('invalid', (error as Error).message);
-  }
 }
 
 /** Set by `start`: the process keeps running after main() returns. */
@@ -135,124 +113,7 @@ export function buildProgram(): Command {
       process.on('SIGINT', () => stop('SIGINT'));
     });
 
-  const domain = program.command('domain').description('hosted domains');
-  domain
-    .command('add <name>')
-    .description('host a domain')
-    .action((name: string) => admin({ op: 'domain.add', name }, false, () => `domain ${name} added`));
-  domain
-    .command('list')
-    .option('--json', 'machine-readable output')
-    .action((o: { json?: boolean }) =>
-      admin({ op: 'domain.list' }, !!o.json, (r) =>
-        (r as { name: string; accounts: number; aliases: number; catchAll: string | null }[])
-          .map(
-            (d) =>
-              `${d.name}\t${d.accounts} accounts\t${d.aliases} aliases${d.catchAll ? `\tcatch-all → ${d.catchAll}` : ''}`,
-          )
-          .join('\n'),
-      ),
-    );
-  domain
-    .command('remove <name>')
-    .option('--force', 'also remove its accounts and their mail')
-    .action((name: string, o: { force?: boolean }) =>
-      admin({ op: 'domain.remove', name, force: o.force }, false, () => `domain ${name} removed`),
-    );
-  domain
-    .command('catchall <domain> [target]')
-    .description('deliver mail for unknown users of DOMAIN to TARGET (--clear to turn off)')
-    .option('--clear', 'remove the catch-all')
-    .action((name: string, target: string | undefined, o: { clear?: boolean }) => {
-      if (!target && !o.clear) throw new AdminError('invalid', 'give a target address or --clear');
-      return admin({ op: 'domain.catchall', name, target: o.clear ? null : target! }, false, () =>
-        o.clear ? `catch-all of ${name} cleared` : `catch-all of ${name} → ${target}`,
-      );
-    });
-
-  const user = program.command('user').description('mail accounts');
-  user
-    .command('add <address>')
-    .option('--password <password>', 'the password (visible in the process list: prefer --password-stdin)')
-    .option('--password-stdin', 'read the password from standard input')
-    .option('--quota <size>', 'mailbox quota, e.g. 500M, 1G (default unlimited)')
-    .action(async (address: string, o: { password?: string; passwordStdin?: boolean; quota?: string }) =>
-      admin(
-        { op: 'user.add', address, password: await passwordFrom(o), quotaBytes: quota(o.quota) },
-        false,
-        () => `user ${address} added`,
-      ),
-    );
-  user
-    .command('list [domain]')
-    .option('--json', 'machine-readable output')
-    .action((domainName: string | undefined, o: { json?: boolean }) =>
-      admin({ op: 'user.list', domain: domainName }, !!o.json, (r) =>
-        (r as { address: string; usedBytes: number; quotaBytes: number | null; disabled: boolean }[])
-          .map(
-            (a) =>
-              `${a.address}\t${formatSize(a.usedBytes)} / ${formatSize(a.quotaBytes)}${a.disabled ? '\tdisabled' : ''}`,
-          )
-          .join('\n'),
-      ),
-    );
-  user
-    .command('show <address>')
-    .option('--json', 'machine-readable output')
-    .action((address: string, o: { json?: boolean }) => admin({ op: 'user.show', address }, !!o.json));
-  user
-    .command('passwd <address>')
-    .option('--password <password>', 'the new password')
-    .option('--password-stdin', 'read the new password from standard input')
-    .action(async (address: string, o: { password?: string; passwordStdin?: boolean }) =>
-      admin(
-        { op: 'user.passwd', address, password: await passwordFrom(o) },
-        false,
-        () => `password of ${address} changed`,
-      ),
-    );
-  user
-    .command('quota <address> <size>')
-    .description('set the quota (e.g. 1G, or "unlimited")')
-    .action((address: string, size: string) =>
-      admin(
-        { op: 'user.quota', address, quotaBytes: quota(size) ?? null },
-        false,
-        () => `quota of ${address}: ${size}`,
-      ),
-    );
-  user
-    .command('remove <address>')
-    .description('remove the account and all its mail')
-    .action((address: string) =>
-      admin({ op: 'user.remove', address }, false, () => `user ${address} removed`),
-    );
-
-  const alias = program.command('alias').description('aliases and forwards');
-  alias
-    .command('add <from> <to...>')
-    .description('deliver mail for FROM to each TO (local accounts, or remote addresses: a forward)')
-    .action((from: string, to: string[]) =>
-      admin({ op: 'alias.add', source: from, targets: to }, false, () => `alias ${from} → ${to.join(', ')}`),
-    );
-  alias
-    .command('list [domain]')
-    .option('--json', 'machine-readable output')
-    .action((domainName: string | undefined, o: { json?: boolean }) =>
-      admin({ op: 'alias.list', domain: domainName }, !!o.json, (r) =>
-        (r as { source: string; target: string }[]).map((a) => `${a.source}\t→ ${a.target}`).join('\n'),
-      ),
-    );
-  alias
-    .command('remove <from> [to]')
-    .description('remove one target, or the whole alias')
-    .action((from: string, to: string | undefined) =>
-      admin(
-        { op: 'alias.remove', source: from, target: to },
-        false,
-        () => `alias ${from}${to ? ` → ${to}` : ''} removed`,
-      ),
-    );
+  registerDirectoryCommands(program, admin);
 
   const queue = program.command('queue').description('the spool: messages waiting for delivery or relay');
   queue

@@ -25,6 +25,7 @@ import { SubmissionPolicy } from '../smtp/submission-policy';
 import { ImapAppender } from '../../core/store/imap-append';
 import { DkimKeyStore } from '../../core/dkim/dkim-keys';
 import { loadSecretKey } from '../../core/dkim/secret-box';
+import { srsFromSecretKey } from '../../core/mail/srs';
 import { startRelay, type RelayHandle } from '../workers/relay-setup';
 // Security policy (issue #4 B): settings in SQL, DNS through the Resolver port, scanner clients.
 import { InboundSecurity } from '../../core/security/inbound-security';
@@ -98,7 +99,8 @@ export async function startNode(
   // Jobs this node had leased before it died are ours to redo now, not after the lease expires.
   const released = await storage.spool.releaseLeases(nodeId);
   if (released > 0) log.warn({ released }, 'released spool leases left by an earlier run of this node');
-  const directory = new Directory(storage.db);
+  const secretKey = await loadSecretKey(config.secretKey, config.dataDir);
+  const directory = new Directory(storage.db, { srs: srsFromSecretKey(secretKey) });
   const mailboxes = new MailboxStore(storage.db, storage.blobs, storage.events);
   // Vacation auto-replies go out through the acceptor, which is created further down.
   const vacation = new VacationResponder(storage.db, () => acceptor);
@@ -130,7 +132,7 @@ export async function startNode(
 
   let inboundWorker: BatchSpoolWorker | null = null;
   let relay: RelayHandle | null = null;
-  const dkimKeys = new DkimKeyStore(storage.db, await loadSecretKey(config.secretKey, config.dataDir));
+  const dkimKeys = new DkimKeyStore(storage.db, secretKey);
   if (has('delivery')) {
     const batch = new BatchDelivery(storage.db, storage.blobs, storage.spool, storage.events, vacation);
     const deliverOne = async (job: LeasedJob) => {

@@ -28,6 +28,9 @@ export type AdminCommand =
   | { op: 'alias.add'; source: string; targets: string[] }
   | { op: 'alias.list'; domain?: string }
   | { op: 'alias.remove'; source: string; target?: string }
+  | { op: 'forward.show'; address: string }
+  | { op: 'forward.set'; address: string; targets: string[]; keepCopy: boolean }
+  | { op: 'forward.list'; domain?: string }
   | { op: 'queue.list'; queue?: QueueName; state?: JobState }
   | { op: 'queue.show'; id: string }
   | { op: 'queue.retry'; id: string }
@@ -121,6 +124,12 @@ async function run(ctx: AdminContext, command: AdminCommand): Promise<unknown> {
       return directory.listAliases(command.domain);
     case 'alias.remove':
       return { removed: await directory.removeAlias(command.source, command.target) };
+    case 'forward.show':
+      return directory.forwarding.get(command.address);
+    case 'forward.set':
+      return directory.forwarding.set(command.address, command.targets, command.keepCopy);
+    case 'forward.list':
+      return directory.forwarding.list(command.domain);
     case 'queue.list':
       return spool.list({ queue: command.queue, state: command.state });
     case 'queue.show': {

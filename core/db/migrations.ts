@@ -326,6 +326,19 @@ CREATE TABLE vacation_replies (
 `,
   },
   {
+    version: 36,
+    name: 'per-account forwarding: targets and whether a copy stays in the mailbox',
+    sql: `
+-- One row per target; keep_copy is the account's setting, written alike on each of its rows.
+CREATE TABLE account_forwards (
+  account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  target TEXT NOT NULL,
+  keep_copy BOOLEAN NOT NULL DEFAULT true,
+  PRIMARY KEY (account_id, target)
+);
+`,
+  },
+  {
     version: 40,
     name: 'cluster registry: nodes, heartbeats, draining, sessions per protocol',
     sql: `

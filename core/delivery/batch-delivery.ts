@@ -12,7 +12,7 @@ import type { VacationResponder } from './vacation-responder';
  * throughput independent of per-statement latency — which on embedded PGlite is most of the cost.
  * The guarantees are those of LocalDelivery: one transaction assigns UIDs/MODSEQs under the
  * mailbox row locks, deliveries are deduplicated on (queue id, recipient), then jobs are acked.
- * Jobs that need more (aliases, forwards, catch-all, quota trouble) are returned for the slow path.
+ * Jobs that need more (aliases, forwarding accounts, catch-all, quota trouble) go to the slow path.
  */
 export class BatchDelivery {
   constructor(
@@ -89,7 +89,8 @@ export class BatchDelivery {
     if (addresses.length === 0) return new Map();
     const result = await this.db.query<AccountInfo & { key: string }>(
       `SELECT r.key, a.id, a.address FROM unnest($1::text[]) AS r(key)
-       JOIN accounts a ON a.address = r.key AND NOT a.disabled`,
+       JOIN accounts a ON a.address = r.key AND NOT a.disabled
+       WHERE NOT EXISTS (SELECT 1 FROM account_forwards f WHERE f.account_id = a.id)`,
       [addresses],
     );
     return new Map(result.rows.map((row) => [row.key, { id: Number(row.id), address: row.address }]));

@@ -15,7 +15,8 @@ import { deliveryFolder } from '../security/control-headers';
 /**
  * Delivers one spooled message to its local recipients: one SQL transaction per mailbox (UID and
  * MODSEQ assigned there), deduplicated on (queue id, recipient) so a job run twice yields one copy.
- * Remote targets (forwards) become jobs on the outbound queue.
+ * Remote targets (aliases, account forwarding) become jobs on the outbound queue, their envelope
+ * sender SRS-rewritten where the directory has SRS configured.
  */
 export class LocalDelivery {
   constructor(
@@ -60,7 +61,10 @@ export class LocalDelivery {
           failed = true;
         }
       }
-      for (const target of resolution.remote) await this.forward(payload, target);
+      if (resolution.remote.length > 0) {
+        const mailFrom = await this.forwardingSender(payload.mailFrom, recipient.address);
+        for (const target of resolution.remote) await this.forward({ ...payload, mailFrom }, target);
+      }
       if (!failed) done.add(recipient.address);
     }
     return { done: [...done], failures };
@@ -133,6 +137,19 @@ export class LocalDelivery {
       case 'no-inbox':
         return { recipient, permanent: false, reason: `4.3.0 ${account.address} has no INBOX` };
     }
+  }
+
+  /**
+   * The envelope sender of a copy forwarded on behalf of `recipient`: SRS-rewritten at the
+   * recipient's domain so the next hop's SPF check sees us, unless the sender is ours already
+   * (our SPF covers it) or null (a bounce is never bounced).
+   */
+  private async forwardingSender(mailFrom: string, recipient: string): Promise<string> {
+    const srs = this.directory.srs;
+    if (!srs || mailFrom === '') return mailFrom;
+    const senderDomain = mailFrom.slice(mailFrom.lastIndexOf('@') + 1);
+    if (await this.directory.isLocalDomain(senderDomain)) return mailFrom;
+    return srs.forward(mailFrom, recipient.slice(recipient.lastIndexOf('@') + 1).toLowerCase());
   }
 
   /**

@@ -1,23 +1,14 @@
 import { createHash } from 'node:crypto';
 import { AddressError, normaliseDomain, parseAddress } from '../mail/address';
+import type { Srs } from '../mail/srs';
 import type { SqlExecutor } from '../ports/sql';
 import { createDefaultMailboxes } from './default-mailboxes';
 import { DirectoryError } from './errors';
 import { hashPassword, verifyPassword } from './password';
+import { AccountForwarding } from './account-forwarding';
+import { toAccount, type AccountRow } from './account-row';
+import { RecipientRouter } from './recipient-router';
 import type { Account, Alias, Domain, Resolution } from './types';
-
-interface AccountRow {
-  id: number;
-  domain_id: number;
-  address: string;
-  password_hash: string;
-  quota_bytes: number | null;
-  used_bytes: number;
-  disabled: boolean;
-  created_at: Date;
-}
-
-const MAX_ALIAS_DEPTH = 10;
 
 /** Domains, accounts, aliases, forwards and catch-all: who may receive mail here, and where it goes. */
 export class Directory {
@@ -28,7 +19,16 @@ export class Directory {
    */
   private readonly authCache = new BoundedSet(10_000);
 
-  constructor(private readonly db: SqlExecutor) {}
+  /** Per-account forwarding (routing honours it in RecipientRouter). */
+  readonly forwarding: AccountForwarding;
+
+  /** `srs`: honours bounce addresses minted by mail we forwarded (absent → they are unknown users). */
+  constructor(
+    private readonly db: SqlExecutor,
+    private readonly options: { srs?: Srs } = {},
+  ) {
+    this.forwarding = new AccountForwarding(db);
+  }
 
   // Domains -----------------------------------------------------------------
 
@@ -226,7 +226,7 @@ export class Directory {
       if (account.rows.length > 0) {
         throw new DirectoryError(
           'duplicate',
-          `${from.key} is an account; forward it with an alias to itself and the target`,
+          `${from.key} is an account; set its forwarding instead (nimbus user forward)`,
         );
       }
       const added: Alias[] = [];
@@ -266,60 +266,14 @@ export class Directory {
 
   // Routing -----------------------------------------------------------------
 
-  /** Resolves an envelope recipient through aliases (recursively), accounts and the catch-all. */
-  async resolve(address: string): Promise<Resolution> {
-    let parsed;
-    try {
-      parsed = parseAddress(address, { utf8: true });
-    } catch {
-      return { kind: 'unknown-user' };
-    }
-    if (!(await this.isLocalDomain(parsed.domain))) return { kind: 'not-local' };
-    const accounts = new Map<number, Account>();
-    const remote = new Set<string>();
-    const seen = new Set<string>();
-    const found = await this.expand(parsed.key, 0, accounts, remote, seen);
-    if (!found) {
-      const domain = await this.getDomain(parsed.domain);
-      if (domain?.catchAll) {
-        const caught = await this.expand(domain.catchAll.toLowerCase(), 1, accounts, remote, seen);
-        if (!caught) return { kind: 'unknown-user' };
-      } else {
-        return { kind: 'unknown-user' };
-      }
-    }
-    if (accounts.size === 0 && remote.size === 0) return { kind: 'unknown-user' };
-    return { kind: 'resolved', accounts: [...accounts.values()], remote: [...remote] };
+  /** The sender rewriting of forwarded mail, where configured. */
+  get srs(): Srs | undefined {
+    return this.options.srs;
   }
 
-  private async expand(
-    key: string,
-    depth: number,
-    accounts: Map<number, Account>,
-    remote: Set<string>,
-    seen: Set<string>,
-  ): Promise<boolean> {
-    if (seen.has(key) || depth > MAX_ALIAS_DEPTH) return seen.has(key);
-    seen.add(key);
-    const account = await this.db.query<AccountRow>(`SELECT * FROM accounts WHERE address = $1`, [key]);
-    if (account.rows[0]) {
-      if (!account.rows[0].disabled) accounts.set(account.rows[0].id, toAccount(account.rows[0]));
-      return true;
-    }
-    const aliases = await this.db.query<{ target: string }>(`SELECT target FROM aliases WHERE source = $1`, [
-      key,
-    ]);
-    if (aliases.rows.length === 0) return false;
-    for (const { target } of aliases.rows) {
-      const domain = target.slice(target.lastIndexOf('@') + 1);
-      if (await this.isLocalDomain(domain)) {
-        // A local target that does not exist is skipped (a stale alias must not bounce the rest).
-        await this.expand(target, depth + 1, accounts, remote, seen);
-      } else {
-        remote.add(target);
-      }
-    }
-    return true;
+  /** Where mail for an envelope recipient goes (aliases, accounts, forwarding, catch-all). */
+  resolve(address: string): Promise<Resolution> {
+    return RecipientRouter.resolve(this.db, address, this.options.srs);
   }
 
   // Helpers -----------------------------------------------------------------
@@ -389,16 +343,4 @@ async function releaseAccountBlobs(tx: SqlExecutor, accountId: number): Promise<
 
 function toDomain(row: { id: number; name: string; catch_all: string | null; created_at: Date }): Domain {
   return { id: row.id, name: row.name, catchAll: row.catch_all, createdAt: new Date(row.created_at) };
-}
-
-function toAccount(row: AccountRow): Account {
-  return {
-    id: row.id,
-    domainId: row.domain_id,
-    address: row.address,
-    quotaBytes: row.quota_bytes,
-    usedBytes: row.used_bytes,
-    disabled: row.disabled,
-    createdAt: new Date(row.created_at),
-  };
 }

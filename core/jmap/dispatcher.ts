@@ -19,6 +19,7 @@ import { identityChanges, identityGet, identitySet } from './identity';
 import { mailboxChanges, mailboxGet, mailboxQuery, mailboxSet } from './mailbox';
 import { submissionGet, submissionSet } from './submission';
 import { vacationGet, vacationSet } from './vacation';
+import { forwardingGet, forwardingSet } from './forwarding';
 import type { Args } from './util';
 
 export const CAPABILITIES = {
@@ -26,6 +27,8 @@ export const CAPABILITIES = {
   mail: 'urn:ietf:params:jmap:mail',
   submission: 'urn:ietf:params:jmap:submission',
   vacation: 'urn:ietf:params:jmap:vacationresponse',
+  /** Nimbus's own: the account's forwarding (Forwarding/get|set). */
+  forwarding: 'urn:nimbus-mail:jmap:forwarding',
 };
 
 type Invocation = [string, Args, string];
@@ -58,6 +61,8 @@ const METHODS: Record<string, { capability: string; run: Method }> = {
   'EmailSubmission/get': { capability: CAPABILITIES.submission, run: submissionGet },
   'VacationResponse/get': { capability: CAPABILITIES.vacation, run: vacationGet },
   'VacationResponse/set': { capability: CAPABILITIES.vacation, run: vacationSet },
+  'Forwarding/get': { capability: CAPABILITIES.forwarding, run: forwardingGet },
+  'Forwarding/set': { capability: CAPABILITIES.forwarding, run: forwardingSet },
 };
 
 export const SUPPORTED_METHODS = [...Object.keys(METHODS), 'EmailSubmission/set'];

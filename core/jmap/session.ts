@@ -1,6 +1,7 @@
 /** The JMAP Session resource (RFC 8620 §2). */
 import { createHash } from 'node:crypto';
 import { DEFAULT_LIMITS, type JmapAccount } from './context';
+import { MAX_FORWARD_TARGETS } from '../directory/account-forwarding';
 import { CAPABILITIES } from './dispatcher';
 import { accountIdOf } from './ids';
 
@@ -28,6 +29,7 @@ export function sessionResource(account: JmapAccount, urls: SessionUrls) {
       [CAPABILITIES.mail]: {},
       [CAPABILITIES.submission]: {},
       [CAPABILITIES.vacation]: {},
+      [CAPABILITIES.forwarding]: {},
     },
     accounts: {
       [id]: {
@@ -45,10 +47,16 @@ export function sessionResource(account: JmapAccount, urls: SessionUrls) {
           },
           [CAPABILITIES.submission]: { maxDelayedSend: 0, submissionExtensions: {} },
           [CAPABILITIES.vacation]: {},
+          [CAPABILITIES.forwarding]: { maxTargets: MAX_FORWARD_TARGETS },
         },
       },
     },
-    primaryAccounts: { [CAPABILITIES.mail]: id, [CAPABILITIES.submission]: id, [CAPABILITIES.vacation]: id },
+    primaryAccounts: {
+      [CAPABILITIES.mail]: id,
+      [CAPABILITIES.submission]: id,
+      [CAPABILITIES.vacation]: id,
+      [CAPABILITIES.forwarding]: id,
+    },
     username: account.address,
     apiUrl: `${urls.base}/jmap/api`,
     downloadUrl: `${urls.base}/jmap/download/{accountId}/{blobId}/{name}?accept={type}`,

@@ -1,7 +1,7 @@
 /** VacationResponse/get|set (RFC 8621 §8): one singleton per account. */
 import type { JmapAccount, JmapDeps } from './context';
 import { JmapMethodError, setError, type SetError } from './errors';
-import { checkAccount, type Args } from './util';
+import { checkAccount, singletonState as stateOf, type Args } from './util';
 
 interface Row {
   is_enabled: boolean;
@@ -27,14 +27,6 @@ async function load(deps: JmapDeps, accountId: number) {
     htmlBody: row?.html_body ?? null,
   };
 }
-
-const stateOf = (v: object) =>
-  'v' +
-  Buffer.from(JSON.stringify(v))
-    .toString('base64url')
-    .slice(0, 60)
-    .replace(/[^A-Za-z0-9_-]/g, '') +
-  JSON.stringify(v).length;
 
 export async function vacationGet(deps: JmapDeps, account: JmapAccount, args: Args) {
   checkAccount(args, account);

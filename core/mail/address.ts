@@ -1,4 +1,5 @@
 import { domainToASCII } from 'node:url';
+import { isSrsLocalPart } from './srs';
 
 /** A mailbox address split and normalised for lookups: domain in lower-case ASCII (IDNA). */
 export interface ParsedAddress {
@@ -45,7 +46,9 @@ export function parseAddress(input: string, options: { utf8?: boolean } = {}): P
   if (at <= 0 || at === input.length - 1) throw new AddressError(`invalid address "${input}"`);
   const local = input.slice(0, at);
   const domainPart = input.slice(at + 1);
-  if (local.length > 64 && !QUOTED.test(local)) throw new AddressError('local part too long');
+  // 64 octets (RFC 5321 §4.5.3.1); SRS return addresses of forwarded mail are often longer.
+  const maxLocal = isSrsLocalPart(local) ? 255 : 64;
+  if (local.length > maxLocal && !QUOTED.test(local)) throw new AddressError('local part too long');
   const localOk =
     DOT_ATOM_ASCII.test(local) || QUOTED.test(local) || (options.utf8 === true && DOT_ATOM_UTF8.test(local));
   if (!localOk) throw new AddressError(`invalid local part in "${input}"`);

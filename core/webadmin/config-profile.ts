@@ -1,6 +1,6 @@
 /**
  * Configuration export/import as one versioned document (the original product's backup utility):
- * domains, accounts (password hashes, never plaintext), aliases/forwards, security settings and
+ * domains, accounts (password hashes, never plaintext), aliases, forwarding, security settings and
  * DKIM keys (private keys stay sealed with the installation's secret key). Import is one
  * transaction and idempotent: existing entries are updated, nothing is deleted.
  */
@@ -23,6 +23,8 @@ export interface ConfigProfile {
     disabled: boolean;
   }[];
   aliases: { source: string; domain: string; target: string }[];
+  /** Per-account forwarding; absent in documents from before it existed. */
+  forwards?: { address: string; target: string; keepCopy: boolean }[];
   security: { scope: string; key: string; value: unknown }[];
   dkim: { domain: string; selector: string; algorithm: string; privateKeyEnc: string; publicKey: string }[];
 }
@@ -42,6 +44,9 @@ export async function exportConfig(db: SqlDatabase): Promise<ConfigProfile> {
   );
   const aliases = await db.query<{ source: string; domain: string; target: string }>(
     `SELECT a.source, d.name AS domain, a.target FROM aliases a JOIN domains d ON d.id = a.domain_id ORDER BY a.source, a.target`,
+  );
+  const forwards = await db.query<{ address: string; target: string; keep_copy: boolean }>(
+    `SELECT a.address, f.target, f.keep_copy FROM account_forwards f JOIN accounts a ON a.id = f.account_id ORDER BY a.address, f.target`,
   );
   const security = await db.query<{ scope: string; key: string; value: unknown }>(
     `SELECT scope, key, value FROM security_settings ORDER BY scope, key`,
@@ -66,6 +71,7 @@ export async function exportConfig(db: SqlDatabase): Promise<ConfigProfile> {
       disabled: r.disabled,
     })),
     aliases: aliases.rows,
+    forwards: forwards.rows.map((r) => ({ address: r.address, target: r.target, keepCopy: r.keep_copy })),
     security: security.rows.map((r) => ({
       ...r,
       value: typeof r.value === 'string' ? JSON.parse(r.value) : r.value,
@@ -89,7 +95,7 @@ export async function importConfig(db: SqlDatabase, profile: unknown): Promise<R
     throw new ConfigImportError(
       `unsupported configuration version ${p.version} (this release reads ${CONFIG_VERSION})`,
     );
-  const counts = { domains: 0, accounts: 0, aliases: 0, security: 0, dkim: 0 };
+  const counts = { domains: 0, accounts: 0, aliases: 0, forwards: 0, security: 0, dkim: 0 };
   await db.transaction(async (tx) => {
     for (const d of p.domains ?? []) {
       await tx.query(
@@ -119,6 +125,14 @@ export async function importConfig(db: SqlDatabase, profile: unknown): Promise<R
         [a.domain, a.source, a.target],
       );
       counts.aliases++;
+    }
+    for (const f of p.forwards ?? []) {
+      await tx.query(
+        `INSERT INTO account_forwards (account_id, target, keep_copy) SELECT id, $2, $3 FROM accounts WHERE address = $1
+         ON CONFLICT (account_id, target) DO UPDATE SET keep_copy = EXCLUDED.keep_copy`,
+        [f.address, f.target, f.keepCopy],
+      );
+      counts.forwards++;
     }
     for (const s of p.security ?? []) {
       await tx.query(

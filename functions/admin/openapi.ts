@@ -166,14 +166,29 @@ export const OPENAPI = {
     },
     '/forwards': {
       get: {
-        summary: 'List forwards (aliases; remote targets are forwards)',
+        summary: 'List accounts that forward (their targets and whether they keep a copy)',
         parameters: [queryParam('domain')],
-        responses: ok('aliases', { type: 'array' }),
+        responses: ok('forwarding', { type: 'array' }),
       },
-      post: {
-        summary: 'Add a forward to remote addresses',
-        requestBody: body({ source: str, targets: { type: 'array', items: str } }, ['source', 'targets']),
-        responses: created('forward added'),
+    },
+    '/users/{address}/forwarding': {
+      get: {
+        summary: "An account's forwarding",
+        parameters: [pathParam('address')],
+        responses: ok('forwarding'),
+      },
+      put: {
+        summary: 'Set forwarding: local or remote targets (empty turns it off); keepCopy defaults to true',
+        parameters: [pathParam('address')],
+        requestBody: body({ targets: { type: 'array', items: str }, keepCopy: { type: 'boolean' } }, [
+          'targets',
+        ]),
+        responses: ok('forwarding'),
+      },
+      delete: {
+        summary: 'Turn forwarding off',
+        parameters: [pathParam('address')],
+        responses: ok('forwarding'),
       },
     },
     '/queue': {

@@ -250,24 +250,36 @@ export function adminRouter(ctx: WebContext): Router {
       target: r.query.get('target') ?? undefined,
     })),
   );
-  // Forwards are aliases whose targets are remote addresses.
+  // Forwarding belongs to an account; aliases with remote targets stay under /aliases.
   router.add(
     'GET',
     p('/forwards'),
-    run('alias.list', (r) => ({ op: 'alias.list', domain: r.query.get('domain') ?? undefined })),
+    run('forward.list', (r) => ({ op: 'forward.list', domain: r.query.get('domain') ?? undefined })),
   );
   router.add(
-    'POST',
-    p('/forwards'),
-    run(
-      'alias.add',
-      (_r, b) => ({
-        op: 'alias.add',
-        source: str(b.source),
-        targets: Array.isArray(b.targets) ? b.targets.map(String) : [],
-      }),
-      201,
-    ),
+    'GET',
+    p('/users/:address/forwarding'),
+    run('forward.show', (r) => ({ op: 'forward.show', address: param(r, 'address') })),
+  );
+  router.add(
+    'PUT',
+    p('/users/:address/forwarding'),
+    run('forward.set', (r, b) => ({
+      op: 'forward.set',
+      address: param(r, 'address'),
+      targets: Array.isArray(b.targets) ? b.targets.map(String) : [],
+      keepCopy: b.keepCopy !== false,
+    })),
+  );
+  router.add(
+    'DELETE',
+    p('/users/:address/forwarding'),
+    run('forward.set', (r) => ({
+      op: 'forward.set',
+      address: param(r, 'address'),
+      targets: [],
+      keepCopy: true,
+    })),
   );
 
   router.add(

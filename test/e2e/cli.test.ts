@@ -65,6 +65,20 @@ describe('admin CLI without a running node (opens the database directly)', () =>
       expect.arrayContaining(['INBOX', 'Sent', 'Drafts', 'Trash', 'Junk', 'Archive']),
     );
     expect(nimbus([...data(), 'user', 'show', 'ghost@cli.test']).status).toBe(3);
+
+    expect(
+      nimbus([...data(), 'forward', 'set', 'dave@cli.test', 'dave@remote.test', '--no-keep-copy']).status,
+    ).toBe(0);
+    expect(JSON.parse(nimbus([...data(), 'forward', 'show', 'dave@cli.test', '--json']).stdout)).toEqual({
+      address: 'dave@cli.test',
+      targets: ['dave@remote.test'],
+      keepCopy: false,
+    });
+    expect(nimbus([...data(), 'forward', 'list']).stdout).toMatch(/dave@cli\.test\t→ dave@remote\.test/);
+    expect(nimbus([...data(), 'forward', 'set', 'dave@cli.test', 'dave@cli.test']).status).toBe(5);
+    expect(nimbus([...data(), 'forward', 'set', 'ghost@cli.test', 'x@remote.test']).status).toBe(3);
+    expect(nimbus([...data(), 'forward', 'off', 'dave@cli.test']).status).toBe(0);
+    expect(JSON.parse(nimbus([...data(), 'forward', 'list', '--json']).stdout)).toEqual([]);
     expect(nimbus([...data(), 'domain', 'remove', 'cli.test']).status).toBe(1);
     expect(nimbus([...data(), 'frobnicate']).status).toBe(2);
   });

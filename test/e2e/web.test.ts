@@ -101,6 +101,42 @@ describe.each(MODES)('web via %s', (mode: Mode) => {
         })
       ).status,
     ).toBe(201);
+    const forwarding = `/api/admin/users/${encodeURIComponent(user)}/forwarding`;
+    const setForward = await h.call(mode, {
+      path: forwarding,
+      method: 'PUT',
+      headers: auth,
+      body: { targets: [`Away-${mode}@Remote.test`], keepCopy: false },
+    });
+    expect(setForward.status).toBe(200);
+    expect(setForward.json()).toEqual({
+      address: user,
+      targets: [`away-${mode}@remote.test`],
+      keepCopy: false,
+    });
+    expect((await h.call(mode, { path: forwarding, headers: auth })).json().targets).toEqual([
+      `away-${mode}@remote.test`,
+    ]);
+    const listed = (await h.call(mode, { path: '/api/admin/forwards?domain=w.test', headers: auth })).json();
+    expect(listed.map((f: { address: string }) => f.address)).toContain(user);
+    const badForward = await h.call(mode, {
+      path: forwarding,
+      method: 'PUT',
+      headers: auth,
+      body: { targets: ['not an address'] },
+    });
+    expect(badForward.status).toBe(400);
+    expect(badForward.json().error).toMatch(/address/);
+    expect(
+      (
+        await h.call(mode, {
+          path: '/api/admin/users/nobody@w.test/forwarding',
+          method: 'PUT',
+          headers: auth,
+          body: { targets: ['x@remote.test'] },
+        })
+      ).status,
+    ).toBe(404);
     expect((await h.call(mode, { path: '/api/admin/users/nobody@w.test', headers: auth })).status).toBe(404);
     expect((await h.call(mode, { path: '/api/admin/queue', headers: auth })).status).toBe(200);
     expect(
@@ -116,7 +152,16 @@ describe.each(MODES)('web via %s', (mode: Mode) => {
     expect(profile.accounts.find((a: { address: string }) => a.address === user).passwordHash).toMatch(
       /^\$scrypt\$/,
     );
+    expect(profile.forwards).toContainEqual({
+      address: user,
+      target: `away-${mode}@remote.test`,
+      keepCopy: false,
+    });
     const imported = await h.call(mode, { path: '/api/admin/config', headers: auth, body: profile });
+    expect(imported.json().imported.forwards).toBe(profile.forwards.length);
+    expect(
+      (await h.call(mode, { path: forwarding, method: 'DELETE', headers: auth })).json().targets,
+    ).toEqual([]);
     expect(imported.json().imported.accounts).toBe(profile.accounts.length);
     expect(
       (await h.call(mode, { path: '/api/admin/config', headers: auth, body: { ...profile, version: 99 } }))

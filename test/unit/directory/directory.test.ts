@@ -89,3 +89,75 @@ describe('directory', () => {
     ]);
   });
 });
+
+describe('per-account forwarding', () => {
+  beforeAll(async () => {
+    await directory.addDomain('fwd.test');
+    for (const name of ['fay', 'gus', 'hal', 'ivy']) await directory.addAccount(`${name}@fwd.test`, 'pw');
+  });
+
+  const route = async (address: string) => {
+    const r = await directory.resolve(address);
+    if (r.kind !== 'resolved') return r.kind;
+    return { accounts: r.accounts.map((a) => a.address).sort(), remote: r.remote.sort() };
+  };
+
+  it('keeps a copy by default and sends one to each target, local or remote', async () => {
+    await directory.forwarding.set('fay@fwd.test', ['Gus@fwd.test', 'Fay.Elsewhere@remote.test'], true);
+    expect(await directory.forwarding.get('FAY@fwd.test')).toEqual({
+      address: 'fay@fwd.test',
+      targets: ['fay.elsewhere@remote.test', 'gus@fwd.test'],
+      keepCopy: true,
+    });
+    expect(await route('fay@fwd.test')).toEqual({
+      accounts: ['fay@fwd.test', 'gus@fwd.test'],
+      remote: ['fay.elsewhere@remote.test'],
+    });
+  });
+
+  it('without keepCopy the account gets nothing itself; an empty list turns forwarding off', async () => {
+    await directory.forwarding.set('fay@fwd.test', ['gus@fwd.test'], false);
+    expect(await route('fay@fwd.test')).toEqual({ accounts: ['gus@fwd.test'], remote: [] });
+    await directory.forwarding.set('fay@fwd.test', [], true);
+    expect(await route('fay@fwd.test')).toEqual({ accounts: ['fay@fwd.test'], remote: [] });
+    expect(await directory.forwarding.list('fwd.test')).toEqual([]);
+  });
+
+  it('follows chains through aliases and breaks loops without losing the message', async () => {
+    await directory.forwarding.set('hal@fwd.test', ['ivy@fwd.test'], false);
+    await directory.forwarding.set('ivy@fwd.test', ['hal@fwd.test'], false);
+    const looped = await route('hal@fwd.test');
+    expect(looped).not.toBe('unknown-user');
+    expect(typeof looped === 'object' && looped.accounts.length).toBe(1);
+    await directory.addAlias('crew@fwd.test', ['hal@fwd.test']);
+    expect(typeof (await route('crew@fwd.test')) === 'object').toBe(true);
+    expect((await directory.forwarding.list()).map((f) => f.address)).toEqual([
+      'hal@fwd.test',
+      'ivy@fwd.test',
+    ]);
+  });
+
+  it('refuses bad targets, forwarding to itself and unknown accounts', async () => {
+    await expect(directory.forwarding.set('gus@fwd.test', ['not an address'], true)).rejects.toMatchObject({
+      code: 'bad-address',
+    });
+    await expect(directory.forwarding.set('gus@fwd.test', ['GUS@fwd.test'], true)).rejects.toMatchObject({
+      code: 'invalid',
+    });
+    const many = Array.from({ length: 11 }, (_, i) => `t${i}@remote.test`);
+    await expect(directory.forwarding.set('gus@fwd.test', many, true)).rejects.toMatchObject({
+      code: 'invalid',
+    });
+    await expect(directory.forwarding.set('nobody@fwd.test', ['x@remote.test'], true)).rejects.toMatchObject({
+      code: 'not-found',
+    });
+  });
+
+  it('a disabled account neither receives nor forwards', async () => {
+    await directory.forwarding.set('gus@fwd.test', ['x@remote.test'], true);
+    await directory.setDisabled('gus@fwd.test', true);
+    expect(await route('gus@fwd.test')).toBe('unknown-user');
+    await directory.setDisabled('gus@fwd.test', false);
+    await directory.forwarding.set('gus@fwd.test', [], true);
+  });
+});
