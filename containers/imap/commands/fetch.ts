@@ -8,13 +8,8 @@ import type { MessageRecord } from '../../../core/store/imap-view';
 import { binaryBytes, MessageBytes, sectionBytes, UnknownCteError } from '../format/body-section';
 import { bodyChunks, envelopeChunks } from '../format/structure';
 import { formatInternalDate, formatSequenceSet, literal, type Chunk } from '../format/strings';
-import {
-  parseFetchItems,
-  parseFetchModifiers,
-  parseSequenceSet,
-  type FetchItem,
-  type Section,
-} from '../parser/grammar';
+import { parseFetchItems, parseFetchModifiers, type FetchItem, type Section } from '../parser/fetch-grammar';
+import { parseSequenceSet } from '../parser/grammar';
 import { ParseError } from '../parser/tokenizer';
 import type { ImapSession } from '../session';
 import { bad, no, ok } from '../types';

@@ -19,7 +19,7 @@ import {
 import { TextDecoder } from 'node:util';
 import { decodeHeaderValue } from '../../../core/mime';
 import { formatSequenceSet } from '../format/strings';
-import { parseSearchKey, parseSearchProgram, type SearchKey } from '../parser/grammar';
+import { parseSearchKey, parseSearchProgram, type SearchKey } from '../parser/search-grammar';
 import { ParseError, type Tokenizer } from '../parser/tokenizer';
 import type { ImapSession } from '../session';
 import { no, ok, type CommandResult } from '../types';

@@ -11,7 +11,7 @@ import {
 } from '../../../core/mime';
 import type { BlobStore } from '../../../core/ports/blob-store';
 import type { MessageRecord } from '../../../core/store/imap-view';
-import type { Section } from '../parser/grammar';
+import type { Section } from '../parser/fetch-grammar';
 
 export class MessageBytes {
   private full: Buffer | null = null;
