@@ -174,5 +174,23 @@ it('logs in, reads, replies with an attachment (arrives over IMAP) and executes 
   await page.click('#settings-button');
   await page.waitForSelector('#settings[open]');
   await page.screenshot({ path: path.join(ARTIFACTS, '6-settings.png') });
+  // Forwarding from settings: saved through JMAP Forwarding/set, honoured by delivery.
+  await page.fill('#fwd-to', 'bob@web.test');
+  await page.uncheck('#fwd-keep');
+  await page.click('#settings-save');
+  await page.waitForSelector('#settings', { state: 'detached' });
+  expect(await h.node.directory.forwarding.get('alice@web.test')).toEqual({
+    address: 'alice@web.test',
+    targets: ['bob@web.test'],
+    keepCopy: false,
+  });
+  await h.sendSmtp('carol@else.test', 'alice@web.test', 'Forwarded by settings', { text: 'hi' });
+  await eventually(async () => {
+    const bob = await h.node.directory.getAccount('bob@web.test');
+    const inbox = await h.node.mailboxes.getMailbox(bob!.id, 'INBOX');
+    const messages = await h.node.mailboxes.listMessages(inbox!.id);
+    const texts = await Promise.all(messages.map((m) => h.node.mailboxes.readMessage(m)));
+    return texts.some((t) => t.toString('utf8').includes('Forwarded by settings'));
+  });
   await context.close();
 });
