@@ -78,6 +78,7 @@ export const configSchema = z.object({
       dataTimeoutMs: positive.default(600_000),
       maxConnections: positive.default(1000),
       maxConnectionsPerIp: positive.default(20),
+      maxHops: positive.default(50),
     })
     .default({}),
   pop3: z

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { countReceivedHeaders } from '../../core/mail/hop-count';
 import { newQueueId } from '../../core/spool/queue-id';
 import { buildReceivedHeader } from './received-header';
 import { reply, type SmtpReply } from './smtp-reply';
@@ -11,6 +12,7 @@ export interface AcceptContext {
   readonly log: Logger;
   /** The client said EHLO (the Received header says ESMTP). */
   readonly esmtp: boolean;
+  readonly maxHops: number;
 }
 
 /**
@@ -24,6 +26,10 @@ export async function acceptMessage(
 ): Promise<{ reply: SmtpReply; queued: boolean }> {
   const { info, policy, log } = context;
   const queueId = newQueueId();
+  if (countReceivedHeaders(data) >= context.maxHops) {
+    log.warn({ from: envelope.mailFrom, maxHops: context.maxHops }, 'mail loop: too many hops');
+    return { reply: reply(554, '5.4.6', 'Too many hops: mail loop detected'), queued: false };
+  }
   const checked = (await policy.checkMessage?.(info, envelope, data)) ?? null;
   if (checked) return { reply: checked, queued: false };
   const received = buildReceivedHeader({

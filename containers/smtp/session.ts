@@ -277,6 +277,7 @@ export class SmtpSession {
         policy: this.policy,
         log: this.log,
         esmtp: this.ehlo,
+        maxHops: this.options.limits.maxHops,
       },
       envelope,
       data,

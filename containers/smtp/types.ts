@@ -12,6 +12,8 @@ export interface SmtpLimits {
   dataTimeoutMs: number;
   maxConnections: number;
   maxConnectionsPerIp: number;
+  /** Received: fields beyond this mean a mail loop (RFC 5321 §6.3): `554 5.4.6`. */
+  maxHops: number;
 }
 
 export const DEFAULT_SMTP_LIMITS: SmtpLimits = {
@@ -25,6 +27,7 @@ export const DEFAULT_SMTP_LIMITS: SmtpLimits = {
   dataTimeoutMs: 10 * 60_000,
   maxConnections: 1000,
   maxConnectionsPerIp: 20,
+  maxHops: 50,
 };
 
 /** What a session knows about its client; passed to every policy decision. */

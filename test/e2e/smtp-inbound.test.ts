@@ -244,6 +244,31 @@ describe('bad input', () => {
     d.close();
   });
 
+  it('breaks mail loops: 554 5.4.6 at 50 Received: fields (RFC 5321 §6.3), the session goes on', async () => {
+    const d = await open();
+    await d.command('EHLO client.test');
+    const withHops = async (hops: number, subject: string) => {
+      await d.command('MAIL FROM:<b@remote.test>');
+      await d.command('RCPT TO:<alice@example.test>');
+      expect(await d.command('DATA')).toMatch(/^354/);
+      const received = Array.from(
+        { length: hops },
+        (_, i) =>
+          `Received: from hop${i}.remote.test by hop${i + 1}.remote.test; Sat, 28 Nov 2026 10:00:00 +0000\r\n`,
+      ).join('');
+      d.send(`${received}Subject: ${subject}\r\n\r\nlooping\r\n.\r\n`);
+      return d.reply();
+    };
+    expect(await withHops(50, 'loop-50')).toMatch(/^554 5\.4\.6/);
+    expect(await withHops(49, 'loop-49')).toMatch(/^250/);
+    const texts = (await eventually(async () => {
+      const messages = (await inbox('alice@example.test')).map((m) => m.toString('utf8'));
+      return messages.some((m) => m.includes('loop-49')) && messages;
+    })) as string[];
+    expect(texts.some((m) => m.includes('loop-50'))).toBe(false);
+    d.close();
+  });
+
   it('answers out-of-sequence, unknown and malformed commands with 5xx and survives', async () => {
     const d = await open();
     expect(await d.command('VRFY alice')).toMatch(/^252/);
