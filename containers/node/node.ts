@@ -1,11 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { executeAdminCommand, type AdminCommand } from '../../core/admin/admin-commands';
 import { AuthThrottle } from '../../core/auth/auth-throttle';
-import { processInboundJob } from '../../core/delivery/inbound-job';
 import { LocalDelivery } from '../../core/delivery/local-delivery';
 import { MessageAcceptor } from '../../core/delivery/message-acceptor';
 import { VacationResponder } from '../../core/delivery/vacation-responder';
@@ -13,40 +10,30 @@ import { Directory } from '../../core/directory/directory';
 import { MailboxStore } from '../../core/store/mailbox-store';
 import { InMemoryMetrics } from '../../core/ports/metrics';
 import { EmfMetrics } from '../../core/adapters/aws/emf-metrics';
-import { collectGarbage } from '../../core/store/blob-refs';
-import { BatchSpoolWorker } from '../workers/spool-worker';
-import { BatchDelivery } from '../../core/delivery/batch-delivery';
-import type { LeasedJob } from '../../core/ports/spool';
+import type { BatchSpoolWorker } from '../workers/spool-worker';
 import { HttpServer } from '../http/http-server';
 import { loadTlsContext } from '../net/tls-context';
-import { SmtpServer } from '../smtp/smtp-server';
-import { InboundPolicy } from '../smtp/inbound-policy';
-import { SubmissionPolicy } from '../smtp/submission-policy';
-import { ImapAppender } from '../../core/store/imap-append';
+import type { SmtpServer } from '../smtp/smtp-server';
 import { DkimKeyStore } from '../../core/dkim/dkim-keys';
 import { loadSecretKey } from '../../core/dkim/secret-box';
 import { srsFromSecretKey } from '../../core/mail/srs';
 import { startRelay, type RelayHandle } from '../workers/relay-setup';
-// Security policy (issue #4 B): settings in SQL, DNS through the Resolver port, scanner clients.
-import { InboundSecurity } from '../../core/security/inbound-security';
-import { SecuritySettingsStore } from '../../core/security/settings-store';
+import type { InboundSecurity } from '../../core/security/inbound-security';
 import type { Resolver } from '../../core/ports/resolver';
-import { OverrideResolver } from '../../core/adapters/dns/override-resolver';
-import { SystemResolver } from '../../core/adapters/dns/system-resolver';
-import { ClamdClient } from '../../core/adapters/scanners/clamd-client';
-import { RspamdClient } from '../../core/adapters/scanners/rspamd-client';
-import { SpamdClient } from '../../core/adapters/scanners/spamd-client';
-import { parseEndpoint } from '../../core/adapters/scanners/tcp-exchange';
-import { Pop3Server } from '../pop3/pop3-server';
-import { DEFAULT_IMAP_OPTIONS, ImapServer } from '../imap/imap-server';
 import { adminRoute } from './admin-endpoint';
 import { healthRoute } from './health';
 import { registerGauges } from './gauges';
 import { openStorage, type Storage } from './storage';
 import type { NodeConfig } from './config';
+import { createDeliveryWorker } from './delivery-worker';
+import { startImap, startMx, startPop3, startSubmission, type ListenerContext } from './mail-listeners';
+import { runMaintenance } from './maintenance';
+import { stableNodeId } from './node-id';
 import { DEFAULT_ROLES, type Role } from './roles';
+import { createSecurity } from './security-setup';
 import { acquireDataDirLock, writeNodeFiles, removeNodeFiles } from './node-files';
-import { webHandler, loadAssets } from '../../functions/web/node-web';
+import { createWebContext, useBoundPorts } from './web-role';
+import { webHandler } from '../../functions/web/node-web';
 import type { WebContext } from '../../functions/web/context';
 // Cluster membership (issue #6): registry, heartbeat, drain, dead-peer lease release.
 import { ClusterMember } from '../cluster/cluster-member';
@@ -134,132 +121,44 @@ export async function startNode(
   let relay: RelayHandle | null = null;
   const dkimKeys = new DkimKeyStore(storage.db, secretKey);
   if (has('delivery')) {
-    const batch = new BatchDelivery(storage.db, storage.blobs, storage.spool, storage.events, vacation);
-    const deliverOne = async (job: LeasedJob) => {
-      const outcome = await processInboundJob(job, { db: storage.db, spool: storage.spool, delivery });
-      metrics.increment(
-        outcome === 'delivered'
-          ? 'messages_delivered'
-          : outcome === 'retry'
-            ? 'messages_deferred'
-            : 'messages_bounced',
-      );
-    };
-    inboundWorker = new BatchSpoolWorker(
-      storage.spool,
-      async (jobs) => {
-        // Plain local recipients in one set-based transaction; aliases, forwards and failures per job.
-        const { delivered, rest } = await batch.deliver(jobs);
-        metrics.increment('messages_delivered', delivered.length);
-        await Promise.all(rest.map(deliverOne));
-        relay?.notify();
-      },
-      {
-        queue: 'inbound',
-        owner: nodeId,
-        concurrency: config.delivery.concurrency,
-        batchSize: config.delivery.batchSize,
-        leaseSeconds: config.delivery.leaseSeconds,
-        pollIntervalMs: config.delivery.pollIntervalMs,
-      },
-      log.child({ worker: 'delivery' }),
-    );
+    inboundWorker = createDeliveryWorker({
+      config,
+      storage,
+      delivery,
+      vacation,
+      metrics,
+      nodeId,
+      log: log.child({ worker: 'delivery' }),
+      delivered: () => relay?.notify(),
+    });
   }
   const acceptor = new MessageAcceptor(storage.db, storage.blobs, storage.spool, () => {
     metrics.increment('messages_accepted');
     inboundWorker?.notify();
   });
 
-  // Security settings live in SQL (a change on one node applies to all); config values are bootstrap defaults.
-  const securitySettings = new SecuritySettingsStore(
-    storage.db,
-    { 'relay.networks': config.smtp.relayNetworks },
-    config.security.settingsCacheSeconds,
-  );
-  const securityResolver: Resolver =
-    deps.resolver ??
-    (Object.keys(config.relay.resolverOverrides).length > 0
-      ? new OverrideResolver(config.relay.resolverOverrides)
-      : new SystemResolver());
-  const scanTimeoutMs = config.security.scanTimeoutMs;
-  const security = new InboundSecurity({
-    db: storage.db,
+  // The MX security policy; its settings live in SQL (see security-setup.ts).
+  const {
+    security,
     settings: securitySettings,
     resolver: securityResolver,
-    hostname: config.hostname,
-    log: log.child({ component: 'security' }),
-    scanners: {
-      rspamd: new RspamdClient(config.security.rspamdUrl, {
-        timeoutMs: scanTimeoutMs,
-        password: config.security.rspamdPassword,
-      }),
-      spamd: new SpamdClient(parseEndpoint(config.security.spamdAddress, 783), { timeoutMs: scanTimeoutMs }),
-      clamd: new ClamdClient(parseEndpoint(config.security.clamdAddress, 3310), { timeoutMs: scanTimeoutMs }),
-    },
-  });
+  } = createSecurity(config, storage, log, deps.resolver);
   await securitySettings.effective();
 
+  const listeners: ListenerContext = {
+    config,
+    storage,
+    directory,
+    mailboxes,
+    secureContext: tlsContext.context,
+    authThrottle,
+    log,
+    nodeId,
+    ports,
+  };
   const smtpServers: SmtpServer[] = [];
-  if (has('mx')) {
-    const mx = new SmtpServer(
-      {
-        name: 'mx',
-        hostname: config.hostname,
-        limits: config.smtp,
-        pregreetMs: config.smtp.pregreetMs,
-        trustedNetworks: config.smtp.trustedNetworks,
-        authEnabled: true,
-        authRequired: false,
-        allowInsecureAuth: config.smtp.allowInsecureAuth,
-        rejectBareLineEndings: config.smtp.rejectBareLineEndings,
-        implicitTls: false,
-        proxyNetworks: config.proxyProtocol.trustedNetworks,
-      },
-      new InboundPolicy(directory, acceptor, config.smtp.relayNetworks, security),
-      tlsContext.context,
-      authThrottle,
-      log,
-    );
-    ports.smtp = await mx.listen(config.ports.smtp, config.host);
-    smtpServers.push(mx);
-  }
-  if (has('submission')) {
-    const policy = new SubmissionPolicy(
-      storage.db,
-      directory,
-      acceptor,
-      config.submission,
-      log.child({ service: 'submission' }),
-      new ImapAppender(storage.db, storage.blobs, mailboxes, storage.events),
-    );
-    for (const [service, implicitTls] of [
-      ['submission', false],
-      ['submissions', true],
-    ] as const) {
-      const server = new SmtpServer(
-        {
-          name: 'submission',
-          hostname: config.hostname,
-          limits: config.smtp,
-          pregreetMs: 0,
-          trustedNetworks: config.smtp.trustedNetworks,
-          authEnabled: true,
-          authRequired: true,
-          // AUTH only over TLS: after STARTTLS on 587, from the start on 465.
-          allowInsecureAuth: false,
-          rejectBareLineEndings: config.smtp.rejectBareLineEndings,
-          implicitTls,
-          proxyNetworks: config.proxyProtocol.trustedNetworks,
-        },
-        policy,
-        tlsContext.context,
-        authThrottle,
-        log,
-      );
-      ports[service] = await server.listen(config.ports[service], config.host);
-      smtpServers.push(server);
-    }
-  }
+  if (has('mx')) smtpServers.push(await startMx(listeners, acceptor, security));
+  if (has('submission')) smtpServers.push(...(await startSubmission(listeners, acceptor)));
   stoppers.push(async () => {
     await Promise.all(smtpServers.map((server) => server.close()));
   });
@@ -278,62 +177,10 @@ export async function startNode(
     stoppers.push(() => relay!.stop());
   }
 
-  const pop3Servers: Pop3Server[] = [];
-  if (has('pop3')) {
-    for (const [service, implicitTls] of [
-      ['pop3', false],
-      ['pop3s', true],
-    ] as const) {
-      const pop3 = new Pop3Server({
-        options: {
-          ...config.pop3,
-          hostname: config.hostname,
-          implicitTls,
-          proxyNetworks: config.proxyProtocol.trustedNetworks,
-        },
-        directory,
-        store: mailboxes,
-        db: storage.db,
-        secureContext: tlsContext.context,
-        authThrottle,
-        log,
-        nodeId,
-      });
-      ports[service] = await pop3.listen(config.ports[service], config.host);
-      pop3Servers.push(pop3);
-      stoppers.push(() => pop3.close());
-    }
-  }
-
-  const imapServers: ImapServer[] = [];
-  if (has('imap')) {
-    for (const [service, implicitTls] of [
-      ['imap', false],
-      ['imaps', true],
-    ] as const) {
-      const imap = new ImapServer({
-        options: {
-          ...DEFAULT_IMAP_OPTIONS,
-          ...config.imap,
-          hostname: config.hostname,
-          implicitTls,
-          proxyNetworks: config.proxyProtocol.trustedNetworks,
-        },
-        directory,
-        store: mailboxes,
-        db: storage.db,
-        blobs: storage.blobs,
-        events: storage.events,
-        secureContext: tlsContext.context,
-        authThrottle,
-        log,
-        nodeId,
-      });
-      ports[service] = await imap.listen(config.ports[service], config.host);
-      imapServers.push(imap);
-      stoppers.push(() => imap.close());
-    }
-  }
+  const pop3Servers = has('pop3') ? await startPop3(listeners) : [];
+  for (const pop3 of pop3Servers) stoppers.push(() => pop3.close());
+  const imapServers = has('imap') ? await startImap(listeners) : [];
+  for (const imap of imapServers) stoppers.push(() => imap.close());
 
   inboundWorker?.start();
   stoppers.push(async () => inboundWorker?.stop());
@@ -372,35 +219,11 @@ export async function startNode(
   // Web role (issue #8): JMAP, webmail, admin REST API, autoconfig — functions/ handlers.
   let web: WebContext | undefined;
   if (has('web')) {
-    web = {
-      db: storage.db,
-      blobs: storage.blobs,
-      spool: storage.spool,
-      events: storage.events,
-      directory,
-      acceptor,
-      admin,
-      throttle: authThrottle,
-      endpoints: {
-        mailHost: config.hostname,
-        webBase: process.env.NIMBUS_WEB_BASE ?? null,
-        imap: has('imap') ? { port: config.ports.imaps, tls: true } : null,
-        pop3: has('pop3') ? { port: config.ports.pop3s, tls: true } : null,
-        submission: has('submission') ? { port: config.ports.submissions, tls: true } : null,
-      },
-      streaming: true,
-      nodes: async () => [{ nodeId, roles: config.roles, hostname: config.hostname }],
-      assets: () => loadAssets(),
-    };
+    web = createWebContext({ config, storage, directory, acceptor, admin, authThrottle, nodeId });
     http.mount(webHandler(web));
   }
   ports.http = await http.listen(config.ports.http, config.host);
-  if (web) {
-    // Autoconfig answers with the ports actually bound (0 in tests means "any free port").
-    web.endpoints.imap &&= { port: ports.imaps ?? config.ports.imaps, tls: true };
-    web.endpoints.pop3 &&= { port: ports.pop3s ?? config.ports.pop3s, tls: true };
-    web.endpoints.submission &&= { port: ports.submissions ?? config.ports.submissions, tls: true };
-  }
+  if (web) useBoundPorts(web, ports, config);
 
   await writeNodeFiles(config.dataDir, { pid: process.pid, host: config.host, ports, token, nodeId });
   member = await ClusterMember.start({
@@ -457,28 +280,4 @@ export async function startNode(
       log.info('node stopped');
     },
   };
-}
-
-async function runMaintenance(storage: Storage, log: Logger): Promise<void> {
-  try {
-    const removed = await collectGarbage(storage.db, storage.blobs, { graceSeconds: 3600 });
-    // Dedupe rows outlive any job (queue lifetime is 5 days).
-    await storage.db.query(`DELETE FROM deliveries WHERE delivered_at < now() - interval '10 days'`);
-    await storage.db.query(`DELETE FROM maildrop_locks WHERE expires_at < now()`);
-    if (removed > 0) log.info({ removed }, 'unreferenced blobs collected');
-  } catch (error) {
-    log.warn({ err: error }, 'maintenance failed');
-  }
-}
-
-/** A node id that survives restarts (so it can reclaim its own leases): kept in the data dir. */
-async function stableNodeId(dataDir: string): Promise<string> {
-  const file = path.join(dataDir, 'node-id');
-  try {
-    return (await fs.readFile(file, 'utf8')).trim();
-  } catch {
-    const id = `${os.hostname()}-${randomBytes(4).toString('hex')}`;
-    await fs.writeFile(file, id + '\n');
-    return id;
-  }
 }

@@ -1,0 +1,57 @@
+import type { Logger } from 'pino';
+import { BatchDelivery } from '../../core/delivery/batch-delivery';
+import { processInboundJob } from '../../core/delivery/inbound-job';
+import type { LocalDelivery } from '../../core/delivery/local-delivery';
+import type { VacationResponder } from '../../core/delivery/vacation-responder';
+import type { Metrics } from '../../core/ports/metrics';
+import type { LeasedJob } from '../../core/ports/spool';
+import { BatchSpoolWorker } from '../workers/spool-worker';
+import type { NodeConfig } from './config';
+import type { Storage } from './storage';
+
+/**
+ * The delivery role's worker on the inbound queue: batches of jobs to local mailboxes.
+ * `delivered` runs after each batch (the relay may have new outbound work).
+ */
+export function createDeliveryWorker(options: {
+  config: NodeConfig;
+  storage: Storage;
+  delivery: LocalDelivery;
+  vacation: VacationResponder;
+  metrics: Metrics;
+  nodeId: string;
+  log: Logger;
+  delivered: () => void;
+}): BatchSpoolWorker {
+  const { config, storage, delivery, metrics } = options;
+  const batch = new BatchDelivery(storage.db, storage.blobs, storage.spool, storage.events, options.vacation);
+  const deliverOne = async (job: LeasedJob) => {
+    const outcome = await processInboundJob(job, { db: storage.db, spool: storage.spool, delivery });
+    metrics.increment(
+      outcome === 'delivered'
+        ? 'messages_delivered'
+        : outcome === 'retry'
+          ? 'messages_deferred'
+          : 'messages_bounced',
+    );
+  };
+  return new BatchSpoolWorker(
+    storage.spool,
+    async (jobs) => {
+      // Plain local recipients in one set-based transaction; aliases, forwards and failures per job.
+      const { delivered, rest } = await batch.deliver(jobs);
+      metrics.increment('messages_delivered', delivered.length);
+      await Promise.all(rest.map(deliverOne));
+      options.delivered();
+    },
+    {
+      queue: 'inbound',
+      owner: options.nodeId,
+      concurrency: config.delivery.concurrency,
+      batchSize: config.delivery.batchSize,
+      leaseSeconds: config.delivery.leaseSeconds,
+      pollIntervalMs: config.delivery.pollIntervalMs,
+    },
+    options.log,
+  );
+}
