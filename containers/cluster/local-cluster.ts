@@ -1,19 +1,14 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, promises as fs, readFileSync } from 'node:fs';
-import net from 'node:net';
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { isAlive } from '../node/node-files';
 import type { Role } from '../node/roles';
-import {
-  NODE_PORT_NAMES,
-  SERVICES,
-  planTopology,
-  renderHaproxyConfig,
-  type ServiceName,
-  type Topology,
-} from './topology';
+import { createDatabase, dropDatabase, type ClusterDatabase } from './cluster-database';
+import { haproxyStatus, startHaproxy, stopHaproxy, type HaproxySettings } from './haproxy-control';
+import { freePort, httpStatus, sleep, tail } from './local-probes';
+import { NODE_PORT_NAMES, SERVICES, planTopology, type ServiceName, type Topology } from './topology';
+
+export { freePort, httpStatus } from './local-probes';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/nimbus.cjs');
@@ -62,15 +57,9 @@ export interface ClusterNodeState {
 export interface ClusterState {
   topology: Topology;
   dir: string;
-  database: { name: string; url: string; adminUrl: string };
+  database: ClusterDatabase;
   blobs: string;
-  haproxy: {
-    bin: string;
-    config: string;
-    pidFile: string;
-    socket: string;
-    frontends: Record<ServiceName, number>;
-  };
+  haproxy: HaproxySettings;
   nodes: ClusterNodeState[];
 }
 
@@ -130,7 +119,7 @@ export class LocalCluster {
     try {
       for (const node of nodes) await cluster.writeNodeConfig(node, options);
       await cluster.save();
-      await cluster.startHaproxy(options.checkIntervalMs ?? 500);
+      await startHaproxy(state.haproxy, state.nodes, options.checkIntervalMs ?? 500);
       // The first node migrates the database; the rest start in parallel after it.
       const first = nodes.find((node) => !node.spare)!;
       await cluster.startNode(first.name);
@@ -202,24 +191,6 @@ export class LocalCluster {
     await fs.writeFile(path.join(node.dataDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   }
 
-  private async startHaproxy(checkIntervalMs: number): Promise<void> {
-    const { haproxy } = this.state;
-    const config = renderHaproxyConfig({
-      frontends: haproxy.frontends,
-      servers: this.state.nodes,
-      statsSocket: haproxy.socket,
-      checkIntervalMs,
-    });
-    await fs.writeFile(haproxy.config, config);
-    const check = spawnSync(haproxy.bin, ['-c', '-q', '-f', haproxy.config], { encoding: 'utf8' });
-    if (check.status !== 0) throw new Error(`haproxy config invalid: ${check.stderr || check.stdout}`);
-    const run = spawnSync(haproxy.bin, ['-D', '-p', haproxy.pidFile, '-f', haproxy.config], {
-      encoding: 'utf8',
-      timeout: 15000,
-    });
-    if (run.status !== 0) throw new Error(`haproxy did not start: ${run.stderr || run.stdout}`);
-  }
-
   /** Starts a node (or a spare slot: the node joins the cluster and HAProxy's checks find it). */
   async startNode(name: string, timeoutMs = 90_000): Promise<ClusterNodeState> {
     const node = this.node(name);
@@ -287,18 +258,7 @@ export class LocalCluster {
 
   /** HAProxy's view: backend/server → status (UP, DOWN, MAINT …) from the runtime API. */
   async haproxyStatus(): Promise<Record<string, string>> {
-    const csv = await haproxyCommand(this.state.haproxy.socket, 'show stat');
-    const out: Record<string, string> = {};
-    const lines = csv.split('\n').filter(Boolean);
-    const header = lines[0].replace(/^# /, '').split(',');
-    const col = (name: string) => header.indexOf(name);
-    for (const line of lines.slice(1)) {
-      const fields = line.split(',');
-      const server = fields[col('svname')];
-      if (server === 'FRONTEND' || server === 'BACKEND') continue;
-      out[`${fields[col('pxname')]}/${server}`] = fields[col('status')];
-    }
-    return out;
+    return haproxyStatus(this.state.haproxy.socket);
   }
 
   /** Waits until HAProxy reports `status` (e.g. UP, DOWN) for the node in every backend it serves. */
@@ -317,14 +277,7 @@ export class LocalCluster {
   async down(options: { graceMs?: number } = {}): Promise<void> {
     const grace = options.graceMs ?? 15_000;
     await Promise.all(this.state.nodes.map((node) => this.stopNode(node.name, 'SIGTERM', grace)));
-    const haproxyPid = Number(await fs.readFile(this.state.haproxy.pidFile, 'utf8').catch(() => '0'));
-    if (haproxyPid > 0 && isAlive(haproxyPid)) {
-      process.kill(haproxyPid, 'SIGTERM');
-      const deadline = Date.now() + 5000;
-      while (isAlive(haproxyPid) && Date.now() < deadline) await sleep(50);
-      if (isAlive(haproxyPid)) process.kill(haproxyPid, 'SIGKILL');
-    }
-    await fs.unlink(this.state.haproxy.pidFile).catch(() => undefined);
+    await stopHaproxy(this.state.haproxy.pidFile);
     await dropDatabase(this.state.database.adminUrl, this.state.database.name);
     for (const node of this.state.nodes) node.pid = undefined;
     await this.save().catch(() => undefined);
@@ -345,86 +298,3 @@ export function describeCluster(cluster: LocalCluster): string {
   if (spares.length > 0) lines.push(`  spare slots: ${spares.join(', ')}`);
   return lines.join('\n');
 }
-
-async function createDatabase(adminUrl: string): Promise<ClusterState['database']> {
-  const name = `nimbus_cluster_${randomBytes(5).toString('hex')}`;
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return { name, url: url.toString(), adminUrl };
-}
-
-async function dropDatabase(adminUrl: string, name: string): Promise<void> {
-  if (!/^nimbus_cluster_[0-9a-f]+$/.test(name)) return;
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-}
-
-/**
- * A free port below the kernel's ephemeral range (32768+): ports reserved now and bound later
- * (spare slots, restarts) must not be taken meanwhile by some outgoing connection.
- */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    if (allocated.has(port)) continue;
-    if (await canBind(port)) {
-      allocated.add(port);
-      return port;
-    }
-  }
-  throw new Error('no free port in 20000-31999');
-}
-const allocated = new Set<number>();
-
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-export async function httpStatus(port: number, urlPath: string): Promise<number> {
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}${urlPath}`, { signal: AbortSignal.timeout(2000) });
-    await response.arrayBuffer();
-    return response.status;
-  } catch {
-    return 0;
-  }
-}
-
-function haproxyCommand(socketPath: string, command: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(socketPath);
-    let out = '';
-    socket.setEncoding('utf8');
-    socket.setTimeout(5000, () => socket.destroy(new Error('haproxy socket timeout')));
-    socket.on('connect', () => socket.write(`${command}\n`));
-    socket.on('data', (chunk: string) => (out += chunk));
-    socket.on('end', () => resolve(out));
-    socket.on('error', reject);
-  });
-}
-
-function tail(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
