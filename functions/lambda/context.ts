@@ -7,6 +7,7 @@
  *   events:   publish only, with pg_notify through the database (no LISTEN in a Lambda)
  * Long-held requests (JMAP EventSource) are not served here: API Gateway cuts requests at 30 s.
  */
+import { hasPrebuiltAssets, loadAssets } from '../webmail/assets';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { executeAdminCommand } from '../../core/admin/admin-commands';
@@ -111,7 +112,8 @@ export async function buildLambdaContext(env: NodeJS.ProcessEnv = process.env): 
     },
     streaming: false,
     nodes: async () => [],
-    assets: null,
+    // The Webmail function is bundled with its assets (infra/config/web-handlers.ts); others are not.
+    assets: hasPrebuiltAssets() ? loadAssets : null,
   };
 }
 

@@ -9,7 +9,15 @@ import * as path from 'node:path';
 import type { WebHandlerEntry } from '../constructs/web-api';
 
 export const WEB_HANDLERS: readonly WebHandlerEntry[] = [
-  { name: 'Webmail', entry: 'functions/webmail/handler.ts', routes: ['GET /', 'ANY /webmail/{proxy+}'] },
+  {
+    name: 'Webmail',
+    entry: 'functions/webmail/handler.ts',
+    routes: ['GET /', 'ANY /webmail/{proxy+}'],
+    // The app's static files go into the function next to its bundle (served without esbuild).
+    afterBundling: (inputDir, outputDir) => [
+      `node "${require.resolve('tsx/cli')}" "${inputDir}/functions/webmail/write-assets.ts" "${outputDir}/webmail-assets"`,
+    ],
+  },
   {
     name: 'Jmap',
     entry: 'functions/jmap/handler.ts',

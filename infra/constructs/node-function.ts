@@ -16,6 +16,8 @@ export interface NodeFunctionProps extends Omit<
   readonly repoRoot: string;
   /** Handler source, relative to the repository root. */
   readonly entry: string;
+  /** Shell commands run after esbuild, e.g. to add files next to the bundle (`outputDir`). */
+  readonly afterBundling?: (inputDir: string, outputDir: string) => string[];
 }
 
 /**
@@ -25,7 +27,7 @@ export interface NodeFunctionProps extends Omit<
  */
 export class NodeFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: NodeFunctionProps) {
-    const { stage, repoRoot, entry, ...rest } = props;
+    const { stage, repoRoot, entry, afterBundling, ...rest } = props;
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: stage.logRetentionDays,
       removalPolicy: removalPolicyFor(stage),
@@ -64,7 +66,17 @@ export class NodeFunction extends NodejsFunction {
         sourceMap: true,
         // The Node.js 22 runtime ships AWS SDK v3; keeping it external keeps bundles small and lets
         // handlers load clients this repository does not install (functions/recovery/aws-actions.ts).
-        externalModules: ['@aws-sdk/*'],
+        // esbuild itself is only used to build the webmail from source; bundles ship it prebuilt.
+        externalModules: ['@aws-sdk/*', 'esbuild'],
+        ...(afterBundling
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling,
+              },
+            }
+          : {}),
       },
       environment: { NODE_OPTIONS: '--enable-source-maps', ...(rest.environment ?? {}) },
     });

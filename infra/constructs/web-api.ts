@@ -21,6 +21,8 @@ export interface WebHandlerEntry {
   /** At most 29 s: API Gateway cuts requests at 30 s (long-held requests belong to the `web` role). */
   readonly timeoutSeconds?: number;
   readonly environment?: Record<string, string>;
+  /** Shell commands run after the handler is bundled (files to ship next to it). */
+  readonly afterBundling?: (inputDir: string, outputDir: string) => string[];
 }
 
 export interface WebApiProps {
@@ -96,6 +98,7 @@ export class WebApi extends Construct {
         memorySize: handler.memorySize ?? 512,
         timeout: Duration.seconds(Math.min(handler.timeoutSeconds ?? 29, 29)),
         environment: { ...props.environment, ...handler.environment },
+        afterBundling: handler.afterBundling,
       });
       this.functions.push(fn);
       const integration = new HttpLambdaIntegration(`${handler.name}Integration`, fn);

@@ -175,7 +175,7 @@ describe.each(MODES)('web via %s', (mode: Mode) => {
       ),
     ).toBe(true);
     expect(JSON.stringify(audit)).not.toContain(pw);
-    // The Lambda route is ANY /admin/{proxy+}: the same API under /admin/.
+    // Behind a proxy that strips /api, the Lambda answers under /admin/ too.
     expect((await h.call(mode, { path: '/admin/domains', headers: auth })).status).toBe(
       mode === 'http' ? 404 : 200,
     );
@@ -269,7 +269,7 @@ describe.each(MODES)('web via %s', (mode: Mode) => {
   });
 });
 
-it('serves the webmail shell with a strict CSP (node only: assets come from the CDN on AWS)', async () => {
+it('serves the webmail shell with a strict CSP (node harness; the bundled deployments: test/integration/container-bundle, test/infra/webmail-lambda-assets)', async () => {
   const res = await fetch(`${h.base}/webmail/`);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-security-policy')).toMatch(/default-src 'self'; script-src 'self'/);

@@ -47,11 +47,13 @@ export class NodeProcess {
     readonly dataDir: string,
     readonly args: string[],
     readonly env: Record<string, string> = {},
+    /** The script node runs: the TypeScript sources by default, or a built bundle. */
+    readonly entry: string = BIN,
   ) {}
 
   async start(timeoutMs = 60000): Promise<Record<string, number>> {
     this.output = '';
-    const child = spawn(process.execPath, [BIN, '--data', this.dataDir, 'start', ...this.args], {
+    const child = spawn(process.execPath, [this.entry, '--data', this.dataDir, 'start', ...this.args], {
       env: { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'warn', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -57,12 +57,19 @@ describe('containers/Dockerfile', () => {
     expect(args.NODE_VERSION.split('.')[0]).toBe('22');
   });
 
-  it('bundles the node entry with esbuild, keeping pglite external', () => {
-    const build = instructions.find((i) => i.keyword === 'RUN' && i.args.includes('esbuild'));
-    expect(build?.args).toContain('containers/node/cli.ts');
-    expect(build?.args).toContain('--outfile=dist/nimbus.js');
-    expect(build?.args).toContain('--external:@electric-sql/pglite');
-    expect(build?.args).toContain('--target=node22');
+  it('builds with containers/build.ts: the node bundle (pglite external) and prebuilt webmail assets', () => {
+    const build = instructions.find((i) => i.keyword === 'RUN' && i.args.includes('containers/build.ts'));
+    expect(build?.args).toBe('npx tsx containers/build.ts dist');
+    const script = readFileSync(path.join(REPO_ROOT, 'containers', 'build.ts'), 'utf8');
+    expect(script).toContain("path.join(__dirname, 'node', 'cli.ts')");
+    expect(script).toContain("external: ['@electric-sql/pglite', 'esbuild']");
+    expect(script).toContain("target: 'node22'");
+    expect(script).toContain("'webmail-assets'");
+    // The runtime stage gets the whole dist/ (bundle + assets); test/integration/container-bundle
+    // runs that bundle.
+    expect(runtime.some((i) => i.keyword === 'COPY' && i.args === '--from=build /src/dist ./dist')).toBe(
+      true,
+    );
   });
 
   it('runs as a non-root user in the final stage', () => {
