@@ -1,21 +1,10 @@
 import * as path from 'node:path';
-import {
-  type Acknowledgment,
-  Aws,
-  Duration,
-  RemovalPolicy,
-  Stack,
-  type StackProps,
-  Validations,
-} from 'aws-cdk-lib';
-import * as backup from 'aws-cdk-lib/aws-backup';
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
-import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as rds from 'aws-cdk-lib/aws-rds';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as triggers from 'aws-cdk-lib/triggers';
@@ -24,7 +13,20 @@ import type { StageConfig } from '../config/stages';
 import type { SpoolQueueName } from '../config/topology';
 import { NodeFunction } from '../constructs/node-function';
 import { namePrefix, removalPolicyFor } from './common';
+import { createBackupPlan } from './data-backup';
+import { createAccessLogBucket, createBlobBucket } from './data-buckets';
+import { createAurora } from './data-database';
+import { DATABASE_NAME } from './data-names';
 import { POSTGRES, type ClusterSecurityGroups } from './network-stack';
+
+export {
+  BLOB_PREFIX,
+  DATABASE_NAME,
+  SPOOL_PREFIX,
+  blobBucketArn,
+  blobBucketName,
+  blobPrefixAcknowledgements,
+} from './data-names';
 
 export interface DataStackProps extends StackProps {
   readonly stage: StageConfig;
@@ -38,37 +40,6 @@ export interface SpoolQueue {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
 }
-
-/** Blob bucket name: fixed, so that other stacks and IAM policies name it without cross-stack tokens. */
-export function blobBucketName(stage: StageConfig): string {
-  return `${namePrefix(stage)}-blobs-${Aws.ACCOUNT_ID}-${stage.region}`;
-}
-
-/** ARN of the blob bucket, from its fixed name (pseudo-parameters only: no cross-stack token). */
-export function blobBucketArn(stage: StageConfig): string {
-  return `arn:${Aws.PARTITION}:s3:::${blobBucketName(stage)}`;
-}
-
-/**
- * cdk-nag acknowledgements for object-level access under the blob and spool prefixes (the keys
- * are content hashes and queue ids created at run time, so the resource must end in `/*`).
- */
-export function blobPrefixAcknowledgements(
-  stage: StageConfig,
-  prefixes: readonly string[],
-): Acknowledgment[] {
-  const rendered = blobBucketName(stage).replace(Aws.ACCOUNT_ID, '<AWS::AccountId>');
-  return prefixes.map((prefix) => ({
-    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${rendered}/${prefix}/*]`,
-    reason: `Message blobs are content-addressed keys created at run time; access is limited to the ${prefix}/ prefix of the stage's bucket.`,
-  }));
-}
-
-/** Database name inside the Aurora cluster. */
-export const DATABASE_NAME = 'nimbus';
-/** Key prefixes in the blob bucket: immutable message blobs, and transient spool payloads. */
-export const BLOB_PREFIX = 'blobs';
-export const SPOOL_PREFIX = 'spool';
 
 /**
  * Queue settings. Visibility: a delivery job is short (the node extends visibility while it works);
@@ -117,63 +88,8 @@ export class DataStack extends Stack {
     });
 
     // --- Buckets -------------------------------------------------------------------------------
-    this.logBucket = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED, // the only encryption S3/ELB log delivery supports
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: true,
-      lifecycleRules: [
-        { id: 'expire-logs', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(7) },
-      ],
-      removalPolicy: retain,
-      autoDeleteObjects: retain === RemovalPolicy.DESTROY,
-    });
-    Validations.of(this.logBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This is the access-log destination bucket; logging it into itself would loop.',
-    });
-
-    this.blobBucket = new s3.Bucket(this, 'Blobs', {
-      bucketName: blobBucketName(stage),
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: true,
-      serverAccessLogsBucket: this.logBucket,
-      serverAccessLogsPrefix: 's3/blobs/',
-      lifecycleRules: [
-        {
-          // Spool payloads are claim-check bodies of queued mail; the longest a message stays
-          // queued is the relay lifetime (5 days by default), so this only removes leftovers.
-          id: 'spool-expiry',
-          prefix: `${SPOOL_PREFIX}/`,
-          expiration: Duration.days(stage.spoolBlobExpiryDays),
-          noncurrentVersionExpiration: Duration.days(1),
-        },
-        {
-          id: 'blobs-tiering',
-          prefix: `${BLOB_PREFIX}/`,
-          transitions: [
-            { storageClass: s3.StorageClass.INTELLIGENT_TIERING, transitionAfter: Duration.days(30) },
-          ],
-          // Deleted or overwritten blobs stay recoverable for the backup window.
-          noncurrentVersionExpiration: Duration.days(stage.backup.dailyRetentionDays),
-        },
-        {
-          id: 'housekeeping',
-          abortIncompleteMultipartUploadAfter: Duration.days(2),
-          expiredObjectDeleteMarker: true,
-        },
-      ],
-      removalPolicy: retain,
-      autoDeleteObjects: retain === RemovalPolicy.DESTROY,
-    });
+    this.logBucket = createAccessLogBucket(this, retain);
+    this.blobBucket = createBlobBucket(this, stage, this.key, this.logBucket, retain);
 
     // --- Spool queues ------------------------------------------------------------------------
     const queues = {} as Record<SpoolQueueName, SpoolQueue>;
@@ -219,104 +135,18 @@ export class DataStack extends Stack {
     });
 
     // --- Aurora PostgreSQL Serverless v2 -------------------------------------------------------
-    const azs = props.availabilityZones.slice(0, stage.azCount);
-    const parameterGroup = new rds.ParameterGroup(this, 'DatabaseParameters', {
-      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_9 }),
-      description: 'Nimbus: TLS required, slow statements logged',
-      parameters: { 'rds.force_ssl': '1', log_min_duration_statement: '1000' },
-    });
-    // Created here (not by RDS on first export) so that retention is set without a LogRetention function.
-    const databaseLogs = new logs.LogGroup(this, 'DatabaseLogs', {
-      logGroupName: `/aws/rds/cluster/${prefix}-db/postgresql`,
-      retention: stage.logRetentionDays,
-      removalPolicy: retain,
-    });
-    this.database = new rds.DatabaseCluster(this, 'Database', {
-      clusterIdentifier: `${prefix}-db`,
-      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_9 }),
-      parameterGroup,
-      credentials: rds.Credentials.fromGeneratedSecret('nimbus_admin', {
-        secretName: `${prefix}/database-admin`,
-        encryptionKey: this.key,
-      }),
-      defaultDatabaseName: DATABASE_NAME,
+    const aurora = createAurora(this, {
+      stage,
       vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      securityGroups: [dataSgs.database],
-      writer: rds.ClusterInstance.serverlessV2('Writer', {
-        availabilityZone: azs[0],
-        enablePerformanceInsights: true,
-        performanceInsightEncryptionKey: this.key,
-        publiclyAccessible: false,
-      }),
-      readers: Array.from({ length: stage.database.readers }, (_, index) =>
-        rds.ClusterInstance.serverlessV2(`Reader${index + 1}`, {
-          availabilityZone: azs[(index + 1) % azs.length],
-          scaleWithWriter: true, // promotion tier 1: a failover target sized like the writer
-          enablePerformanceInsights: true,
-          performanceInsightEncryptionKey: this.key,
-          publiclyAccessible: false,
-        }),
-      ),
-      serverlessV2MinCapacity: stage.database.minCapacity,
-      serverlessV2MaxCapacity: stage.database.maxCapacity,
-      enableDataApi: true,
-      storageEncrypted: true,
-      storageEncryptionKey: this.key,
-      iamAuthentication: true,
-      deletionProtection: stage.deletionProtection,
-      removalPolicy: stage.deletionProtection ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
-      backup: {
-        retention: Duration.days(stage.database.backupRetentionDays),
-        preferredWindow: '02:00-03:00',
-      },
-      preferredMaintenanceWindow: 'sun:04:00-sun:05:00',
-      cloudwatchLogsExports: ['postgresql'],
-      monitoringInterval: Duration.seconds(60),
-      copyTagsToSnapshot: true,
+      availabilityZones: props.availabilityZones,
+      key: this.key,
+      prefix,
+      retain,
+      securityGroups: dataSgs,
     });
-    this.database.node.addDependency(databaseLogs);
-    this.databaseSecret = this.database.secret!;
-    this.database.addRotationSingleUser({
-      automaticallyAfter: Duration.days(30),
-      securityGroup: dataSgs.rotation,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-    });
-    Validations.of(this.database).acknowledge(
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
-        reason:
-          'The enhanced-monitoring role is assumed only by monitoring.rds.amazonaws.com; its AWS policy only writes to the RDSOSMetrics log group.',
-      },
-      {
-        id: 'CloudFormation-Validate::W3010',
-        reason:
-          'Instance AZs are deliberate: the writer and each reader are placed in different AZs from the fixed list in cdk.json, so a reader is always a cross-AZ failover target.',
-      },
-    );
-    Validations.of(this.database).acknowledge({
-      id: 'AwsSolutions-RDS11',
-      reason:
-        'The database is reachable only from the task, proxy and rotation security groups in isolated subnets; a non-default port adds nothing and breaks tooling defaults.',
-    });
-    if (!stage.deletionProtection) {
-      Validations.of(this.database).acknowledge({
-        id: 'AwsSolutions-RDS10',
-        reason: `Stage ${stage.name} is a throw-away stage; staging and prod enable deletion protection (infra/config/stages.ts).`,
-      });
-    }
-
-    // Tasks use the proxy for pooled queries (failover-aware, bounded connections); LISTEN/NOTIFY
-    // needs a session that the proxy would pin, so nodes also hold one direct connection.
-    this.proxy = this.database.addProxy('Proxy', {
-      secrets: [this.databaseSecret],
-      vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      securityGroups: [dataSgs.proxy],
-      requireTLS: true,
-      idleClientTimeout: Duration.minutes(30),
-      maxConnectionsPercent: 90,
-    });
+    this.database = aurora.database;
+    this.databaseSecret = aurora.secret;
+    this.proxy = aurora.proxy;
 
     // --- Optional EFS message store ----------------------------------------------------------
     if (stage.blobStore === 'efs') {
@@ -341,51 +171,14 @@ export class DataStack extends Stack {
     }
 
     // --- AWS Backup ----------------------------------------------------------------------------
-    const vault = new backup.BackupVault(this, 'BackupVault', {
-      backupVaultName: `${prefix}-vault`,
-      encryptionKey: this.key,
-      removalPolicy: retain,
+    createBackupPlan(this, {
+      stage,
+      prefix,
+      key: this.key,
+      retain,
+      database: this.database,
+      fileSystem: this.fileSystem,
     });
-    const rules = [
-      new backup.BackupPlanRule({
-        ruleName: 'daily',
-        scheduleExpression: events.Schedule.cron({ hour: '3', minute: '0' }),
-        startWindow: Duration.hours(1),
-        completionWindow: Duration.hours(4),
-        deleteAfter: Duration.days(stage.backup.dailyRetentionDays),
-      }),
-    ];
-    if (stage.backup.monthlyRetentionDays > 0) {
-      rules.push(
-        new backup.BackupPlanRule({
-          ruleName: 'monthly',
-          scheduleExpression: events.Schedule.cron({ day: '1', hour: '4', minute: '0' }),
-          startWindow: Duration.hours(1),
-          completionWindow: Duration.hours(8),
-          deleteAfter: Duration.days(stage.backup.monthlyRetentionDays),
-        }),
-      );
-    }
-    const plan = new backup.BackupPlan(this, 'BackupPlan', {
-      backupPlanName: `${prefix}-plan`,
-      backupVault: vault,
-      backupPlanRules: rules,
-    });
-    const resources = [backup.BackupResource.fromRdsDatabaseCluster(this.database)];
-    if (this.fileSystem) resources.push(backup.BackupResource.fromEfsFileSystem(this.fileSystem));
-    const selection = plan.addSelection('Selection', { resources, allowRestores: true });
-    Validations.of(selection).acknowledge(
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
-        reason:
-          'The AWS Backup service role policies are the documented, service-maintained permissions for backup jobs; the role is assumed only by backup.amazonaws.com.',
-      },
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores]',
-        reason:
-          'Restores (docs/deploy.md) run as this role; the service-maintained restore policy is the documented minimum for RDS and EFS restores.',
-      },
-    );
 
     // --- Schema migrations at deploy time, over the Data API -----------------------------------
     this.migrateFunction = new NodeFunction(this, 'MigrateFunction', {
