@@ -1,3 +1,6 @@
+import { deadLetterActions } from './dead-letters';
+import { applyLimits } from './limits';
+import { DEFAULT_POLICY, MINUTE } from './policy';
 import type {
   Action,
   ActionKind,
@@ -9,47 +12,8 @@ import type {
   Signal,
 } from './types';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-
-export const DEFAULT_POLICY: RecoveryPolicy = {
-  cooldownMs: {
-    'replace-task': 15 * MINUTE,
-    'scale-out': 10 * MINUTE,
-    'scale-in': 30 * MINUTE,
-    'mark-node-dead': HOUR,
-    'redrive-dead-letters': 6 * HOUR,
-    'page-human': HOUR,
-  },
-  maxDisruptiveActions: 6,
-  windowMs: 15 * MINUTE,
-  scaleStep: 2,
-  maxUnhealthyFraction: 0.5,
-  replacementLoopCount: 3,
-  replacementLoopMs: 30 * MINUTE,
-  redriveQuietMs: 15 * MINUTE,
-  signalMaxAgeMs: 24 * HOUR,
-};
-
-/** Signal kinds that explain dead letters of a queue when they concern its consumer. */
-const CAUSE_KINDS = new Set(['error-rate-spike', 'target-unhealthy', 'heartbeat-missing']);
-
-/** The idempotency key of an action: same key within the cooldown → not repeated. */
-export function actionKey(action: Action): string {
-  switch (action.kind) {
-    case 'replace-task':
-      return `replace-task:${action.service}:${action.taskId}`;
-    case 'scale-out':
-    case 'scale-in':
-      return `${action.kind}:${action.service}`;
-    case 'mark-node-dead':
-      return `mark-node-dead:${action.nodeId}`;
-    case 'redrive-dead-letters':
-      return `redrive-dead-letters:${action.queue}`;
-    case 'page-human':
-      return `page-human:${action.dedupeKey}`;
-  }
-}
+export { actionKey, describe } from './actions';
+export { DEFAULT_POLICY } from './policy';
 
 /** The current state of every condition: the latest signal per source (ties: the later in the list). */
 export function currentSignals(history: readonly Signal[], incoming: readonly Signal[]): Signal[] {
@@ -206,69 +170,11 @@ export function decide(input: RecoveryInput): Decision {
         break;
       }
 
-      case 'dlq-not-empty': {
-        const queue = signal.queue ?? '?';
-        const consumer = consumerOf(queue);
-        const concerns = (s: Signal) =>
-          (CAUSE_KINDS.has(s.kind) &&
-            consumer !== undefined &&
-            (s.service === consumer.name || (s.role !== undefined && consumer.roles.includes(s.role)))) ||
-          (s.kind === 'queue-age-high' && s.queue === queue);
-        const activeCauses = firing.filter(concerns);
-        if (activeCauses.length > 0) {
-          candidates.push({
-            kind: 'page-human',
-            severity: 'warning',
-            subject: `Dead letters in ${queue} (${signal.value ?? '?'}) while the cause is active`,
-            message: `Active: ${activeCauses.map((s) => s.source).join(', ')}. Dead letters are redriven automatically once these stay resolved for ${policy.redriveQuietMs / MINUTE} minutes.`,
-            dedupeKey: `dlq-cause-active:${queue}`,
-          });
-          break;
-        }
-        const resolvedCauses = resolved.filter(concerns);
-        if (resolvedCauses.length === 0) {
-          candidates.push({
-            kind: 'page-human',
-            severity: 'warning',
-            subject: `Dead letters in ${queue} (${signal.value ?? '?'}) with no known cause`,
-            message:
-              'No failure of the consumer was observed, so these may be poison messages: inspect them (docs/deploy.md, "Dead letters") and redrive by hand once understood.',
-            dedupeKey: `dlq-unexplained:${queue}`,
-          });
-          break;
-        }
-        const lastResolved = Math.max(...resolvedCauses.map((s) => s.at));
-        if (now - lastResolved < policy.redriveQuietMs) break; // wait for the quiet period
-        const earlier = recentActions(
-          'redrive-dead-letters',
-          (a) => a.kind === 'redrive-dead-letters' && a.queue === queue,
-          policy.cooldownMs['redrive-dead-letters'],
+      case 'dlq-not-empty':
+        candidates.push(
+          ...deadLetterActions(signal, { now, policy, firing, resolved, consumerOf, recentActions }),
         );
-        if (earlier.length > 0) {
-          candidates.push({
-            kind: 'page-human',
-            severity: 'critical',
-            subject: `Dead letters in ${queue} again after an automatic redrive`,
-            message:
-              'The messages failed again after the cause cleared: likely poison messages. Automation will not redrive again; inspect them.',
-            dedupeKey: `dlq-refilled:${queue}`,
-          });
-          break;
-        }
-        candidates.push({
-          kind: 'redrive-dead-letters',
-          queue,
-          reason: `cause resolved (${resolvedCauses.map((s) => s.source).join(', ')})`,
-        });
-        candidates.push({
-          kind: 'page-human',
-          severity: 'info',
-          subject: `Redriving dead letters of ${queue}`,
-          message: `${signal.value ?? 'Some'} messages are moved back to ${queue}; the cause cleared ${Math.round((now - lastResolved) / MINUTE)} minutes ago.`,
-          dedupeKey: `dlq-redrive:${queue}`,
-        });
         break;
-      }
 
       case 'error-rate-spike':
         candidates.push(
@@ -333,79 +239,4 @@ function latestAction(
   for (const record of history)
     if (match(record.action) && (!latest || record.at > latest.at)) latest = record;
   return latest;
-}
-
-/** Cooldown/idempotency per key, then the rate limit on disruptive actions. */
-function applyLimits(
-  candidates: Action[],
-  history: readonly ActionRecord[],
-  policy: RecoveryPolicy,
-  now: number,
-): Decision {
-  const actions: ActionRecord[] = [];
-  const skipped: { key: string; action: Action; reason: string }[] = [];
-  const taken = new Set<string>();
-  let disruptive = history.filter(
-    (r) => r.action.kind !== 'page-human' && now - r.at <= policy.windowMs,
-  ).length;
-  const suppressed: Action[] = [];
-
-  for (const action of candidates) {
-    const key = actionKey(action);
-    if (taken.has(key)) continue;
-    const cooldown = policy.cooldownMs[action.kind];
-    const previous = history.find((r) => r.key === key && now - r.at < cooldown);
-    if (previous) {
-      skipped.push({
-        key,
-        action,
-        reason: `cooldown: same action at ${new Date(previous.at).toISOString()}`,
-      });
-      continue;
-    }
-    if (action.kind !== 'page-human') {
-      if (disruptive >= policy.maxDisruptiveActions) {
-        skipped.push({ key, action, reason: 'rate limit' });
-        suppressed.push(action);
-        continue;
-      }
-      disruptive += 1;
-    }
-    taken.add(key);
-    actions.push({ key, action, at: now });
-  }
-
-  if (suppressed.length > 0) {
-    const limitPage: Action = {
-      kind: 'page-human',
-      severity: 'critical',
-      subject: 'Recovery automation rate limit reached',
-      message: `More than ${policy.maxDisruptiveActions} actions in ${policy.windowMs / MINUTE} minutes; not performed: ${suppressed.map(describe).join('; ')}.`,
-      dedupeKey: 'rate-limit',
-    };
-    const key = actionKey(limitPage);
-    if (
-      !history.some((r) => r.key === key && now - r.at < policy.cooldownMs['page-human']) &&
-      !taken.has(key)
-    ) {
-      actions.push({ key, action: limitPage, at: now });
-    }
-  }
-  return { actions, skipped };
-}
-
-export function describe(action: Action): string {
-  switch (action.kind) {
-    case 'replace-task':
-      return `replace task ${action.taskId} of ${action.service}`;
-    case 'scale-out':
-    case 'scale-in':
-      return `${action.kind} ${action.service} ${action.fromCount} → ${action.desiredCount}`;
-    case 'mark-node-dead':
-      return `mark node ${action.nodeId} dead`;
-    case 'redrive-dead-letters':
-      return `redrive dead letters of ${action.queue}`;
-    case 'page-human':
-      return `page (${action.severity}): ${action.subject}`;
-  }
 }

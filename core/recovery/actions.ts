@@ -1,0 +1,35 @@
+import type { Action } from './types';
+
+/** The idempotency key of an action: same key within the cooldown → not repeated. */
+export function actionKey(action: Action): string {
+  switch (action.kind) {
+    case 'replace-task':
+      return `replace-task:${action.service}:${action.taskId}`;
+    case 'scale-out':
+    case 'scale-in':
+      return `${action.kind}:${action.service}`;
+    case 'mark-node-dead':
+      return `mark-node-dead:${action.nodeId}`;
+    case 'redrive-dead-letters':
+      return `redrive-dead-letters:${action.queue}`;
+    case 'page-human':
+      return `page-human:${action.dedupeKey}`;
+  }
+}
+
+/** An action in words, for pages and logs. */
+export function describe(action: Action): string {
+  switch (action.kind) {
+    case 'replace-task':
+      return `replace task ${action.taskId} of ${action.service}`;
+    case 'scale-out':
+    case 'scale-in':
+      return `${action.kind} ${action.service} ${action.fromCount} → ${action.desiredCount}`;
+    case 'mark-node-dead':
+      return `mark node ${action.nodeId} dead`;
+    case 'redrive-dead-letters':
+      return `redrive dead letters of ${action.queue}`;
+    case 'page-human':
+      return `page (${action.severity}): ${action.subject}`;
+  }
+}
