@@ -64,7 +64,8 @@ export function webmailRouter(ctx: WebContext): Router {
   const secureCookie = (request: WebRequest) => request.secure || !isLoopback(request.sourceIp);
 
   const asset = (name: string) => async (): Promise<WebResponse> => {
-    if (!ctx.assets) return jsonResponse(404, { error: 'this function was deployed without the webmail assets' });
+    if (!ctx.assets)
+      return jsonResponse(404, { error: 'this function was deployed without the webmail assets' });
     const file = (await ctx.assets()).get(name);
     if (!file) return jsonResponse(404, { error: 'not found' });
     return {

@@ -32,10 +32,9 @@ async function jmap(user: string, calls: unknown[]) {
     body: JSON.stringify({ using: ['urn:ietf:params:jmap:core', FORWARDING], methodCalls: calls }),
   });
   expect(res.status).toBe(200);
-  return (
-    (await res.json()) as { methodResponses: [string, Record<string, any>, string][] }
-  ) // eslint-disable-line @typescript-eslint/no-explicit-any
-  .methodResponses;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JMAP responses are loosely typed here
+  type Responses = { methodResponses: [string, Record<string, any>, string][] };
+  return ((await res.json()) as Responses).methodResponses;
 }
 
 async function accountIdOf(user: string): Promise<string> {
