@@ -6,13 +6,13 @@
 import type { MessageStructure } from '../mime';
 import type { SqlExecutor } from '../ports/sql';
 
+/** A message as FETCH sees it; optional fields are read only when asked for (see messages()). */
 export interface MessageRecord {
-  id: number;
   uid: number;
-  modseq: number;
   flags: string[];
-  internalDate: Date;
-  size: number;
+  modseq?: number;
+  internalDate?: Date;
+  size?: number;
   structure?: MessageStructure;
   blobKey?: string;
   headerPrefix?: Buffer;
@@ -102,30 +102,42 @@ export class ImapView {
   async messages(
     mailboxId: number,
     uids: number[],
-    options: { structure?: boolean; body?: boolean; changedSince?: number | null } = {},
+    options: {
+      structure?: boolean;
+      body?: boolean;
+      changedSince?: number | null;
+      /** Columns beyond uid and flags, all by default. Each column costs per row (PGlite decodes every cell in JS), so FETCH asks only for what it renders. */
+      columns?: { modseq?: boolean; internalDate?: boolean; size?: boolean };
+    } = {},
   ): Promise<MessageRecord[]> {
     if (uids.length === 0) return [];
-    const columns = ['id', 'uid', 'modseq', 'flags', 'internal_date', 'size'];
+    const wanted = options.columns ?? { modseq: true, internalDate: true, size: true };
+    const columns = ['uid', 'flags'];
+    if (wanted.modseq) columns.push('modseq');
+    if (wanted.internalDate) columns.push('internal_date');
+    if (wanted.size) columns.push('size');
     if (options.structure) columns.push('structure');
     if (options.body) columns.push('blob_key', 'header_prefix');
-    const params: unknown[] = [mailboxId, uidArray(uids)];
-    let where = '';
+    // A run of consecutive UIDs (FETCH 1:* on a mailbox without holes) as a range: no big array.
+    const low = Math.min(uids[0], uids[uids.length - 1]);
+    const high = low + uids.length - 1;
+    const run = new Set(uids).size === uids.length && uids.every((u) => u >= low && u <= high);
+    const params: unknown[] = run ? [mailboxId, low, high] : [mailboxId, uidArray(uids)];
+    let where = run ? 'uid BETWEEN $2 AND $3' : 'uid = ANY($2::bigint[])';
     if (options.changedSince !== undefined && options.changedSince !== null) {
       params.push(options.changedSince);
-      where = ` AND modseq > $3`;
+      where += ` AND modseq > $${params.length}`;
     }
     const result = await this.db.query<Record<string, unknown>>(
-      `SELECT ${columns.join(', ')} FROM messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[])${where}
-       ORDER BY uid`,
+      `SELECT ${columns.join(', ')} FROM messages WHERE mailbox_id = $1 AND ${where} ORDER BY uid`,
       params,
     );
     return result.rows.map((row) => ({
-      id: Number(row.id),
       uid: Number(row.uid),
-      modseq: Number(row.modseq),
       flags: row.flags as string[],
-      internalDate: new Date(row.internal_date as string),
-      size: Number(row.size),
+      modseq: wanted.modseq ? Number(row.modseq) : undefined,
+      internalDate: wanted.internalDate ? new Date(row.internal_date as string) : undefined,
+      size: wanted.size ? Number(row.size) : undefined,
       structure: options.structure
         ? ((typeof row.structure === 'string'
             ? JSON.parse(row.structure)

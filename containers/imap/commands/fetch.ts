@@ -28,12 +28,23 @@ function sectionLabel(section: Section): string {
   return label;
 }
 
-function needs(items: FetchItem[]): { structure: boolean; body: boolean; seen: boolean } {
+interface Needs {
+  structure: boolean;
+  body: boolean;
+  seen: boolean;
+  columns: { modseq: boolean; internalDate: boolean; size: boolean };
+}
+
+function needs(items: FetchItem[]): Needs {
   let structure = false;
   let body = false;
   let seen = false;
+  const columns = { modseq: false, internalDate: false, size: false };
   for (const item of items) {
     if (item.kind === 'simple') {
+      if (item.name === 'MODSEQ') columns.modseq = true;
+      if (item.name === 'INTERNALDATE') columns.internalDate = true;
+      if (item.name === 'RFC822.SIZE') columns.size = true;
       if (['ENVELOPE', 'BODYSTRUCTURE', 'BODY'].includes(item.name)) structure = true;
       if (['RFC822', 'RFC822.HEADER', 'RFC822.TEXT'].includes(item.name)) {
         structure = true;
@@ -46,7 +57,7 @@ function needs(items: FetchItem[]): { structure: boolean; body: boolean; seen: b
       if (item.kind === 'body' && !item.peek) seen = true;
     }
   }
-  return { structure, body, seen };
+  return { structure, body, seen, columns };
 }
 
 async function renderItem(
@@ -67,7 +78,7 @@ async function renderItem(
         out.push(s.flagsItem(record.uid, record.flags));
         return;
       case 'INTERNALDATE':
-        out.push(`INTERNALDATE ${formatInternalDate(record.internalDate)}`);
+        out.push(`INTERNALDATE ${formatInternalDate(record.internalDate!)}`); // read: needs() asked for it
         return;
       case 'RFC822.SIZE':
         out.push(`RFC822.SIZE ${record.size}`);
@@ -163,6 +174,7 @@ export const fetch: Handler = async (s, { uid, t }) => {
         structure: need.structure,
         body: need.body,
         changedSince: modifiers.changedSince,
+        columns: need.columns,
       });
       if (modifiers.changedSince === null && records.length < batch.length) missing = true;
       let seenUpdates = new Map<number, { flags: string[]; modseq: number }>();
