@@ -21,6 +21,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   NIMBUS_DB_POOL_MAX: 'database.maxConnections',
   NIMBUS_DB_CONNECT_TIMEOUT_MS: 'database.connectionTimeoutMs',
   NIMBUS_DB_STATEMENT_TIMEOUT_MS: 'database.statementTimeoutMs',
+  NIMBUS_DB_PREPARED_STATEMENTS: 'database.preparedStatements',
   NIMBUS_DATA_API_CLUSTER_ARN: 'dataApi.clusterArn',
   NIMBUS_DATA_API_SECRET_ARN: 'dataApi.secretArn',
   NIMBUS_DATA_API_DATABASE: 'dataApi.database',

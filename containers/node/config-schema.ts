@@ -118,6 +118,8 @@ export const configSchema = z.object({
       statementTimeoutMs: positive.default(30_000),
       /** Authenticate with IAM tokens (RDS Proxy / Aurora) instead of a password. */
       iamAuth: bool.default(false),
+      /** Named prepared statements (parsed and planned once per connection); off behind RDS Proxy, where they pin connections. */
+      preparedStatements: bool.default(true),
     })
     .default({}),
   /** Aurora through the RDS Data API (Lambda, or a node without VPC access to the cluster). */

@@ -57,6 +57,7 @@ export async function openDatabase(config: DatabaseSettings): Promise<SqlDatabas
         connectionString: connectionString(config),
         maxConnections: config.database?.maxConnections,
         connectionTimeoutMs: config.database?.connectionTimeoutMs,
+        preparedStatements: config.database?.preparedStatements,
         statementTimeoutMs: config.database?.statementTimeoutMs,
         password: config.database?.iamAuth ? rdsIamPassword(config.databaseUrl) : undefined,
       })

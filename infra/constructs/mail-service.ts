@@ -95,6 +95,8 @@ export class MailService extends Construct {
       NIMBUS_HOSTNAME: stage.domain.mailHostname,
       NIMBUS_HTTP_PORT: String(HTTP_PORT),
       DATABASE_URL: `postgres://nimbus_admin@${data.proxy.endpoint}:5432/${DATABASE_NAME}?sslmode=require`,
+      // Named prepared statements would pin every connection to the proxy.
+      NIMBUS_DB_PREPARED_STATEMENTS: 'false',
       NIMBUS_EVENTS: 'postgres',
       NIMBUS_EVENTS_DATABASE_URL: `postgres://nimbus_admin@${data.database.clusterEndpoint.hostname}:5432/${DATABASE_NAME}?sslmode=require`,
       NIMBUS_BLOBS:

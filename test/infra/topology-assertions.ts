@@ -74,6 +74,8 @@ export function describeTopology(stage: StageConfig, expected: TopologyExpectati
         expect(env.NIMBUS_HTTP_PORT).toBe('8080');
         expect(env.LOG_FORMAT).toBe('json');
         expect(env.NIMBUS_SPOOL).toBe(`sqs://nimbus-${stage.name}`);
+        // Through RDS Proxy: no named prepared statements (they pin connections).
+        expect(env.NIMBUS_DB_PREPARED_STATEMENTS).toBe('false');
         expect(JSON.stringify(env)).not.toMatch(/password=|PASSWORD":"[^"]/i);
       }
     });

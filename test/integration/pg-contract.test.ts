@@ -92,6 +92,28 @@ eventsContract('PostgreSQL LISTEN/NOTIFY', async () => [
 ]);
 
 describe('failure behaviour on PostgreSQL', () => {
+  test('prepared statements survive a schema change by another node (rolling upgrade): SELECT * sees the new column', async () => {
+    // One connection, so the statement is surely prepared on the connection that runs it again.
+    const node = new PgDatabase({ connectionString: url, maxConnections: 1 });
+    const upgrader = new PgDatabase({ connectionString: url, maxConnections: 1 });
+    try {
+      await upgrader.query(`CREATE TABLE plan_t (id int PRIMARY KEY, a text)`);
+      await upgrader.query(`INSERT INTO plan_t VALUES (1, 'one')`);
+      const read = (db: PgDatabase) => db.query(`SELECT * FROM plan_t WHERE id = $1`, [1]);
+      const readInTx = (db: PgDatabase) =>
+        db.transaction((tx) => tx.query(`SELECT * FROM plan_t WHERE id > $1`, [0]));
+      expect((await read(node)).rows).toEqual([{ id: 1, a: 'one' }]);
+      expect((await readInTx(node)).rows).toEqual([{ id: 1, a: 'one' }]);
+      await upgrader.query(`ALTER TABLE plan_t ADD COLUMN b text DEFAULT 'new'`);
+      expect((await read(node)).rows).toEqual([{ id: 1, a: 'one', b: 'new' }]);
+      expect((await readInTx(node)).rows).toEqual([{ id: 1, a: 'one', b: 'new' }]);
+    } finally {
+      await upgrader.query(`DROP TABLE IF EXISTS plan_t`);
+      await node.close();
+      await upgrader.close();
+    }
+  });
+
   test('a connection dropped mid-transaction: the transaction fails cleanly, nothing is committed, the pool recovers', async () => {
     await db.query(`CREATE TABLE IF NOT EXISTS drop_t (x int)`);
     const admin = new pg.Client({ connectionString: url });

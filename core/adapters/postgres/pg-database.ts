@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { QueryResult, SqlDatabase, SqlExecutor } from '../../ports/sql';
 import { StorageUnavailableError } from '../../ports/sql';
@@ -15,14 +16,20 @@ export interface PgOptions {
   statementTimeoutMs?: number;
   /** A password source called per new connection (IAM tokens); TLS comes from `sslmode` in the URL. */
   password?: () => Promise<string>;
+  /** Named (server-side) prepared statements; default on. Turn off behind RDS Proxy or PgBouncer. */
+  preparedStatements?: boolean;
 }
 
 /** PostgreSQL (and Aurora through RDS Proxy) over a `pg` connection pool. */
 export class PgDatabase implements SqlDatabase {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
+  private readonly prepared: boolean;
+  private readonly names = new Map<string, string>();
+  private readonly unprepared = new Set<string>();
 
   constructor(options: PgOptions) {
+    this.prepared = options.preparedStatements ?? true;
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.maxConnections ?? 10,
@@ -39,9 +46,10 @@ export class PgDatabase implements SqlDatabase {
     params?: readonly unknown[],
   ): Promise<QueryResult<R>> {
     try {
-      const result = await this.pool.query(sql, params ? [...params] : undefined);
+      const result = await this.pool.query(this.statement(sql, params));
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     } catch (error) {
+      if (this.forgetStalePlan(sql, error)) return this.query(sql, params);
       throw translateError(error);
     }
   }
@@ -62,8 +70,14 @@ export class PgDatabase implements SqlDatabase {
       client.on('error', onError);
       const tx: SqlExecutor = {
         query: async <R>(sql: string, params?: readonly unknown[]) => {
-          const result = await client.query(sql, params ? [...params] : undefined);
-          return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+          try {
+            const result = await client.query(this.statement(sql, params));
+            return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+          } catch (error) {
+            // The transaction is aborted now; the retry below runs it again, unprepared.
+            if (this.forgetStalePlan(sql, error)) Object.assign(error as object, { retryTransaction: true });
+            throw error;
+          }
         },
         transaction: (inner) => inner(tx),
       };
@@ -75,7 +89,8 @@ export class PgDatabase implements SqlDatabase {
       } catch (error) {
         await client.query('ROLLBACK').catch(() => (broken = true));
         const code = (error as { code?: string }).code;
-        if (code && RETRYABLE_CODES.has(code) && attempt < 4) continue;
+        const stalePlan = (error as { retryTransaction?: boolean }).retryTransaction === true;
+        if (((code && RETRYABLE_CODES.has(code)) || stalePlan) && attempt < 4) continue;
         throw translateError(error);
       } finally {
         client.off('error', onError);
@@ -86,6 +101,36 @@ export class PgDatabase implements SqlDatabase {
 
   async close(): Promise<void> {
     await this.pool.end();
+  }
+
+  /**
+   * A statement with parameters is prepared once per connection under a name derived from its
+   * text (PostgreSQL then skips parsing and planning it again); off behind RDS Proxy, where
+   * named statements pin connections.
+   */
+  private statement(sql: string, params?: readonly unknown[]): pg.QueryConfig {
+    const values = params ? [...params] : undefined;
+    if (!this.prepared || !values || values.length === 0 || this.unprepared.has(sql))
+      return { text: sql, values };
+    let name = this.names.get(sql);
+    if (!name) {
+      name = `n${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+      this.names.set(sql, name);
+    }
+    return { name, text: sql, values };
+  }
+
+  /**
+   * A prepared `SELECT *` fails once the table gained a column (a newer node migrated the schema
+   * in a rolling upgrade): "cached plan must not change result type". That statement then runs
+   * unprepared from here on; true if the caller should retry.
+   */
+  private forgetStalePlan(sql: string, error: unknown): boolean {
+    const e = error as { code?: string; message?: string };
+    if (e.code !== '0A000' || !/cached plan must not change result type/.test(e.message ?? '')) return false;
+    if (this.unprepared.has(sql)) return false;
+    this.unprepared.add(sql);
+    return true;
   }
 }
 
