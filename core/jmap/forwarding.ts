@@ -5,63 +5,32 @@
  */
 import { DirectoryError } from '../directory/errors';
 import type { JmapAccount, JmapDeps } from './context';
-import { JmapMethodError, setError, type SetError } from './errors';
-import { checkAccount, singletonState, type Args } from './util';
+import { setError, type SetError } from './errors';
+import { singletonGet, singletonSet } from './singleton';
+import type { Args } from './util';
 
 async function load(deps: JmapDeps, account: JmapAccount) {
   const f = await deps.directory.forwarding.get(account.address);
-  return { id: 'singleton', targets: f.targets, keepCopy: f.keepCopy };
+  return { id: 'singleton' as const, targets: f.targets, keepCopy: f.keepCopy };
 }
 
-export async function forwardingGet(deps: JmapDeps, account: JmapAccount, args: Args) {
-  checkAccount(args, account);
-  const value = await load(deps, account);
-  const ids = Array.isArray(args.ids) ? (args.ids as string[]) : null;
-  return {
-    accountId: args.accountId,
-    state: singletonState(value),
-    list: !ids || ids.includes('singleton') ? [value] : [],
-    notFound: ids ? ids.filter((i) => i !== 'singleton') : [],
-  };
+export function forwardingGet(deps: JmapDeps, account: JmapAccount, args: Args) {
+  return singletonGet(account, args, () => load(deps, account));
 }
 
-export async function forwardingSet(deps: JmapDeps, account: JmapAccount, args: Args) {
-  checkAccount(args, account);
-  const before = await load(deps, account);
-  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== singletonState(before))
-    throw new JmapMethodError('stateMismatch');
-  const notCreated: Record<string, SetError> = {};
-  for (const cid of Object.keys((args.create ?? {}) as object)) notCreated[cid] = setError('singleton');
-  const notDestroyed: Record<string, SetError> = {};
-  for (const id of (args.destroy ?? []) as string[]) notDestroyed[id] = setError('singleton');
-  const updated: Record<string, null> = {};
-  const notUpdated: Record<string, SetError> = {};
-  for (const [id, patch] of Object.entries((args.update ?? {}) as Record<string, Record<string, unknown>>)) {
-    if (id !== 'singleton') {
-      notUpdated[id] = setError('notFound');
-      continue;
-    }
-    const failure = await update(deps, account, before, patch);
-    if (failure) notUpdated[id] = failure;
-    else updated[id] = null;
-  }
-  return {
-    accountId: args.accountId,
-    oldState: singletonState(before),
-    newState: singletonState(await load(deps, account)),
-    created: {},
-    notCreated,
-    updated,
-    notUpdated,
-    destroyed: [],
-    notDestroyed,
-  };
+export function forwardingSet(deps: JmapDeps, account: JmapAccount, args: Args) {
+  return singletonSet(
+    account,
+    args,
+    () => load(deps, account),
+    (before, patch) => update(deps, account, before, patch),
+  );
 }
 
 async function update(
   deps: JmapDeps,
   account: JmapAccount,
-  before: { targets: string[]; keepCopy: boolean },
+  before: Record<string, unknown>,
   patch: Record<string, unknown>,
 ): Promise<SetError | null> {
   const unknown = Object.keys(patch).filter((k) => k !== 'targets' && k !== 'keepCopy');

@@ -68,12 +68,3 @@ export function keywordToFlag(keyword: string): string {
 export function validKeyword(keyword: string): boolean {
   return /^[\x21-\x7e]{1,255}$/.test(keyword) && !/[()[\]{}%*"\\]/.test(keyword);
 }
-
-/** The state string of a singleton object (VacationResponse, Forwarding): derived from its value. */
-export const singletonState = (value: object): string =>
-  'v' +
-  Buffer.from(JSON.stringify(value))
-    .toString('base64url')
-    .slice(0, 60)
-    .replace(/[^A-Za-z0-9_-]/g, '') +
-  JSON.stringify(value).length;

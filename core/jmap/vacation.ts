@@ -1,7 +1,7 @@
 /** VacationResponse/get|set (RFC 8621 §8): one singleton per account. */
 import type { JmapAccount, JmapDeps } from './context';
-import { JmapMethodError, setError, type SetError } from './errors';
-import { checkAccount, singletonState as stateOf, type Args } from './util';
+import { singletonGet, singletonSet } from './singleton';
+import type { Args } from './util';
 
 interface Row {
   is_enabled: boolean;
@@ -18,7 +18,7 @@ async function load(deps: JmapDeps, accountId: number) {
   const r = await deps.db.query<Row>(`SELECT * FROM jmap_vacation WHERE account_id = $1`, [accountId]);
   const row = r.rows[0];
   return {
-    id: 'singleton',
+    id: 'singleton' as const,
     isEnabled: row?.is_enabled ?? false,
     fromDate: iso(row?.from_date ?? null),
     toDate: iso(row?.to_date ?? null),
@@ -28,60 +28,32 @@ async function load(deps: JmapDeps, accountId: number) {
   };
 }
 
-export async function vacationGet(deps: JmapDeps, account: JmapAccount, args: Args) {
-  checkAccount(args, account);
-  const v = await load(deps, account.id);
-  const ids = Array.isArray(args.ids) ? (args.ids as string[]) : null;
-  return {
-    accountId: args.accountId,
-    state: stateOf(v),
-    list: !ids || ids.includes('singleton') ? [v] : [],
-    notFound: ids ? ids.filter((i) => i !== 'singleton') : [],
-  };
+export function vacationGet(deps: JmapDeps, account: JmapAccount, args: Args) {
+  return singletonGet(account, args, () => load(deps, account.id));
 }
 
-export async function vacationSet(deps: JmapDeps, account: JmapAccount, args: Args) {
-  checkAccount(args, account);
-  const before = await load(deps, account.id);
-  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== stateOf(before))
-    throw new JmapMethodError('stateMismatch');
-  const notCreated: Record<string, SetError> = {};
-  for (const cid of Object.keys((args.create ?? {}) as object)) notCreated[cid] = setError('singleton');
-  const notDestroyed: Record<string, SetError> = {};
-  for (const id of (args.destroy ?? []) as string[]) notDestroyed[id] = setError('singleton');
-  const updated: Record<string, null> = {};
-  const notUpdated: Record<string, SetError> = {};
-  for (const [id, patch] of Object.entries((args.update ?? {}) as Record<string, Record<string, unknown>>)) {
-    if (id !== 'singleton') {
-      notUpdated[id] = setError('notFound');
-      continue;
-    }
-    const next = { ...before, ...patch };
-    await deps.db.query(
-      `INSERT INTO jmap_vacation (account_id, is_enabled, from_date, to_date, subject, text_body, html_body)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (account_id) DO UPDATE SET is_enabled = $2, from_date = $3, to_date = $4, subject = $5, text_body = $6, html_body = $7`,
-      [
-        account.id,
-        Boolean(next.isEnabled),
-        next.fromDate,
-        next.toDate,
-        next.subject,
-        next.textBody,
-        next.htmlBody,
-      ],
-    );
-    updated[id] = null;
-  }
-  return {
-    accountId: args.accountId,
-    oldState: stateOf(before),
-    newState: stateOf(await load(deps, account.id)),
-    created: {},
-    notCreated,
-    updated,
-    notUpdated,
-    destroyed: [],
-    notDestroyed,
-  };
+export function vacationSet(deps: JmapDeps, account: JmapAccount, args: Args) {
+  return singletonSet(
+    account,
+    args,
+    () => load(deps, account.id),
+    async (before, patch) => {
+      const next = { ...before, ...patch };
+      await deps.db.query(
+        `INSERT INTO jmap_vacation (account_id, is_enabled, from_date, to_date, subject, text_body, html_body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (account_id) DO UPDATE SET is_enabled = $2, from_date = $3, to_date = $4, subject = $5, text_body = $6, html_body = $7`,
+        [
+          account.id,
+          Boolean(next.isEnabled),
+          next.fromDate,
+          next.toDate,
+          next.subject,
+          next.textBody,
+          next.htmlBody,
+        ],
+      );
+      return null;
+    },
+  );
 }
