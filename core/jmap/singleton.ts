@@ -3,20 +3,16 @@
  * (VacationResponse, RFC 8621 §8; Nimbus's Forwarding): create and destroy are refused with the
  * `singleton` SetError, only updates apply.
  */
+import { createHash } from 'node:crypto';
 import { JmapMethodError, setError, type SetError } from './errors';
 import { checkAccount, type Args } from './util';
 import type { JmapAccount } from './context';
 
 type Singleton = { id: 'singleton' } & Record<string, unknown>;
 
-/** The state string of a singleton object : derived from its value. */
+/** The state string: a digest of the value, so any change to it gives a new state. */
 const singletonState = (value: object): string =>
-  'v' +
-  Buffer.from(JSON.stringify(value))
-    .toString('base64url')
-    .slice(0, 60)
-    .replace(/[^A-Za-z0-9_-]/g, '') +
-  JSON.stringify(value).length;
+  'v' + createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 22);
 
 export async function singletonGet(account: JmapAccount, args: Args, load: () => Promise<Singleton>) {
   checkAccount(args, account);

@@ -86,6 +86,26 @@ describe('vacation auto-replies', () => {
     expect(result.updated).toEqual({ singleton: null });
   });
 
+  it('gives a new state for any change, even one at the end of a long message', async () => {
+    const session = await fetch(`http://127.0.0.1:${node.ports.http}/.well-known/jmap`, {
+      headers: { authorization: 'Basic ' + Buffer.from(`${carol}:${pw}`).toString('base64') },
+    });
+    const accountId = ((await session.json()) as { primaryAccounts: Record<string, string> }).primaryAccounts[
+      'urn:ietf:params:jmap:vacationresponse'
+    ];
+    const setBody = async (textBody: string) => {
+      const [[, result]] = await jmap(carol, [
+        ['VacationResponse/set', { accountId, update: { singleton: { textBody } } }, '0'],
+      ]);
+      return result as { oldState: string; newState: string };
+    };
+    const first = await setBody(`${'Back soon. '.repeat(20)}A`);
+    const second = await setBody(`${'Back soon. '.repeat(20)}B`);
+    expect(second.oldState).toBe(first.newState);
+    expect(second.newState).not.toBe(second.oldState);
+    expect((await setBody(`${'Back soon. '.repeat(20)}B`)).newState).toBe(second.newState);
+  });
+
   it('replies once per sender, with a null envelope sender and RFC 3834 headers', async () => {
     await send(bob, 'Lunch on Friday?');
     await eventually(async () => (await inbox(alice)).length === 1);
