@@ -7,6 +7,7 @@ import nodemailer from 'nodemailer';
 import { Dialogue } from '../helpers/smtp-dialogue';
 import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
 import { SmtpSink } from '../helpers/smtp-sink';
+import { folderTexts } from '../helpers/mailbox-contents';
 
 const FORWARDING = 'urn:nimbus-mail:jmap:forwarding';
 const pw = 'forwarding password';
@@ -15,12 +16,7 @@ const gus = 'gus@fwd.test';
 let node: TestNode;
 let sink: SmtpSink;
 
-async function inbox(address: string): Promise<string[]> {
-  const account = await node.directory.getAccount(address);
-  const mailbox = await node.mailboxes.getMailbox(account!.id, 'INBOX');
-  const messages = await node.mailboxes.listMessages(mailbox!.id);
-  return Promise.all(messages.map(async (m) => (await node.mailboxes.readMessage(m)).toString('utf8')));
-}
+const inbox = (address: string) => folderTexts(node, address);
 
 async function jmap(user: string, calls: unknown[]) {
   const res = await fetch(`http://127.0.0.1:${node.ports.http}/jmap/api`, {

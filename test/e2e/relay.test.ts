@@ -5,6 +5,7 @@ import { mailauthResolver } from '../../core/security/dns-adapter';
 import { Dialogue } from '../helpers/smtp-dialogue';
 import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
 import { SmtpSink, reply } from '../helpers/smtp-sink';
+import { folderTexts } from '../helpers/mailbox-contents';
 
 /**
  * Submission → spool → relay → a remote peer we control (a scripted SMTP sink reached through the
@@ -13,12 +14,7 @@ import { SmtpSink, reply } from '../helpers/smtp-sink';
 let sink: SmtpSink;
 let node: TestNode;
 
-async function inbox(address: string): Promise<string[]> {
-  const account = await node.directory.getAccount(address);
-  const mailbox = await node.mailboxes.getMailbox(account!.id, 'INBOX');
-  const messages = await node.mailboxes.listMessages(mailbox!.id);
-  return Promise.all(messages.map(async (m) => (await node.mailboxes.readMessage(m)).toString('utf8')));
-}
+const inbox = (address: string) => folderTexts(node, address);
 
 async function folder(address: string, name: string): Promise<number> {
   const account = await node.directory.getAccount(address);

@@ -1,17 +1,12 @@
 import nodemailer from 'nodemailer';
 import { Dialogue } from '../helpers/smtp-dialogue';
 import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
+import { folderMessages } from '../helpers/mailbox-contents';
 
 let node: TestNode;
 let port: number;
 
-async function inbox(address: string): Promise<Buffer[]> {
-  const account = await node.directory.getAccount(address);
-  if (!account) throw new Error(`no account ${address}`);
-  const mailbox = await node.mailboxes.getMailbox(account.id, 'INBOX');
-  const messages = await node.mailboxes.listMessages(mailbox!.id);
-  return Promise.all(messages.map((m) => node.mailboxes.readMessage(m)));
-}
+const inbox = (address: string) => folderMessages(node, address);
 
 async function open(): Promise<Dialogue> {
   const d = await Dialogue.connect(port);

@@ -4,6 +4,7 @@
  */
 import nodemailer from 'nodemailer';
 import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
+import { folderTexts } from '../helpers/mailbox-contents';
 
 let node: TestNode;
 const pw = 'correct horse battery';
@@ -11,13 +12,7 @@ const alice = 'alice@vacation.test';
 const bob = 'bob@vacation.test';
 const carol = 'carol@vacation.test';
 
-async function inbox(address: string): Promise<string[]> {
-  const account = await node.directory.getAccount(address);
-  if (!account) throw new Error(`no account ${address}`);
-  const mailbox = await node.mailboxes.getMailbox(account.id, 'INBOX');
-  const messages = await node.mailboxes.listMessages(mailbox!.id);
-  return Promise.all(messages.map(async (m) => (await node.mailboxes.readMessage(m)).toString('utf8')));
-}
+const inbox = (address: string) => folderTexts(node, address);
 
 async function jmap(user: string, calls: unknown[]) {
   const res = await fetch(`http://127.0.0.1:${node.ports.http}/jmap/api`, {

@@ -5,6 +5,7 @@ import { OverrideResolver } from '../../core/adapters/dns/override-resolver';
 import { mailauthResolver } from '../../core/security/dns-adapter';
 import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
 import { PostfixPeer, freePort, postfixAvailable } from '../helpers/postfix-peer';
+import { folderTexts } from '../helpers/mailbox-contents';
 
 /**
  * Our MTA against a real Postfix (Debian) as the remote peer: Postfix accepts mail for peer.test,
@@ -16,12 +17,7 @@ let node: TestNode;
 let peer: PostfixPeer;
 let dkimRecord: { name: string; value: string };
 
-async function inbox(address: string): Promise<string[]> {
-  const account = await node.directory.getAccount(address);
-  const mailbox = await node.mailboxes.getMailbox(account!.id, 'INBOX');
-  const messages = await node.mailboxes.listMessages(mailbox!.id);
-  return Promise.all(messages.map(async (m) => (await node.mailboxes.readMessage(m)).toString('utf8')));
-}
+const inbox = (address: string) => folderTexts(node, address);
 
 async function find(address: string, text: string, timeoutMs = 30000): Promise<string> {
   return eventually(async () => (await inbox(address)).find((m) => m.includes(text)), timeoutMs);
