@@ -147,6 +147,23 @@ describe('extensions', () => {
     expect(await r.command('k6', 'STATUS Cond (HIGHESTMODSEQ)')).toMatch(/HIGHESTMODSEQ \d+/);
   });
 
+  it('CONDSTORE is enabled by FETCH MODSEQ and SEARCH MODSEQ: later STORE replies carry MODSEQ', async () => {
+    for (const [tag, enabling] of [
+      ['f', 'FETCH 1 (MODSEQ)'],
+      ['s', 'SEARCH MODSEQ 1'],
+    ]) {
+      const r = await login();
+      await r.command(`${tag}0`, `CREATE Implicit${tag}`);
+      await append(r, `Implicit${tag}`, msg(`i${tag}`));
+      await r.command(`${tag}1`, `SELECT Implicit${tag}`);
+      expect(await r.command(`${tag}2`, 'STORE 1 +FLAGS (\\Flagged)')).not.toMatch(/MODSEQ/);
+      await r.command(`${tag}3`, enabling);
+      expect(await r.command(`${tag}4`, 'STORE 1 +FLAGS (\\Seen)')).toMatch(
+        /\* 1 FETCH \(FLAGS \([^)]*\) MODSEQ \(\d+\)\)/,
+      );
+    }
+  });
+
   it('QRESYNC: VANISHED (EARLIER) on SELECT and VANISHED on expunge', async () => {
     const r = await login();
     await r.command('v0', 'CREATE Qr');

@@ -143,7 +143,9 @@ export const fetch: Handler = async (s, { uid, t }) => {
     return bad('VANISHED needs UID FETCH with CHANGEDSINCE');
   }
   if (modifiers.vanished && !s.qresync) return bad('QRESYNC is not enabled');
-  if (modifiers.changedSince !== null) s.enabled.add('CONDSTORE');
+  // CONDSTORE-enabling (RFC 7162 §3.1): CHANGEDSINCE, or asking for MODSEQ.
+  if (modifiers.changedSince !== null || items.some((i) => i.kind === 'simple' && i.name === 'MODSEQ'))
+    s.enabled.add('CONDSTORE');
   const uids = selected.resolve(set, uid, s.saved);
   // UID FETCH always reports UIDs; CHANGEDSINCE implies MODSEQ (RFC 7162 §3.3.1).
   const list = [...items];

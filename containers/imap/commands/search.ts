@@ -76,6 +76,7 @@ function compile(s: ImapSession, key: SearchKey, usesModseq: { value: boolean })
       };
     case 'modseq':
       usesModseq.value = true;
+      s.enabled.add('CONDSTORE'); // a CONDSTORE-enabling command (RFC 7162 §3.1)
       return key;
     default:
       return key;
