@@ -335,7 +335,7 @@ describe.each(MODES)('JMAP via %s', (mode: Mode) => {
     expect(destroyed.destroyed).toEqual([imported.created.i.id]);
   });
 
-  it('Identity/get|set and EmailSubmission/set through the spool, VacationResponse/get|set', async () => {
+  it('Identity/get|set and EmailSubmission/set through the spool, VacationResponse/get|set, Forwarding/get|set', async () => {
     const identities = await one(alice, 'Identity/get', { accountId });
     expect(identities.list).toEqual([expect.objectContaining({ email: alice })]);
     const forbidden = await one(alice, 'Identity/set', {
@@ -436,6 +436,22 @@ describe.each(MODES)('JMAP via %s', (mode: Mode) => {
       subject: 'Away',
       textBody: 'Back soon',
     });
+    const forward = await one(alice, 'Forwarding/set', {
+      accountId,
+      update: { singleton: { targets: [bob], keepCopy: false } },
+    });
+    expect(forward.updated).toHaveProperty('singleton');
+    expect((await one(alice, 'Forwarding/get', { accountId })).list[0]).toEqual({
+      id: 'singleton',
+      targets: [bob],
+      keepCopy: false,
+    });
+    const refused = await one(alice, 'Forwarding/set', {
+      accountId,
+      update: { singleton: { targets: [alice] } },
+    });
+    expect(refused.notUpdated.singleton.type).toBe('invalidProperties');
+    await one(alice, 'Forwarding/set', { accountId, update: { singleton: { targets: [] } } });
   });
 
   it('bearer tokens work and push is served only by the node', async () => {

@@ -189,4 +189,5 @@ export const USING = [
   'urn:ietf:params:jmap:mail',
   'urn:ietf:params:jmap:submission',
   'urn:ietf:params:jmap:vacationresponse',
+  'urn:nimbus-mail:jmap:forwarding',
 ];
