@@ -6,6 +6,7 @@ import { FileBlobStore } from '../../core/adapters/local/file-blob-store';
 import { PgliteDatabase } from '../../core/adapters/pglite/pglite-database';
 import { PgDatabase } from '../../core/adapters/postgres/pg-database';
 import type { SqlDatabase } from '../../core/ports/sql';
+import { crashMessage, expectCrashOutcome } from '../helpers/crash-check';
 import { NodeProcess, freePort, nimbus } from '../helpers/node-process';
 import { createTestDatabaseUrl } from '../helpers/test-database';
 
@@ -16,17 +17,6 @@ import { createTestDatabaseUrl } from '../helpers/test-database';
  */
 const MESSAGES = 300;
 const KILLS = 5;
-
-/**
- * Message n, sent in SMTP transaction `tx`. A client that loses the connection before the 250
- * sends n again in a new transaction, and the first one may well have been stored (the node died
- * between commit and reply): that is SMTP's at-least-once contract. So the promise is checked per
- * transaction: every transaction that got 250 is there exactly once, and none is there twice.
- */
-function message(n: number, tx: number): string {
-  const filler = `filler line for message ${n} ${'x'.repeat(60)}\r\n`.repeat(40);
-  return `From: load@remote.test\r\nTo: victim@crash.test\r\nSubject: crash-${n}-${tx}\r\n\r\n${filler}END-${n}-${tx}\r\n`;
-}
 
 /** Sends messages one at a time over reconnecting connections; records which ones got 250. */
 async function sendAll(port: number, acked: Set<number>, isDone: () => boolean): Promise<number> {
@@ -84,7 +74,7 @@ async function sendAll(port: number, acked: Set<number>, isDone: () => boolean):
                 break;
               case 4:
                 if (code !== 354) return reject(new Error(`DATA answered ${code}`));
-                write(`${message(next, ++tx)}.\r\n`);
+                write(`${crashMessage(next, ++tx)}.\r\n`);
                 step = 5;
                 break;
             }
@@ -148,31 +138,7 @@ it('loses no message that got 250, duplicates none, and leaves none half-stored'
     const db = await openDatabase(dataDir, database.url);
     const blobs = new FileBlobStore(path.join(dataDir, 'blobs'));
     try {
-      const rows = await db.query<{ blob_key: string; header_prefix: Buffer; size: number }>(
-        `SELECT m.blob_key, m.header_prefix, m.size FROM messages m
-         JOIN mailboxes b ON b.id = m.mailbox_id JOIN accounts a ON a.id = b.account_id
-         WHERE a.address = 'victim@crash.test' AND b.name = 'INBOX'`,
-      );
-      const seen = new Map<number, number>();
-      const messagesSeen = new Set<number>();
-      for (const row of rows.rows) {
-        const body = (await blobs.get(row.blob_key)).toString('utf8');
-        const [, nText, txText] = /Subject: crash-(\d+)-(\d+)/.exec(body)!;
-        const n = Number(nText);
-        const tx = Number(txText);
-        // Complete: the whole message is there, byte for byte.
-        expect(body.endsWith(message(n, tx))).toBe(true);
-        expect(row.header_prefix.length + Buffer.byteLength(body)).toBe(Number(row.size));
-        seen.set(tx, (seen.get(tx) ?? 0) + 1);
-        messagesSeen.add(n);
-      }
-      for (const tx of acked) expect({ tx, copies: seen.get(tx) ?? 0 }).toEqual({ tx, copies: 1 });
-      for (const [tx, copies] of seen) expect({ tx, copies }).toEqual({ tx, copies: 1 });
-      expect(messagesSeen.size).toBe(MESSAGES);
-      const refs = await db.query<{ bad: number }>(
-        `SELECT count(*)::int AS bad FROM messages m JOIN blobs b ON b.key = m.blob_key WHERE b.refcount < 1`,
-      );
-      expect(refs.rows[0].bad).toBe(0);
+      await expectCrashOutcome(db, blobs, acked, MESSAGES);
     } finally {
       await db.close();
     }

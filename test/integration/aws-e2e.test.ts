@@ -18,6 +18,7 @@ import { S3BlobStore } from '../../core/adapters/aws/s3-blob-store';
 import { SqsSpool } from '../../core/adapters/aws/sqs-spool';
 import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
 import { Dialogue } from '../helpers/smtp-dialogue';
+import { crashMessage, expectCrashOutcome } from '../helpers/crash-check';
 import { NodeProcess, freePort, nimbus } from '../helpers/node-process';
 import { createTestDatabaseUrl } from '../helpers/test-database';
 import { startFaultProxy, startMoto, type FaultProxy, type Moto } from '../helpers/moto';
@@ -231,16 +232,8 @@ test('a delivery node that loses S3/SQS retries and delivers once they are back;
 
 const MESSAGES = 120;
 const KILLS = 4;
-/**
- * Message n sent in SMTP transaction `tx`. When a kill lands between commit and 250 the client
- * sends n again in a new transaction and both may be stored (SMTP is at-least-once), so the
- * promise is checked per transaction: each 250'd transaction exactly once, none twice.
- */
-const crashBody = (n: number, tx: number) =>
-  `From: load@remote.test\r\nTo: victim@crash.test\r\nSubject: crash-${n}-${tx}\r\n\r\n` +
-  `filler line for message ${n} ${'x'.repeat(60)}\r\n`.repeat(40) +
-  `END-${n}-${tx}\r\n`;
 
+// Checked per SMTP transaction, as in the local crash test (test/helpers/crash-check.ts).
 test('crash safety on S3 + SQS + PostgreSQL: SIGKILLed nodes lose nothing and store no transaction twice', async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'nimbus-aws-crash-'));
   const database = await createTestDatabaseUrl();
@@ -293,7 +286,7 @@ test('crash safety on S3 + SQS + PostgreSQL: SIGKILLed nodes lose nothing and st
     while (next < MESSAGES) {
       try {
         const thisTx = ++tx;
-        const reply = await smtpSendBody(smtpPort, crashBody(next, thisTx));
+        const reply = await smtpSendBody(smtpPort, crashMessage(next, thisTx));
         if (reply.startsWith('250')) {
           acked.add(thisTx);
           next++;
@@ -319,29 +312,7 @@ test('crash safety on S3 + SQS + PostgreSQL: SIGKILLed nodes lose nothing and st
     const db = new PgDatabase({ connectionString: database.url! });
     const blobs = new S3BlobStore({ location: { bucket, prefix: 'blobs' } });
     try {
-      const rows = await db.query<{ blob_key: string; header_prefix: Buffer; size: number }>(
-        `SELECT m.blob_key, m.header_prefix, m.size FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
-         JOIN accounts a ON a.id = b.account_id WHERE a.address = 'victim@crash.test' AND b.name = 'INBOX'`,
-      );
-      const seen = new Map<number, number>();
-      const messagesSeen = new Set<number>();
-      for (const row of rows.rows) {
-        const body = (await blobs.get(row.blob_key)).toString('utf8');
-        const [, nText, txText] = /Subject: crash-(\d+)-(\d+)/.exec(body)!;
-        const n = Number(nText);
-        const tx = Number(txText);
-        expect(body.endsWith(crashBody(n, tx))).toBe(true);
-        expect(row.header_prefix.length + Buffer.byteLength(body)).toBe(Number(row.size));
-        seen.set(tx, (seen.get(tx) ?? 0) + 1);
-        messagesSeen.add(n);
-      }
-      for (const tx of acked) expect({ tx, copies: seen.get(tx) ?? 0 }).toEqual({ tx, copies: 1 });
-      for (const [tx, copies] of seen) expect({ tx, copies }).toEqual({ tx, copies: 1 });
-      expect(messagesSeen.size).toBe(MESSAGES);
-      const refs = await db.query<{ bad: number }>(
-        `SELECT count(*)::int AS bad FROM messages m JOIN blobs b ON b.key = m.blob_key WHERE b.refcount < 1`,
-      );
-      expect(refs.rows[0].bad).toBe(0);
+      await expectCrashOutcome(db, blobs, acked, MESSAGES);
     } finally {
       blobs.destroy();
       await db.close();
