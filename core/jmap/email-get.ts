@@ -48,32 +48,8 @@ export const EMAIL_PROPERTIES = [
   'bodyValues',
   'headers',
 ] as const;
-const DEFAULT_PROPERTIES = [
-  'id',
-  'blobId',
-  'threadId',
-  'mailboxIds',
-  'keywords',
-  'size',
-  'receivedAt',
-  'messageId',
-  'inReplyTo',
-  'references',
-  'sender',
-  'from',
-  'to',
-  'cc',
-  'bcc',
-  'replyTo',
-  'subject',
-  'sentAt',
-  'hasAttachment',
-  'preview',
-  'bodyValues',
-  'textBody',
-  'htmlBody',
-  'attachments',
-];
+// RFC 8621 §4.2: by default every property except bodyStructure and the raw headers.
+const DEFAULT_PROPERTIES = EMAIL_PROPERTIES.filter((p) => p !== 'bodyStructure' && p !== 'headers');
 const BODY_PROPERTIES = [
   'partId',
   'blobId',
