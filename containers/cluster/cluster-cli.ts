@@ -66,7 +66,7 @@ export function registerClusterCommands(program: Command, globals: () => GlobalO
       'health check 503, no new spool jobs; sessions in progress finish (--undo to clear the flag)',
     )
     .option('--dir <dir>', 'a local cluster made by `cluster up`')
-    .option('--undo', 'clear the draining flag (takes effect when the node restarts)')
+    .option('--undo', 'clear the draining flag: the node takes work again within a heartbeat')
     .action(async (node: string, o: { dir?: string; undo?: boolean }) => {
       await runAdmin(clusterConfig(globals(), o.dir), { op: 'cluster.drain', node, undo: o.undo });
       process.stdout.write(o.undo ? `node ${node}: draining flag cleared\n` : `node ${node} is draining\n`);

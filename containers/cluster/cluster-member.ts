@@ -21,8 +21,10 @@ export interface ClusterMemberOptions {
   spool: Spool;
   registration: Omit<NodeRegistration, 'version'>;
   sessions: () => Record<string, number>;
-  /** Called once when the node starts draining (operator flag in SQL, or SIGTERM). */
+  /** Called when the node starts draining (operator flag in SQL, or SIGTERM). */
   onDrain: () => Promise<void>;
+  /** Called when an operator clears the flag again (`nimbus cluster drain --undo`). */
+  onUndrain: () => void;
   log: Logger;
 }
 
@@ -35,6 +37,8 @@ export class ClusterMember {
   readonly registry: ClusterRegistry;
   private timer: NodeJS.Timeout | null = null;
   private drainStarted: Promise<void> | null = null;
+  /** Only a drain the operator asked for through the registry can be undone; a shutdown cannot. */
+  private drainFromRegistry = false;
   private ticking: Promise<void> | null = null;
 
   private constructor(private readonly options: ClusterMemberOptions) {
@@ -61,6 +65,11 @@ export class ClusterMember {
 
   /** Starts draining (idempotent): /healthz answers 503, spool workers take no new jobs. */
   drain(reason: string): Promise<void> {
+    this.drainFromRegistry = false;
+    return this.startDrain(reason);
+  }
+
+  private startDrain(reason: string): Promise<void> {
     if (!this.drainStarted) {
       this.options.log.warn({ reason }, 'node draining: health check 503, no new spool jobs');
       this.drainStarted = Promise.all([
@@ -77,13 +86,27 @@ export class ClusterMember {
     try {
       const beat = await this.registry.heartbeat(this.id, this.options.sessions());
       if (beat.wasDead) log.warn('this node had been declared dead by a peer; it is back');
-      if (beat.draining && !this.draining) void this.drain('draining flag set in the cluster registry');
+      if (beat.draining && !this.draining) {
+        this.drainFromRegistry = true;
+        void this.startDrain('draining flag set in the cluster registry');
+      } else if (!beat.draining && this.draining && this.drainFromRegistry) {
+        await this.undrain();
+      }
       for (const reaped of await reapDeadNodes(this.registry, this.options.spool, this.id)) {
         log.warn(reaped, 'peer declared dead (heartbeat missing): its spool leases were released');
       }
     } catch (error) {
       log.warn({ err: error }, 'cluster heartbeat failed');
     }
+  }
+
+  /** The operator cleared the flag: health 200 again and the spool workers resume. */
+  private async undrain(): Promise<void> {
+    await this.drainStarted;
+    this.drainStarted = null;
+    this.drainFromRegistry = false;
+    this.options.onUndrain();
+    this.options.log.warn('node undrained: health check 200, spool workers resumed');
   }
 
   async stop(): Promise<void> {

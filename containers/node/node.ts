@@ -239,7 +239,11 @@ export async function startNode(
     sessions,
     // Draining: spool workers finish their batches and take no new jobs; sessions carry on.
     onDrain: async () => {
-      await Promise.all([inboundWorker?.stop(), relay?.stop()]);
+      await Promise.all([inboundWorker?.stop(), relay?.pause()]);
+    },
+    onUndrain: () => {
+      inboundWorker?.start();
+      relay?.resume();
     },
     log: log.child({ component: 'cluster' }),
   });

@@ -14,6 +14,9 @@ import { RelayWorker, mtaStsLookup } from './relay-worker';
 
 export interface RelayHandle {
   notify(): void;
+  /** Draining: no new jobs until resume(). */
+  pause(): Promise<void>;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -106,5 +109,10 @@ export function startRelay(input: {
     },
   );
   worker.start();
-  return { notify: () => worker.notify(), stop: () => worker.stop() };
+  return {
+    notify: () => worker.notify(),
+    pause: () => worker.pause(),
+    resume: () => worker.resume(),
+    stop: () => worker.stop(),
+  };
 }

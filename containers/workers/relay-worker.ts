@@ -56,6 +56,15 @@ export class RelayWorker {
     this.worker.notify();
   }
 
+  /** Takes no new jobs (batches in flight finish); open connections stay for resume(). */
+  pause(): Promise<void> {
+    return this.worker.stop();
+  }
+
+  resume(): void {
+    this.worker.start();
+  }
+
   async stop(): Promise<void> {
     await this.worker.stop();
     await this.deps.transport.close();
