@@ -102,6 +102,12 @@ export const configSchema = z.object({
       maxLiteralSize: positive.default(50 * 1024 * 1024),
       maxPipelinedCommands: positive.default(100),
       maxErrors: positive.default(20),
+      /** Memory for message headers clients fetch repeatedly (list views); 0 turns it off. */
+      headerCacheBytes: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .default(32 * 1024 * 1024),
     })
     .default({}),
   /** Mailbox-change events: in-process for one node, PostgreSQL LISTEN/NOTIFY across nodes. */
