@@ -20,6 +20,7 @@ import { InProcessEvents } from '../core/adapters/local/in-process-events';
 import { runMigrations } from '../core/db/migrate';
 import { Directory } from '../core/directory/directory';
 import { MailboxStore } from '../core/store/mailbox-store';
+import { BlobHeadCache } from '../core/store/blob-head-cache';
 import { AuthThrottle } from '../core/auth/auth-throttle';
 import { ImapServer, DEFAULT_IMAP_OPTIONS } from '../containers/imap/imap-server';
 
@@ -63,7 +64,8 @@ async function server(): Promise<void> {
     directory: shim,
     store: new MailboxStore(db, blobs, events),
     db,
-    blobs,
+    // As the node wires it (containers/node/mail-listeners.ts).
+    blobs: new BlobHeadCache(blobs),
     events,
     secureContext: () => {
       throw new Error('no TLS');

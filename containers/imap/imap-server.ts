@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { ClientListener, type ClientConnection } from '../net/client-listener';
 import { ConnectionLimiter } from '../net/connection-limiter';
-import { BlobHeadCache } from '../../core/store/blob-head-cache';
 import { ImapServices } from './services';
 import { ImapSession } from './session';
 import { DEFAULT_IMAP_OPTIONS, type ImapServerDeps } from './types';
@@ -21,8 +20,7 @@ export class ImapServer {
 
   constructor(private readonly deps: ImapServerDeps) {
     const options = { ...DEFAULT_IMAP_OPTIONS, ...deps.options };
-    // Header reads (list views fetch them again and again) come from memory after the first.
-    this.deps = { ...deps, options, blobs: new BlobHeadCache(deps.blobs, options.headerCacheBytes) };
+    this.deps = { ...deps, options };
     this.services = new ImapServices(this.deps);
     this.limiter = new ConnectionLimiter(options.maxConnections, options.maxConnectionsPerIp);
   }

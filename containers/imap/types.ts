@@ -30,8 +30,6 @@ export interface ImapServerOptions {
   maxErrors: number;
   /** Interval of "* OK Still here" during IDLE (optional; default 2 minutes). */
   idleKeepaliveMs?: number;
-  /** Memory for message headers clients fetch again and again (0 turns the cache off). */
-  headerCacheBytes?: number;
 }
 
 export const DEFAULT_IMAP_OPTIONS: ImapServerOptions = {
@@ -47,7 +45,6 @@ export const DEFAULT_IMAP_OPTIONS: ImapServerOptions = {
   maxPipelinedCommands: 100,
   maxErrors: 20,
   idleKeepaliveMs: 120_000,
-  headerCacheBytes: 32 * 1024 * 1024,
 };
 
 export interface ImapServerDeps {

@@ -19,6 +19,7 @@ import { SubmissionPolicy } from '../smtp/submission-policy';
 import type { NodeConfig } from './config';
 import type { NodePorts } from './node';
 import type { Storage } from './storage';
+import { BlobHeadCache } from '../../core/store/blob-head-cache';
 
 export interface ListenerContext {
   config: NodeConfig;
@@ -141,6 +142,10 @@ export async function startPop3(context: ListenerContext): Promise<Pop3Server[]>
 export async function startImap(context: ListenerContext): Promise<ImapServer[]> {
   const { config, storage, ports } = context;
   const servers: ImapServer[] = [];
+  // Header reads (list views fetch them again and again) come from memory after the first; one
+  // cache for both listeners.
+  const { headerCacheBytes, ...imapOptions } = config.imap;
+  const blobs = new BlobHeadCache(storage.blobs, headerCacheBytes);
   for (const [service, implicitTls] of [
     ['imap', false],
     ['imaps', true],
@@ -148,7 +153,7 @@ export async function startImap(context: ListenerContext): Promise<ImapServer[]>
     const imap = new ImapServer({
       options: {
         ...DEFAULT_IMAP_OPTIONS,
-        ...config.imap,
+        ...imapOptions,
         hostname: config.hostname,
         implicitTls,
         proxyNetworks: config.proxyProtocol.trustedNetworks,
@@ -156,7 +161,7 @@ export async function startImap(context: ListenerContext): Promise<ImapServer[]>
       directory: context.directory,
       store: context.mailboxes,
       db: storage.db,
-      blobs: storage.blobs,
+      blobs,
       events: storage.events,
       secureContext: context.secureContext,
       authThrottle: context.authThrottle,
