@@ -7,6 +7,7 @@ import nodemailer from 'nodemailer';
 import { Dialogue } from '../helpers/smtp-dialogue';
 import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
 import { SmtpSink } from '../helpers/smtp-sink';
+import { JmapTestClient } from '../helpers/jmap-client';
 import { folderTexts } from '../helpers/mailbox-contents';
 
 const FORWARDING = 'urn:nimbus-mail:jmap:forwarding';
@@ -18,27 +19,9 @@ let sink: SmtpSink;
 
 const inbox = (address: string) => folderTexts(node, address);
 
-async function jmap(user: string, calls: unknown[]) {
-  const res = await fetch(`http://127.0.0.1:${node.ports.http}/jmap/api`, {
-    method: 'POST',
-    headers: {
-      authorization: 'Basic ' + Buffer.from(`${user}:${pw}`).toString('base64'),
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ using: ['urn:ietf:params:jmap:core', FORWARDING], methodCalls: calls }),
-  });
-  expect(res.status).toBe(200);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JMAP responses are loosely typed here
-  type Responses = { methodResponses: [string, Record<string, any>, string][] };
-  return ((await res.json()) as Responses).methodResponses;
-}
-
-async function accountIdOf(user: string): Promise<string> {
-  const session = await fetch(`http://127.0.0.1:${node.ports.http}/.well-known/jmap`, {
-    headers: { authorization: 'Basic ' + Buffer.from(`${user}:${pw}`).toString('base64') },
-  });
-  return ((await session.json()) as { primaryAccounts: Record<string, string> }).primaryAccounts[FORWARDING];
-}
+const client = new JmapTestClient(() => node.ports.http, pw, [FORWARDING]);
+const jmap = (user: string, calls: unknown[]) => client.call(user, calls);
+const accountIdOf = (user: string) => client.accountId(user, FORWARDING);
 
 async function sendToMx(from: string, to: string, subject: string): Promise<void> {
   const transport = nodemailer.createTransport({

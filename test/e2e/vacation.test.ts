@@ -4,6 +4,7 @@
  */
 import nodemailer from 'nodemailer';
 import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
+import { JmapTestClient } from '../helpers/jmap-client';
 import { folderTexts } from '../helpers/mailbox-contents';
 
 let node: TestNode;
@@ -14,22 +15,9 @@ const carol = 'carol@vacation.test';
 
 const inbox = (address: string) => folderTexts(node, address);
 
-async function jmap(user: string, calls: unknown[]) {
-  const res = await fetch(`http://127.0.0.1:${node.ports.http}/jmap/api`, {
-    method: 'POST',
-    headers: {
-      authorization: 'Basic ' + Buffer.from(`${user}:${pw}`).toString('base64'),
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({
-      using: ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:vacationresponse'],
-      methodCalls: calls,
-    }),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { methodResponses: [string, Record<string, unknown>, string][] })
-    .methodResponses;
-}
+const VACATION = 'urn:ietf:params:jmap:vacationresponse';
+const client = new JmapTestClient(() => node.ports.http, pw, [VACATION]);
+const jmap = (user: string, calls: unknown[]) => client.call(user, calls);
 
 async function send(from: string, subject: string, headers: Record<string, string> = {}) {
   const transport = nodemailer.createTransport({
@@ -53,12 +41,7 @@ afterAll(async () => node?.destroy());
 
 describe('vacation auto-replies', () => {
   it('enables the VacationResponse over JMAP', async () => {
-    const session = await fetch(`http://127.0.0.1:${node.ports.http}/.well-known/jmap`, {
-      headers: { authorization: 'Basic ' + Buffer.from(`${alice}:${pw}`).toString('base64') },
-    });
-    const accountId = ((await session.json()) as { primaryAccounts: Record<string, string> }).primaryAccounts[
-      'urn:ietf:params:jmap:vacationresponse'
-    ];
+    const accountId = await client.accountId(alice, VACATION);
     const [[name, result]] = await jmap(alice, [
       [
         'VacationResponse/set',
@@ -82,12 +65,7 @@ describe('vacation auto-replies', () => {
   });
 
   it('gives a new state for any change, even one at the end of a long message', async () => {
-    const session = await fetch(`http://127.0.0.1:${node.ports.http}/.well-known/jmap`, {
-      headers: { authorization: 'Basic ' + Buffer.from(`${carol}:${pw}`).toString('base64') },
-    });
-    const accountId = ((await session.json()) as { primaryAccounts: Record<string, string> }).primaryAccounts[
-      'urn:ietf:params:jmap:vacationresponse'
-    ];
+    const accountId = await client.accountId(carol, VACATION);
     const setBody = async (textBody: string) => {
       const [[, result]] = await jmap(carol, [
         ['VacationResponse/set', { accountId, update: { singleton: { textBody } } }, '0'],
