@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import pg from 'pg';
+import { LocalCluster, freePort, type LocalClusterOptions } from '../../containers/cluster/local-cluster';
 
 /** The HAProxy binary (HAPROXY_BIN, else haproxy on PATH or /usr/sbin/haproxy), or null. */
 export function haproxyBinary(): string | null {
@@ -134,4 +135,28 @@ export async function expectCode(client: LineClient, code: number): Promise<stri
   const line = await client.reply();
   if (!line.startsWith(String(code))) throw new Error(`expected ${code}, got ${line}`);
   return line;
+}
+
+/**
+ * A local cluster for the integration suites: every HAProxy frontend on a free port, fast health
+ * checks and heartbeats, plaintext logins on loopback, the test PostgreSQL. `options` overrides.
+ */
+export async function upTestCluster(
+  options: Pick<LocalClusterOptions, 'topology' | 'dir'> & Partial<LocalClusterOptions>,
+): Promise<LocalCluster> {
+  return LocalCluster.up({
+    adminDatabaseUrl: ADMIN_DATABASE_URL,
+    haproxyBin: haproxyBinary() ?? undefined,
+    frontends: {
+      smtp: await freePort(),
+      submission: await freePort(),
+      imap: await freePort(),
+      pop3: await freePort(),
+      http: await freePort(),
+    },
+    checkIntervalMs: 300,
+    heartbeatSeconds: 1,
+    insecureAuth: true,
+    ...options,
+  });
 }

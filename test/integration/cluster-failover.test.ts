@@ -11,12 +11,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { LocalCluster, freePort, httpStatus } from '../../containers/cluster/local-cluster';
+import { LocalCluster, httpStatus } from '../../containers/cluster/local-cluster';
 import { ClusterRegistry } from '../../core/cluster/registry';
 import { PgDatabase } from '../../core/adapters/postgres/pg-database';
 import { Directory } from '../../core/directory/directory';
 import { FileBlobStore } from '../../core/adapters/local/file-blob-store';
-import { ADMIN_DATABASE_URL, LineClient, expectCode, haproxyBinary, sendMail } from '../helpers/haproxy';
+import {
+  ADMIN_DATABASE_URL,
+  LineClient,
+  expectCode,
+  haproxyBinary,
+  upTestCluster,
+  sendMail,
+} from '../helpers/haproxy';
 import { eventually as poll } from '../helpers/eventually';
 
 jest.setTimeout(240_000);
@@ -67,25 +74,13 @@ async function imapLogin(client: LineClient): Promise<void> {
 describeIf('local cluster behind HAProxy', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'nimbus-cluster-'));
-    cluster = await LocalCluster.up({
+    cluster = await upTestCluster({
       topology: 'basic',
       dir,
       nodes: 2,
       spares: 1,
-      adminDatabaseUrl: ADMIN_DATABASE_URL,
-      haproxyBin: haproxy!,
-      frontends: {
-        smtp: await freePort(),
-        submission: await freePort(),
-        imap: await freePort(),
-        pop3: await freePort(),
-        http: await freePort(),
-      },
-      checkIntervalMs: 300,
-      heartbeatSeconds: 1,
       leaseSeconds: 4,
       drainDelayMs: 1500,
-      insecureAuth: true,
     });
     db = new pg.Pool({ connectionString: cluster.databaseUrl, max: 2 });
     db.on('error', () => undefined); // (e) terminates this pool's connections too

@@ -17,10 +17,10 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, wr
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { LocalCluster, freePort, httpStatus } from '../../containers/cluster/local-cluster';
+import { LocalCluster, httpStatus } from '../../containers/cluster/local-cluster';
 import { PgDatabase } from '../../core/adapters/postgres/pg-database';
 import { Directory } from '../../core/directory/directory';
-import { ADMIN_DATABASE_URL, haproxyBinary, sendMail } from '../helpers/haproxy';
+import { haproxyBinary, upTestCluster, sendMail } from '../helpers/haproxy';
 import { eventually as poll } from '../helpers/eventually';
 
 jest.setTimeout(180_000);
@@ -89,25 +89,13 @@ async function send(node: string, subject: string): Promise<string> {
 describeIf('local cluster: shared blob store unavailable (f)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'nimbus-store-outage-'));
-    cluster = await LocalCluster.up({
+    cluster = await upTestCluster({
       topology: 'basic',
       dir,
       nodes: 2,
       spares: 0,
-      adminDatabaseUrl: ADMIN_DATABASE_URL,
-      haproxyBin: haproxy!,
-      frontends: {
-        smtp: await freePort(),
-        submission: await freePort(),
-        imap: await freePort(),
-        pop3: await freePort(),
-        http: await freePort(),
-      },
-      checkIntervalMs: 300,
-      heartbeatSeconds: 1,
       leaseSeconds: 4,
       drainDelayMs: 500,
-      insecureAuth: true,
     });
     db = new pg.Pool({ connectionString: cluster.databaseUrl, max: 2 });
     db.on('error', () => undefined);

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
-import { LocalCluster, freePort } from '../../containers/cluster/local-cluster';
+import { LocalCluster } from '../../containers/cluster/local-cluster';
 import { PgDatabase } from '../../core/adapters/postgres/pg-database';
 import { Directory } from '../../core/directory/directory';
-import { ADMIN_DATABASE_URL, haproxyBinary, sendMail } from '../helpers/haproxy';
+import { haproxyBinary, upTestCluster, sendMail } from '../helpers/haproxy';
 import { eventually as poll } from '../helpers/eventually';
 
 jest.setTimeout(240_000);
@@ -28,23 +28,11 @@ describeIf.each(['standard', 'advanced'] as const)('local cluster, %s topology',
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), `nimbus-${topology}-`));
-    cluster = await LocalCluster.up({
+    cluster = await upTestCluster({
       topology,
       dir,
       nodes: 1,
       spares: 0,
-      adminDatabaseUrl: ADMIN_DATABASE_URL,
-      haproxyBin: haproxy!,
-      frontends: {
-        smtp: await freePort(),
-        submission: await freePort(),
-        imap: await freePort(),
-        pop3: await freePort(),
-        http: await freePort(),
-      },
-      checkIntervalMs: 300,
-      heartbeatSeconds: 1,
-      insecureAuth: true,
     });
     const sql = new PgDatabase({ connectionString: cluster.databaseUrl });
     const directory = new Directory(sql);
