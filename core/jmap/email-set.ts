@@ -8,12 +8,20 @@ import { MessageMover, OverQuotaError } from '../store/copy-move';
 import type { SqlExecutor } from '../ports/sql';
 import type { JmapAccount, JmapDeps } from './context';
 import { readBlob } from './blobs';
-import { JmapMethodError, setError, type SetError } from './errors';
+import { setError, type SetError } from './errors';
 import { blobIdOf, emailIdOf, parseEmailId, parseMailboxId, threadIdOf } from './ids';
 import { loadMessages } from './messages';
 import { accountState } from './state';
 import { threadIdsOf } from './threads';
-import { checkAccount, flagsToKeywords, idList, keywordToFlag, validKeyword, type Args } from './util';
+import {
+  checkAccount,
+  flagsToKeywords,
+  idList,
+  keywordToFlag,
+  validKeyword,
+  type Args,
+  checkIfInState,
+} from './util';
 
 type Obj = Record<string, unknown>;
 interface Addr {
@@ -201,8 +209,7 @@ export async function emailSet(
 ) {
   checkAccount(args, account);
   const oldState = await accountState(deps.db, account.id);
-  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== oldState)
-    throw new JmapMethodError('stateMismatch');
+  checkIfInState(args, oldState);
   const own = await ownMailboxes(deps, account);
   const created: Record<string, unknown> = {};
   const notCreated: Record<string, SetError> = {};
@@ -331,8 +338,7 @@ export async function emailImport(
 ) {
   checkAccount(args, account);
   const oldState = await accountState(deps.db, account.id);
-  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== oldState)
-    throw new JmapMethodError('stateMismatch');
+  checkIfInState(args, oldState);
   const own = await ownMailboxes(deps, account);
   const created: Record<string, unknown> = {};
   const notCreated: Record<string, SetError> = {};

@@ -3,7 +3,7 @@ import type { SqlExecutor } from '../ports/sql';
 import type { JmapAccount, JmapDeps } from './context';
 import { JmapMethodError, setError, type SetError } from './errors';
 import { identityIdOf, parseIdentityId } from './ids';
-import { checkAccount, idList, ownAddresses, type Args } from './util';
+import { checkAccount, idList, ownAddresses, type Args, checkIfInState } from './util';
 
 interface IdentityRow {
   id: string;
@@ -76,8 +76,7 @@ export async function identitySet(
 ) {
   checkAccount(args, account);
   const oldState = await identityState(deps.db, account.id);
-  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== oldState)
-    throw new JmapMethodError('stateMismatch');
+  checkIfInState(args, oldState);
   await identities(deps.db, account);
   const allowed = await ownAddresses(deps.db, account);
   const created: Record<string, unknown> = {};

@@ -6,7 +6,7 @@ import type { JmapAccount, JmapDeps } from './context';
 import { JmapMethodError, setError, type SetError } from './errors';
 import { mailboxIdOf, parseMailboxId } from './ids';
 import { accountState, currentVersions, decodeState, encodeState } from './state';
-import { checkAccount, idList, propertyList, type Args } from './util';
+import { checkAccount, idList, propertyList, type Args, checkIfInState } from './util';
 
 const PROPERTIES = [
   'id',
@@ -180,9 +180,7 @@ export async function mailboxSet(
 ) {
   checkAccount(args, account);
   const oldState = await accountState(deps.db, account.id);
-  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== oldState) {
-    throw new JmapMethodError('stateMismatch');
-  }
+  checkIfInState(args, oldState);
   const admin = new MailboxAdmin(deps.db, deps.events);
   const created: Record<string, unknown> = {};
   const notCreated: Record<string, SetError> = {};

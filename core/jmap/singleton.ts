@@ -4,8 +4,8 @@
  * `singleton` SetError, only updates apply.
  */
 import { createHash } from 'node:crypto';
-import { JmapMethodError, setError, type SetError } from './errors';
-import { checkAccount, type Args } from './util';
+import { setError, type SetError } from './errors';
+import { checkAccount, type Args, checkIfInState } from './util';
 import type { JmapAccount } from './context';
 
 type Singleton = { id: 'singleton' } & Record<string, unknown>;
@@ -35,8 +35,7 @@ export async function singletonSet(
 ) {
   checkAccount(args, account);
   const before = await load();
-  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== singletonState(before))
-    throw new JmapMethodError('stateMismatch');
+  checkIfInState(args, singletonState(before));
   const notCreated: Record<string, SetError> = {};
   for (const cid of Object.keys((args.create ?? {}) as object)) notCreated[cid] = setError('singleton');
   const notDestroyed: Record<string, SetError> = {};

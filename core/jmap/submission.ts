@@ -5,7 +5,7 @@
  */
 import { parseAddressList } from '../mime';
 import type { JmapAccount, JmapDeps } from './context';
-import { JmapMethodError, setError, type SetError } from './errors';
+import { setError, type SetError } from './errors';
 import {
   emailIdOf,
   parseEmailId,
@@ -18,7 +18,7 @@ import {
 import { identities } from './identity';
 import { loadMessages, rawMessage } from './messages';
 import { threadIdsOf } from './threads';
-import { checkAccount, idList, type Args } from './util';
+import { checkAccount, idList, type Args, checkIfInState } from './util';
 
 const addrs = (list: ReturnType<typeof parseAddressList>) =>
   (list ?? []).filter((a) => a.host !== null).map((a) => `${a.mailbox}@${a.host}`.toLowerCase());
@@ -77,8 +77,7 @@ export async function submissionSet(
 ): Promise<{ response: Record<string, unknown>; emailSet: Args | null }> {
   checkAccount(args, account);
   const oldState = await submissionState(deps, account.id);
-  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== oldState)
-    throw new JmapMethodError('stateMismatch');
+  checkIfInState(args, oldState);
   const created: Record<string, unknown> = {};
   const notCreated: Record<string, SetError> = {};
   const mine = await identities(deps.db, account);

@@ -5,6 +5,13 @@ import { accountIdOf } from './ids';
 
 export type Args = Record<string, unknown>;
 
+/** /set's ifInState (RFC 8620 §5.3): the call fails when the state has moved on. */
+export function checkIfInState(args: Args, state: string): void {
+  if (args.ifInState !== undefined && args.ifInState !== null && args.ifInState !== state) {
+    throw new JmapMethodError('stateMismatch');
+  }
+}
+
 /** Every method names its account: it must be the authenticated one (per-account isolation). */
 export function checkAccount(args: Args, account: JmapAccount): void {
   if (args.accountId !== accountIdOf(account.id)) {
