@@ -452,6 +452,11 @@ describe.each(MODES)('JMAP via %s', (mode: Mode) => {
     });
     expect(refused.notUpdated.singleton.type).toBe('invalidProperties');
     await one(alice, 'Forwarding/set', { accountId, update: { singleton: { targets: [] } } });
+    // ifInState (RFC 8620 §5.3): a stale state refuses the whole call.
+    const [[kind, stale]] = await api(alice, [
+      ['Mailbox/set', { accountId, ifInState: 'stale', create: { x: { name: 'Never' } } }, '0'],
+    ]);
+    expect([kind, stale.type]).toEqual(['error', 'stateMismatch']);
   });
 
   it('bearer tokens work and push is served only by the node', async () => {
