@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { contentProblem } from './content-check';
 import { DataDecoder, type DataProblem } from './data-decoder';
 import type { InputBuffer } from './input-buffer';
 import { reply, type SmtpReply } from './smtp-reply';
@@ -50,6 +51,8 @@ export class SmtpBodyReceiver {
     const ready = transactionReady(envelope);
     if (ready) return ready;
     if (envelope!.body === 'BINARYMIME') return reply(503, '5.5.1', 'BINARYMIME requires BDAT');
+    // RFC 3030 §2: DATA may not follow BDAT in the same transaction.
+    if (this.bdat) return reply(503, '5.5.1', 'DATA is not allowed after BDAT');
     this.decoder = new DataDecoder({
       maxSize: this.options.limits.maxMessageSize,
       maxLineLength: this.options.limits.maxDataLineLength,
@@ -62,7 +65,8 @@ export class SmtpBodyReceiver {
   /** One line of a DATA body. */
   readData(input: InputBuffer): BodyStep {
     const decoder = this.decoder!;
-    const line = input.readRawLine();
+    // Over-long lines arrive in fragments, so one endless line cannot fill memory.
+    const line = input.readRawLine(this.options.limits.maxDataLineLength + 2);
     if (line === null) return 'need-more';
     if (!decoder.feedLine(line)) return 'reading';
     this.decoder = null;
@@ -73,16 +77,26 @@ export class SmtpBodyReceiver {
     return { done: 'message', data: decoder.result() };
   }
 
-  /** The BDAT command: null when the chunk follows, else the error reply (no chunk is read then). */
-  startBdat(argument: string, envelope: Envelope | null): SmtpReply | null {
+  /**
+   * The BDAT command: null when the chunk follows (it is then always read, even when the command
+   * fails, so that its bytes are never taken for commands); 'desync' when not even the size can be
+   * read, so there is no telling where the chunk ends and the session must be closed.
+   */
+  startBdat(argument: string, envelope: Envelope | null): null | 'desync' {
+    const size = /^(\d{1,12})(?=\s|$)/.exec(argument);
+    if (!size) return 'desync';
     const match = /^(\d{1,12})(?:\s+(LAST))?$/i.exec(argument);
-    if (!match) return reply(501, '5.5.4', 'Syntax: BDAT size [LAST]');
-    const size = Number(match[1]);
-    const last = match[2] !== undefined;
-    const failed = transactionReady(envelope);
+    const last = match?.[2] !== undefined;
+    const failed = match ? transactionReady(envelope) : reply(501, '5.5.4', 'Syntax: BDAT size [LAST]');
+    if (!match) {
+      // The chunk is swallowed and the transaction fails (Postfix does the same).
+      this.bdat = { parts: [], size: 0, remaining: Number(size[1]), last: true, failed };
+      return null;
+    }
     if (!this.bdat) this.bdat = { parts: [], size: 0, remaining: 0, last: false, failed };
-    this.bdat.remaining = size;
+    this.bdat.remaining = Number(match[1]);
     this.bdat.last = last;
+    if (failed && !this.bdat.failed) this.bdat.failed = failed;
     return null;
   }
 
@@ -108,8 +122,15 @@ export class SmtpBodyReceiver {
     if (!state.last) return { done: 'chunk', reply: reply(250, '2.0.0', `${state.size} octets received`) };
     this.bdat = null;
     const data = Buffer.concat(state.parts);
-    if (!envelope!.utf8 && headerHas8bit(data)) {
-      return { done: 'refused', reply: DATA_PROBLEM_REPLIES['8bit-header'] };
+    const problem = contentProblem(data, {
+      maxLineLength: this.options.limits.maxDataLineLength,
+      rejectBareLineEndings: this.options.rejectBareLineEndings,
+      allow8bitHeaders: envelope!.utf8,
+      binary: envelope!.body === 'BINARYMIME',
+    });
+    if (problem) {
+      this.log.info({ problem, size: state.size }, 'message refused');
+      return { done: 'refused', reply: DATA_PROBLEM_REPLIES[problem] };
     }
     return { done: 'message', data };
   }
@@ -124,11 +145,4 @@ function transactionReady(envelope: Envelope | null): SmtpReply | null {
   if (!envelope) return reply(503, '5.5.1', 'Need MAIL command');
   if (envelope.recipients.length === 0) return reply(554, '5.5.1', 'No valid recipients');
   return null;
-}
-
-function headerHas8bit(data: Buffer): boolean {
-  let end = data.indexOf('\r\n\r\n');
-  if (end < 0) end = data.length;
-  for (let i = 0; i < end; i++) if (data[i] > 0x7f) return true;
-  return false;
 }

@@ -54,11 +54,15 @@ export class InputBuffer {
     return line;
   }
 
-  /** Next raw line including its LF (for DATA), or null if incomplete. */
-  readRawLine(): Buffer | null {
+  /**
+   * Next raw line including its LF (for DATA), or null if incomplete. Without an LF in sight, a
+   * fragment of `maxFragment` bytes is returned instead, so an endless line cannot fill memory.
+   */
+  readRawLine(maxFragment = Infinity): Buffer | null {
     this.flatten();
     const lf = this.buffer.indexOf(0x0a, this.scanFrom);
     if (lf < 0) {
+      if (this.buffer.length > maxFragment) return this.readBytes(maxFragment);
       this.scanFrom = this.buffer.length;
       return null;
     }

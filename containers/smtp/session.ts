@@ -246,8 +246,13 @@ export class SmtpSession {
   }
 
   private bdatStart(argument: string): void {
-    const refused = this.body.startBdat(argument, this.envelope);
-    if (refused) return this.error(refused);
+    if (this.body.startBdat(argument, this.envelope) === 'desync') {
+      // Without a size the chunk's end is unknown: its bytes must not be read as commands.
+      this.resetTransaction();
+      this.writeReply(reply(501, '5.5.4', 'Syntax: BDAT size [LAST]'));
+      this.writeReply(reply(421, '4.5.0', `${this.options.hostname} Lost synchronisation, closing`));
+      return this.close();
+    }
     this.mode = 'bdat';
     this.armTimer();
   }
