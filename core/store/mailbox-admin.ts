@@ -2,6 +2,7 @@
  * Mailbox administration for IMAP: CREATE (with superiors), DELETE, RENAME (INBOX semantics
  * included), subscriptions, STATUS and quota. Names are Unicode, hierarchy delimiter "/".
  */
+import { mailboxNameProblem } from '../mail/mailbox-name';
 import type { MailboxEvents } from '../ports/events';
 import type { SqlExecutor } from '../ports/sql';
 import type { MailboxRow } from './mailbox-store';
@@ -30,8 +31,8 @@ export function canonicalSpecialUse(value: string): string | null {
 export function validMailboxName(name: string): boolean {
   if (name.length === 0 || name.length > 1000) return false;
   if (name.startsWith('/') || name.endsWith('/') || name.includes('//')) return false;
-  // Control characters and the wildcards cannot be part of a name.
-  return !/[\x00-\x1f\x7f*%]/.test(name);
+  // Control characters (core/mail/mailbox-name.ts) and the wildcards cannot be part of a name.
+  return mailboxNameProblem(name) === null && !/[*%]/.test(name);
 }
 
 function parents(name: string): string[] {

@@ -28,7 +28,12 @@ export function encodeModifiedUtf7(text: string): string {
   return out;
 }
 
-/** Decodes a modified UTF-7 name; null when it is not validly encoded. */
+/**
+ * Decodes a modified UTF-7 name; null when it is not validly encoded. Strict, as Dovecot is: the
+ * text must be exactly what encodeModifiedUtf7 makes of the result (so no shifted printable ASCII,
+ * no adjacent shifted runs "&..-&..-", no non-zero padding bits, no partial UTF-16 unit), and the
+ * UTF-16 must be well formed (no unpaired surrogate).
+ */
 export function decodeModifiedUtf7(text: string): string | null {
   let out = '';
   for (let i = 0; i < text.length; i++) {
@@ -52,9 +57,22 @@ export function decodeModifiedUtf7(text: string): string | null {
     if (bytes.length % 2 !== 0 || bytes.length === 0) return null;
     let decoded = '';
     for (let j = 0; j < bytes.length; j += 2) decoded += String.fromCharCode(bytes.readUInt16BE(j));
-    // A shifted run must not encode printable ASCII (which has to be written directly).
-    if (/[\x20-\x7e]/.test(decoded)) return null;
     out += decoded;
   }
+  if (!isWellFormedUtf16(out) || encodeModifiedUtf7(out) !== text) return null;
   return out;
+}
+
+function isWellFormedUtf16(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+      i++;
+    } else if (unit >= 0xdc00 && unit <= 0xdfff) {
+      return false;
+    }
+  }
+  return true;
 }

@@ -3,6 +3,7 @@
  * dates, mailbox names, STORE arguments. Produces plain data for the handlers. FETCH attributes
  * are in fetch-grammar.ts, SEARCH keys in search-grammar.ts.
  */
+import { decodeUtf8Strict, mailboxNameProblem } from '../../../core/mail/mailbox-name';
 import { decodeModifiedUtf7 } from '../../../core/util/modified-utf7';
 import { ParseError, Tokenizer } from './tokenizer';
 
@@ -91,18 +92,23 @@ export function parseDateTime(t: Tokenizer): Date {
 
 // Mailbox names -----------------------------------------------------------------------------
 
-/** Mailbox name as stored (Unicode, "INBOX" normalised); mUTF-7 decoded unless UTF8=ACCEPT. */
+/**
+ * Mailbox name as stored (Unicode, "INBOX" normalised). With UTF8=ACCEPT the name is UTF-8;
+ * otherwise it is modified UTF-7, or (a common client habit we tolerate) raw UTF-8. Either way the
+ * bytes must decode strictly — invalid UTF-8 is never patched up with U+FFFD — and the result must
+ * be an acceptable name (core/mail/mailbox-name.ts); any other name is a BAD argument.
+ */
 export function decodeMailboxName(raw: Buffer, utf8: boolean): string {
-  let name: string;
-  const has8bit = raw.some((b) => b >= 0x80);
-  if (utf8 || has8bit) {
-    name = raw.toString('utf8');
-    if (!utf8 && !has8bit) name = decodeModifiedUtf7(name) ?? name;
+  let name: string | null;
+  if (utf8 || raw.some((b) => b >= 0x80)) {
+    name = decodeUtf8Strict(raw);
+    if (name === null) throw new ParseError('Mailbox name is not valid UTF-8');
   } else {
-    const decoded = decodeModifiedUtf7(raw.toString('latin1'));
-    if (decoded === null) throw new ParseError('Mailbox name is not valid modified UTF-7');
-    name = decoded;
+    name = decodeModifiedUtf7(raw.toString('latin1'));
+    if (name === null) throw new ParseError('Mailbox name is not valid modified UTF-7');
   }
+  const problem = mailboxNameProblem(name);
+  if (problem) throw new ParseError(problem);
   return normaliseInbox(name);
 }
 
