@@ -5,7 +5,6 @@
  * (U+2029). A JavaScript string can also hold a lone UTF-16 surrogate, which no encoding can carry.
  */
 
-// eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
