@@ -1,6 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { WebHandler, WebRequest } from '../../functions/web/types';
+import { proxyFront } from '../net/proxy-front';
 
 export type Route = (
   req: IncomingMessage,
@@ -16,6 +18,9 @@ export class HttpServer {
   private readonly server: http.Server;
   private readonly routes = new Map<string, Route>();
   private web: { handler: WebHandler; maxBodyBytes: number } | null = null;
+  /** PROXY seam: the TCP front that strips a load balancer's PROXY header (see acceptProxyFrom). */
+  private front: net.Server | null = null;
+  private proxyNetworks: readonly string[] = [];
 
   constructor(
     private readonly log: Logger,
@@ -29,22 +34,34 @@ export class HttpServer {
     this.routes.set(`${method} ${path}`, handler);
   }
 
+  /** Connections from these networks may start with a PROXY v1/v2 header (the NLB's health checks). Call before listen. */
+  acceptProxyFrom(networks: readonly string[]): void {
+    this.proxyNetworks = networks;
+  }
+
   /** Requests no exact route takes go to `handler` (bodies up to `maxBodyBytes`). */
   mount(handler: WebHandler, maxBodyBytes = 32 * 1024 * 1024): void {
     this.web = { handler, maxBodyBytes };
   }
 
   listen(port: number, host: string): Promise<number> {
+    if (this.proxyNetworks.length > 0) {
+      this.front = proxyFront(this.server, this.proxyNetworks, (error, remote) =>
+        this.log.debug({ err: error, remote }, 'http connection dropped before the request'),
+      );
+    }
+    const listener = this.front ?? this.server;
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        const address = this.server.address();
+      listener.once('error', reject);
+      listener.listen(port, host, () => {
+        const address = listener.address();
         resolve(typeof address === 'object' && address ? address.port : port);
       });
     });
   }
 
   close(): Promise<void> {
+    this.front?.close();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

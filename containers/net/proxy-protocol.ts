@@ -140,3 +140,59 @@ export function readProxyHeader(
     socket.on('close', onClose);
   });
 }
+
+/**
+ * A PROXY v2 header: LOCAL without `source` (what a load balancer's own health check sends),
+ * PROXY over TCP/IPv4 or IPv6 with it. Used by the node's listener self-probe and by tests.
+ */
+export function encodeProxyV2(
+  source?: { address: string; port: number },
+  destination: { address: string; port: number } = { address: '127.0.0.1', port: 0 },
+): Buffer {
+  if (!source) {
+    const header = Buffer.alloc(16);
+    V2_SIGNATURE.copy(header);
+    header[12] = 0x20; // v2, LOCAL
+    header[13] = 0x00; // AF_UNSPEC
+    return header;
+  }
+  const v4 = isIPv4(source.address);
+  const size = v4 ? 12 : 36;
+  const header = Buffer.alloc(16 + size);
+  V2_SIGNATURE.copy(header);
+  header[12] = 0x21; // v2, PROXY
+  header[13] = v4 ? 0x11 : 0x21; // TCP over IPv4 / IPv6
+  header.writeUInt16BE(size, 14);
+  const addressBytes = v4 ? 4 : 16;
+  ipBytes(source.address, v4).copy(header, 16);
+  ipBytes(destination.address, v4).copy(header, 16 + addressBytes);
+  header.writeUInt16BE(source.port, 16 + 2 * addressBytes);
+  header.writeUInt16BE(destination.port, 18 + 2 * addressBytes);
+  return header;
+}
+
+function ipBytes(address: string, v4: boolean): Buffer {
+  if (v4) {
+    if (!isIPv4(address)) throw new Error(`not an IPv4 address: ${address}`);
+    return Buffer.from(address.split('.').map(Number));
+  }
+  const [head, tail] = address.includes('::') ? address.split('::') : [address, ''];
+  const groups = (text: string) => (text ? text.split(':') : []);
+  const before = groups(head);
+  const after = groups(tail);
+  const all = [...before, ...Array<string>(8 - before.length - after.length).fill('0'), ...after];
+  const out = Buffer.alloc(16);
+  all.forEach((group, i) => out.writeUInt16BE(parseInt(group, 16), i * 2));
+  return out;
+}
+
+/**
+ * Whether the first bytes of a connection may be a PROXY header (v2 signature or "PROXY "). For
+ * protocols where neither can start a valid request (HTTP), the header can then be optional.
+ */
+export function mayBeProxyHeader(data: Buffer): boolean {
+  const v1 = Buffer.from('PROXY ');
+  const prefix = (sig: Buffer) =>
+    data.subarray(0, sig.length).equals(sig.subarray(0, Math.min(data.length, sig.length)));
+  return data.length > 0 && (prefix(V2_SIGNATURE) || prefix(v1));
+}

@@ -34,6 +34,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   NIMBUS_AWS_MAX_ATTEMPTS: 'aws.maxAttempts',
   NIMBUS_SQS_WAIT_SECONDS: 'aws.sqsWaitSeconds',
   NIMBUS_METRICS: 'metrics',
+  NIMBUS_METRICS_INTERVAL_SECONDS: 'metricsIntervalSeconds',
   NIMBUS_STAGE: 'stage',
   NIMBUS_CREATE_MISSING: 'createMissing',
   NIMBUS_IMAP_ALLOW_INSECURE_AUTH: 'imap.allowInsecureAuth',

@@ -183,6 +183,8 @@ export const configSchema = z.object({
       maxFailures: positive.default(5),
       windowSeconds: positive.default(300),
       lockoutSeconds: positive.default(300),
+  /** How often EMF documents are written (CloudWatch's standard resolution is 60 s). */
+  metricsIntervalSeconds: positive.default(60),
     })
     .default({}),
   delivery: z

@@ -7,9 +7,14 @@ export function registerGauges(
   metrics: InMemoryMetrics,
   storage: Storage,
   sessions: () => Record<string, number>,
+  /** Open SMTP sessions per listener role (mx, submission): each role scales on its own. */
+  smtpSessions: () => Record<string, number> = () => ({}),
 ): void {
   metrics.gauge('sessions', 'Open client sessions per protocol', () =>
     Object.fromEntries(Object.entries(sessions()).map(([protocol, n]) => [`protocol="${protocol}"`, n])),
+  );
+  metrics.gauge('smtp_sessions', 'Open SMTP sessions per listener role', () =>
+    Object.fromEntries(Object.entries(smtpSessions()).map(([role, n]) => [`role="${role}"`, n])),
   );
   metrics.gauge('queue_depth', 'Spool jobs per queue and state', async () => {
     const out: Record<string, number> = {};

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
 
 /** What a running node tells local tools: where it listens and the admin token. */
@@ -8,6 +8,23 @@ export interface NodeFile {
   ports: { [service: string]: number | undefined };
   token: string;
   nodeId: string;
+}
+
+/**
+ * Creates the data directory, or fails naming the setting: on a read-only root file system (an ECS
+ * task) the default ./data cannot exist, and NIMBUS_DATA must point at a writable mount.
+ */
+export async function ensureDataDir(dataDir: string): Promise<void> {
+  try {
+    await fs.mkdir(dataDir, { recursive: true });
+    await fs.access(dataDir, fsConstants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new Error(
+      `invalid setting dataDir: cannot write the data directory ${dataDir} (${code}); set NIMBUS_DATA (or --data) to a writable path`,
+      { cause: error },
+    );
+  }
 }
 
 export async function writeNodeFiles(dataDir: string, node: NodeFile): Promise<void> {

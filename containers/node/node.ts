@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import type { Logger } from 'pino';
 import { executeAdminCommand, type AdminCommand } from '../../core/admin/admin-commands';
 import { AuthThrottle } from '../../core/auth/auth-throttle';
@@ -21,7 +20,7 @@ import { startRelay, type RelayHandle } from '../workers/relay-setup';
 import type { InboundSecurity } from '../../core/security/inbound-security';
 import type { Resolver } from '../../core/ports/resolver';
 import { adminRoute } from './admin-endpoint';
-import { healthRoute } from './health';
+import { healthRoutes } from './health';
 import { registerGauges } from './gauges';
 import { openStorage, type Storage } from './storage';
 import type { NodeConfig } from './config';
@@ -31,7 +30,7 @@ import { runMaintenance } from './maintenance';
 import { stableNodeId } from './node-id';
 import { DEFAULT_ROLES, type Role } from './roles';
 import { createSecurity } from './security-setup';
-import { acquireDataDirLock, writeNodeFiles, removeNodeFiles } from './node-files';
+import { acquireDataDirLock, ensureDataDir, writeNodeFiles, removeNodeFiles } from './node-files';
 import { createWebContext, useBoundPorts } from './web-role';
 import { webHandler } from '../../functions/web/node-web';
 import type { WebContext } from '../../functions/web/context';
@@ -79,7 +78,7 @@ export async function startNode(
       `role(s) ${missing.join(', ')} not available in this version (available: ${[...BUILT_ROLES].join(', ')})`,
     );
   }
-  await fs.mkdir(config.dataDir, { recursive: true });
+  await ensureDataDir(config.dataDir);
   const releaseLock = config.databaseUrl ? async () => undefined : await acquireDataDirLock(config.dataDir);
   const nodeId = config.nodeId ?? (await stableNodeId(config.dataDir));
   const storage = await openStorage(config, log);
@@ -108,7 +107,11 @@ export async function startNode(
   // NIMBUS_METRICS=emf: CloudWatch Embedded Metric Format on stdout every 60 s (and /metrics as before).
   const metrics =
     config.metrics === 'emf'
-      ? new EmfMetrics({ stage: config.stage, roles: config.roles })
+      ? new EmfMetrics({
+          stage: config.stage,
+          roles: config.roles,
+          intervalMs: config.metricsIntervalSeconds * 1000,
+        })
       : new InMemoryMetrics();
   if (metrics instanceof EmfMetrics) {
     metrics.start();
@@ -156,9 +159,10 @@ export async function startNode(
     nodeId,
     ports,
   };
-  const smtpServers: SmtpServer[] = [];
-  if (has('mx')) smtpServers.push(await startMx(listeners, acceptor, security));
-  if (has('submission')) smtpServers.push(...(await startSubmission(listeners, acceptor)));
+  // Apart per role: the SessionsSmtp metric scales mx and submission separately.
+  const mxServers: SmtpServer[] = has('mx') ? [await startMx(listeners, acceptor, security)] : [];
+  const submissionServers = has('submission') ? await startSubmission(listeners, acceptor) : [];
+  const smtpServers = [...mxServers, ...submissionServers];
   stoppers.push(async () => {
     await Promise.all(smtpServers.map((server) => server.close()));
   });
@@ -204,12 +208,15 @@ export async function startNode(
     imap: imapServers.reduce((n, server) => n + server.sessionCount, 0),
   });
   let member: ClusterMember | undefined = undefined;
-  http.route(
-    'GET',
-    '/healthz',
-    healthRoute(config, storage, sessions, () => member?.draining ?? false),
-  );
-  registerGauges(metrics, storage, sessions);
+  // The NLB's health checks on PROXY v2 target groups carry the header too.
+  http.acceptProxyFrom(config.proxyProtocol.trustedNetworks);
+  for (const [path, route] of healthRoutes(config, storage, sessions, () => member?.draining ?? false, ports))
+    http.route('GET', path, route);
+  const count = (servers: SmtpServer[]) => servers.reduce((n, server) => n + server.sessionCount, 0);
+  registerGauges(metrics, storage, sessions, () => ({
+    mx: count(mxServers),
+    submission: count(submissionServers),
+  }));
   http.route('GET', '/metrics', async () => ({
     status: 200,
     headers: { 'content-type': 'text/plain; version=0.0.4' },

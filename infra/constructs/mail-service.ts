@@ -31,6 +31,9 @@ export const STOP_TIMEOUT = Duration.seconds(120);
 export const CONTAINER_NAME = 'node';
 export const EFS_MOUNT_PATH = '/mnt/efs';
 export const METRICS_NAMESPACE = 'Nimbus';
+/** The task's only writable paths are its volumes; the node's files (node id, TLS, node.json) go here. */
+export const TMP_MOUNT_PATH = '/tmp';
+export const DATA_DIR = `${TMP_MOUNT_PATH}/nimbus`;
 
 /** Concurrent sessions per task (per 1 vCPU) that target tracking aims for, per session metric. */
 const SESSION_TARGETS: { role: NodeRole; metric: string; perVcpu: number }[] = [
@@ -95,6 +98,10 @@ export class MailService extends Construct {
       NIMBUS_HOSTNAME: stage.domain.mailHostname,
       NIMBUS_HTTP_PORT: String(HTTP_PORT),
       DATABASE_URL: `postgres://nimbus_admin@${data.proxy.endpoint}:5432/${DATABASE_NAME}?sslmode=require`,
+      // The root file system is read-only: the default ./data cannot be created (ENOENT/EROFS).
+      NIMBUS_DATA: DATA_DIR,
+      // CloudWatch Embedded Metric Format on stdout; the awslogs driver delivers it (alarms, scaling).
+      NIMBUS_METRICS: 'emf',
       // Named prepared statements would pin every connection to the proxy.
       NIMBUS_DB_PREPARED_STATEMENTS: 'false',
       NIMBUS_EVENTS: 'postgres',
@@ -131,6 +138,15 @@ export class MailService extends Construct {
           name: port.id,
           protocol: ecs.Protocol.TCP,
         })),
+        // One key for the installation: DKIM keys sealed and SRS addresses minted by one task must
+        // open on every other (a per-task key in the ephemeral data dir would not).
+        NIMBUS_SECRET_KEY: ecs.Secret.fromSecretsManager(
+          secretsmanager.Secret.fromSecretCompleteArn(
+            this,
+            'InstallationSecret',
+            data.installationSecret.secretArn,
+          ),
+        ),
         { containerPort: HTTP_PORT, name: 'http', protocol: ecs.Protocol.TCP },
       ],
       healthCheck: {
@@ -157,7 +173,7 @@ export class MailService extends Construct {
         maxBufferSize: Size.mebibytes(25),
       }),
     });
-    container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
+    container.addMountPoints({ containerPath: TMP_MOUNT_PATH, sourceVolume: 'tmp', readOnly: false });
     this.taskDefinition
       .obtainExecutionRole()
       .addToPrincipalPolicy(

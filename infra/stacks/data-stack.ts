@@ -67,6 +67,8 @@ export class DataStack extends Stack {
   readonly databaseSecret: secretsmanager.ISecret;
   readonly proxy: rds.DatabaseProxy;
   readonly tlsSecret: secretsmanager.Secret;
+  /** NIMBUS_SECRET_KEY of every task: seals DKIM keys, signs SRS addresses (docs/deploy.md). */
+  readonly installationSecret: secretsmanager.Secret;
   readonly fileSystem?: efs.FileSystem;
   readonly accessPoint?: efs.AccessPoint;
   readonly spoolPrefix: string;
@@ -132,6 +134,19 @@ export class DataStack extends Stack {
       id: 'AwsSolutions-SMG4',
       reason:
         'A TLS key pair is renewed by the certificate authority (ACME job or manual renewal writes a new version, docs/deploy.md), not by a Secrets Manager rotation function.',
+    });
+
+    this.installationSecret = new secretsmanager.Secret(this, 'InstallationSecret', {
+      secretName: `${prefix}/installation-secret`,
+      description: `Nimbus ${stage.name}: NIMBUS_SECRET_KEY of every node (seals DKIM keys, signs SRS); see docs/deploy.md`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      encryptionKey: this.key,
+      removalPolicy: retain,
+    });
+    Validations.of(this.installationSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The installation secret seals data at rest (DKIM private keys) and signs SRS addresses in flight: a rotation would make both unreadable. It is replaced only by the re-keying procedure in docs/deploy.md.',
     });
 
     // --- Aurora PostgreSQL Serverless v2 -------------------------------------------------------

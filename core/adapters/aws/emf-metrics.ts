@@ -6,7 +6,9 @@
  * Namespace `Nimbus`, dimensions Stage (NIMBUS_STAGE) and Role — the names the CDK alarms use
  * (infra/stacks/monitoring-stack.ts): MessagesAccepted (Role mx), MessagesDeferred and
  * MessagesBounced (Role mta for the outbound queue, delivery for inbound), AuthFailures (Role
- * submission), SessionsSmtp/SessionsImap/SessionsPop3, QueueDepth and QueueAgeSeconds (with a
+ * submission), SessionsSmtp (Role mx or submission)/SessionsImap/SessionsPop3 (only from nodes
+ * running that role, so the per-task Average the scaling policies read is not diluted),
+ * QueueDepth and QueueAgeSeconds (with a
  * Queue dimension), S3Requests/SqsRequests. Counters are sent as deltas per interval (Sum).
  */
 import { InMemoryMetrics, type CounterName } from '../../ports/metrics';
@@ -21,10 +23,21 @@ const COUNTERS: Record<CounterName, string> = {
   auth_failures: 'AuthFailures',
 };
 
+/** Session gauges (`sessions` by protocol) and the role whose policy reads them; SMTP: `smtp_sessions`. */
 const SESSION_METRICS: Record<string, { name: string; role: string }> = {
-  smtp: { name: 'SessionsSmtp', role: 'mx' },
   imap: { name: 'SessionsImap', role: 'imap' },
   pop3: { name: 'SessionsPop3', role: 'pop3' },
+};
+
+/**
+ * Counters a role owns, sent as 0 in an interval without events: an alarm then sees "nothing
+ * happened" rather than missing data, which it keeps for "no node reports" (no-mail-accepted).
+ */
+const OWNED_COUNTERS: Record<string, string[]> = {
+  mx: ['MessagesAccepted'],
+  submission: ['AuthFailures'],
+  delivery: ['MessagesDelivered'],
+  mta: ['MessagesDelivered', 'MessagesDeferred', 'MessagesBounced'],
 };
 
 const QUEUE_ROLE: Record<string, string> = { inbound: 'delivery', outbound: 'mta' };
@@ -107,8 +120,17 @@ export class EmfMetrics extends InMemoryMetrics {
       for (const [labelText, value] of Object.entries(values)) {
         const labels = parseLabels(labelText);
         if (name === 'sessions' && SESSION_METRICS[labels.protocol]) {
+          // Only from nodes that run the role: zeros from other pools would dilute its Average.
           const m = SESSION_METRICS[labels.protocol];
-          points.push({ dims: { Stage: stage, Role: m.role }, name: m.name, unit: 'Count', value });
+          if (this.options.roles.includes(m.role))
+            points.push({ dims: { Stage: stage, Role: m.role }, name: m.name, unit: 'Count', value });
+        } else if (name === 'smtp_sessions' && this.options.roles.includes(labels.role)) {
+          points.push({
+            dims: { Stage: stage, Role: labels.role },
+            name: 'SessionsSmtp',
+            unit: 'Count',
+            value,
+          });
         } else if (name === 'queue_depth' && labels.state === 'ready') {
           const role = QUEUE_ROLE[labels.queue] ?? 'delivery';
           points.push({
@@ -135,6 +157,13 @@ export class EmfMetrics extends InMemoryMetrics {
             value: delta,
           });
         }
+      }
+    }
+    for (const [role, names] of Object.entries(OWNED_COUNTERS)) {
+      if (!this.options.roles.includes(role)) continue;
+      for (const metric of names) {
+        if (points.some((p) => p.name === metric && p.dims.Role === role)) continue;
+        points.push({ dims: { Stage: stage, Role: role }, name: metric, unit: 'Count', value: 0 });
       }
     }
     return points;
