@@ -3,7 +3,8 @@
  * the content without storing more than the size limit. Only CRLF.CRLF ends the data (§4.1.1.4):
  * a "." line ends it only when the line before it ended in CRLF (or it is the first line after
  * the 354). `\n.\r\n`, `\r.\r\n`, `\n.\n` … are never an end, so the bytes after them can never be
- * read as commands — the ambiguity SMTP smuggling attacks rely on. Bare CR/LF are refused by default.
+ * read as commands — the ambiguity SMTP smuggling attacks rely on. Bare CR/LF are refused by default;
+ * when tolerated (rejectBareLineEndings off) they are stored as CRLF.
  */
 export type DataProblem = 'too-big' | 'bare-line-ending' | 'nul' | 'line-too-long' | '8bit-header';
 
@@ -60,6 +61,8 @@ export class DataDecoder {
     const inner = !endsLf && content[content.length - 1] === CR ? content.subarray(0, -1) : content;
     if (inner.includes(CR) || (continuation && this.pendingCr && raw[0] !== LF)) {
       if (this.options.rejectBareLineEndings) this.flag('bare-line-ending');
+      // Tolerated bare CRs become CRLF too, so no bare line ending is ever stored or relayed.
+      else if (endsLf) line = Buffer.from(line.toString('latin1').replace(/\r(?!\n)/g, '\r\n'), 'latin1');
     }
     if (content.includes(0x00)) this.flag('nul');
     if (!endsLf || content.length > this.options.maxLineLength) this.flag('line-too-long');
