@@ -33,7 +33,8 @@ export class InputBuffer {
       return null;
     }
     if (lf < 0) {
-      if (this.buffer.length > maxLength) {
+      // The CR of the line ending may be here before its LF: allow the limit plus that CR.
+      if (this.buffer.length > maxLength + 1) {
         this.discardLine = true;
         this.buffer = Buffer.alloc(0);
         this.scanFrom = 0;
