@@ -8,6 +8,8 @@ export function actionKey(action: Action): string {
     case 'scale-out':
     case 'scale-in':
       return `${action.kind}:${action.service}`;
+    case 'redeploy-service':
+      return `redeploy-service:${action.service}`;
     case 'mark-node-dead':
       return `mark-node-dead:${action.nodeId}`;
     case 'redrive-dead-letters':
@@ -23,8 +25,11 @@ export function describe(action: Action): string {
     case 'replace-task':
       return `replace task ${action.taskId} of ${action.service}`;
     case 'scale-out':
+      return `scale-out ${action.service}: minimum ${action.minCapacity} (desired was ${action.fromCount})`;
     case 'scale-in':
-      return `${action.kind} ${action.service} ${action.fromCount} → ${action.desiredCount}`;
+      return `scale-in ${action.service}: minimum back to ${action.minCapacity}`;
+    case 'redeploy-service':
+      return `redeploy ${action.service}`;
     case 'mark-node-dead':
       return `mark node ${action.nodeId} dead`;
     case 'redrive-dead-letters':

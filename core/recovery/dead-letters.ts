@@ -1,25 +1,16 @@
+import type { DecisionContext } from './context';
 import { MINUTE } from './policy';
-import type { Action, ActionKind, ActionRecord, RecoveryPolicy, ServiceState, Signal } from './types';
+import type { Action, Signal } from './types';
 
 /** Signal kinds that explain dead letters of a queue when they concern its consumer. */
 const CAUSE_KINDS = new Set(['error-rate-spike', 'target-unhealthy', 'heartbeat-missing']);
-
-/** What the dead-letter rule needs to know besides the signal. */
-export interface DeadLetterContext {
-  now: number;
-  policy: RecoveryPolicy;
-  firing: readonly Signal[];
-  resolved: readonly Signal[];
-  consumerOf(queue: string): ServiceState | undefined;
-  recentActions(kind: ActionKind, match: (a: Action) => boolean, sinceMs: number): ActionRecord[];
-}
 
 /**
  * Dead letters in a queue: redriven automatically only once the cause (a failure of the queue's
  * consumer, or the queue backing up) has stayed resolved for a quiet period, and only once per
  * cooldown; otherwise a human is paged with what is known.
  */
-export function deadLetterActions(signal: Signal, context: DeadLetterContext): Action[] {
+export function deadLetterActions(signal: Signal, context: DecisionContext): Action[] {
   const { now, policy, firing, resolved } = context;
   const queue = signal.queue ?? '?';
   const consumer = context.consumerOf(queue);

@@ -8,6 +8,8 @@ export const DEFAULT_POLICY: RecoveryPolicy = {
     'replace-task': 15 * MINUTE,
     'scale-out': 10 * MINUTE,
     'scale-in': 30 * MINUTE,
+    // One forced redeployment per service in two hours: a second outage pages instead.
+    'redeploy-service': 2 * HOUR,
     'mark-node-dead': HOUR,
     'redrive-dead-letters': 6 * HOUR,
     'page-human': HOUR,
@@ -20,4 +22,5 @@ export const DEFAULT_POLICY: RecoveryPolicy = {
   replacementLoopMs: 30 * MINUTE,
   redriveQuietMs: 15 * MINUTE,
   signalMaxAgeMs: 24 * HOUR,
+  heartbeatMaxAgeMs: HOUR,
 };

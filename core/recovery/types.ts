@@ -9,6 +9,10 @@ export type SignalKind =
   | 'target-unhealthy'
   /** A node stopped writing its heartbeat (reported by a peer that noticed). */
   | 'heartbeat-missing'
+  /** No healthy target is left behind a service's load balancer: the service is down. */
+  | 'no-healthy-targets'
+  /** A database alarm (capacity, CPU, connections): automation holds back, humans decide. */
+  | 'database'
   /** The oldest message of a spool queue is older than its threshold. */
   | 'queue-age-high'
   /** A dead-letter queue holds messages. */
@@ -44,10 +48,27 @@ export type Action =
       readonly reason: string;
     }
   | {
-      readonly kind: 'scale-out' | 'scale-in';
+      /**
+       * Raise the service's Application Auto Scaling minimum to `minCapacity` (the autoscaler then
+       * adds the tasks): recovery never sets a desired count that the autoscaler would undo.
+       */
+      readonly kind: 'scale-out';
       readonly service: string;
       readonly fromCount: number;
-      readonly desiredCount: number;
+      readonly minCapacity: number;
+      readonly reason: string;
+    }
+  | {
+      /** Give the autoscaler its configured minimum back; its own policies then scale in. */
+      readonly kind: 'scale-in';
+      readonly service: string;
+      readonly minCapacity: number;
+      readonly reason: string;
+    }
+  | {
+      /** Replace every task of a service by a fresh deployment (ECS forceNewDeployment). */
+      readonly kind: 'redeploy-service';
+      readonly service: string;
       readonly reason: string;
     }
   | {
@@ -81,6 +102,8 @@ export interface ServiceState {
   readonly runningCount: number;
   readonly minCount: number;
   readonly maxCount: number;
+  /** A deployment (rollout or circuit-breaker rollback) is under way. */
+  readonly deploying?: boolean;
 }
 
 export interface RecoveryPolicy {
@@ -100,6 +123,11 @@ export interface RecoveryPolicy {
   readonly redriveQuietMs: number;
   /** Signals older than this are ignored (stale state from a lost resolve event). */
   readonly signalMaxAgeMs: number;
+  /**
+   * A heartbeat-missing event never resolves (a replaced task does not come back): it is acted on
+   * for this long, so that a deferred replacement (queue consumer, queue not yet aging) can follow.
+   */
+  readonly heartbeatMaxAgeMs: number;
 }
 
 export interface RecoveryInput {

@@ -5,6 +5,10 @@
  */
 import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import {
+  ApplicationAutoScalingClient,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import {
   DescribeServicesCommand,
   DescribeTasksCommand,
   ECSClient,
@@ -19,7 +23,7 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import type { ActionRecord, Signal } from '../../core/recovery/types';
-import type { RecoveryActuator } from './ports';
+import type { RecoveryActuator, ServiceRuntime } from './ports';
 
 export interface AwsActuatorOptions {
   readonly clusterName: string;
@@ -31,6 +35,7 @@ const TTL_SECONDS = 7 * 24 * 60 * 60;
 
 export function createAwsActuator(options: AwsActuatorOptions): RecoveryActuator {
   const ecs = new ECSClient({});
+  const scaling = new ApplicationAutoScalingClient({});
   const elb = new ElasticLoadBalancingV2Client({});
   const sqs = new SQSClient({});
   const sns = new SNSClient({});
@@ -58,7 +63,7 @@ export function createAwsActuator(options: AwsActuatorOptions): RecoveryActuator
 
   return {
     async describeServices(names) {
-      const out: Record<string, { desired: number; running: number }> = {};
+      const out: Record<string, ServiceRuntime> = {};
       for (let i = 0; i < names.length; i += 10) {
         const page = await ecs.send(
           new DescribeServicesCommand({ cluster, services: names.slice(i, i + 10) }),
@@ -68,6 +73,10 @@ export function createAwsActuator(options: AwsActuatorOptions): RecoveryActuator
             out[service.serviceName] = {
               desired: service.desiredCount ?? 0,
               running: service.runningCount ?? 0,
+              // A rollout (or the circuit breaker's rollback) is under way.
+              deploying:
+                (service.deployments ?? []).length > 1 ||
+                (service.deployments ?? []).some((d) => d.rolloutState === 'IN_PROGRESS'),
             };
           }
         }
@@ -97,7 +106,9 @@ export function createAwsActuator(options: AwsActuatorOptions): RecoveryActuator
           const ip = task.attachments
             ?.flatMap((a) => a.details ?? [])
             .find((d) => d.name === 'privateIPv4Address')?.value;
-          if (ip && ips.has(ip) && task.taskArn) ids.push(task.taskArn.split('/').pop()!);
+          // ECS names a service's tasks' group `service:<name>`: never stop another service's task.
+          const ofService = task.group === `service:${ecsServiceName}`;
+          if (ip && ips.has(ip) && ofService && task.taskArn) ids.push(task.taskArn.split('/').pop()!);
         }
       }
       return ids;
@@ -107,8 +118,23 @@ export function createAwsActuator(options: AwsActuatorOptions): RecoveryActuator
       await ecs.send(new StopTaskCommand({ cluster, task: taskId, reason }));
     },
 
-    async setDesiredCount(ecsServiceName, desiredCount) {
-      await ecs.send(new UpdateServiceCommand({ cluster, service: ecsServiceName, desiredCount }));
+    async setMinimumCapacity(ecsServiceName, minCapacity) {
+      // Updating a registered target: only the minimum changes (maximum, policies, role stay).
+      await scaling.send(
+        new RegisterScalableTargetCommand({
+          ServiceNamespace: 'ecs',
+          ScalableDimension: 'ecs:service:DesiredCount',
+          ResourceId: `service/${cluster}/${ecsServiceName}`,
+          MinCapacity: minCapacity,
+        }),
+      );
+    },
+
+    async redeployService(ecsServiceName) {
+      // No desiredCount: the autoscaler's count stays; only the tasks are replaced.
+      await ecs.send(
+        new UpdateServiceCommand({ cluster, service: ecsServiceName, forceNewDeployment: true }),
+      );
     },
 
     async redrive(deadLetterQueueArn, sourceQueueArn) {

@@ -24,16 +24,27 @@ export interface RecoveryConfig {
   readonly queueConsumers: Readonly<Record<string, string>>;
 }
 
+export interface ServiceRuntime {
+  readonly desired: number;
+  readonly running: number;
+  readonly deploying: boolean;
+}
+
 /** Everything the recovery function does to the outside world (implemented in aws-actions.ts). */
 export interface RecoveryActuator {
-  /** Desired and running task counts per ECS service name. */
-  describeServices(
-    ecsServiceNames: readonly string[],
-  ): Promise<Record<string, { desired: number; running: number }>>;
+  /** Desired and running task counts per ECS service name, and whether a deployment is under way. */
+  describeServices(ecsServiceNames: readonly string[]): Promise<Record<string, ServiceRuntime>>;
   /** Task ids (last ARN segment) behind unhealthy targets of a target group, within one ECS service. */
   unhealthyTasks(targetGroupArn: string, ecsServiceName: string): Promise<string[]>;
+  /** Stops one task of the cluster; its service starts a replacement. */
   stopTask(taskId: string, reason: string): Promise<void>;
-  setDesiredCount(ecsServiceName: string, desiredCount: number): Promise<void>;
+  /**
+   * Sets the minimum capacity of the service's Application Auto Scaling target (the autoscaler
+   * owns the desired count: raising its minimum is how recovery adds tasks without a fight).
+   */
+  setMinimumCapacity(ecsServiceName: string, minCapacity: number): Promise<void>;
+  /** Replaces every task of the service through a new deployment (same task definition). */
+  redeployService(ecsServiceName: string): Promise<void>;
   /** Moves messages from a dead-letter queue back to its source queue (SQS StartMessageMoveTask). */
   redrive(deadLetterQueueArn: string, sourceQueueArn: string): Promise<void>;
   publish(subject: string, message: string): Promise<void>;

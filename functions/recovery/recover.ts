@@ -33,6 +33,7 @@ export async function recover(
     maxCount: s.maxCount,
     desiredCount: runtime[s.ecsServiceName]?.desired ?? s.minCount,
     runningCount: runtime[s.ecsServiceName]?.running ?? 0,
+    deploying: runtime[s.ecsServiceName]?.deploying ?? false,
   }));
 
   const decision = decide({
@@ -140,12 +141,15 @@ async function perform(
       return actuator.stopTask(action.taskId, `nimbus recovery: ${action.reason}`.slice(0, 255));
     case 'scale-out':
     case 'scale-in':
-      return actuator.setDesiredCount(ecsName(config, action.service), action.desiredCount);
+      return actuator.setMinimumCapacity(ecsName(config, action.service), action.minCapacity);
+    case 'redeploy-service':
+      return actuator.redeployService(ecsName(config, action.service));
     case 'mark-node-dead':
-      // The fleet releases a dead node's leases itself (SQL lease expiry); this is the note for humans.
+      // The peer that reported the node already declared it dead in SQL and released its spool
+      // leases; this is the note for humans. Stopping its task is a separate, logged decision.
       return actuator.publish(
         subject(config, 'info', `node ${action.nodeId} declared dead`),
-        `${action.reason}. Its leases (IMAP locks, queue claims) are released by the surviving nodes when its SQL heartbeat lease expires; its task, if still running, is replaced.`,
+        `${action.reason}. A peer declared it dead in the cluster registry and released its spool leases; see the recovery log for whether its task is replaced.`,
       );
     case 'redrive-dead-letters': {
       const queue = config.queues[action.queue];

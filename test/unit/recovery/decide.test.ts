@@ -67,7 +67,7 @@ describe('recovery decisions: one signal → one action', () => {
         kind: 'scale-out',
         service: 'mta',
         fromCount: 2,
-        desiredCount: 2 + DEFAULT_POLICY.scaleStep,
+        minCapacity: 2 + DEFAULT_POLICY.scaleStep,
       }),
     ]);
   });
@@ -84,7 +84,7 @@ describe('recovery decisions: one signal → one action', () => {
 
   it('scales back in once the backlog that caused a recovery scale-out clears', () => {
     const out = record(
-      { kind: 'scale-out', service: 'mta', fromCount: 2, desiredCount: 4, reason: 'age' },
+      { kind: 'scale-out', service: 'mta', fromCount: 2, minCapacity: 4, reason: 'age' },
       NOW - 40 * MIN,
     );
     const grown = services.map((s) => (s.name === 'mta' ? { ...s, desiredCount: 4, runningCount: 4 } : s));
@@ -99,7 +99,7 @@ describe('recovery decisions: one signal → one action', () => {
       }),
     );
     expect(actions.map((a) => a.action)).toEqual([
-      expect.objectContaining({ kind: 'scale-in', service: 'mta', fromCount: 4, desiredCount: 2 }),
+      expect.objectContaining({ kind: 'scale-in', service: 'mta', minCapacity: 2 }),
     ]);
   });
 
@@ -242,5 +242,95 @@ describe('idempotency and rate limits', () => {
       }),
     );
     expect(actions).toEqual([]);
+  });
+});
+
+describe('issue #12 item 8: actions that never fight the autoscaler, and the new automatic actions', () => {
+  const mtaBeat = signal({
+    kind: 'heartbeat-missing',
+    nodeId: 'mta-1',
+    taskId: 'tm1',
+    role: 'mta',
+    source: 'heartbeat/mta-1',
+  });
+  const outboundAging = signal({ kind: 'queue-age-high', queue: 'outbound', source: 'outbound-age' });
+
+  it('leaves a queue consumer that missed its heartbeat running while its queue is not aging', () => {
+    const { actions } = decide(input({ signals: [mtaBeat] }));
+    expect(kinds(actions)).toEqual(['mark-node-dead', 'page-human']);
+  });
+
+  it('stops a stuck mta task once the outbound queue ages, and only once', () => {
+    const first = decide(input({ signals: [outboundAging], signalHistory: [mtaBeat] }));
+    expect(first.actions.map((a) => a.action)).toContainEqual(
+      expect.objectContaining({ kind: 'replace-task', service: 'mta', taskId: 'tm1' }),
+    );
+    const later = decide(
+      input({
+        now: NOW + 20 * MIN,
+        signalHistory: [mtaBeat, outboundAging],
+        actionHistory: [...first.actions],
+      }),
+    );
+    expect(kinds(later.actions)).not.toContain('replace-task');
+    expect(kinds(later.actions)).not.toContain('mark-node-dead');
+  });
+
+  it('ignores a heartbeat event older than its maximum age', () => {
+    const old = { ...mtaBeat, at: NOW - DEFAULT_POLICY.heartbeatMaxAgeMs - MIN };
+    expect(decide(input({ signals: [old, outboundAging] })).actions.map((a) => a.action.kind)).toEqual([
+      'scale-out',
+    ]);
+  });
+
+  it('redeploys a service without healthy targets once per outage, then only pages', () => {
+    const down = signal({ kind: 'no-healthy-targets', service: 'mx', source: 'mx-no-healthy' });
+    const first = decide(input({ signals: [down] }));
+    expect(kinds(first.actions)).toEqual(['redeploy-service', 'page-human']);
+    const again = decide(
+      input({ now: NOW + 3 * 60 * MIN, signalHistory: [down], actionHistory: [...first.actions] }),
+    );
+    expect(kinds(again.actions)).toEqual(['page-human']);
+    expect(again.actions[0].key).toBe('page-human:redeploy-failed:mx');
+  });
+
+  it('does not redeploy a service that is being deployed (the circuit breaker owns it)', () => {
+    const deploying = services.map((s) => (s.name === 'mx' ? { ...s, deploying: true } : s));
+    const down = signal({ kind: 'no-healthy-targets', service: 'mx' });
+    expect(kinds(decide(input({ services: deploying, signals: [down] })).actions)).toEqual(['page-human']);
+  });
+
+  it('holds back replacements, redeploys and scale-outs while a database alarm fires', () => {
+    const { actions } = decide(
+      input({
+        signals: [
+          signal({ kind: 'database', source: 'db-cpu' }),
+          signal({ kind: 'target-unhealthy', service: 'access', taskId: 't1', source: 'u/t1' }),
+          signal({ kind: 'queue-age-high', queue: 'outbound', source: 'age' }),
+        ],
+      }),
+    );
+    expect(kinds(actions)).toEqual(['page-human']);
+    expect(actions[0].action).toMatchObject({ dedupeKey: 'database-hold' });
+  });
+
+  it('gives the minimum back even when the resolve of the backlog was lost', () => {
+    const out = record(
+      { kind: 'scale-out', service: 'mta', fromCount: 2, minCapacity: 4, reason: 'age' },
+      NOW - 30 * 60 * MIN,
+    );
+    const { actions } = decide(input({ actionHistory: [out] }));
+    expect(actions.map((a) => a.action)).toEqual([
+      expect.objectContaining({ kind: 'scale-in', service: 'mta', minCapacity: 2 }),
+    ]);
+  });
+
+  it('keeps a raised minimum while the queue still ages', () => {
+    const out = record(
+      { kind: 'scale-out', service: 'mta', fromCount: 2, minCapacity: 4, reason: 'age' },
+      NOW - 5 * MIN,
+    );
+    const { actions } = decide(input({ actionHistory: [out], signalHistory: [outboundAging] }));
+    expect(kinds(actions)).not.toContain('scale-in');
   });
 });

@@ -34,9 +34,12 @@ class FakeActuator implements RecoveryActuator {
   claims = new Map<string, number>();
   calls: string[] = [];
   unhealthy: string[] = ['task-a'];
+  deploying = false;
 
   async describeServices(names: readonly string[]) {
-    return Object.fromEntries(names.map((n) => [n, { desired: n === 'svc-mta' ? 2 : 4, running: 4 }]));
+    return Object.fromEntries(
+      names.map((n) => [n, { desired: n === 'svc-mta' ? 2 : 4, running: 4, deploying: this.deploying }]),
+    );
   }
   async unhealthyTasks(targetGroupArn: string, service: string) {
     this.calls.push(`unhealthyTasks ${targetGroupArn} ${service}`);
@@ -45,8 +48,11 @@ class FakeActuator implements RecoveryActuator {
   async stopTask(taskId: string, reason: string) {
     this.calls.push(`stopTask ${taskId} ${reason}`);
   }
-  async setDesiredCount(service: string, count: number) {
-    this.calls.push(`setDesiredCount ${service} ${count}`);
+  async setMinimumCapacity(service: string, count: number) {
+    this.calls.push(`setMinimumCapacity ${service} ${count}`);
+  }
+  async redeployService(service: string) {
+    this.calls.push(`redeployService ${service}`);
   }
   async redrive(dlq: string, source: string) {
     this.calls.push(`redrive ${dlq} → ${source}`);
@@ -180,11 +186,37 @@ describe('recover()', () => {
     expect(actuator.signals[0].kind).toBe('alarm');
   });
 
-  it('scales the consumer of an aging queue through UpdateService', async () => {
+  it('scales the consumer of an aging queue by raising its autoscaling minimum, and restores it', async () => {
     const actuator = new FakeActuator();
     const tag = formatSignalTag('x', { kind: 'queue-age-high', queue: 'outbound', role: 'mta' });
     await recover(alarmEvent('nimbus-prod-outbound-queue-age', 'ALARM', tag), config, actuator, NOW);
-    expect(actuator.calls).toContain('setDesiredCount svc-mta 4');
+    expect(actuator.calls).toContain('setMinimumCapacity svc-mta 4');
+    expect(actuator.calls.some((c) => c.startsWith('setDesiredCount'))).toBe(false);
+
+    const cleared = alarmEvent('nimbus-prod-outbound-queue-age', 'OK', tag, NOW + 20 * 60_000);
+    await recover(cleared, config, actuator, NOW + 21 * 60_000);
+    expect(actuator.calls).toContain('setMinimumCapacity svc-mta 2');
+  });
+
+  it('redeploys a service with no healthy target once, and pages', async () => {
+    const actuator = new FakeActuator();
+    const tag = formatSignalTag('x', { kind: 'no-healthy-targets', service: 'mx' });
+    const event = alarmEvent('nimbus-prod-mx-no-healthy-targets', 'ALARM', tag);
+    await recover(event, config, actuator, NOW);
+    expect(actuator.calls).toContain('redeployService svc-mx');
+    expect(actuator.calls.some((c) => c.startsWith('publish [nimbus-prod] CRITICAL: mx: no healthy'))).toBe(
+      true,
+    );
+    await recover(event, config, actuator, NOW + 10 * 60_000); // re-delivered / still down
+    expect(actuator.calls.filter((c) => c === 'redeployService svc-mx')).toHaveLength(1);
+  });
+
+  it('does not redeploy while a deployment is under way', async () => {
+    const actuator = new FakeActuator();
+    actuator.deploying = true;
+    const tag = formatSignalTag('x', { kind: 'no-healthy-targets', service: 'mx' });
+    await recover(alarmEvent('nimbus-prod-mx-no-healthy-targets', 'ALARM', tag), config, actuator, NOW);
+    expect(actuator.calls).not.toContain('redeployService svc-mx');
   });
 
   it('redrives dead letters after the cause cleared, via StartMessageMoveTask', async () => {
