@@ -4,6 +4,7 @@ import type { JobState, QueueName } from '../../core/ports/spool';
 import { formatSettingValue, type SettingValue } from '../../core/security/settings';
 import { runAdmin } from './admin-client';
 import { registerDirectoryCommands } from './cli-directory';
+import { registerDnsCommands } from './cli-dns';
 import { passwordFrom } from './cli-input';
 import { ConfigError, loadConfig, type NodeConfig } from './config';
 import { printResult } from './cli-output';
@@ -233,6 +234,7 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  registerDnsCommands(program, () => configFrom(globals()));
   try {
     await program.parseAsync(argv);
     return EXIT.ok;

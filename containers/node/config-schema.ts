@@ -150,7 +150,7 @@ export const configSchema = z.object({
       'use file:///PATH or s3://BUCKET/PREFIX',
     )
     .optional(),
-  /** KMS key for SSE-KMS on the S3 blob store (default: SSE-S3, AES256). */
+  /** KMS key ARN for SSE-KMS on S3 blobs and spool payloads (default: no SSE header, the bucket's default). */
   blobsKmsKeyId: z.string().min(1).optional(),
   /** The spool area of the bucket (claim checks of oversized SQS envelopes; expired by lifecycle). */
   spoolBlobs: z

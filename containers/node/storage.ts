@@ -123,7 +123,10 @@ async function openBlobsAndSpool(config: NodeConfig, db: SqlDatabase) {
       counter,
       prefix: config.spool.slice('sqs://'.length),
       waitSeconds: config.aws.sqsWaitSeconds,
-      payloadStore: spoolS3 && spoolArea ? { client: spoolS3.client, location: spoolArea } : undefined,
+      payloadStore:
+        spoolS3 && spoolArea
+          ? { client: spoolS3.client, location: spoolArea, kmsKeyId: config.blobsKmsKeyId }
+          : undefined,
     });
     if (config.createMissing) await sqs.createQueuesIfMissing();
     await sqs.init();

@@ -1,8 +1,10 @@
 /**
  * Client autoconfiguration with the deployment's real host names and ports:
  * Thunderbird autoconfig (/.well-known/autoconfig/mail/config-v1.1.xml, /mail/config-v1.1.xml)
- * and Outlook Autodiscover POX (/autodiscover/autodiscover.xml, POST or GET).
+ * and Outlook Autodiscover POX (/autodiscover/autodiscover.xml, POST or GET), and the MTA-STS
+ * policy (RFC 8461) that `nimbus dns records` advertises (/.well-known/mta-sts.txt).
  */
+import { mtaStsPolicy, parseMtaStsMode } from '../../core/dns/mta-sts';
 import type { WebContext } from '../web/context';
 import { Router, type WebRequest, type WebResponse } from '../web/types';
 
@@ -85,6 +87,18 @@ export function autoconfigRouter(ctx: WebContext): Router {
       return { status: 400, headers: { 'content-type': 'text/plain' }, body: 'EMailAddress required' };
     return xml(autodiscoverResponse(ctx, email));
   };
+  // Same text for every hosted domain (mta-sts.DOMAIN is a CNAME to the web host). The mode is
+  // NIMBUS_MTA_STS_MODE (the stage's dns.mtaStsMode on AWS), the same variable the CLI reads;
+  // an invalid value fails here, when the web role starts.
+  const mtaSts = mtaStsPolicy({
+    mode: parseMtaStsMode(process.env.NIMBUS_MTA_STS_MODE),
+    mx: [ctx.endpoints.mailHost],
+  });
+  router.add('GET', '/.well-known/mta-sts.txt', async () => ({
+    status: 200,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'public, max-age=3600' },
+    body: mtaSts,
+  }));
   for (const path of ['/autodiscover/autodiscover.xml', '/Autodiscover/Autodiscover.xml']) {
     router.add('POST', path, autodiscover);
     router.add('GET', path, autodiscover);

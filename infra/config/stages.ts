@@ -111,6 +111,40 @@ export interface StageConfig {
   readonly spoolBlobExpiryDays: number;
   /** E-mail addresses subscribed to the alarm topic (confirmations are sent on deploy). */
   readonly alarmEmails: readonly string[];
+  /**
+   * All outbound mail through one relay (docs/outbound.md, "Smarthost on AWS"): AWS blocks port 25
+   * from Fargate by default, so production either asks AWS to lift it or relays, e.g. through SES.
+   */
+  readonly smarthost?: SmarthostConfig;
+  /** DNS records (docs/deploy.md, "DNS"): published in Route 53 when a hosted zone is named. */
+  readonly dns?: DnsConfig;
+}
+
+export interface SmarthostConfig {
+  /** e.g. email-smtp.eu-west-1.amazonaws.com (SES SMTP endpoint). */
+  readonly host: string;
+  /** 587 with `starttls`, 465 with `implicit` (the task security group allows 25, 465, 587 out). */
+  readonly port: number;
+  /** `starttls`: STARTTLS required; `implicit`: TLS from the first byte. Plain text is not offered. */
+  readonly tls: 'starttls' | 'implicit';
+  /**
+   * Secrets Manager secret (name or full ARN) holding JSON {"username": …, "password": …}; injected
+   * into the mta container as NIMBUS_SMARTHOST_USER / NIMBUS_SMARTHOST_PASSWORD. Omitted = no AUTH.
+   */
+  readonly credentialsSecret?: string;
+  /** SPF mechanism covering the smarthost's senders (default: include:amazonses.com for SES hosts). */
+  readonly spf?: string;
+}
+
+export interface DnsConfig {
+  /** Route 53 hosted zone of `domain.mailDomain` (imported by id, no lookup): records are created in it. */
+  readonly hostedZone?: { readonly id: string; readonly name: string };
+  /** DMARC policy published (default quarantine). */
+  readonly dmarcPolicy?: 'none' | 'quarantine' | 'reject';
+  /** MTA-STS mode served and published (default testing; enforce once TLS reports are clean). */
+  readonly mtaStsMode?: 'testing' | 'enforce';
+  /** Where DMARC aggregate and TLS-RPT reports go (default postmaster@mailDomain). */
+  readonly reportAddress?: string;
 }
 
 const EXAMPLE_ACCOUNT_CERT = 'arn:aws:acm:eu-west-1:111111111111:certificate';
@@ -266,6 +300,22 @@ export function validateStage(stage: StageConfig, availabilityZones: readonly st
     problems.push(
       'monthly backups move to cold storage after 90 days and must then be kept >= 90 more (>= 180 total)',
     );
+  }
+  if (stage.smarthost) {
+    const { host, port, credentialsSecret } = stage.smarthost;
+    if (!/^[a-z0-9.-]+$/i.test(host)) problems.push(`smarthost host "${host}" is not a host name`);
+    // The task security group opens SMTP egress on these only (infra/stacks/network-stack.ts).
+    if (![25, 465, 587].includes(port)) problems.push('smarthost port must be 25, 465 or 587');
+    if (credentialsSecret?.startsWith('arn:') && !/^arn:aws[a-z-]*:secretsmanager:/.test(credentialsSecret))
+      problems.push('smarthost credentialsSecret must be a secret name or a Secrets Manager ARN');
+  }
+  const zone = stage.dns?.hostedZone;
+  if (zone) {
+    const name = zone.name.replace(/\.$/, '').toLowerCase();
+    const inZone = (host: string) => host === name || host.endsWith(`.${name}`);
+    if (!inZone(stage.domain.mailDomain.toLowerCase()))
+      problems.push(`hosted zone ${zone.name} does not contain mailDomain ${stage.domain.mailDomain}`);
+    if (!/^Z[A-Z0-9]{1,31}$/.test(zone.id)) problems.push(`hosted zone id "${zone.id}" is not a Route 53 id`);
   }
   if (problems.length > 0)
     throw new Error(`invalid stage config ${stage.name}:\n  - ${problems.join('\n  - ')}`);

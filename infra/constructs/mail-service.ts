@@ -25,6 +25,7 @@ import {
   blobPrefixAcknowledgements,
 } from '../stacks/data-stack';
 import { removalPolicyFor } from '../stacks/common';
+import { mtaStsEnvironment, smarthostSettings } from './smarthost';
 
 /** The node needs up to ~60 s to drain (finish SMTP transactions, IMAP `* BYE`); Fargate's maximum. */
 export const STOP_TIMEOUT = Duration.seconds(120);
@@ -111,12 +112,17 @@ export class MailService extends Construct {
           ? `file://${EFS_MOUNT_PATH}`
           : `s3://${blobBucketName(stage)}/${BLOB_PREFIX}`,
       NIMBUS_SPOOL_BLOBS: `s3://${blobBucketName(stage)}/${SPOOL_PREFIX}`,
+      // SSE-KMS with the bucket's key on every put (the bucket policy refuses any other encryption).
+      NIMBUS_BLOBS_KMS_KEY_ID: data.key.keyArn,
       NIMBUS_SPOOL: `sqs://${data.spoolPrefix}`,
       NIMBUS_PROXY_PROTOCOL_TRUSTED: stage.proxyProtocol ? props.vpcCidr : '',
       NIMBUS_TLS_CERT_SECRET_ARN: data.tlsSecret.secretArn,
       LOG_FORMAT: 'json',
     };
     for (const port of ports) environment[port.envVar] = String(port.containerPort);
+    // Outbound through the stage's smarthost (mta role) and the served MTA-STS mode (web role).
+    const smarthost = smarthostSettings(this, stage, roles);
+    Object.assign(environment, smarthost.environment, mtaStsEnvironment(stage, roles));
 
     const container = this.taskDefinition.addContainer(CONTAINER_NAME, {
       containerName: CONTAINER_NAME,
@@ -127,6 +133,7 @@ export class MailService extends Construct {
       // Imported by ARN (without its key) so the grant lands on the execution role's policy, not on
       // the Data stack's key policy: a key-policy grant would make the Data stack depend on this one.
       secrets: {
+        ...smarthost.secrets,
         DATABASE_PASSWORD: ecs.Secret.fromSecretsManager(
           secretsmanager.Secret.fromSecretCompleteArn(this, 'DatabaseSecret', data.databaseSecret.secretArn),
           'password',

@@ -3,6 +3,7 @@
  * Created in the DataStack's scope: their construct ids are part of the deployed contract.
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -38,7 +39,7 @@ export function createBlobBucket(
   logBucket: s3.IBucket,
   retain: RemovalPolicy,
 ): s3.Bucket {
-  return new s3.Bucket(scope, 'Blobs', {
+  const bucket = new s3.Bucket(scope, 'Blobs', {
     bucketName: blobBucketName(stage),
     encryption: s3.BucketEncryption.KMS,
     encryptionKey: key,
@@ -77,4 +78,32 @@ export function createBlobBucket(
     removalPolicy: retain,
     autoDeleteObjects: retain === RemovalPolicy.DESTROY,
   });
+  denyOtherEncryption(bucket, key);
+  return bucket;
+}
+
+const SSE = 's3:x-amz-server-side-encryption';
+const SSE_KEY = 's3:x-amz-server-side-encryption-aws-kms-key-id';
+
+/**
+ * PutObject may carry no SSE header (the bucket's KMS default applies) or aws:kms with the data
+ * key's ARN; anything else is refused, so no writer can downgrade to SSE-S3 or pick another key.
+ * Negated operators are true for an absent key, hence the Null guards. aws:kms without a key id
+ * would use the account's aws/s3 key, not the bucket default: refused too.
+ */
+export function denyOtherEncryption(bucket: s3.Bucket, key: kms.IKey): void {
+  const deny = (sid: string, conditions: Record<string, Record<string, string>>) =>
+    bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid,
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [bucket.arnForObjects('*')],
+        conditions,
+      }),
+    );
+  deny('DenyOtherEncryption', { Null: { [SSE]: 'false' }, StringNotEquals: { [SSE]: 'aws:kms' } });
+  deny('DenyOtherKmsKey', { Null: { [SSE_KEY]: 'false' }, StringNotEquals: { [SSE_KEY]: key.keyArn } });
+  deny('DenyAwsManagedKey', { StringEquals: { [SSE]: 'aws:kms' }, Null: { [SSE_KEY]: 'true' } });
 }

@@ -7,7 +7,9 @@
  *
  * put: PutObject with ChecksumSHA256 (S3 verifies the bytes; the 200 means stored redundantly),
  * or a multipart upload (lib-storage) above `multipartThreshold`. Server-side encryption: aws:kms
- * with the configured key (bucket keys keep KMS calls low), else AES256. No HeadObject before the
+ * with the configured key (bucket keys keep KMS calls low), else no SSE header at all, so that the
+ * bucket's default encryption applies (an explicit AES256 would override a KMS default, and the
+ * deployed bucket policy refuses it: infra/stacks/data-buckets.ts). No HeadObject before the
  * PUT: mail bytes are practically never identical (every copy has its own Received: header), so a
  * HEAD would add a request to almost every accept to save one on almost none.
  *
@@ -46,7 +48,10 @@ export function parseS3Url(url: string): S3Location {
 
 export interface S3BlobStoreOptions extends AwsClientOptions {
   location: S3Location;
-  /** KMS key id/ARN/alias for SSE-KMS; without it objects are encrypted with SSE-S3 (AES256). */
+  /**
+   * KMS key ARN for SSE-KMS (the deployed bucket policy only admits the bucket key's ARN); without
+   * it no SSE header is sent and the bucket's default encryption applies.
+   */
   kmsKeyId?: string;
   /** Bytes above which put() uses a multipart upload (default 8 MiB). */
   multipartThreshold?: number;
@@ -84,15 +89,6 @@ export class S3BlobStore implements BlobStore {
     return this.prefix ? `${this.prefix}/${path}` : path;
   }
 
-  private encryption(): Pick<
-    PutObjectCommandInput,
-    'ServerSideEncryption' | 'SSEKMSKeyId' | 'BucketKeyEnabled'
-  > {
-    return this.options.kmsKeyId
-      ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.options.kmsKeyId, BucketKeyEnabled: true }
-      : { ServerSideEncryption: 'AES256' };
-  }
-
   async put(data: Buffer): Promise<BlobInfo> {
     const digest = createHash('sha256').update(data).digest();
     const key = digest.toString('hex');
@@ -101,7 +97,7 @@ export class S3BlobStore implements BlobStore {
       Key: this.keyOf(key),
       Body: data,
       ContentType: 'message/rfc822',
-      ...this.encryption(),
+      ...s3Encryption(this.options.kmsKeyId),
     };
     try {
       if (data.length > this.multipartThreshold) {
@@ -202,6 +198,13 @@ export class S3BlobStore implements BlobStore {
   destroy(): void {
     this.client.destroy();
   }
+}
+
+/** The SSE headers of every PutObject: the bucket's KMS key, or none (the bucket default applies). */
+export function s3Encryption(
+  kmsKeyId: string | undefined,
+): Pick<PutObjectCommandInput, 'ServerSideEncryption' | 'SSEKMSKeyId' | 'BucketKeyEnabled'> {
+  return kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: kmsKeyId, BucketKeyEnabled: true } : {};
 }
 
 function isNotFound(error: unknown): boolean {

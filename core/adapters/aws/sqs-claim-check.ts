@@ -7,12 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SpoolPayload } from '../../ports/spool';
 import { StorageUnavailableError } from '../../ports/sql';
-import type { S3Location } from './s3-blob-store';
+import { s3Encryption, type S3Location } from './s3-blob-store';
 import type { SqsEnvelope } from './sqs-envelope';
 
 export interface SpoolPayloadStore {
   client: S3Client;
   location: S3Location;
+  /** The bucket's KMS key ARN (SSE-KMS); without it the bucket's default encryption applies. */
+  kmsKeyId?: string;
 }
 
 export class SqsClaimCheck {
@@ -34,7 +36,7 @@ export class SqsClaimCheck {
         Key: key,
         Body: JSON.stringify(env.payload),
         ContentType: 'application/json',
-        ServerSideEncryption: 'AES256',
+        ...s3Encryption(store.kmsKeyId),
       }),
     );
     const { payload: _payload, ...rest } = env;
