@@ -131,7 +131,9 @@ export class CommandReader {
         case 'line': {
           const lf = this.buffer.indexOf(0x0a, this.scanFrom);
           if (lf < 0) {
-            if (this.buffer.length > maxLineLength) {
+            // The CR of the line ending may be here before its LF: allow the limit plus that CR,
+            // so that the outcome does not depend on how the bytes were packeted.
+            if (this.buffer.length > maxLineLength + 1) {
               const prefix = Buffer.concat([...this.parts, this.buffer.subarray(0, 200)]);
               this.buffer = Buffer.alloc(0);
               this.scanFrom = 0;
@@ -145,7 +147,8 @@ export class CommandReader {
           this.scanFrom = 0;
           const line = this.buffer.subarray(0, lf + 1);
           this.buffer = this.buffer.subarray(lf + 1);
-          if (line.length > maxLineLength + 2) {
+          const contentLength = line.length - (lf > 0 && line[line.length - 2] === 0x0d ? 2 : 1);
+          if (contentLength > maxLineLength) {
             const prefix = Buffer.concat([...this.parts, line.subarray(0, 200)]);
             this.resetCommand();
             const literal = LITERAL_AT_END.exec(
