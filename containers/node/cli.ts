@@ -228,13 +228,13 @@ export function buildProgram(): Command {
     );
 
   registerClusterCommands(program, globals);
+  registerDnsCommands(program, () => configFrom(globals()));
 
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  registerDnsCommands(program, () => configFrom(globals()));
   try {
     await program.parseAsync(argv);
     return EXIT.ok;

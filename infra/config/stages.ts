@@ -139,6 +139,11 @@ export interface SmarthostConfig {
 export interface DnsConfig {
   /** Route 53 hosted zone of `domain.mailDomain` (imported by id, no lookup): records are created in it. */
   readonly hostedZone?: { readonly id: string; readonly name: string };
+  /**
+   * SPF mechanisms between "v=spf1" and "-all" (default: the smarthost's, else "mx"). Without a
+   * smarthost, mail leaves from the NAT gateways' addresses: list them, e.g. ["ip4:203.0.113.7"].
+   */
+  readonly spf?: readonly string[];
   /** DMARC policy published (default quarantine). */
   readonly dmarcPolicy?: 'none' | 'quarantine' | 'reject';
   /** MTA-STS mode served and published (default testing; enforce once TLS reports are clean). */
@@ -304,8 +309,7 @@ export function validateStage(stage: StageConfig, availabilityZones: readonly st
   if (stage.smarthost) {
     const { host, port, credentialsSecret } = stage.smarthost;
     if (!/^[a-z0-9.-]+$/i.test(host)) problems.push(`smarthost host "${host}" is not a host name`);
-    // The task security group opens SMTP egress on these only (infra/stacks/network-stack.ts).
-    if (![25, 465, 587].includes(port)) problems.push('smarthost port must be 25, 465 or 587');
+    if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push('smarthost port must be 1..65535');
     if (credentialsSecret?.startsWith('arn:') && !/^arn:aws[a-z-]*:secretsmanager:/.test(credentialsSecret))
       problems.push('smarthost credentialsSecret must be a secret name or a Secrets Manager ARN');
   }

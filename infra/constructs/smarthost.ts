@@ -4,6 +4,7 @@
  * injects them at task start; the execution role gets read access on that one secret). The node
  * reads exactly these variables (containers/node/config-env.ts: NIMBUS_SMARTHOST*).
  */
+import { Annotations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -33,6 +34,12 @@ export function smarthostSettings(
 ): ContainerSettings {
   const smarthost: SmarthostConfig | undefined = stage.smarthost;
   if (!smarthost || !roles.includes('mta')) return { environment: {}, secrets: {} };
+  if (![25, 465, 587].includes(smarthost.port)) {
+    Annotations.of(scope).addWarningV2(
+      'nimbus:smarthost-port',
+      `smarthost port ${smarthost.port}: the task security group allows SMTP egress on 25, 465 and 587 only (infra/stacks/network-stack.ts)`,
+    );
+  }
   const environment = {
     NIMBUS_SMARTHOST: smarthost.host,
     NIMBUS_SMARTHOST_PORT: String(smarthost.port),

@@ -9,6 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { ServiceSizing, StageConfig } from '../config/stages';
 import { HTTP_PORT, mailPortsOf, servicesOf, type MailPort } from '../config/topology';
+import { MailDnsRecords } from '../constructs/dns-records';
 import { CONTAINER_NAME, MailService } from '../constructs/mail-service';
 import { WebApi, type WebHandlerEntry } from '../constructs/web-api';
 import {
@@ -208,6 +209,9 @@ export class ServiceStack extends Stack {
       defaultTargetGroups: [this.webTargetGroup],
     });
     this.alb.addRedirect({ sourcePort: 80, targetPort: 443 });
+
+    // --- DNS: the mail domain's records in the stage's hosted zone (docs/deploy.md, "DNS") -----
+    if (stage.dns?.hostedZone) new MailDnsRecords(this, 'Dns', { stage, nlb: this.nlb, alb: this.alb });
 
     // --- Web: HTTP API → Lambda handlers ------------------------------------------------------
     if (props.webHandlers.length > 0) {
