@@ -41,6 +41,8 @@ export const ENV_SETTINGS: Record<string, string> = {
   NIMBUS_TLS_CERT: 'tls.certPath',
   NIMBUS_PROXY_PROTOCOL_TRUSTED: 'proxyProtocol.trustedNetworks',
   NIMBUS_TLS_KEY: 'tls.keyPath',
+  NIMBUS_TLS_CERT_SECRET_ARN: 'tls.secretArn',
+  NIMBUS_TLS_RELOAD_SECONDS: 'tls.reloadSeconds',
   NIMBUS_PREGREET_MS: 'smtp.pregreetMs',
   NIMBUS_TRUSTED_NETWORKS: 'smtp.trustedNetworks',
   NIMBUS_RELAY_NETWORKS: 'smtp.relayNetworks',

@@ -55,7 +55,16 @@ export const configSchema = z.object({
     })
     .default({}),
   databaseUrl: z.string().url().optional(),
-  tls: z.object({ certPath: z.string().optional(), keyPath: z.string().optional() }).default({}),
+  tls: z
+    .object({
+      certPath: z.string().optional(),
+      keyPath: z.string().optional(),
+      /** Secrets Manager secret with {"cert", "key"} (AWS); wins over the files. */
+      secretArn: z.string().min(1).optional(),
+      /** How often the certificate (files or secret) is checked for a new version. */
+      reloadSeconds: positive.default(300),
+    })
+    .default({}),
   /** Load balancers (the NLB, HAProxy) whose connections carry a PROXY v1/v2 header; nobody else may. */
   proxyProtocol: z.object({ trustedNetworks: cidrList.default([]) }).default({}),
   smtp: z

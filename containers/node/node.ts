@@ -102,8 +102,14 @@ export async function startNode(
   const authThrottle = new AuthThrottle(config.authThrottle, Date.now, () =>
     metrics.increment('auth_failures'),
   );
-  const tlsContext = await loadTlsContext(config.dataDir, config.hostname, config.tls);
-  const stoppers: (() => Promise<void>)[] = [];
+  // Polled for new versions (secret rotation, renewed files): new connections get the new certificate.
+  const tlsContext = await loadTlsContext(
+    config.dataDir,
+    config.hostname,
+    config.tls,
+    log.child({ component: 'tls' }),
+  );
+  const stoppers: (() => Promise<void>)[] = [async () => tlsContext.stop()];
   // NIMBUS_METRICS=emf: CloudWatch Embedded Metric Format on stdout every 60 s (and /metrics as before).
   const metrics =
     config.metrics === 'emf'
@@ -259,7 +265,7 @@ export async function startNode(
     'node started',
   );
   if (tlsContext.selfSigned)
-    log.info({ cert: tlsContext.files.certPath }, 'using a self-signed TLS certificate');
+    log.info({ cert: tlsContext.description }, 'using a self-signed TLS certificate');
 
   let stopped = false;
   return {

@@ -47,5 +47,6 @@ export async function makeTestLeaf(options: {
     ...(options.ca ? { ca: { key: options.ca.keyPem, cert: options.ca.certPem } } : {}),
   });
   // The chain a server sends: leaf, then the issuer (a real chain has intermediates here).
-  return { certPem: options.ca ? pems.cert + options.ca.certPem : pems.cert, keyPem: pems.private };
+  const chain = options.ca ? `${pems.cert.trimEnd()}\n${options.ca.certPem.trimEnd()}\n` : pems.cert;
+  return { certPem: chain, keyPem: pems.private };
 }
