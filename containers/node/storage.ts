@@ -163,6 +163,10 @@ export async function openStorage(config: NodeConfig, log: Logger): Promise<Stor
       ? await PgEvents.connect(
           (config.eventsDatabaseUrl ?? config.databaseUrl)!,
           log.child({ component: 'events' }),
+          // IAM auth covers the LISTEN connection too (its own host: the cluster endpoint).
+          config.database?.iamAuth
+            ? { password: rdsIamPassword((config.eventsDatabaseUrl ?? config.databaseUrl)!) }
+            : {},
         )
       : new InProcessEvents();
   log.debug('storage opened');

@@ -11,10 +11,14 @@ export async function runMigrations(
   return executor.transaction(async (tx) => {
     // "SELECT 1 FROM": the Data API cannot map a void result.
     await tx.query('SELECT 1 FROM pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-    await tx.query(
-      `CREATE TABLE IF NOT EXISTS schema_migrations (
-         version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
-    );
+    // No DDL unless needed: the nodes' role (nimbus_app) may not create tables; it only checks.
+    const known = await tx.query<{ t: string | null }>(`SELECT to_regclass('schema_migrations')::text AS t`);
+    if (!known.rows[0]?.t) {
+      await tx.query(
+        `CREATE TABLE IF NOT EXISTS schema_migrations (
+           version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+      );
+    }
     const applied = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
     const done = new Set(applied.rows.map((row) => Number(row.version)));
     const ran: number[] = [];

@@ -373,4 +373,39 @@ CREATE TABLE recovery_log (
 CREATE INDEX recovery_log_at_idx ON recovery_log(at);
 `,
   },
+  {
+    version: 50,
+    name: 'application role nimbus_app: data access only (no DDL, no roles); IAM login on Aurora',
+    // Run by the schema owner. Roles are cluster-wide: concurrent first migrations of several
+    // databases race on CREATE ROLE, so a duplicate is ignored. Default privileges make the tables
+    // of later migrations (created by the same owner) usable by the role without another GRANT.
+    sql: `
+DO $$
+BEGIN
+  BEGIN
+    CREATE ROLE nimbus_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    NULL;
+  END;
+  EXECUTE format('GRANT CONNECT ON DATABASE %I TO nimbus_app', current_database());
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rds_iam') THEN
+    GRANT rds_iam TO nimbus_app;
+  END IF;
+END
+$$;
+GRANT USAGE ON SCHEMA public TO nimbus_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO nimbus_app;
+GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO nimbus_app;
+REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM nimbus_app;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO nimbus_app;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO nimbus_app;
+`,
+  },
+  {
+    version: 51,
+    name: 'cluster registry: the ECS task of each node (recovery stops the task of a silent node)',
+    sql: `
+ALTER TABLE cluster_nodes ADD COLUMN task_arn TEXT;
+`,
+  },
 ];

@@ -40,6 +40,8 @@ export class PgEvents implements MailboxEvents {
     private readonly connectionString: string,
     private readonly log?: Pick<Logger, 'warn' | 'info' | 'debug'>,
     pingMs = 30_000,
+    /** A password source asked on every (re)connect: IAM tokens expire after 15 minutes. */
+    private readonly password?: () => Promise<string>,
   ) {
     this.ping = setInterval(() => {
       const client = this.client;
@@ -54,9 +56,9 @@ export class PgEvents implements MailboxEvents {
   static async connect(
     connectionString: string,
     log?: Pick<Logger, 'warn' | 'info' | 'debug'>,
-    options: { pingMs?: number } = {},
+    options: { pingMs?: number; password?: () => Promise<string> } = {},
   ): Promise<PgEvents> {
-    const events = new PgEvents(connectionString, log, options.pingMs);
+    const events = new PgEvents(connectionString, log, options.pingMs, options.password);
     try {
       await events.open();
     } catch (error) {
@@ -74,6 +76,7 @@ export class PgEvents implements MailboxEvents {
   private async open(): Promise<void> {
     const client = new pg.Client({
       connectionString: this.connectionString,
+      ...(this.password ? { password: this.password } : {}),
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
     });
