@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { AdminError, executeAdminCommand, type AdminCommand } from '../../core/admin/admin-commands';
 import { SqlSpool } from '../../core/adapters/sql/sql-spool';
 import { Directory } from '../../core/directory/directory';
@@ -12,8 +13,9 @@ import { openDatabase } from './storage';
  * node owns the data dir (PGlite is single-process), or directly against the database otherwise.
  */
 export async function runAdmin(config: NodeConfig, command: AdminCommand): Promise<unknown> {
+  const actor = cliActor();
   const node = await readNodeFile(config.dataDir);
-  if (node && node.ports.http) return viaNode(node.host, node.ports.http, node.token, command);
+  if (node && node.ports.http) return viaNode(node.host, node.ports.http, node.token, command, actor);
   const release = config.databaseUrl ? async () => undefined : await acquireDataDirLock(config.dataDir);
   const db = await openDatabase(config);
   try {
@@ -23,6 +25,7 @@ export async function runAdmin(config: NodeConfig, command: AdminCommand): Promi
     return await executeAdminCommand(
       { db, directory: new Directory(db), spool: new SqlSpool(db), dkim },
       command,
+      { actor },
     );
   } finally {
     await db.close();
@@ -30,14 +33,35 @@ export async function runAdmin(config: NodeConfig, command: AdminCommand): Promi
   }
 }
 
-async function viaNode(host: string, port: number, token: string, command: AdminCommand): Promise<unknown> {
+/** `cli:<os user>` for the audit log (the login name; the uid where the system has no name for it). */
+export function cliActor(): string {
+  let name: string;
+  try {
+    name = userInfo().username;
+  } catch {
+    name = `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+  return `cli:${name.replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 64) || 'unknown'}`;
+}
+
+async function viaNode(
+  host: string,
+  port: number,
+  token: string,
+  command: AdminCommand,
+  actor: string,
+): Promise<unknown> {
   const hostPart = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   const url = `http://${hostPart}:${port}/internal/admin`;
   let response: Response;
   try {
     response = await fetch(url, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'x-nimbus-actor': actor,
+      },
       body: JSON.stringify(command),
     });
   } catch (error) {

@@ -31,6 +31,8 @@ const ADMIN_EXIT: Record<string, number> = {
   'bad-domain': EXIT.invalid,
   invalid: EXIT.invalid,
   'domain-not-empty': EXIT.failed,
+  'weak-password': EXIT.invalid,
+  'alias-loop': EXIT.invalid,
 };
 
 interface GlobalOptions {

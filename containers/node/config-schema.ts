@@ -187,13 +187,19 @@ export const configSchema = z.object({
   stage: z.string().min(1).default('local'),
   /** Dev/tests only: create absent buckets and queues (with their DLQs) at start. */
   createMissing: bool.default(false),
+  /** How often EMF documents are written (CloudWatch's standard resolution is 60 s). */
+  metricsIntervalSeconds: positive.default(60),
+  /** Login throttle (core/auth/auth-throttle): per (address, account) backoff, per-address ceiling. */
   authThrottle: z
     .object({
       maxFailures: positive.default(5),
-      windowSeconds: positive.default(300),
-      lockoutSeconds: positive.default(300),
-  /** How often EMF documents are written (CloudWatch's standard resolution is 60 s). */
-  metricsIntervalSeconds: positive.default(60),
+      windowSeconds: positive.default(900),
+      baseDelaySeconds: positive.default(15),
+      /** Default 900 (or lockoutSeconds where an old file sets it). */
+      maxDelaySeconds: positive.optional(),
+      addressMaxFailures: positive.default(100),
+      /** Before backoff: the fixed lockout. Still read, as maxDelaySeconds, from old files. */
+      lockoutSeconds: positive.optional(),
     })
     .default({}),
   delivery: z

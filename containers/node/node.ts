@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { executeAdminCommand, type AdminCommand } from '../../core/admin/admin-commands';
+import {
+  executeAdminCommand,
+  SYSTEM_ORIGIN,
+  type AdminCommand,
+  type AdminOrigin,
+} from '../../core/admin/admin-commands';
 import { AuthThrottle } from '../../core/auth/auth-throttle';
 import { LocalDelivery } from '../../core/delivery/local-delivery';
 import { MessageAcceptor } from '../../core/delivery/message-acceptor';
@@ -55,7 +60,7 @@ export interface RunningNode {
   /** The web role's context (JMAP, webmail, admin API), when the node runs `web`. */
   web?: WebContext;
   /** Runs an admin command in this process (what the admin endpoint does). */
-  admin(command: AdminCommand): Promise<unknown>;
+  admin(command: AdminCommand, origin?: AdminOrigin): Promise<unknown>;
   /** This node's cluster membership (heartbeat, draining). */
   cluster?: ClusterMember;
   /** Starts draining (health 503, no new spool jobs) and waits `delayMs` for the load balancer. */
@@ -202,10 +207,12 @@ export async function startNode(
   maintenance.unref();
 
   const token = randomBytes(24).toString('hex');
-  const admin = (command: AdminCommand) =>
+  // In-process callers (tests, setup) are trusted; the endpoint and the web role pass their own origin.
+  const admin = (command: AdminCommand, origin: AdminOrigin = SYSTEM_ORIGIN) =>
     executeAdminCommand(
       { db: storage.db, directory, spool: storage.spool, security: securitySettings, dkim: dkimKeys },
       command,
+      origin,
     );
   const http = new HttpServer(log);
   const sessions = () => ({

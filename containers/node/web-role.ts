@@ -1,5 +1,5 @@
 /** The web role (issue #8): JMAP, webmail, admin REST API, autoconfig — the functions/ handlers in this process. */
-import type { AdminCommand } from '../../core/admin/admin-commands';
+import type { AdminCommand, AdminOrigin } from '../../core/admin/admin-commands';
 import type { AuthThrottle } from '../../core/auth/auth-throttle';
 import type { MessageAcceptor } from '../../core/delivery/message-acceptor';
 import type { Directory } from '../../core/directory/directory';
@@ -15,7 +15,7 @@ export function createWebContext(options: {
   storage: Storage;
   directory: Directory;
   acceptor: MessageAcceptor;
-  admin: (command: AdminCommand) => Promise<unknown>;
+  admin: (command: AdminCommand, origin?: AdminOrigin) => Promise<unknown>;
   authThrottle: AuthThrottle;
   nodeId: string;
 }): WebContext {
@@ -28,7 +28,8 @@ export function createWebContext(options: {
     events: storage.events,
     directory: options.directory,
     acceptor: options.acceptor,
-    admin: options.admin,
+    // Web requests come from outside: never the node's trusted in-process origin.
+    admin: (command, origin = { actor: 'unknown' }) => options.admin(command, origin),
     throttle: options.authThrottle,
     endpoints: {
       mailHost: config.hostname,

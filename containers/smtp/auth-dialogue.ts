@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AuthThrottle } from '../../core/auth/auth-throttle';
+import { throttledMessage, type AuthThrottle } from '../../core/auth/auth-throttle';
 import { decodeBase64Text, decodeSaslPlain } from '../../core/auth/sasl-plain';
 import { reply, type SmtpReply } from './smtp-reply';
 import type { SessionInfo, SmtpPolicy, SmtpServerOptions } from './types';
@@ -41,9 +41,9 @@ export class SmtpAuthDialogue {
     }
     if (session.inTransaction())
       return session.error(reply(503, '5.5.1', 'AUTH not allowed during a mail transaction'));
-    if (session.throttle.isLocked(session.info.remoteAddress)) {
-      return session.error(reply(454, '4.7.0', 'Too many authentication failures, try again later'));
-    }
+    // The per-address ceiling is known before the user name; the per-account delay after it.
+    const wait = session.throttle.addressRetryAfter(session.info.remoteAddress);
+    if (wait > 0) return session.error(reply(454, '4.7.0', throttledMessage(wait)));
     const [mechanism, initial] = argument.split(/\s+/, 2);
     switch ((mechanism ?? '').toUpperCase()) {
       case 'PLAIN':
@@ -94,13 +94,15 @@ export class SmtpAuthDialogue {
     }
     session.setMode('command');
     this.state = null;
+    const retry = session.throttle.retryAfter(session.info.remoteAddress, username);
+    if (retry > 0) return session.error(reply(454, '4.7.0', throttledMessage(retry)));
     if (await session.policy.authenticate(session.info, username, password)) {
-      session.throttle.recordSuccess(session.info.remoteAddress);
+      session.throttle.recordSuccess(session.info.remoteAddress, username);
       session.info.authenticatedAs = username.toLowerCase();
       session.log.info({ user: session.info.authenticatedAs }, 'authenticated');
       return session.respond(reply(235, '2.7.0', 'Authentication successful'));
     }
-    session.throttle.recordFailure(session.info.remoteAddress);
+    session.throttle.recordFailure(session.info.remoteAddress, username);
     session.log.info({ user: username }, 'authentication failed');
     return this.failed(reply(535, '5.7.8', 'Authentication credentials invalid'));
   }

@@ -1,5 +1,6 @@
 import { releaseSpoolReference } from '../delivery/inbound-job';
 import type { Directory } from '../directory/directory';
+import { refuseLoopsWith } from '../directory/alias-graph';
 import { DirectoryError } from '../directory/errors';
 import type { JobState, QueueName, Spool } from '../ports/spool';
 import type { SqlDatabase } from '../ports/sql';
@@ -9,6 +10,8 @@ import type { DkimKeyStore } from '../dkim/dkim-keys';
 import { addAdmin } from '../webadmin/admins';
 import { ConfigImportError, exportConfig, importConfig } from '../webadmin/config-profile';
 import { ClusterRegistry } from '../cluster/registry';
+import { assertPasswordAcceptable, WeakPasswordError } from '../security/password-policy';
+import { isAudited, valueAfter, valueBefore, writeAudit } from './admin-audit';
 
 /**
  * Every administrative operation as data, so the CLI can run it against the database directly or
@@ -69,14 +72,73 @@ export class AdminError extends Error {
   }
 }
 
-export async function executeAdminCommand(ctx: AdminContext, command: AdminCommand): Promise<unknown> {
+/** Who asks for a command: recorded in the audit log with every change. */
+export interface AdminOrigin {
+  /** `cli:<os user>`, an administrator's name, `user:<address>` (self-service), `system`. */
+  actor: string;
+  /**
+   * In-process callers only (the node's own setup, tests): skip the password policy. Nothing that
+   * arrives from outside the process (CLI, admin endpoint, admin API, webmail) sets it.
+   */
+  trusted?: boolean;
+}
+
+/** In-process use (tests, bootstrap code): recorded as `system`, password policy not applied. */
+export const SYSTEM_ORIGIN: AdminOrigin = { actor: 'system', trusted: true };
+
+export async function executeAdminCommand(
+  ctx: AdminContext,
+  command: AdminCommand,
+  origin: AdminOrigin = { actor: 'unknown' },
+): Promise<unknown> {
+  const audited = isAudited(command);
+  // The old value is read before the change (best effort: a bad argument fails in the command itself).
+  const oldValue = audited ? await valueBefore(ctx, command).catch(() => null) : null;
   try {
-    return await run(ctx, command);
+    if (!origin.trusted) await checkPasswords(ctx, command);
+    const result = await run(ctx, command);
+    if (audited)
+      await writeAudit(ctx, {
+        actor: origin.actor,
+        command,
+        oldValue,
+        newValue: valueAfter(command, result),
+        outcome: 'ok',
+      });
+    return result;
   } catch (error) {
-    if (error instanceof DirectoryError) throw new AdminError(error.code, error.message);
-    if (error instanceof SettingError) throw new AdminError('invalid', error.message);
-    throw error;
+    const refusal = toAdminError(error);
+    if (audited)
+      await writeAudit(ctx, {
+        actor: origin.actor,
+        command,
+        oldValue,
+        newValue: null,
+        outcome: `error: ${refusal instanceof AdminError ? refusal.code : 'failed'}`,
+      });
+    throw refusal;
   }
+}
+
+function toAdminError(error: unknown): unknown {
+  if (error instanceof DirectoryError) return new AdminError(error.code, error.message);
+  if (error instanceof SettingError) return new AdminError('invalid', error.message);
+  if (error instanceof WeakPasswordError) return new AdminError(error.code, error.message);
+  return error;
+}
+
+/** The password policy (core/security/password-policy), with the settings of the address's domain. */
+async function checkPasswords(ctx: AdminContext, command: AdminCommand): Promise<void> {
+  if (command.op !== 'user.add' && command.op !== 'user.passwd' && command.op !== 'admin.add') return;
+  const address = command.op === 'admin.add' ? command.name : command.address;
+  const at = address.lastIndexOf('@');
+  const domain = command.op !== 'admin.add' && at > 0 ? address.slice(at + 1).toLowerCase() : null;
+  const store = ctx.security ?? new SecuritySettingsStore(ctx.db);
+  const settings = await store.effective(domain && (await ctx.directory.getDomain(domain)) ? domain : null);
+  assertPasswordAcceptable(command.password, {
+    address,
+    policy: { minLength: settings.passwordMinLength, minScore: settings.passwordMinScore },
+  });
 }
 
 async function run(ctx: AdminContext, command: AdminCommand): Promise<unknown> {
@@ -191,6 +253,7 @@ async function run(ctx: AdminContext, command: AdminCommand): Promise<unknown> {
     case 'config.export':
       return exportConfig(ctx.db);
     case 'config.import':
+      await refuseLoopsWith(ctx.db, profileEdges(command.profile));
       try {
         return { imported: await importConfig(ctx.db, command.profile) };
       } catch (error) {
@@ -203,4 +266,18 @@ async function run(ctx: AdminContext, command: AdminCommand): Promise<unknown> {
       return key;
     }
   }
+}
+
+/** The aliases and forwarding a configuration profile would add, as source → target pairs. */
+function profileEdges(profile: unknown): [string, string][] {
+  const p = (profile ?? {}) as { aliases?: unknown; forwards?: unknown };
+  const pairs: [string, string][] = [];
+  for (const list of [p.aliases, p.forwards]) {
+    if (!Array.isArray(list)) continue;
+    for (const entry of list as { source?: unknown; address?: unknown; target?: unknown }[]) {
+      const source = entry?.source ?? entry?.address;
+      if (typeof source === 'string' && typeof entry.target === 'string') pairs.push([source, entry.target]);
+    }
+  }
+  return pairs;
 }

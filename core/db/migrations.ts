@@ -374,6 +374,15 @@ CREATE INDEX recovery_log_at_idx ON recovery_log(at);
 `,
   },
   {
+    version: 45,
+    name: 'audit log: old and new value of every change (CLI, admin endpoint, admin API)',
+    sql: `
+ALTER TABLE admin_audit ADD COLUMN old_value JSONB;
+ALTER TABLE admin_audit ADD COLUMN new_value JSONB;
+CREATE INDEX admin_audit_target_idx ON admin_audit(target);
+`,
+  },
+  {
     version: 50,
     name: 'application role nimbus_app: data access only (no DDL, no roles); IAM login on Aurora',
     // Run by the schema owner. Roles are cluster-wide: concurrent first migrations of several

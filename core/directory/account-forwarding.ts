@@ -1,5 +1,6 @@
 import { AddressError, parseAddress } from '../mail/address';
 import type { SqlExecutor } from '../ports/sql';
+import { refuseLoop } from './alias-graph';
 import { DirectoryError } from './errors';
 
 /** An account's forwarding: where its mail also (or instead) goes. */
@@ -42,6 +43,7 @@ export class AccountForwarding {
     if (normalised.includes(account.address))
       throw new DirectoryError('invalid', 'an account cannot forward to itself; keep a copy instead');
     await this.db.transaction(async (tx) => {
+      await refuseLoop(tx, account.address, normalised, 'forwarding');
       await tx.query(`DELETE FROM account_forwards WHERE account_id = $1`, [account.id]);
       for (const target of normalised) {
         await tx.query(`INSERT INTO account_forwards (account_id, target, keep_copy) VALUES ($1, $2, $3)`, [

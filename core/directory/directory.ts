@@ -6,6 +6,7 @@ import { createDefaultMailboxes } from './default-mailboxes';
 import { DirectoryError } from './errors';
 import { hashPassword, verifyPassword } from './password';
 import { AccountForwarding } from './account-forwarding';
+import { refuseLoop } from './alias-graph';
 import { toAccount, type AccountRow } from './account-row';
 import { RecipientRouter } from './recipient-router';
 import type { Account, Alias, Domain, Resolution } from './types';
@@ -214,7 +215,7 @@ export class Directory {
 
   // Aliases and forwards ----------------------------------------------------
 
-  /** Adds FROM → TO… . A target may be local or remote (a forward); FROM may not be an account. */
+  /** Adds FROM → TO… . A target may be local or remote (a forward); FROM may not be an account; no loops. */
   async addAlias(source: string, targets: string[]): Promise<Alias[]> {
     const from = this.address(source);
     if (targets.length === 0) throw new DirectoryError('invalid', 'an alias needs at least one target');
@@ -229,6 +230,7 @@ export class Directory {
           `${from.key} is an account; set its forwarding instead (nimbus user forward)`,
         );
       }
+      await refuseLoop(tx, from.key, to);
       const added: Alias[] = [];
       for (const target of to) {
         const result = await tx.query(

@@ -5,7 +5,8 @@ export type DirectoryErrorCode =
   | 'duplicate'
   | 'not-found'
   | 'domain-not-empty'
-  | 'invalid';
+  | 'invalid'
+  | 'alias-loop';
 
 /** A directory operation refused for a reason a script can rely on (`code`). */
 export class DirectoryError extends Error {

@@ -203,6 +203,21 @@ export const SETTINGS: readonly SettingDefinition[] = [
     perDomain: true,
     description: 'when clamd is unreachable: accept unscanned, or 451 4.7.0',
   },
+  // Password policy (core/security/password-policy.ts): every path that sets a password.
+  {
+    key: 'password.minLength',
+    kind: int(8, 128),
+    default: 10,
+    perDomain: true,
+    description: 'characters a new password needs at least',
+  },
+  {
+    key: 'password.minScore',
+    kind: int(0, 4),
+    default: 3,
+    perDomain: true,
+    description: 'zxcvbn strength score (0-4) a new password needs at least',
+  },
 ];
 
 export const SETTING_BY_KEY = new Map(SETTINGS.map((s) => [s.key, s]));
@@ -231,6 +246,8 @@ export interface SecuritySettings {
   av: 'off' | 'clamd';
   avAction: MessageAction;
   avOnError: 'accept' | 'tempfail';
+  passwordMinLength: number;
+  passwordMinScore: number;
 }
 
 export function toSettings(values: ReadonlyMap<string, SettingValue>): SecuritySettings {
@@ -258,6 +275,8 @@ export function toSettings(values: ReadonlyMap<string, SettingValue>): SecurityS
     av: v('av'),
     avAction: v('av.action'),
     avOnError: v('av.onError'),
+    passwordMinLength: v('password.minLength'),
+    passwordMinScore: v('password.minScore'),
   };
 }
 

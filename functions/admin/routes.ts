@@ -6,7 +6,7 @@
  * The Lambda route (infra) is ANY /admin/{proxy+}: both /api/admin/... and /admin/... are served.
  */
 import { AdminError, type AdminCommand } from '../../core/admin/admin-commands';
-import { audit, auditLog, authenticateAdmin, getAdmin, redact, type Admin } from '../../core/webadmin/admins';
+import { audit, auditLog, authenticateAdmin, getAdmin, type Admin } from '../../core/webadmin/admins';
 import { isLoopback, issueToken, lookupToken, revokeToken } from '../web/auth';
 import type { WebContext } from '../web/context';
 import { jsonResponse, Router, type WebHandler, type WebRequest, type WebResponse } from '../web/types';
@@ -24,6 +24,8 @@ const ERROR_STATUS: Record<string, number> = {
   'bad-domain': 400,
   'unknown-domain': 404,
   'has-accounts': 409,
+  'weak-password': 400,
+  'alias-loop': 400,
   unavailable: 503,
 };
 
@@ -39,8 +41,10 @@ async function authenticate(
   ctx: WebContext,
   request: WebRequest,
 ): Promise<Admin | { status: number; error: string }> {
-  if (ctx.throttle.isLocked(request.sourceIp))
-    return { status: 429, error: 'too many failed logins; try later' };
+  // The admin realm: its failures never lock mailbox users out (and theirs never lock admins).
+  const throttle = ctx.throttle.admin;
+  const wait = throttle.addressRetryAfter(request.sourceIp);
+  if (wait > 0) return { status: 429, error: `too many failed logins; try again in ${wait} s` };
   const header = request.headers.authorization ?? '';
   if (/^bearer /i.test(header)) {
     const row = await lookupToken(ctx.db, header.slice(7).trim(), ['admin']);
@@ -51,13 +55,18 @@ async function authenticate(
       return { status: 403, error: 'Basic authentication needs TLS' };
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
     const i = decoded.indexOf(':');
-    const admin = i > 0 ? await authenticateAdmin(ctx.db, decoded.slice(0, i), decoded.slice(i + 1)) : null;
+    const name = i > 0 ? decoded.slice(0, i) : '';
+    const retry = throttle.retryAfter(request.sourceIp, name);
+    if (retry > 0) return { status: 429, error: `too many failed logins; try again in ${retry} s` };
+    const admin = i > 0 ? await authenticateAdmin(ctx.db, name, decoded.slice(i + 1)) : null;
     if (admin) {
-      ctx.throttle.recordSuccess(request.sourceIp);
+      throttle.recordSuccess(request.sourceIp, name);
       return admin;
     }
+    throttle.recordFailure(request.sourceIp, name);
+    return { status: 401, error: 'invalid admin credentials' };
   } else return { status: 401, error: 'admin authentication required' };
-  ctx.throttle.recordFailure(request.sourceIp);
+  // A bad bearer token is not counted: 256 random bits leave nothing to guess.
   return { status: 401, error: 'invalid admin credentials' };
 }
 
@@ -73,28 +82,16 @@ export function adminRouter(ctx: WebContext): Router {
       let cmd: AdminCommand | null = null;
       try {
         cmd = command(request, parseBody(request));
-        const result = await ctx.admin(cmd);
-        if (request.method !== 'GET')
-          await audit(ctx.db, {
-            actor: admin.name,
-            action,
-            target: targetOf(cmd),
-            detail: redact(cmd),
-            outcome: 'ok',
-          });
+        // core/admin writes the audit entry (actor, target, old and new value, outcome).
+        const result = await ctx.admin(cmd, { actor: admin.name });
         return jsonResponse(status, result);
       } catch (error) {
         const code =
           error instanceof AdminError ? error.code : error instanceof SyntaxError ? 'invalid' : null;
         if (code === null) throw error;
-        if (request.method !== 'GET')
-          await audit(ctx.db, {
-            actor: admin.name,
-            action,
-            target: cmd ? targetOf(cmd) : null,
-            detail: redact(cmd),
-            outcome: `error: ${code}`,
-          });
+        // A request refused before it became a command (bad body) is not seen by core/admin.
+        if (cmd === null && request.method !== 'GET')
+          await audit(ctx.db, { actor: admin.name, action, outcome: `error: ${code}` });
         return jsonResponse(ERROR_STATUS[code] ?? 422, { error: (error as Error).message, code });
       }
     };
@@ -104,17 +101,17 @@ export function adminRouter(ctx: WebContext): Router {
 
   router.add('GET', p('/openapi.json'), async () => jsonResponse(200, OPENAPI));
   router.add('POST', p('/login'), async (request) => {
-    if (ctx.throttle.isLocked(request.sourceIp))
-      return jsonResponse(429, { error: 'too many failed logins; try later' });
     let body: Body;
     try {
       body = parseBody(request);
     } catch {
       return jsonResponse(400, { error: 'JSON object expected' });
     }
+    const wait = ctx.throttle.admin.retryAfter(request.sourceIp, str(body.name));
+    if (wait > 0) return jsonResponse(429, { error: `too many failed logins; try again in ${wait} s` });
     const admin = await authenticateAdmin(ctx.db, str(body.name), str(body.password));
     if (!admin) {
-      ctx.throttle.recordFailure(request.sourceIp);
+      ctx.throttle.admin.recordFailure(request.sourceIp, str(body.name));
       await audit(ctx.db, {
         actor: str(body.name) || '?',
         action: 'login',
@@ -123,7 +120,7 @@ export function adminRouter(ctx: WebContext): Router {
       });
       return jsonResponse(401, { error: 'invalid admin credentials' });
     }
-    ctx.throttle.recordSuccess(request.sourceIp);
+    ctx.throttle.admin.recordSuccess(request.sourceIp, str(body.name));
     const { token } = await issueToken(ctx.db, { adminId: admin.id }, 'admin', 12 * 3600);
     await audit(ctx.db, {
       actor: admin.name,
@@ -377,14 +374,6 @@ export function adminRouter(ctx: WebContext): Router {
     run('admin.add', (_r, b) => ({ op: 'admin.add', name: str(b.name), password: str(b.password) }), 201),
   );
   return router;
-}
-
-function targetOf(cmd: AdminCommand | null): string | null {
-  if (!cmd) return null;
-  const c = cmd as Record<string, unknown>;
-  for (const k of ['address', 'name', 'source', 'domain', 'id', 'key', 'node'])
-    if (typeof c[k] === 'string') return c[k] as string;
-  return null;
 }
 
 /** Lambda serves the API under /admin/... (infra route ANY /admin/{proxy+}) as well as /api/admin/... . */

@@ -100,7 +100,7 @@ export async function buildLambdaContext(env: NodeJS.ProcessEnv = process.env): 
     events,
     directory,
     acceptor: new MessageAcceptor(db, blobs, spool),
-    admin: (command) => executeAdminCommand({ db, directory, spool }, command),
+    admin: (command, origin) => executeAdminCommand({ db, directory, spool }, command, origin),
     // Per container; API Gateway throttling and the WAF are the outer limit.
     throttle: new AuthThrottle(),
     endpoints: {

@@ -1,7 +1,7 @@
 /**
  * Authentication of web requests: Basic (only over TLS or from loopback), bearer tokens and
  * webmail session cookies (with a CSRF token for unsafe methods). Tokens are random; only their
- * sha256 is stored. Failures count against the shared AuthThrottle per client address.
+ * sha256 is stored. Password failures count against the shared AuthThrottle per (address, account).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SqlExecutor } from '../../core/ports/sql';
@@ -60,21 +60,23 @@ const safeEqual = (a: string, b: string) => {
 
 /** Authenticates a mailbox user. Cookie sessions need X-CSRF-Token on anything but GET/HEAD. */
 export async function authenticateUser(ctx: WebContext, request: WebRequest): Promise<AuthResult> {
-  if (ctx.throttle.isLocked(request.sourceIp))
-    return { error: 429, message: 'too many failed logins; try later' };
+  const wait = ctx.throttle.addressRetryAfter(request.sourceIp);
+  if (wait > 0) return { error: 429, message: `too many failed logins; try again in ${wait} s` };
   const header = request.headers.authorization ?? '';
   if (/^basic /i.test(header)) {
     if (!request.secure && !isLoopback(request.sourceIp))
       return { error: 403, message: 'Basic authentication needs TLS' };
     const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
     const i = decoded.indexOf(':');
-    const account =
-      i > 0 ? await ctx.directory.authenticate(decoded.slice(0, i), decoded.slice(i + 1)) : null;
+    const username = i > 0 ? decoded.slice(0, i) : '';
+    const retry = ctx.throttle.retryAfter(request.sourceIp, username);
+    if (retry > 0) return { error: 429, message: `too many failed logins; try again in ${retry} s` };
+    const account = i > 0 ? await ctx.directory.authenticate(username, decoded.slice(i + 1)) : null;
     if (!account) {
-      ctx.throttle.recordFailure(request.sourceIp);
+      ctx.throttle.recordFailure(request.sourceIp, username);
       return { error: 401, message: 'invalid credentials' };
     }
-    ctx.throttle.recordSuccess(request.sourceIp);
+    ctx.throttle.recordSuccess(request.sourceIp, username);
     return { account: { id: account.id, address: account.address }, via: 'basic' };
   }
   let token: string | null = null;
@@ -89,10 +91,9 @@ export async function authenticateUser(ctx: WebContext, request: WebRequest): Pr
   }
   if (!token) return { error: 401, message: 'authentication required' };
   const row = await lookupToken(ctx.db, token, via === 'session' ? ['session'] : ['bearer', 'session']);
-  if (!row || !row.account_id) {
-    ctx.throttle.recordFailure(request.sourceIp);
-    return { error: 401, message: 'invalid or expired token' };
-  }
+  // Not a throttled failure: tokens are 256-bit random (nothing to guess), and counting expired
+  // sessions that keep polling would let them trip the per-address ceiling for a whole NAT.
+  if (!row || !row.account_id) return { error: 401, message: 'invalid or expired token' };
   if (via === 'session' && !['GET', 'HEAD'].includes(request.method)) {
     const given = request.headers['x-csrf-token'] ?? '';
     if (!safeEqual(given, row.csrf)) return { error: 403, message: 'missing or wrong CSRF token' };

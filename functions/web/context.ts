@@ -1,4 +1,4 @@
-import type { AdminCommand } from '../../core/admin/admin-commands';
+import type { AdminCommand, AdminOrigin } from '../../core/admin/admin-commands';
 import type { AuthThrottle } from '../../core/auth/auth-throttle';
 import type { JmapDeps } from '../../core/jmap/context';
 import type { Spool } from '../../core/ports/spool';
@@ -17,8 +17,8 @@ export interface PublicEndpoints {
 /** What every web handler needs, built by a composition root (the node, or the Lambda one). */
 export interface WebContext extends JmapDeps {
   spool: Spool;
-  /** Runs an admin command (core/admin): the same code path as the CLI's /internal/admin. */
-  admin(command: AdminCommand): Promise<unknown>;
+  /** Runs an admin command (core/admin): the same code path as the CLI's /internal/admin; `origin` goes to the audit log. */
+  admin(command: AdminCommand, origin?: AdminOrigin): Promise<unknown>;
   throttle: AuthThrottle;
   endpoints: PublicEndpoints;
   /** Whether long-held requests (EventSource) can be served: the node yes, Lambda no. */

@@ -3,6 +3,7 @@
  * HttpOnly SameSite=Strict cookies, CSRF tokens) and sanitised message rendering. Everything
  * else the UI does goes through JMAP (/jmap/api with the session cookie + X-CSRF-Token).
  */
+import { AdminError } from '../../core/admin/admin-commands';
 import { verifyPassword } from '../../core/directory/password';
 import { accountIdOf } from '../../core/jmap/ids';
 import {
@@ -87,18 +88,18 @@ export function webmailRouter(ctx: WebContext): Router {
 
   router.add('POST', '/webmail/api/login', async (request) => {
     if (!sameOrigin(request)) return jsonResponse(403, { error: 'cross-origin request refused' });
-    if (ctx.throttle.isLocked(request.sourceIp))
-      return jsonResponse(429, { error: 'Too many failed logins. Try again later.' });
     const { username, password } = body(request);
+    const name = typeof username === 'string' ? username : '';
+    const wait = ctx.throttle.retryAfter(request.sourceIp, name);
+    if (wait > 0)
+      return jsonResponse(429, { error: `Too many failed logins. Try again in ${wait} seconds.` });
     const account =
-      typeof username === 'string' && typeof password === 'string'
-        ? await ctx.directory.authenticate(username, password)
-        : null;
+      typeof password === 'string' && name ? await ctx.directory.authenticate(name, password) : null;
     if (!account) {
-      ctx.throttle.recordFailure(request.sourceIp);
+      ctx.throttle.recordFailure(request.sourceIp, name);
       return jsonResponse(401, { error: 'Wrong address or password.' });
     }
-    ctx.throttle.recordSuccess(request.sourceIp);
+    ctx.throttle.recordSuccess(request.sourceIp, name);
     const { token, csrf } = await issueToken(ctx.db, { accountId: account.id }, 'session', SESSION_SECONDS);
     return jsonResponse(
       200,
@@ -130,18 +131,29 @@ export function webmailRouter(ctx: WebContext): Router {
     const auth = await authenticateUser(ctx, request);
     if ('error' in auth) return jsonResponse(auth.error, { error: auth.message });
     const { current, next } = body(request);
-    if (typeof current !== 'string' || typeof next !== 'string' || next.length < 8) {
-      return jsonResponse(400, { error: 'The new password needs at least 8 characters.' });
+    if (typeof current !== 'string' || typeof next !== 'string') {
+      return jsonResponse(400, { error: 'Give the current and the new password.' });
     }
+    // A stolen session must not become a way to guess the current password.
+    const address = auth.account.address;
+    const wait = ctx.throttle.retryAfter(request.sourceIp, address);
+    if (wait > 0)
+      return jsonResponse(429, { error: `Too many failed attempts. Try again in ${wait} seconds.` });
     const row = await ctx.db.query<{ password_hash: string }>(
       `SELECT password_hash FROM accounts WHERE id = $1`,
       [auth.account.id],
     );
     if (!(await verifyPassword(current, row.rows[0]?.password_hash ?? ''))) {
-      ctx.throttle.recordFailure(request.sourceIp);
+      ctx.throttle.recordFailure(request.sourceIp, address);
       return jsonResponse(403, { error: 'The current password is wrong.' });
     }
-    await ctx.directory.setPassword(auth.account.address, next);
+    // The admin command: the password policy and the audit log (actor user:<address>), as for an administrator.
+    try {
+      await ctx.admin({ op: 'user.passwd', address, password: next }, { actor: `user:${address}` });
+    } catch (error) {
+      if (error instanceof AdminError) return jsonResponse(400, { error: error.message, code: error.code });
+      throw error;
+    }
     return jsonResponse(200, { ok: true });
   });
 

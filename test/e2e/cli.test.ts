@@ -6,6 +6,8 @@ import { NodeProcess, nimbus } from '../helpers/node-process';
 
 let dataDir: string;
 const data = () => ['--data', dataDir];
+/** Passes the password policy (core/security/password-policy); weak ones: test/e2e/security-policy.test.ts. */
+const STRONG = 'Quartz-Ferry-Lodge-31';
 
 beforeAll(() => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'nimbus-cli-'));
@@ -22,16 +24,16 @@ describe('admin CLI without a running node (opens the database directly)', () =>
     expect(nimbus([...data(), 'domain', 'add', 'not a domain']).status).toBe(5);
 
     const add = nimbus([...data(), 'user', 'add', 'dave@cli.test', '--password-stdin', '--quota', '1G'], {
-      input: 'dave-secret\n',
+      input: 'Glacier-Maple-74\n',
     });
     expect(add).toMatchObject({ status: 0 });
-    expect(add.stdout + add.stderr).not.toContain('dave-secret');
-    expect(nimbus([...data(), 'user', 'add', 'dave@cli.test', '--password', 'x']).status).toBe(4);
-    const unknown = nimbus([...data(), 'user', 'add', 'eve@unknown.test', '--password', 'x']);
+    expect(add.stdout + add.stderr).not.toContain('Glacier-Maple-74');
+    expect(nimbus([...data(), 'user', 'add', 'dave@cli.test', '--password', STRONG]).status).toBe(4);
+    const unknown = nimbus([...data(), 'user', 'add', 'eve@unknown.test', '--password', STRONG]);
     expect(unknown.status).toBe(3);
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
     expect(unknown.stderr).toMatch(/unknown\.test is not hosted here/);
-    expect(nimbus([...data(), 'user', 'add', 'bad address', '--password', 'x']).status).toBe(5);
+    expect(nimbus([...data(), 'user', 'add', 'bad address', '--password', STRONG]).status).toBe(5);
     expect(nimbus([...data(), 'user', 'add', 'nopw@cli.test']).status).toBe(5);
 
     const users = JSON.parse(nimbus([...data(), 'user', 'list', '--json']).stdout) as {
@@ -89,7 +91,7 @@ describe('admin CLI with a running node (through its admin endpoint)', () => {
     const node = new NodeProcess(dataDir, ['--smtp-port', '0', '--pop3-port', '0', '--http-port', '0']);
     const ports = await node.start();
     try {
-      const added = nimbus([...data(), 'user', 'add', 'erin@cli.test', '--password', 'erin-pw']);
+      const added = nimbus([...data(), 'user', 'add', 'erin@cli.test', '--password', STRONG]);
       expect(added.stderr).toBe('');
       expect(added.status).toBe(0);
       const transport = nodemailer.createTransport({ host: '127.0.0.1', port: ports.smtp, ignoreTLS: true });
@@ -100,7 +102,9 @@ describe('admin CLI with a running node (through its admin endpoint)', () => {
         text: 'x',
       });
       expect(info.accepted).toEqual(['erin@cli.test']);
-      expect(nimbus([...data(), 'user', 'passwd', 'erin@cli.test', '--password', 'new-pw']).status).toBe(0);
+      expect(
+        nimbus([...data(), 'user', 'passwd', 'erin@cli.test', '--password', 'Harbour-Lantern-58']).status,
+      ).toBe(0);
       const queue = nimbus([...data(), 'queue', 'list', '--json']);
       expect(queue.status).toBe(0);
       expect(Array.isArray(JSON.parse(queue.stdout))).toBe(true);

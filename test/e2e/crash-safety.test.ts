@@ -100,7 +100,9 @@ it('loses no message that got 250, duplicates none, and leaves none half-stored'
   try {
     expect(nimbus(['--data', dataDir, 'domain', 'add', 'crash.test'], { env }).status).toBe(0);
     expect(
-      nimbus(['--data', dataDir, 'user', 'add', 'victim@crash.test', '--password', 'pw'], { env }).status,
+      nimbus(['--data', dataDir, 'user', 'add', 'victim@crash.test', '--password', 'victim-strong-pass-7'], {
+        env,
+      }).status,
     ).toBe(0);
     const smtpPort = await freePort();
     const node = new NodeProcess(

@@ -252,7 +252,9 @@ test('crash safety on S3 + SQS + PostgreSQL: SIGKILLed nodes lose nothing and st
   try {
     expect(nimbus(['--data', dataDir, 'domain', 'add', 'crash.test'], { env }).status).toBe(0);
     expect(
-      nimbus(['--data', dataDir, 'user', 'add', 'victim@crash.test', '--password', 'pw'], { env }).status,
+      nimbus(['--data', dataDir, 'user', 'add', 'victim@crash.test', '--password', 'victim-strong-pass-7'], {
+        env,
+      }).status,
     ).toBe(0);
     const smtpPort = await freePort();
     const proc = new NodeProcess(

@@ -1,4 +1,5 @@
 /** STARTTLS, LOGIN, AUTHENTICATE PLAIN (with SASL-IR). */
+import { throttledMessage } from '../../../core/auth/auth-throttle';
 import { decodeSaslPlain } from '../../../core/auth/sasl-plain';
 import type { ImapSession } from '../session';
 import { bad, no, ok, type CommandResult } from '../types';
@@ -18,16 +19,15 @@ function insecure(s: ImapSession): boolean {
 async function check(s: ImapSession, username: string, password: string): Promise<CommandResult> {
   const throttle = s.services.deps.authThrottle;
   const address = s.info.remoteAddress;
-  if (throttle.isLocked(address)) {
-    return no('Too many authentication failures; try again later', 'UNAVAILABLE');
-  }
+  const wait = throttle.retryAfter(address, username);
+  if (wait > 0) return no(throttledMessage(wait), 'UNAVAILABLE');
   const account = await s.services.deps.directory.authenticate(username, password);
   if (!account) {
-    throttle.recordFailure(address);
+    throttle.recordFailure(address, username);
     s.log.info({ username }, 'IMAP authentication failed');
     return no('Invalid credentials', 'AUTHENTICATIONFAILED');
   }
-  throttle.recordSuccess(address);
+  throttle.recordSuccess(address, username);
   await s.loggedIn(account);
   s.log.info('IMAP login');
   return ok('Logged in', `CAPABILITY ${s.capabilities().join(' ')}`);

@@ -1,3 +1,4 @@
+import { throttledMessage } from '../../../core/auth/auth-throttle';
 import { decodeSaslPlain } from '../../../core/auth/sasl-plain';
 import { multiline, ok } from '../responses';
 import type { CommandHandler, Pop3Context } from './context';
@@ -9,16 +10,15 @@ const TLS_REQUIRED = 'Plaintext authentication disallowed without TLS, use STLS 
 async function login(ctx: Pop3Context, username: string, password: string): Promise<void> {
   const { authThrottle, directory, log } = ctx.deps;
   // [SYS/TEMP], not [AUTH]: the credentials may be right; the client should retry later, not re-prompt.
-  if (authThrottle.isLocked(ctx.remoteAddress)) {
-    return ctx.error('Too many authentication failures, try again later', 'SYS/TEMP');
-  }
+  const wait = authThrottle.retryAfter(ctx.remoteAddress, username);
+  if (wait > 0) return ctx.error(throttledMessage(wait), 'SYS/TEMP');
   const account = await directory.authenticate(username, password);
   if (!account) {
-    authThrottle.recordFailure(ctx.remoteAddress);
+    authThrottle.recordFailure(ctx.remoteAddress, username);
     log.info({ user: username }, 'authentication failed');
     return ctx.error('Authentication failed', 'AUTH');
   }
-  authThrottle.recordSuccess(ctx.remoteAddress);
+  authThrottle.recordSuccess(ctx.remoteAddress, username);
   log.info({ user: account.address }, 'authenticated');
   await ctx.openMaildrop(account);
 }
@@ -61,7 +61,7 @@ export const AUTH: CommandHandler = {
       if (!decoded) return ctx.error('Invalid PLAIN response');
       // No proxy authorisation: an authzid must name the same user.
       if (decoded.authzid && decoded.authzid.toLowerCase() !== decoded.username.toLowerCase()) {
-        ctx.deps.authThrottle.recordFailure(ctx.remoteAddress);
+        ctx.deps.authThrottle.recordFailure(ctx.remoteAddress, decoded.username);
         return ctx.error('Authentication failed', 'AUTH');
       }
       await login(ctx, decoded.username, decoded.password);

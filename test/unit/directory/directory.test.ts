@@ -44,7 +44,14 @@ describe('directory', () => {
 
   it('resolves aliases recursively, survives loops and splits local from remote targets', async () => {
     await directory.addAlias('team@dir.test', ['ann@dir.test', 'ring@dir.test']);
-    await directory.addAlias('ring@dir.test', ['team@dir.test', 'ben@dir.test', 'outside@remote.test']);
+    await expect(
+      directory.addAlias('ring@dir.test', ['team@dir.test', 'ben@dir.test', 'outside@remote.test']),
+    ).rejects.toMatchObject({ code: 'alias-loop' });
+    await directory.addAlias('ring@dir.test', ['ben@dir.test', 'outside@remote.test']);
+    // A loop that predates the check (or was written behind its back): routing still ends it.
+    await db.query(
+      `INSERT INTO aliases (domain_id, source, target) SELECT id, 'ring@dir.test', 'team@dir.test' FROM domains WHERE name = 'dir.test'`,
+    );
     const resolution = await directory.resolve('Team@dir.test');
     expect(resolution.kind).toBe('resolved');
     if (resolution.kind !== 'resolved') return;
@@ -125,7 +132,13 @@ describe('per-account forwarding', () => {
 
   it('follows chains through aliases and breaks loops without losing the message', async () => {
     await directory.forwarding.set('hal@fwd.test', ['ivy@fwd.test'], false);
-    await directory.forwarding.set('ivy@fwd.test', ['hal@fwd.test'], false);
+    await expect(directory.forwarding.set('ivy@fwd.test', ['hal@fwd.test'], false)).rejects.toMatchObject({
+      code: 'alias-loop',
+    });
+    // Written behind the check's back: routing breaks the loop and keeps one copy.
+    await db.query(
+      `INSERT INTO account_forwards (account_id, target, keep_copy) SELECT id, 'hal@fwd.test', false FROM accounts WHERE address = 'ivy@fwd.test'`,
+    );
     const looped = await route('hal@fwd.test');
     expect(looped).not.toBe('unknown-user');
     expect(typeof looped === 'object' && looped.accounts.length).toBe(1);
