@@ -129,8 +129,9 @@ export interface AuditEntry {
 
 export async function writeAudit(ctx: AdminContext, entry: AuditEntry): Promise<void> {
   await ctx.db.query(
+    // The casts: the Data API binds strings as text (no inference to jsonb as with pg).
     `INSERT INTO admin_audit (actor, action, target, detail, outcome, old_value, new_value)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+     VALUES ($1, $2, $3, $4::jsonb, $5, $6::jsonb, $7::jsonb)`,
     [
       entry.actor,
       entry.command.op,

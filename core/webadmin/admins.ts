@@ -46,7 +46,8 @@ export async function audit(
   entry: { actor: string; action: string; target?: string | null; detail?: unknown; outcome: string },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO admin_audit (actor, action, target, detail, outcome) VALUES ($1, $2, $3, $4, $5)`,
+    // The cast: the Data API binds strings as text (no inference to jsonb as with pg).
+    `INSERT INTO admin_audit (actor, action, target, detail, outcome) VALUES ($1, $2, $3, $4::jsonb, $5)`,
     [entry.actor, entry.action, entry.target ?? null, JSON.stringify(entry.detail ?? null), entry.outcome],
   );
 }

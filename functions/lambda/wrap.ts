@@ -118,7 +118,13 @@ export function wrapWebHandler(
     middy<LambdaEvent, LambdaResult>()
       .use(httpErrorHandler({ fallbackMessage: JSON.stringify({ error: 'internal error' }) }))
       .handler(async (event) => {
-        handler ??= provide().then(build);
+        // A failed cold start (store unreachable) is not kept: the next invocation builds again.
+        handler ??= provide()
+          .then(build)
+          .catch((error: unknown) => {
+            handler = null;
+            throw error;
+          });
         const web = await handler;
         return toLambdaResult(await web(toWebRequest(event)), event);
       }),

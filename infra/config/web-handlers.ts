@@ -29,7 +29,14 @@ export const WEB_HANDLERS: readonly WebHandlerEntry[] = [
       'GET /jmap/download/{proxy+}',
     ],
   },
-  { name: 'Admin', entry: 'functions/admin/handler.ts', routes: ['ANY /api/admin/{proxy+}'] },
+  {
+    name: 'Admin',
+    entry: 'functions/admin/handler.ts',
+    routes: ['ANY /api/admin/{proxy+}'],
+    // Not public: only requests with an admin credential pass the authorizer (docs/deploy.md §11).
+    authorizer: 'admin',
+    throttle: { rateLimit: 10, burstLimit: 20 },
+  },
   {
     name: 'Autoconfig',
     entry: 'functions/autoconfig/handler.ts',

@@ -64,10 +64,11 @@ export class NodeFunction extends NodejsFunction {
         target: 'node22',
         minify: true,
         sourceMap: true,
-        // The Node.js 22 runtime ships AWS SDK v3; keeping it external keeps bundles small and lets
-        // handlers load clients this repository does not install (functions/recovery/aws-actions.ts).
+        // The AWS SDK clients are bundled (the versions this repository pins and tests), not taken
+        // from the runtime's copy: a bundle then runs as shipped on any Node.js 22, and the
+        // boot test (test/integration/function-boot.test.ts) runs exactly what Lambda runs.
         // esbuild itself is only used to build the webmail from source; bundles ship it prebuilt.
-        externalModules: ['@aws-sdk/*', 'esbuild'],
+        externalModules: ['esbuild'],
         ...(afterBundling
           ? {
               commandHooks: {

@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -23,7 +24,16 @@ export interface WebHandlerEntry {
   readonly environment?: Record<string, string>;
   /** Shell commands run after the handler is bundled (files to ship next to it). */
   readonly afterBundling?: (inputDir: string, outputDir: string) => string[];
+  /** `admin`: every route of this handler is behind the admin Lambda authorizer. */
+  readonly authorizer?: 'admin';
+  /** Per-route throttling (requests/s, burst) below the stage's limit. */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
 }
+
+/** The admin authorizer's handler (functions/lambda/admin-authorizer.ts). */
+export const ADMIN_AUTHORIZER_ENTRY = 'functions/lambda/admin-authorizer.ts';
+/** How long API Gateway keeps an authorizer answer per Authorization header (a revoked token's grace). */
+export const ADMIN_AUTHORIZER_CACHE = Duration.seconds(60);
 
 export interface WebApiProps {
   readonly stage: StageConfig;
@@ -40,7 +50,12 @@ export interface WebApiProps {
  */
 export class WebApi extends Construct {
   readonly api: apigwv2.HttpApi;
+  /** The web handler functions (grants: Data API, secret, S3, SQS, key). */
   readonly functions: NodeFunction[] = [];
+  /** The same functions by handler name (`Admin`, `Jmap` …). */
+  readonly functionsByName = new Map<string, NodeFunction>();
+  /** The admin authorizer, when a handler asks for it (grants: Data API and secret only). */
+  readonly adminAuthorizerFunction?: NodeFunction;
 
   constructor(scope: Construct, id: string, props: WebApiProps) {
     super(scope, id);
@@ -89,6 +104,27 @@ export class WebApi extends Construct {
       throttle: { rateLimit: 500, burstLimit: 1000 },
     });
 
+    let adminAuthorizer: HttpLambdaAuthorizer | undefined;
+    if (props.handlers.some((handler) => handler.authorizer === 'admin')) {
+      this.adminAuthorizerFunction = new NodeFunction(this, 'AdminAuthorizer', {
+        stage,
+        repoRoot: props.repoRoot,
+        entry: ADMIN_AUTHORIZER_ENTRY,
+        description: `Nimbus ${stage.name} admin API authorizer`,
+        memorySize: 256,
+        timeout: Duration.seconds(10),
+        environment: { ...props.environment },
+      });
+      adminAuthorizer = new HttpLambdaAuthorizer('AdminAuthorizer', this.adminAuthorizerFunction, {
+        authorizerName: 'admin',
+        responseTypes: [HttpLambdaResponseType.SIMPLE],
+        identitySource: ['$request.header.Authorization'],
+        resultsCacheTtl: ADMIN_AUTHORIZER_CACHE,
+      });
+    }
+    const routeSettings: Record<string, apigwv2.CfnStage.RouteSettingsProperty> = {};
+    const routes: apigwv2.HttpRoute[] = [];
+
     for (const handler of props.handlers) {
       const fn = new NodeFunction(this, handler.name, {
         stage,
@@ -101,21 +137,37 @@ export class WebApi extends Construct {
         afterBundling: handler.afterBundling,
       });
       this.functions.push(fn);
+      this.functionsByName.set(handler.name, fn);
       const integration = new HttpLambdaIntegration(`${handler.name}Integration`, fn);
       for (const route of handler.routes) {
         const [method, path] = route.split(' ');
         if (!method || !path) throw new Error(`route "${route}" of ${handler.name} must be "METHOD /path"`);
-        this.api.addRoutes({
-          path,
-          methods: [method.toUpperCase() as apigwv2.HttpMethod],
-          integration,
-        });
+        routes.push(
+          ...this.api.addRoutes({
+            path,
+            methods: [method.toUpperCase() as apigwv2.HttpMethod],
+            integration,
+            authorizer: handler.authorizer === 'admin' ? adminAuthorizer : undefined,
+          }),
+        );
+        if (handler.throttle) {
+          routeSettings[`${method.toUpperCase()} ${path}`] = {
+            throttlingRateLimit: handler.throttle.rateLimit,
+            throttlingBurstLimit: handler.throttle.burstLimit,
+          };
+        }
       }
+    }
+    if (Object.keys(routeSettings).length > 0) {
+      const cfnStage = apiStage.node.defaultChild as apigwv2.CfnStage;
+      cfnStage.routeSettings = routeSettings;
+      // Route settings name route keys: the stage must come after its routes.
+      for (const route of routes) cfnStage.node.addDependency(route);
     }
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Authentication is done by the handlers themselves (mail account credentials, app passwords, session cookies, JMAP bearer tokens) against the directory in Aurora; an API Gateway authorizer would duplicate it.',
+        'The admin routes have a Lambda authorizer (admin bearer token or Basic credentials). The mail-user routes authenticate in the handlers themselves (account credentials, app passwords, session cookies, JMAP bearer tokens) against the directory in Aurora; an authorizer there would duplicate it.',
     });
     new CfnOutput(this, 'Url', { value: apiStage.url ?? this.api.apiEndpoint });
   }

@@ -5,23 +5,17 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { ServiceSizing, StageConfig } from '../config/stages';
 import { HTTP_PORT, mailPortsOf, servicesOf, type MailPort } from '../config/topology';
 import { MailDnsRecords } from '../constructs/dns-records';
 import { CONTAINER_NAME, MailService } from '../constructs/mail-service';
 import { WebApi, type WebHandlerEntry } from '../constructs/web-api';
-import {
-  BLOB_PREFIX,
-  SPOOL_PREFIX,
-  blobBucketArn,
-  blobBucketName,
-  blobPrefixAcknowledgements,
-  type DataStack,
-} from './data-stack';
+import { lambdaEnvironment } from '../../functions/lambda/environment';
+import { BLOB_PREFIX, DATABASE_NAME, SPOOL_PREFIX, blobBucketName, type DataStack } from './data-stack';
 import { namePrefix } from './common';
 import { pascal, type ClusterSecurityGroups } from './network-stack';
+import { grantWebHandlers } from './web-handler-grants';
 
 export interface ServiceStackProps extends StackProps {
   readonly stage: StageConfig;
@@ -219,46 +213,20 @@ export class ServiceStack extends Stack {
         stage,
         repoRoot: props.repoRoot,
         handlers: props.webHandlers,
-        environment: {
-          NIMBUS_STAGE: stage.name,
-          DATABASE_CLUSTER_ARN: data.database.clusterArn,
-          DATABASE_SECRET_ARN: data.databaseSecret.secretArn,
-          NIMBUS_BLOBS: `s3://${blobBucketName(stage)}/${BLOB_PREFIX}`,
-          NIMBUS_SPOOL: `sqs://${data.spoolPrefix}`,
-        },
+        // The names come from functions/lambda/environment.ts, which the composition root reads.
+        environment: lambdaEnvironment({
+          stage: stage.name,
+          databaseClusterArn: data.database.clusterArn,
+          databaseSecretArn: data.databaseSecret.secretArn,
+          databaseName: DATABASE_NAME,
+          blobs: `s3://${blobBucketName(stage)}/${BLOB_PREFIX}`,
+          blobsKmsKeyId: data.key.keyArn,
+          spool: `sqs://${data.spoolPrefix}`,
+          spoolBlobs: `s3://${blobBucketName(stage)}/${SPOOL_PREFIX}`,
+          mailHost: stage.domain.mailHostname,
+        }),
       });
-      // Explicit identity policies: CDK grants on the Data stack's key would write this stack's
-      // role ARNs into the key policy and make the Data stack depend on this one.
-      for (const fn of this.webApi.functions) {
-        const allow = (sid: string, actions: string[], resources: string[]) =>
-          fn.addToRolePolicy(new iam.PolicyStatement({ sid, actions, resources }));
-        allow(
-          'DataApi',
-          [
-            'rds-data:ExecuteStatement',
-            'rds-data:BatchExecuteStatement',
-            'rds-data:BeginTransaction',
-            'rds-data:CommitTransaction',
-            'rds-data:RollbackTransaction',
-          ],
-          [data.database.clusterArn],
-        );
-        allow('DatabaseSecret', ['secretsmanager:GetSecretValue'], [data.databaseSecret.secretArn]);
-        allow(
-          'Blobs',
-          ['s3:GetObject', 's3:PutObject'],
-          [`${blobBucketArn(stage)}/${BLOB_PREFIX}/*`, `${blobBucketArn(stage)}/${SPOOL_PREFIX}/*`],
-        );
-        Validations.of(fn.role!).acknowledge(
-          ...blobPrefixAcknowledgements(stage, [BLOB_PREFIX, SPOOL_PREFIX]),
-        );
-        allow(
-          'Spool',
-          ['sqs:SendMessage'],
-          Object.values(data.queues).map((q) => q.queue.queueArn),
-        );
-        allow('DataKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [data.key.keyArn]);
-      }
+      grantWebHandlers(this.webApi, stage, data);
     }
 
     // Execution roles pull from ECR (GetAuthorizationToken has no resource-level permissions).
