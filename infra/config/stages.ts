@@ -118,6 +118,22 @@ export interface StageConfig {
   readonly smarthost?: SmarthostConfig;
   /** DNS records (docs/deploy.md, "DNS"): published in Route 53 when a hosted zone is named. */
   readonly dns?: DnsConfig;
+  /**
+   * ACME issuance and renewal of the mail TLS certificate (docs/deploy.md, "Certificates"): set it
+   * to enable; needs `dns.hostedZone`. Omitted = the certificate is imported into its secret by hand.
+   */
+  readonly acme?: AcmeStageConfig;
+}
+
+export interface AcmeStageConfig {
+  /** ACME directory (default Let's Encrypt production; its staging directory for trials). */
+  readonly directoryUrl?: string;
+  /** Contact address of the ACME account (the CA's expiry notices). */
+  readonly email?: string;
+  /** Names on the certificate besides `domain.mailHostname`; each must be in the hosted zone. */
+  readonly extraNames?: readonly string[];
+  /** Renew when fewer days remain (default 30, as Let's Encrypt advises for its 90-day certificates). */
+  readonly renewBeforeDays?: number;
 }
 
 export interface SmarthostConfig {
@@ -320,6 +336,20 @@ export function validateStage(stage: StageConfig, availabilityZones: readonly st
     if (!inZone(stage.domain.mailDomain.toLowerCase()))
       problems.push(`hosted zone ${zone.name} does not contain mailDomain ${stage.domain.mailDomain}`);
     if (!/^Z[A-Z0-9]{1,31}$/.test(zone.id)) problems.push(`hosted zone id "${zone.id}" is not a Route 53 id`);
+  }
+  if (stage.acme) {
+    const zoneName = zone?.name.replace(/\.$/, '').toLowerCase();
+    if (!zoneName) problems.push('acme needs dns.hostedZone (DNS-01 challenges are written there)');
+    for (const name of [stage.domain.mailHostname, ...(stage.acme.extraNames ?? [])]) {
+      const host = name.toLowerCase();
+      if (zoneName && host !== zoneName && !host.endsWith(`.${zoneName}`))
+        problems.push(`acme name ${name} is not in hosted zone ${zone!.name}`);
+    }
+    const days = stage.acme.renewBeforeDays;
+    if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 60))
+      problems.push('acme.renewBeforeDays must be 1..60');
+    if (stage.acme.directoryUrl && !/^https:\/\//.test(stage.acme.directoryUrl))
+      problems.push('acme.directoryUrl must be an https URL');
   }
   if (problems.length > 0)
     throw new Error(`invalid stage config ${stage.name}:\n  - ${problems.join('\n  - ')}`);

@@ -11,6 +11,7 @@ import * as triggers from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages';
 import type { SpoolQueueName } from '../config/topology';
+import { CertificateRenewal } from '../constructs/certificate-renewal';
 import { NodeFunction } from '../constructs/node-function';
 import { namePrefix, removalPolicyFor } from './common';
 import { createBackupPlan } from './data-backup';
@@ -67,6 +68,8 @@ export class DataStack extends Stack {
   readonly databaseSecret: secretsmanager.ISecret;
   readonly proxy: rds.DatabaseProxy;
   readonly tlsSecret: secretsmanager.Secret;
+  /** ACME renewal of the mail certificate into `tlsSecret` (stages with `acme` and a hosted zone). */
+  readonly certificateRenewal?: CertificateRenewal;
   /** NIMBUS_SECRET_KEY of every task: seals DKIM keys, signs SRS addresses (docs/deploy.md). */
   readonly installationSecret: secretsmanager.Secret;
   readonly fileSystem?: efs.FileSystem;
@@ -135,6 +138,16 @@ export class DataStack extends Stack {
       reason:
         'A TLS key pair is renewed by the certificate authority (ACME job or manual renewal writes a new version, docs/deploy.md), not by a Secrets Manager rotation function.',
     });
+    const hostedZone = stage.dns?.hostedZone;
+    if (stage.acme && hostedZone) {
+      this.certificateRenewal = new CertificateRenewal(this, 'CertificateRenewal', {
+        stage,
+        repoRoot: props.repoRoot,
+        tlsSecret: this.tlsSecret,
+        key: this.key,
+        hostedZone,
+      });
+    }
 
     this.installationSecret = new secretsmanager.Secret(this, 'InstallationSecret', {
       secretName: `${prefix}/installation-secret`,

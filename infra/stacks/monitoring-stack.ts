@@ -246,6 +246,44 @@ export class MonitoringStack extends Stack {
     addDatabaseAlarms(alarm, data);
     addTaskAlarms(alarm, services);
     addLambdaAlarms(alarm, data, services, this.recoveryFunction);
+    this.createCertificateAlarms(props);
+  }
+
+  /** ACME renewal (stages with `acme`): a failed run, and a certificate close to expiry. */
+  private createCertificateAlarms(props: MonitoringStackProps): void {
+    const renewal = props.data.certificateRenewal;
+    if (!renewal) return;
+    this.alarm(
+      'CertificateRenewalErrors',
+      'ACME renewal of the mail TLS certificate failed (function logs say why; the next daily run retries)',
+      { kind: 'alarm' },
+      {
+        metric: renewal.function.metricErrors({ period: Duration.days(1), statistic: cloudwatch.Stats.SUM }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+    );
+    // Renewal starts 30 days before expiry (by default): 14 days left means two weeks of failures.
+    this.alarm(
+      'CertificateExpiry',
+      'mail TLS certificate expires within 14 days: renewal keeps failing (docs/operations.md)',
+      { kind: 'alarm' },
+      {
+        metric: new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: 'CertificateDaysLeft',
+          dimensionsMap: { Stage: props.stage.name },
+          statistic: cloudwatch.Stats.MINIMUM,
+          period: Duration.days(1),
+        }),
+        threshold: 14,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+    );
   }
 
   /** Alarms on the metrics the nodes publish: bounces, deferrals, authentication failures, no mail. */
