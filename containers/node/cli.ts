@@ -5,6 +5,7 @@ import { formatSettingValue, type SettingValue } from '../../core/security/setti
 import { runAdmin } from './admin-client';
 import { registerDirectoryCommands } from './cli-directory';
 import { registerDnsCommands } from './cli-dns';
+import { registerSmokeCommand } from './cli-smoke';
 import { passwordFrom } from './cli-input';
 import { ConfigError, loadConfig, type NodeConfig } from './config';
 import { printResult } from './cli-output';
@@ -231,6 +232,7 @@ export function buildProgram(): Command {
 
   registerClusterCommands(program, globals);
   registerDnsCommands(program, () => configFrom(globals()));
+  registerSmokeCommand(program);
 
   return program;
 }
