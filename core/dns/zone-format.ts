@@ -6,7 +6,16 @@ const fqdn = (name: string) => (name === '.' ? '.' : `${name}.`);
 /** A TXT value as quoted strings of at most 255 bytes each (RFC 1035 §3.3.14 character-strings). */
 export function txtStrings(value: string): string {
   const parts: string[] = [];
-  for (let i = 0; i < value.length; i += 255) parts.push(value.slice(i, i + 255));
+  let part = '';
+  for (const char of value) {
+    // The limit is in bytes; a multi-byte character is never cut in two.
+    if (Buffer.byteLength(part + char) > 255) {
+      parts.push(part);
+      part = '';
+    }
+    part += char;
+  }
+  if (part || parts.length === 0) parts.push(part);
   return parts.map((part) => `"${part.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(' ');
 }
 
