@@ -132,8 +132,9 @@ export async function submissionSet(
       rcptTo: rcpts.map((email) => ({ email, parameters: null })),
     };
     const row = await deps.db.query<{ id: string; send_at: Date }>(
+      // The cast: the Data API binds strings as text (no inference to jsonb as with pg).
       `INSERT INTO jmap_submissions (account_id, identity_id, email_id, thread_id, envelope, queue_id)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, send_at`,
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING id, send_at`,
       [account.id, identity.id, m.id, thread, JSON.stringify(envelope), queueId],
     );
     const id = submissionIdOf(row.rows[0].id);

@@ -90,8 +90,9 @@ export class MailboxStore {
     );
     const { uid, modseq, account_id } = mailbox.rows[0];
     await tx.query(
+      // The casts: the Data API binds arrays (as literals) and JSON as text, without pg's inference.
       `INSERT INTO messages (mailbox_id, uid, modseq, flags, internal_date, size, blob_key, header_prefix, structure)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+       VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8, $9::jsonb)`,
       [
         input.mailboxId,
         uid,

@@ -556,6 +556,9 @@ describe('with the schema and a delivering node', () => {
       ]),
     );
     const responses = res.json().methodResponses as [string, Record<string, { s?: unknown }>][];
+    // A method error carries the function's reason (e.g. a statement the Data API refuses).
+    if (responses.some((r) => r[0] === 'error'))
+      console.error(JSON.stringify(responses), (await boot('Jmap')).output);
     expect(responses.map((r) => r[0])).toEqual(['Email/set', 'EmailSubmission/set']);
     expect(responses[1][1].created?.s).toBeDefined();
     // Bob's copy can only come from the node's delivery worker, reading the inbound SQS queue.
