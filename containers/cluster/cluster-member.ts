@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { EventBridgeHeartbeat, ecsTaskArn } from '../../core/adapters/aws/eventbridge-heartbeat';
 import { ClusterRegistry, reapDeadNodes, type NodeRegistration } from '../../core/cluster/registry';
 import type { Spool } from '../../core/ports/spool';
 import type { SqlExecutor } from '../../core/ports/sql';
@@ -25,6 +26,12 @@ export interface ClusterMemberOptions {
   onDrain: () => Promise<void>;
   /** Called when an operator clears the flag again (`nimbus cluster drain --undo`). */
   onUndrain: () => void;
+  /**
+   * On AWS (NIMBUS_CLUSTER_EVENT_BUS): each peer this node declares dead is reported to EventBridge
+   * for the recovery function, and the node registers its ECS task ARN (from the task metadata
+   * endpoint) so that peers can name its task. Publishing failures are logged, never fatal.
+   */
+  events?: { eventBus: string; stage: string; metadataUri?: string };
   log: Logger;
 }
 
@@ -41,13 +48,23 @@ export class ClusterMember {
   private drainFromRegistry = false;
   private ticking: Promise<void> | null = null;
 
+  private readonly peerEvents: EventBridgeHeartbeat | null;
+
   private constructor(private readonly options: ClusterMemberOptions) {
     this.registry = new ClusterRegistry(options.db);
+    this.peerEvents = options.events
+      ? new EventBridgeHeartbeat({ ...options.events, nodeId: options.registration.id })
+      : null;
   }
 
   static async start(options: ClusterMemberOptions): Promise<ClusterMember> {
     const member = new ClusterMember(options);
-    await member.registry.register({ ...options.registration, version: NIMBUS_VERSION });
+    const taskArn =
+      options.registration.taskArn ??
+      (options.events
+        ? await ecsTaskArn(options.events.metadataUri ?? process.env.ECS_CONTAINER_METADATA_URI_V4)
+        : undefined);
+    await member.registry.register({ ...options.registration, taskArn, version: NIMBUS_VERSION });
     member.timer = setInterval(() => {
       if (!member.ticking) member.ticking = member.tick().finally(() => (member.ticking = null));
     }, options.registration.heartbeatSeconds * 1000);
@@ -94,9 +111,21 @@ export class ClusterMember {
       }
       for (const reaped of await reapDeadNodes(this.registry, this.options.spool, this.id)) {
         log.warn(reaped, 'peer declared dead (heartbeat missing): its spool leases were released');
+        await this.reportPeer(reaped.nodeId);
       }
     } catch (error) {
       log.warn({ err: error }, 'cluster heartbeat failed');
+    }
+  }
+
+  private async reportPeer(nodeId: string): Promise<void> {
+    const events = this.peerEvents;
+    if (!events) return;
+    try {
+      const peer = await this.registry.get(nodeId);
+      if (peer) await events.peerMissing(peer);
+    } catch (error) {
+      this.options.log.warn({ err: error, nodeId }, 'could not publish the peer-missing event');
     }
   }
 
@@ -114,5 +143,6 @@ export class ClusterMember {
     this.timer = null;
     await this.ticking;
     await this.registry.markStopped(this.id).catch(() => undefined);
+    this.peerEvents?.destroy();
   }
 }

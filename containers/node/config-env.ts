@@ -70,6 +70,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   NIMBUS_SCAN_TIMEOUT_MS: 'security.scanTimeoutMs',
   NIMBUS_HEARTBEAT_SECONDS: 'cluster.heartbeatSeconds',
   NIMBUS_DRAIN_DELAY_MS: 'cluster.drainDelayMs',
+  NIMBUS_CLUSTER_EVENT_BUS: 'cluster.eventBus',
   LOG_LEVEL: 'log.level',
   LOG_FORMAT: 'log.format',
 };

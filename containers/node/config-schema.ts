@@ -218,6 +218,8 @@ export const configSchema = z.object({
       heartbeatSeconds: positive.default(10),
       /** On SIGTERM: answer /healthz 503 this long before closing listeners (load balancer notices). */
       drainDelayMs: ms.default(5000),
+      /** EventBridge bus for cluster events (a peer declared dead → recovery); unset: none sent. */
+      eventBus: z.string().min(1).optional(),
     })
     .default({}),
   /** Seals secrets at rest (DKIM private keys); default: a key file generated in the data dir. */

@@ -256,6 +256,7 @@ export async function startNode(
       ports,
       heartbeatSeconds: config.cluster.heartbeatSeconds,
     },
+    events: config.cluster.eventBus ? { eventBus: config.cluster.eventBus, stage: config.stage } : undefined,
     sessions,
     // Draining: spool workers finish their batches and take no new jobs; sessions carry on.
     onDrain: async () => {

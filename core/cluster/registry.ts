@@ -16,6 +16,8 @@ export interface NodeRegistration {
   ports: Record<string, number | undefined>;
   version: string;
   heartbeatSeconds: number;
+  /** The ECS task the node runs in (from the task metadata endpoint), when on ECS. */
+  taskArn?: string;
 }
 
 export interface ClusterNode {
@@ -34,6 +36,7 @@ export interface ClusterNode {
   sessions: Record<string, number>;
   startedAt: Date;
   health: NodeHealth;
+  taskArn: string | null;
 }
 
 export interface ClusterStatus {
@@ -56,6 +59,7 @@ interface NodeRow {
   sessions: Record<string, number>;
   started_at: Date;
   expired: boolean;
+  task_arn: string | null;
 }
 
 /**
@@ -69,12 +73,21 @@ export class ClusterRegistry {
   /** Inserts or refreshes this node's row; a restart clears dead/stopped/draining. */
   async register(node: NodeRegistration): Promise<void> {
     await this.db.query(
-      `INSERT INTO cluster_nodes (id, roles, host, ports, version, heartbeat_seconds)
-       VALUES ($1, $2::text[], $3, $4::jsonb, $5, $6)
+      `INSERT INTO cluster_nodes (id, roles, host, ports, version, heartbeat_seconds, task_arn)
+       VALUES ($1, $2::text[], $3, $4::jsonb, $5, $6, $7)
        ON CONFLICT (id) DO UPDATE SET roles = EXCLUDED.roles, host = EXCLUDED.host, ports = EXCLUDED.ports,
          version = EXCLUDED.version, heartbeat_seconds = EXCLUDED.heartbeat_seconds, heartbeat_at = now(),
-         draining = false, dead_at = NULL, stopped_at = NULL, sessions = '{}', started_at = now()`,
-      [node.id, [...node.roles], node.host, JSON.stringify(node.ports), node.version, node.heartbeatSeconds],
+         draining = false, dead_at = NULL, stopped_at = NULL, sessions = '{}', started_at = now(),
+         task_arn = EXCLUDED.task_arn`,
+      [
+        node.id,
+        [...node.roles],
+        node.host,
+        JSON.stringify(node.ports),
+        node.version,
+        node.heartbeatSeconds,
+        node.taskArn ?? null,
+      ],
     );
   }
 
@@ -199,6 +212,7 @@ function toNode(row: NodeRow): ClusterNode {
     stoppedAt: row.stopped_at ? new Date(row.stopped_at) : null,
     sessions: row.sessions ?? {},
     startedAt: new Date(row.started_at),
+    taskArn: row.task_arn ?? null,
   };
   const health: NodeHealth = base.stoppedAt
     ? 'stopped'

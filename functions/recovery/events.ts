@@ -1,3 +1,4 @@
+import { HEARTBEAT_MISSING_EVENT } from '../../core/recovery/cluster-event';
 import type { Signal } from '../../core/recovery/types';
 import { parseSignalTag } from './signal-tag';
 
@@ -15,7 +16,7 @@ export interface RawSignal extends Signal {
   readonly targetGroupArn?: string;
 }
 
-export const HEARTBEAT_EVENT = { source: 'nimbus.cluster', detailType: 'Node Heartbeat Missing' } as const;
+export const HEARTBEAT_EVENT = HEARTBEAT_MISSING_EVENT;
 
 interface AlarmDetail {
   alarmName?: string;
@@ -64,12 +65,16 @@ export function eventToSignals(event: RecoveryEvent, now: number): RawSignal[] {
         nodeId,
         taskId: taskArn?.split('/').pop(),
         service: str(detail.service),
-        role: str(detail.role),
+        role: str(detail.role) ?? firstString(detail.roles),
         message: `node ${nodeId ?? '?'} missed its heartbeat (last ${str(detail.lastHeartbeatAt) ?? 'unknown'})`,
       },
     ];
   }
   return [];
+}
+
+function firstString(value: unknown): string | undefined {
+  return Array.isArray(value) ? str(value[0]) : undefined;
 }
 
 function parseTime(value: unknown): number | undefined {

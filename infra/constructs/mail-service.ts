@@ -24,6 +24,7 @@ import {
   blobBucketName,
   blobPrefixAcknowledgements,
 } from '../stacks/data-stack';
+import { APP_DATABASE_ROLE } from '../../core/db/app-role';
 import { removalPolicyFor } from '../stacks/common';
 import { mtaStsEnvironment, smarthostSettings } from './smarthost';
 
@@ -98,7 +99,7 @@ export class MailService extends Construct {
       NIMBUS_HOST: '0.0.0.0',
       NIMBUS_HOSTNAME: stage.domain.mailHostname,
       NIMBUS_HTTP_PORT: String(HTTP_PORT),
-      DATABASE_URL: `postgres://nimbus_admin@${data.proxy.endpoint}:5432/${DATABASE_NAME}?sslmode=require`,
+      DATABASE_URL: `postgres://${APP_DATABASE_ROLE}@${data.proxy.endpoint}:5432/${DATABASE_NAME}?sslmode=require`,
       // The root file system is read-only: the default ./data cannot be created (ENOENT/EROFS).
       NIMBUS_DATA: DATA_DIR,
       // CloudWatch Embedded Metric Format on stdout; the awslogs driver delivers it (alarms, scaling).
@@ -106,7 +107,11 @@ export class MailService extends Construct {
       // Named prepared statements would pin every connection to the proxy.
       NIMBUS_DB_PREPARED_STATEMENTS: 'false',
       NIMBUS_EVENTS: 'postgres',
-      NIMBUS_EVENTS_DATABASE_URL: `postgres://nimbus_admin@${data.database.clusterEndpoint.hostname}:5432/${DATABASE_NAME}?sslmode=require`,
+      // IAM tokens for both connections (proxy and LISTEN): no password to rotate under a task.
+      NIMBUS_DATABASE_IAM_AUTH: 'true',
+      // A node that declares a peer dead tells the recovery function (EventBridge, default bus).
+      NIMBUS_CLUSTER_EVENT_BUS: 'default',
+      NIMBUS_EVENTS_DATABASE_URL: `postgres://${APP_DATABASE_ROLE}@${data.database.clusterEndpoint.hostname}:5432/${DATABASE_NAME}?sslmode=require`,
       NIMBUS_BLOBS:
         stage.blobStore === 'efs'
           ? `file://${EFS_MOUNT_PATH}`
@@ -134,10 +139,6 @@ export class MailService extends Construct {
       // the Data stack's key policy: a key-policy grant would make the Data stack depend on this one.
       secrets: {
         ...smarthost.secrets,
-        DATABASE_PASSWORD: ecs.Secret.fromSecretsManager(
-          secretsmanager.Secret.fromSecretCompleteArn(this, 'DatabaseSecret', data.databaseSecret.secretArn),
-          'password',
-        ),
       },
       portMappings: [
         ...ports.map((port) => ({
@@ -219,7 +220,7 @@ export class MailService extends Construct {
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason:
-        'Environment variables carry only non-secret configuration (roles, ports, endpoints, ARNs); the database password is injected from Secrets Manager through `secrets`.',
+        'Environment variables carry only non-secret configuration (roles, ports, endpoints, ARNs); secrets come from Secrets Manager through `secrets`, and the database takes IAM tokens (no password).',
     });
   }
 
@@ -291,6 +292,10 @@ export class MailService extends Construct {
         ],
       }),
     );
+    // IAM database authentication as the application role: through the proxy (queries) and to the
+    // cluster endpoint (the LISTEN connection).
+    data.proxy.grantConnect(role, APP_DATABASE_ROLE);
+    data.database.grantConnect(role, APP_DATABASE_ROLE);
 
     if (stage.blobStore === 'efs' && data.fileSystem && data.accessPoint) {
       this.taskDefinition.addVolume({

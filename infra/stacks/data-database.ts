@@ -5,12 +5,14 @@
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages';
+import { APP_DATABASE_ROLE } from '../../core/db/app-role';
 import { DATABASE_NAME } from './data-names';
 
 export interface AuroraResources {
@@ -121,8 +123,17 @@ export function createAurora(
 
   // Tasks use the proxy for pooled queries (failover-aware, bounded connections); LISTEN/NOTIFY
   // needs a session that the proxy would pin, so nodes also hold one direct connection.
+  // End-to-end IAM authentication: tasks log in as the application role (migration 50) with IAM
+  // tokens, and the proxy logs in to Aurora the same way — no password that rotation could
+  // invalidate under a running task; the master secret stays for migrations (Data API) only.
+  const proxyRole = new iam.Role(scope, 'ProxyRole', {
+    assumedBy: new iam.ServicePrincipal('rds.amazonaws.com'),
+    description: `Nimbus ${stage.name}: RDS Proxy logs in to Aurora as ${APP_DATABASE_ROLE} (IAM)`,
+  });
+  database.grantConnect(proxyRole, APP_DATABASE_ROLE);
   const proxy = database.addProxy('Proxy', {
-    secrets: [secret],
+    defaultAuthScheme: rds.DefaultAuthScheme.IAM_AUTH,
+    role: proxyRole,
     vpc,
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     securityGroups: [securityGroups.proxy],

@@ -57,7 +57,7 @@ export function addTargetAlarms(alarm: AddAlarm, services: ServiceStack): void {
     alarm(
       `${pascalCase(service)}NoHealthyTargets`,
       `${service}: no healthy task behind the NLB — mail service down`,
-      { kind: 'alarm', service },
+      { kind: 'no-healthy-targets', service },
       {
         metric: target.targetGroup.metrics.healthyHostCount({
           period: minute,
@@ -154,13 +154,17 @@ export function addQueueAlarms(alarm: AddAlarm, data: DataStack): void {
   }
 }
 
-/** Aurora: at its maximum capacity, CPU saturated. */
+/**
+ * Aurora: at its maximum capacity, CPU saturated, the proxy waiting for free connections. Signal
+ * `database`: automation takes no action on the database itself and holds back its own
+ * replacements and scale-outs while one fires (docs/operations.md, "Automatic recovery").
+ */
 export function addDatabaseAlarms(alarm: AddAlarm, data: DataStack): void {
   const dbCluster = data.database;
   alarm(
     'DatabaseCapacity',
     'Aurora: at its maximum ACUs — raise maxCapacity',
-    { kind: 'alarm' },
+    { kind: 'database' },
     {
       metric: dbCluster.metric('ACUUtilization', {
         period: Duration.minutes(5),
@@ -175,12 +179,32 @@ export function addDatabaseAlarms(alarm: AddAlarm, data: DataStack): void {
   alarm(
     'DatabaseCpu',
     'Aurora: CPU saturated',
-    { kind: 'alarm' },
+    { kind: 'database' },
     {
       metric: dbCluster.metricCPUUtilization({ period: Duration.minutes(5) }),
       threshold: 90,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    },
+  );
+  // Connection exhaustion: the proxy needs more than 0.5 s on average to hand out a connection.
+  alarm(
+    'DatabaseConnections',
+    'RDS Proxy: waiting for database connections (pool exhausted: long transactions, too many tasks, or max_connections)',
+    { kind: 'database' },
+    {
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/RDS',
+        metricName: 'DatabaseConnectionsBorrowLatency',
+        dimensionsMap: { ProxyName: data.proxy.dbProxyName },
+        statistic: cloudwatch.Stats.AVERAGE,
+        period: Duration.minutes(1),
+      }),
+      threshold: 500_000, // microseconds
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     },
   );

@@ -9,6 +9,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
+import { HEARTBEAT_MISSING_EVENT } from '../../core/recovery/cluster-event';
 import { formatSignalTag, type SignalTag } from '../../functions/recovery/signal-tag';
 import type { RecoveryConfig } from '../../functions/recovery/ports';
 import type { StageConfig } from '../config/stages';
@@ -145,9 +146,14 @@ export class MonitoringStack extends Stack {
         }),
       ],
     });
+    // Published by the node that declares a silent peer dead (core/adapters/aws/eventbridge-heartbeat.ts).
     new events.Rule(this, 'ClusterEvents', {
       description: 'Node heartbeat missing (published by the node fleet) → recovery',
-      eventPattern: { source: ['nimbus.cluster'], detail: { stage: [stage.name] } },
+      eventPattern: {
+        source: [HEARTBEAT_MISSING_EVENT.source],
+        detailType: [HEARTBEAT_MISSING_EVENT.detailType],
+        detail: { stage: [stage.name] },
+      },
       targets: [new targets.LambdaFunction(this.recoveryFunction, { retryAttempts: 4 })],
     });
     new events.Rule(this, 'RecoveryTick', {
@@ -172,10 +178,24 @@ export class MonitoringStack extends Stack {
     const add = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
       fn.addToRolePolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
 
+    // UpdateService only with forceNewDeployment (redeploy-service), never a desired count; Application
+    // Auto Scaling also checks these two on the caller when its target's minimum is updated.
     add(
       'EcsServices',
       ['ecs:DescribeServices', 'ecs:UpdateService'],
       Object.values(services.services).map((m) => m.service.serviceArn),
+    );
+    // Scale-out raises the scalable target's minimum, scale-in restores it (never fights the autoscaler).
+    add(
+      'ScalableTargetMinimum',
+      ['application-autoscaling:RegisterScalableTarget', 'application-autoscaling:DescribeScalableTargets'],
+      ['*'],
+      {
+        StringEquals: {
+          'application-autoscaling:service-namespace': 'ecs',
+          'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+        },
+      },
     );
     add('EcsListTasks', ['ecs:ListTasks'], ['*'], {
       ArnEquals: { 'ecs:cluster': services.cluster.clusterArn },
@@ -206,7 +226,7 @@ export class MonitoringStack extends Stack {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'ecs:ListTasks is limited by the ecs:cluster condition to this cluster; elasticloadbalancing:DescribeTargetHealth has no resource-level permissions.',
+          'ecs:ListTasks is limited by the ecs:cluster condition to this cluster; elasticloadbalancing:DescribeTargetHealth has no resource-level permissions; scalable targets have generated ids, so RegisterScalableTarget is limited by condition to ECS service desired counts.',
       },
       {
         id: `AwsSolutions-IAM5[Resource::arn:${nagRender(this.partition, 'AWS::Partition')}:ecs:${this.region}:${nagRender(this.account, 'AWS::AccountId')}:task/${clusterName}/*]`,

@@ -68,8 +68,14 @@ export function describeTopology(stage: StageConfig, expected: TopologyExpectati
         expect(container.HealthCheck).toMatchObject({
           Command: expect.arrayContaining([expect.stringContaining('/healthz')]),
         });
-        expect(container.Secrets).toEqual([expect.objectContaining({ Name: 'DATABASE_PASSWORD' })]);
+        // IAM database authentication: no database password reaches a task (issue #12 item 6).
+        const secretNames = ((container.Secrets ?? []) as { Name: string }[]).map((x) => x.Name);
+        expect(secretNames).not.toContain('DATABASE_PASSWORD');
         const env = environmentOf(td);
+        expect(JSON.stringify(env.DATABASE_URL)).toMatch(/postgres:\/\/nimbus_app@/);
+        expect(JSON.stringify(env.NIMBUS_EVENTS_DATABASE_URL)).toMatch(/postgres:\/\/nimbus_app@/);
+        expect(env.NIMBUS_DATABASE_IAM_AUTH).toBe('true');
+        expect(env.NIMBUS_CLUSTER_EVENT_BUS).toBe('default');
         expect(env.NIMBUS_HOST).toBe('0.0.0.0');
         expect(env.NIMBUS_HTTP_PORT).toBe('8080');
         expect(env.LOG_FORMAT).toBe('json');
@@ -156,7 +162,7 @@ export function describeTopology(stage: StageConfig, expected: TopologyExpectati
       });
     });
 
-    it('has one target group per service and port, preserving client IPs, checking /healthz on 8080', () => {
+    it('has one target group per service and port, preserving client IPs, checking /healthz/<listener> on 8080', () => {
       const groups = Object.values(
         resourcesOf(s.services, 'AWS::ElasticLoadBalancingV2::TargetGroup'),
       ).filter((g) => g.Properties!.Protocol === 'TCP');
@@ -168,7 +174,8 @@ export function describeTopology(stage: StageConfig, expected: TopologyExpectati
           TargetType: 'ip',
           HealthCheckProtocol: 'HTTP',
           HealthCheckPort: '8080',
-          HealthCheckPath: '/healthz',
+          // The node's health plus a self-probe of that listener (containers/node/listener-probe.ts).
+          HealthCheckPath: `/healthz/${MAIL_PORTS.find((port) => port.containerPort === p.Port)!.id}`,
           Matcher: { HttpCode: '200' },
         });
         const attributes = Object.fromEntries(
@@ -270,6 +277,12 @@ export function describeTopology(stage: StageConfig, expected: TopologyExpectati
 
     it('fronts the database with a TLS-only RDS Proxy and rotates its credentials', () => {
       s.data.hasResourceProperties('AWS::RDS::DBProxy', { EngineFamily: 'POSTGRESQL', RequireTLS: true });
+      // End-to-end IAM: clients and the proxy itself log in with IAM tokens, no secret in the proxy.
+      const [proxy] = Object.values(resourcesOf(s.data, 'AWS::RDS::DBProxy'));
+      expect(proxy.Properties!.DefaultAuthScheme).toBe('IAM_AUTH');
+      expect(proxy.Properties!.Auth ?? []).toEqual([]);
+      const connect = policyStatements(s.data).filter((st) => asArray(st.Action).includes('rds-db:connect'));
+      expect(JSON.stringify(connect)).toContain('/nimbus_app');
       s.data.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
         RotationRules: { ScheduleExpression: 'rate(30 days)' },
       });
@@ -394,6 +407,15 @@ export function describeTopology(stage: StageConfig, expected: TopologyExpectati
       const recovery = Object.entries(resourcesOf(s.monitoring, 'AWS::Lambda::Function')).find(([, f]) =>
         JSON.stringify(f.Properties!.Environment ?? {}).includes('RECOVERY_CONFIG'),
       )!;
+      // What the nodes publish (core/adapters/aws/eventbridge-heartbeat.ts) reaches the function.
+      s.monitoring.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['nimbus.cluster'],
+          'detail-type': ['Node Heartbeat Missing'],
+          detail: { stage: [stage.name] },
+        },
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [recovery[0], 'Arn'] } })],
+      });
       s.monitoring.hasResourceProperties('AWS::Events::Rule', {
         EventPattern: {
           source: ['aws.cloudwatch'],
@@ -414,12 +436,20 @@ export function describeTopology(stage: StageConfig, expected: TopologyExpectati
       expect(count('queue-age-high')).toBe(2);
       expect(count('dlq-not-empty')).toBe(2);
       expect(count('error-rate-spike')).toBeGreaterThanOrEqual(3);
+      expect(count('no-healthy-targets')).toBe(Object.keys(expected.nlbPorts).length);
+      expect(count('database')).toBe(3);
     });
 
     it('gives the recovery function only the permissions its actions need', () => {
       const statements = policyStatements(s.monitoring);
       const actions = new Set(statements.flatMap((st) => asArray(st.Action)));
-      for (const needed of ['ecs:StopTask', 'ecs:UpdateService', 'sqs:StartMessageMoveTask', 'sns:Publish']) {
+      for (const needed of [
+        'ecs:StopTask',
+        'ecs:UpdateService',
+        'application-autoscaling:RegisterScalableTarget',
+        'sqs:StartMessageMoveTask',
+        'sns:Publish',
+      ]) {
         expect(actions).toContain(needed);
       }
       for (const forbidden of [
@@ -434,9 +464,21 @@ export function describeTopology(stage: StageConfig, expected: TopologyExpectati
       }
       const wildcardResource = statements.filter((st) => asArray(st.Resource as string).includes('*'));
       expect(wildcardResource.flatMap((st) => asArray(st.Action)).sort()).toEqual([
+        'application-autoscaling:DescribeScalableTargets',
+        'application-autoscaling:RegisterScalableTarget',
         'ecs:ListTasks',
         'elasticloadbalancing:DescribeTargetHealth',
       ]);
+      // Scalable targets have generated ids: the wildcard is limited to ECS desired counts.
+      const scaling = statements.find((st) =>
+        asArray(st.Action).includes('application-autoscaling:RegisterScalableTarget'),
+      )!;
+      expect((scaling as { Condition?: unknown }).Condition).toEqual({
+        StringEquals: {
+          'application-autoscaling:service-namespace': 'ecs',
+          'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+        },
+      });
     });
 
     it('has a dashboard with sessions, message rates, queues, dead letters, targets, Aurora and Lambda errors', () => {
