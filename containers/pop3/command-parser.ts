@@ -1,3 +1,5 @@
+import { decodeUtf8Strict } from '../../core/util/utf8';
+
 /** One POP3 command line, split but not yet interpreted (RFC 1939 §3, RFC 2449 §3). */
 export interface Pop3Command {
   /** Upper-cased keyword. */
@@ -14,7 +16,9 @@ const KEYWORD = /^[A-Za-z]{3,4}$/;
 
 export function parseCommand(line: Buffer): ParseResult {
   if (line.includes(0)) return { ok: false, reason: 'NUL in command' };
-  const text = line.toString('utf8');
+  // Invalid UTF-8 is refused outright rather than decoded to U+FFFD and looked up.
+  const text = decodeUtf8Strict(line);
+  if (text === null) return { ok: false, reason: 'Command is not valid UTF-8' };
   const space = text.indexOf(' ');
   const keyword = space < 0 ? text : text.slice(0, space);
   if (!KEYWORD.test(keyword)) return { ok: false, reason: 'Unknown command' };

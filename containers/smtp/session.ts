@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { AuthThrottle } from '../../core/auth/auth-throttle';
+import { decodeUtf8Strict } from '../../core/util/utf8';
 import { acceptMessage } from './accept-message';
 import { SmtpAuthDialogue } from './auth-dialogue';
 import { SmtpBodyReceiver, type BodyStep } from './body-receiver';
@@ -183,7 +184,10 @@ export class SmtpSession {
 
   private async command(raw: Buffer): Promise<void> {
     if (raw.includes(0)) return this.error(reply(500, '5.5.2', 'Syntax error: NUL in command'));
-    const { verb, argument } = parseCommandLine(raw.toString('utf8'));
+    // Invalid UTF-8 is refused, not turned into U+FFFD and matched against addresses.
+    const text = decodeUtf8Strict(raw);
+    if (text === null) return this.error(reply(500, '5.5.2', 'Syntax error: command is not valid UTF-8'));
+    const { verb, argument } = parseCommandLine(text);
     switch (verb) {
       case 'EHLO':
       case 'HELO':

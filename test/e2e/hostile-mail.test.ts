@@ -253,6 +253,7 @@ describe('smtp: BDAT variants', () => {
   it('answers junk and invalid UTF-8 commands with errors', async () => {
     for (const junk of [
       'MAIL FROM:<\xed\xa0\x80@remote.test>',
+      'EHLO \xc0\xaf.test',
       'RCPT TO:<victim\0@example.test>',
       '\xff\xfe\xfd',
       'EHLO \r\r\r',
@@ -388,8 +389,9 @@ describe('imap: mailbox names', () => {
 describe('pop3: junk', () => {
   it.each([
     ['NUL', ['US\0ER x']],
+    ['invalid UTF-8 user', ['USER \xed\xa0\x80']],
     // USER does not tell whether the account exists (RFC 1939 §13); the PASS fails.
-    ['invalid UTF-8 user', ['USER \xed\xa0\x80', 'PASS x']],
+    ['unknown user', ['USER nobody@example.test', 'PASS x']],
     ['bare CR inside a line', ['NOOP\rQUIT']],
     ['over-long line', ['x'.repeat(5000)]],
     ['huge message number', ['RETR 99999999999999999999']],

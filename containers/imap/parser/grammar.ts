@@ -3,7 +3,8 @@
  * dates, mailbox names, STORE arguments. Produces plain data for the handlers. FETCH attributes
  * are in fetch-grammar.ts, SEARCH keys in search-grammar.ts.
  */
-import { decodeUtf8Strict, mailboxNameProblem } from '../../../core/mail/mailbox-name';
+import { mailboxNameProblem } from '../../../core/mail/mailbox-name';
+import { decodeUtf8Strict } from '../../../core/util/utf8';
 import { decodeModifiedUtf7 } from '../../../core/util/modified-utf7';
 import { ParseError, Tokenizer } from './tokenizer';
 

@@ -1,11 +1,13 @@
 /**
  * Fuzz layer for POP3 (issue #11): the line reader gives the same lines however the bytes are
- * packeted and never buffers more than a line; the command parser never throws and refuses NUL,
+ * packeted and never buffers more than a line; the command parser never throws and refuses NUL
+ * and invalid UTF-8,
  * and message-number / line-count arguments accept exactly the decimal forms RFC 1939 allows.
  */
 import fc from 'fast-check';
 import { parseCommand, parseLineCount, parseMessageNumber } from '../../../containers/pop3/command-parser';
 import { LineReader } from '../../../containers/pop3/line-reader';
+import { decodeUtf8Strict } from '../../../core/util/utf8';
 
 const SEED = 20261107;
 const RUNS = 300;
@@ -89,6 +91,7 @@ describe('POP3 command parser', () => {
           return;
         }
         expect(line.includes(0)).toBe(false);
+        expect(decodeUtf8Strict(line)).not.toBeNull();
         expect(result.command.verb).toMatch(/^[A-Z]{3,4}$/);
         for (const arg of result.command.args) expect(arg).not.toMatch(/ /);
       }),

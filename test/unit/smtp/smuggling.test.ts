@@ -151,6 +151,21 @@ describe('DATA: issue #11 smuggling sequence', () => {
   });
 });
 
+describe('command lines', () => {
+  it.each([
+    ['an encoded surrogate', 'MAIL FROM:<\xed\xa0\x80@remote.test>'],
+    ['an overlong form', 'EHLO \xc0\xaf.test'],
+    ['a Latin-1 byte', 'RCPT TO:<caf\xe9@example.test>'],
+  ])('refuse %s with 500 5.5.2 instead of patching it', async (_name, line) => {
+    const { open } = await startServer(true);
+    const d = await open();
+    d.send(Buffer.from(`${line}\r\n`, 'latin1'));
+    expect(await d.reply()).toBe('500 5.5.2 Syntax error: command is not valid UTF-8');
+    await expectInSync(d);
+    d.close();
+  });
+});
+
 describe('BDAT is just as strict', () => {
   const withEnvelope = async (open: () => Promise<Dialogue>, body = '') => {
     const d = await open();
