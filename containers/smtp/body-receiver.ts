@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { contentProblem } from './content-check';
+import { contentProblem, normaliseLineEndings } from './content-check';
 import { DataDecoder, type DataProblem } from './data-decoder';
 import type { InputBuffer } from './input-buffer';
 import { reply, type SmtpReply } from './smtp-reply';
@@ -121,12 +121,14 @@ export class SmtpBodyReceiver {
     }
     if (!state.last) return { done: 'chunk', reply: reply(250, '2.0.0', `${state.size} octets received`) };
     this.bdat = null;
-    const data = Buffer.concat(state.parts);
+    const binary = envelope!.body === 'BINARYMIME';
+    let data = Buffer.concat(state.parts);
+    if (!this.options.rejectBareLineEndings && !binary) data = normaliseLineEndings(data);
     const problem = contentProblem(data, {
       maxLineLength: this.options.limits.maxDataLineLength,
       rejectBareLineEndings: this.options.rejectBareLineEndings,
       allow8bitHeaders: envelope!.utf8,
-      binary: envelope!.body === 'BINARYMIME',
+      binary,
     });
     if (problem) {
       this.log.info({ problem, size: state.size }, 'message refused');

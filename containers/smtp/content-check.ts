@@ -40,3 +40,13 @@ export function contentProblem(data: Buffer, options: ContentCheckOptions): Data
     return 'line-too-long';
   return null;
 }
+
+/**
+ * Bare CR and bare LF as CRLF: what a tolerant server (rejectBareLineEndings off) stores, so that
+ * no bare line ending is ever kept or relayed. Binary (BINARYMIME) bodies are left alone.
+ */
+export function normaliseLineEndings(data: Buffer): Buffer {
+  const text = data.toString('latin1');
+  if (!/\r(?!\n)|(?<!\r)\n/.test(text)) return data;
+  return Buffer.from(text.replace(/\r\n|\r|\n/g, '\r\n'), 'latin1');
+}

@@ -44,8 +44,11 @@ interface Outcome {
 }
 
 /** The session's read loop, minus the socket: commands and chunks from one byte stream. */
-function drive(stream: Buffer, sizes: number[], env: Envelope | null): Outcome {
-  const receiver = new SmtpBodyReceiver(options, pino({ level: 'silent' }));
+function drive(stream: Buffer, sizes: number[], env: Envelope | null, tolerant = false): Outcome {
+  const receiver = new SmtpBodyReceiver(
+    { ...options, rejectBareLineEndings: !tolerant },
+    pino({ level: 'silent' }),
+  );
   const input = new InputBuffer();
   const out: Outcome = { commands: [], replies: [], message: null };
   let mode: 'command' | 'bdat' = 'command';
@@ -128,6 +131,20 @@ describe('BDAT receiver properties', () => {
         }
       }),
       { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it('tolerant: stores bare CR and LF as CRLF, refuses NUL', () => {
+    fc.assert(
+      fc.property(content, cuts, packets, (message, fractions, sizes) => {
+        const result = drive(chunked(message, fractions), sizes, envelope('8BITMIME'), true);
+        if (message.includes(0)) expect(result.message).toBeNull();
+        else {
+          const expected = message.toString('latin1').replace(/\r\n|\r|\n/g, '\r\n');
+          expect(result.message?.toString('latin1')).toBe(expected);
+        }
+      }),
+      { seed: SEED + 3, numRuns: RUNS },
     );
   });
 
