@@ -82,7 +82,9 @@ export async function loadTlsContext(
   let source: CertificateSource;
   let fallback: CertificateReloader['source'] | undefined;
   if (configured.secretArn) {
-    source = new SecretsManagerCertificate(secretsManagerClient(), configured.secretArn);
+    // Bounded: a slow Secrets Manager must not hold the node's start past the health-check grace.
+    const client = secretsManagerClient({ connectTimeoutMs: 3000, requestTimeoutMs: 10_000, maxAttempts: 2 });
+    source = new SecretsManagerCertificate(client, configured.secretArn);
     const files = await selfSignedFiles(dataDir, hostname);
     fallback = new FileCertificateSource(files.certPath, files.keyPath);
   } else if (configured.certPath && configured.keyPath) {

@@ -55,6 +55,26 @@ async function presented(): Promise<Record<string, string>> {
   return out;
 }
 
+/** A node (its own process) whose certificate is the secret `arn`. */
+function nodeOn(arn: string, dataDir: string): NodeProcess {
+  const zero = Object.fromEntries(
+    ['SMTP', 'SUBMISSION', 'SUBMISSIONS', 'IMAP', 'IMAPS', 'POP3', 'POP3S', 'HTTP'].map((p) => [
+      `NIMBUS_${p}_PORT`,
+      '0',
+    ]),
+  );
+  return new NodeProcess(path.join(dir, dataDir), [], {
+    ...moto.env,
+    ...zero,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint,
+    NIMBUS_TLS_CERT_SECRET_ARN: arn,
+    // A short poll so the test sees a rotation soon (default 300 s).
+    NIMBUS_TLS_RELOAD_SECONDS: '1',
+    NIMBUS_PREGREET_MS: '0',
+    NIMBUS_HOSTNAME: 'localhost',
+  });
+}
+
 const all = (value: string) => Object.fromEntries(ENDPOINTS.map(([service]) => [service, value]));
 
 beforeAll(async () => {
@@ -69,22 +89,7 @@ beforeAll(async () => {
   );
   secretArn = created.ARN!;
   dir = mkdtempSync(path.join(os.tmpdir(), 'nimbus-tls-rotation-'));
-  const zero = Object.fromEntries(
-    ['SMTP', 'SUBMISSION', 'SUBMISSIONS', 'IMAP', 'IMAPS', 'POP3', 'POP3S', 'HTTP'].map((p) => [
-      `NIMBUS_${p}_PORT`,
-      '0',
-    ]),
-  );
-  node = new NodeProcess(path.join(dir, 'data'), [], {
-    ...moto.env,
-    ...zero,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint,
-    NIMBUS_TLS_CERT_SECRET_ARN: secretArn,
-    // A short poll so the test sees a rotation soon (default 300 s).
-    NIMBUS_TLS_RELOAD_SECONDS: '1',
-    NIMBUS_PREGREET_MS: '0',
-    NIMBUS_HOSTNAME: 'localhost',
-  });
+  node = nodeOn(secretArn, 'data');
   ports = await node.start();
 }, 120_000);
 
@@ -138,4 +143,32 @@ it.each([
   expect(await presented()).toEqual(all(fingerprint(certB)));
   const health = await fetch(`http://127.0.0.1:${ports.http}/healthz`);
   expect(health.status).toBe(200);
+});
+
+it('starts on a secret without a certificate yet (first deploy) with a self-signed one, then takes the secret’s', async () => {
+  // What CloudFormation leaves in a new secret: a random string.
+  const empty = (
+    await secrets.send(new CreateSecretCommand({ Name: 'nimbus-test/tls-empty', SecretString: 'Zq8#random' }))
+  ).ARN!;
+  const fresh = nodeOn(empty, 'fresh');
+  try {
+    const freshPorts = await fresh.start();
+    expect(fresh.output).toContain('serving the fallback (self-signed) TLS certificate');
+    const first = await connectTls(freshPorts.imaps);
+    const served = first.getPeerCertificate();
+    first.destroy();
+    expect(served.subject.CN).toBe('localhost');
+    expect(served.issuer.CN).toBe('localhost'); // self-signed
+    expect(served.fingerprint256).not.toBe(fingerprint(certA));
+
+    await secrets.send(new PutSecretValueCommand({ SecretId: empty, SecretString: secretValue(certA) }));
+    await eventually(
+      async () => (await presentedFingerprint(freshPorts.imaps)) === fingerprint(certA),
+      30_000,
+      200,
+    );
+    expect(await presentedFingerprint(freshPorts.smtp, 'smtp')).toBe(fingerprint(certA));
+  } finally {
+    await fresh.kill('SIGTERM');
+  }
 });

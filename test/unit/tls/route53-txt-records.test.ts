@@ -1,0 +1,103 @@
+/**
+ * The Route 53 TXT adapter's own logic over an in-memory Route53Api: moto (used by
+ * test/integration/acme-pebble.test.ts) answers every change INSYNC at once, so the wait for
+ * PENDING → INSYNC can only be exercised here. The XML shapes are checked against Route 53's.
+ */
+import type { Route53Api } from '../../../core/adapters/aws/route53-api';
+import { Route53TxtRecords } from '../../../core/adapters/aws/route53-txt-records';
+import {
+  changeBatchXml,
+  parseChangeInfo,
+  parseErrorXml,
+  parseTxtRecordSets,
+  type TxtRecordSet,
+} from '../../../core/adapters/aws/route53-xml';
+
+class MemoryRoute53 implements Route53Api {
+  records = new Map<string, TxtRecordSet>();
+  changes = new Map<string, number>(); // id → GetChange calls left before INSYNC
+  log: string[] = [];
+  constructor(private readonly pendingPolls: number) {}
+  async listTxt(_zone: string, name: string) {
+    return this.records.get(name);
+  }
+  async change(_zone: string, action: 'UPSERT' | 'DELETE', record: TxtRecordSet) {
+    this.log.push(`${action} ${record.name} ${record.values.join(' ')}`);
+    if (action === 'UPSERT') this.records.set(record.name, record);
+    else this.records.delete(record.name);
+    const id = `C${this.changes.size + 1}`;
+    this.changes.set(id, this.pendingPolls);
+    return { id, status: this.pendingPolls > 0 ? 'PENDING' : 'INSYNC' };
+  }
+  async getChange(id: string) {
+    const left = this.changes.get(id)! - 1;
+    this.changes.set(id, left);
+    this.log.push(`GetChange ${id}`);
+    return { id, status: left > 0 ? 'PENDING' : 'INSYNC' };
+  }
+}
+
+it('waits until a change is INSYNC before resolving', async () => {
+  const api = new MemoryRoute53(3);
+  const records = new Route53TxtRecords(api, 'Z1', { pollMs: 1 });
+  await records.addTxt('_acme-challenge.mail.example.test', 'token');
+  expect(api.log).toEqual([
+    'UPSERT _acme-challenge.mail.example.test. "token"',
+    'GetChange C1',
+    'GetChange C1',
+    'GetChange C1',
+  ]);
+  expect(api.changes.get('C1')).toBe(0);
+});
+
+it('gives up when a change stays PENDING past the timeout', async () => {
+  const records = new Route53TxtRecords(new MemoryRoute53(1_000_000), 'Z1', { pollMs: 1, timeoutMs: 20 });
+  await expect(records.addTxt('_acme-challenge.x.test', 'v')).rejects.toThrow(/not INSYNC/);
+});
+
+it('keeps other values of a shared record and deletes it with its last value', async () => {
+  const api = new MemoryRoute53(0);
+  const records = new Route53TxtRecords(api, 'Z1', { ttlSeconds: 30 });
+  await Promise.all([
+    records.addTxt('_acme-challenge.example.test', 'a'),
+    records.addTxt('_acme-challenge.example.test', 'b'),
+  ]);
+  await records.removeTxt('_acme-challenge.example.test', 'a');
+  await records.removeTxt('_acme-challenge.example.test', 'b');
+  expect(api.log).toEqual([
+    'UPSERT _acme-challenge.example.test. "a"',
+    'UPSERT _acme-challenge.example.test. "a" "b"',
+    'UPSERT _acme-challenge.example.test. "b"',
+    'DELETE _acme-challenge.example.test. "b"',
+  ]);
+});
+
+describe('Route 53 XML', () => {
+  it('builds a ChangeBatch with escaped, quoted values', () => {
+    const xml = changeBatchXml('UPSERT', { name: 'a.example.test.', ttl: 60, values: ['"x<y&z"'] }, 'c');
+    expect(xml).toContain('<Action>UPSERT</Action>');
+    expect(xml).toContain('<Value>&quot;x&lt;y&amp;z&quot;</Value>');
+    expect(xml).toContain('<TTL>60</TTL>');
+  });
+
+  it('reads ChangeInfo, TXT record sets and errors', () => {
+    expect(
+      parseChangeInfo(
+        '<ChangeResourceRecordSetsResponse><ChangeInfo><Id>/change/C2682N5HXP0BZ4</Id><Status>PENDING</Status></ChangeInfo></ChangeResourceRecordSetsResponse>',
+      ),
+    ).toEqual({ id: 'C2682N5HXP0BZ4', status: 'PENDING' });
+    const sets = parseTxtRecordSets(
+      '<ListResourceRecordSetsResponse><ResourceRecordSets>' +
+        '<ResourceRecordSet><Name>a.example.test.</Name><Type>A</Type><TTL>300</TTL><ResourceRecords><ResourceRecord><Value>192.0.2.1</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>' +
+        '<ResourceRecordSet><Name>_acme-challenge.example.test.</Name><Type>TXT</Type><TTL>60</TTL><ResourceRecords><ResourceRecord><Value>&quot;a&quot;</Value></ResourceRecord><ResourceRecord><Value>&quot;b&quot;</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>' +
+        '</ResourceRecordSets></ListResourceRecordSetsResponse>',
+    );
+    expect(sets).toEqual([{ name: '_acme-challenge.example.test.', ttl: 60, values: ['"a"', '"b"'] }]);
+    expect(
+      parseErrorXml(
+        '<ErrorResponse><Error><Code>NoSuchHostedZone</Code><Message>No hosted zone found</Message></Error></ErrorResponse>',
+      ),
+    ).toBe('NoSuchHostedZone: No hosted zone found');
+    expect(() => parseChangeInfo('<x/>')).toThrow(/ChangeInfo/);
+  });
+});
