@@ -23,7 +23,7 @@ beforeAll(() => {
 
 type Fn = { Properties: { FunctionName?: string; Environment: { Variables: Record<string, unknown> } } };
 const renewalFunction = () =>
-  Object.values(resourcesOf(s.data, 'AWS::Lambda::Function') as Record<string, Fn>).find(
+  Object.values(resourcesOf(s.data, 'AWS::Lambda::Function') as unknown as Record<string, Fn>).find(
     (fn) => fn.Properties.FunctionName === 'nimbus-acme-acme-renewal',
   )!;
 
