@@ -121,6 +121,32 @@ describe('IMAP grammar rules', () => {
     );
   });
 
+  it('gives back well-formed sequence sets, flag lists and quoted strings', () => {
+    const seq = fc.oneof(fc.integer({ min: 1, max: 0xffffffff }), fc.constant(-1));
+    const range = fc.tuple(seq, seq);
+    const flag = fc.oneof(
+      fc.constantFrom('\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft'),
+      fc.stringMatching(/^[A-Za-z$][A-Za-z0-9_$.-]{0,10}$/),
+    );
+    const text = fc.string({ unit: 'binary-ascii', maxLength: 20 }).filter((t) => !/[\0\r\n]/.test(t));
+    fc.assert(
+      fc.property(
+        fc.array(range, { minLength: 1, maxLength: 5 }),
+        fc.array(flag, { maxLength: 5 }),
+        text,
+        (ranges, flags, q) => {
+          const n = (v: number) => (v === -1 ? '*' : String(v));
+          const set = ranges.map(([a, b]) => (a === b ? n(a) : `${n(a)}:${n(b)}`)).join(',');
+          expect(parseSequenceSet(new Tokenizer(Buffer.from(set))).ranges).toEqual(ranges);
+          expect(parseFlagList(new Tokenizer(Buffer.from(`(${flags.join(' ')})`)))).toEqual(flags);
+          const quoted = `"${q.replace(/[\\"]/g, '\\$&')}"`;
+          expect(new Tokenizer(Buffer.from(quoted, 'latin1')).quoted().toString('latin1')).toBe(q);
+        },
+      ),
+      { seed: SEED + 6, numRuns: RUNS },
+    );
+  });
+
   it('deeply nested search keys are refused, not a stack overflow', () => {
     fc.assert(
       fc.property(
