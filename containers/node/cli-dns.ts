@@ -86,10 +86,6 @@ export async function dnsRecords(config: NodeConfig, domainArg: string, o: DnsOp
   } catch (error) {
     invalid((error as Error).message);
   }
-  const hosted = (await runAdmin(config, { op: 'domain.list' })) as { name: string }[];
-  if (!hosted.some((d) => d.name.toLowerCase() === domain)) {
-    throw new AdminError('not-found', `domain ${domain} is not hosted here (nimbus domain add ${domain})`);
-  }
   const notes: string[] = [];
   const smarthost = config.relay.smarthost?.host;
   let spf: string[] | undefined;
@@ -111,25 +107,32 @@ export async function dnsRecords(config: NodeConfig, domainArg: string, o: DnsOp
   } catch (error) {
     invalid((error as Error).message);
   }
-  const dkim = await dkimRecord(config, domain);
-  if (!dkim) notes.push(`no DKIM key for ${domain}: nimbus dkim generate ${domain}, then print these again`);
   const input: ZoneInput = {
     domain,
     mailHost,
     webHost,
     ports: await clientPorts(config, !!o.standardPorts),
     spf,
-    dkim,
     dmarcPolicy: o.dmarcPolicy as DmarcPolicy | undefined,
     reportAddress: o.reportAddress,
     mtaStsMode,
   };
-  let records;
-  try {
-    records = mailZoneRecords(input);
-  } catch (error) {
-    invalid((error as Error).message);
+  const recordsWith = (dkim: ZoneInput['dkim']) => {
+    try {
+      return mailZoneRecords({ ...input, dkim });
+    } catch (error) {
+      invalid((error as Error).message);
+    }
+  };
+  // Options are checked first (a typo costs no database connection), then the domain and its key.
+  recordsWith(null);
+  const hosted = (await runAdmin(config, { op: 'domain.list' })) as { name: string }[];
+  if (!hosted.some((d) => d.name.toLowerCase() === domain)) {
+    throw new AdminError('not-found', `domain ${domain} is not hosted here (nimbus domain add ${domain})`);
   }
+  const dkim = await dkimRecord(config, domain);
+  if (!dkim) notes.push(`no DKIM key for ${domain}: nimbus dkim generate ${domain}, then print these again`);
+  const records = recordsWith(dkim);
   notes.push(
     `${hostName(mailHost, 'mail host')} needs A/AAAA records (the node or its load balancer); the web host needs a certificate for mta-sts.${domain}`,
   );

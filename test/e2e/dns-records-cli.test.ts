@@ -3,6 +3,7 @@
  * ports it bound, carry the domain's DKIM key once there is one, and the MTA-STS record's id is
  * the digest of the policy the node actually serves at /.well-known/mta-sts.txt.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,6 +33,22 @@ const records = (args: string[] = []) => {
   expect(result.status).toBe(0);
   return JSON.parse(result.stdout) as JsonResult;
 };
+/** `nimbus` as its own process, without blocking: independent runs go in parallel. */
+const nimbusAsync = (args: string[], extraEnv: Record<string, string> = {}) =>
+  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [path.resolve(__dirname, '../../bin/nimbus.cjs'), ...data(), ...args],
+      {
+        env: { ...process.env, ...env, ...extraEnv },
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 const find = (list: DnsRecord[], type: string, name: string) =>
   list.find((r) => r.type === type && r.name === name);
 
@@ -149,17 +166,29 @@ test('BIND output: one line per value, absolute names, long TXT values split int
   expect(strings.join('')).toMatch(/^v=DKIM1; k=rsa; p=[A-Za-z0-9+/=]+$/);
 });
 
-test('options: DMARC policy, report address, SPF, mail/web host; roles a node lacks get target "."', () => {
-  const { records: list } = records([
-    '--dmarc-policy',
-    'reject',
-    '--report-address',
-    'reports@dns.test',
-    '--spf',
-    'ip4:192.0.2.1 include:relay.example',
-    '--web-host',
-    'webmail.dns.test',
+test('options: DMARC policy, report address, SPF, web host; roles a node lacks get target "."', async () => {
+  const [options, noPop] = await Promise.all([
+    nimbusAsync([
+      'dns',
+      'records',
+      'dns.test',
+      '--json',
+      '--dmarc-policy',
+      'reject',
+      '--report-address',
+      'reports@dns.test',
+      '--spf',
+      'ip4:192.0.2.1 include:relay.example',
+      '--web-host',
+      'webmail.dns.test',
+    ]),
+    // A configuration without pop3 (what an `mx,submission,imap,…` node would print).
+    nimbusAsync(['dns', 'records', 'dns.test', '--json'], {
+      NIMBUS_ROLES: 'mx,submission,imap,delivery,mta,web',
+    }),
   ]);
+  expect(options).toMatchObject({ status: 0, stderr: '' });
+  const list = (JSON.parse(options.stdout) as JsonResult).records;
   expect(find(list, 'TXT', '_dmarc.dns.test')).toMatchObject({
     values: ['v=DMARC1; p=reject; rua=mailto:reports@dns.test; adkim=r; aspf=r'],
   });
@@ -167,25 +196,25 @@ test('options: DMARC policy, report address, SPF, mail/web host; roles a node la
     values: ['v=spf1 ip4:192.0.2.1 include:relay.example -all'],
   });
   expect(find(list, 'CNAME', 'autoconfig.dns.test')).toMatchObject({ target: 'webmail.dns.test' });
-  // A configuration without pop3 (what an `mx,submission,imap,…` node would print).
-  const noPop = nimbus([...data(), 'dns', 'records', 'dns.test', '--json'], {
-    env: { ...env, NIMBUS_ROLES: 'mx,submission,imap,delivery,mta,web' },
-  });
   const pop = find((JSON.parse(noPop.stdout) as JsonResult).records, 'SRV', '_pop3s._tcp.dns.test');
   expect(pop).toMatchObject({ values: [{ priority: 0, weight: 0, port: 0, target: '.' }] });
 });
 
-test('errors: an unhosted domain is exit 3, bad options exit 5, one line on stderr each', () => {
-  const unhosted = nimbus([...data(), 'dns', 'records', 'other.test'], { env });
-  expect(unhosted.status).toBe(3);
-  expect(unhosted.stderr).toMatch(/other\.test is not hosted here/);
-  for (const args of [
+test('errors: an unhosted domain is exit 3, bad options exit 5, one line on stderr each', async () => {
+  const bad = [
     ['--dmarc-policy', 'maybe'],
     ['--spf', 'bad"quote'],
     ['--mail-host', 'not a host'],
-  ]) {
-    const result = nimbus([...data(), 'dns', 'records', 'dns.test', ...args], { env });
-    expect({ args, status: result.status }).toEqual({ args, status: 5 });
+    ['--ttl', '5'],
+  ];
+  const [unhosted, ...runs] = await Promise.all([
+    nimbusAsync(['dns', 'records', 'other.test']),
+    ...bad.map((args) => nimbusAsync(['dns', 'records', 'dns.test', ...args])),
+  ]);
+  expect(unhosted.status).toBe(3);
+  expect(unhosted.stderr).toMatch(/other\.test is not hosted here/);
+  runs.forEach((result, i) => {
+    expect({ args: bad[i], status: result.status }).toEqual({ args: bad[i], status: 5 });
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-  }
+  });
 });
