@@ -122,7 +122,9 @@ export class WebApi extends Construct {
         resultsCacheTtl: ADMIN_AUTHORIZER_CACHE,
       });
     }
-    const routeSettings: Record<string, apigwv2.CfnStage.RouteSettingsProperty> = {};
+    // CloudFormation's RouteSettings is a map by route key, passed through as JSON: its keys are
+    // written as CloudFormation spells them (ThrottlingRateLimit …), not as CDK properties.
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     const routes: apigwv2.HttpRoute[] = [];
 
     for (const handler of props.handlers) {
@@ -152,15 +154,15 @@ export class WebApi extends Construct {
         );
         if (handler.throttle) {
           routeSettings[`${method.toUpperCase()} ${path}`] = {
-            throttlingRateLimit: handler.throttle.rateLimit,
-            throttlingBurstLimit: handler.throttle.burstLimit,
+            ThrottlingRateLimit: handler.throttle.rateLimit,
+            ThrottlingBurstLimit: handler.throttle.burstLimit,
           };
         }
       }
     }
     if (Object.keys(routeSettings).length > 0) {
       const cfnStage = apiStage.node.defaultChild as apigwv2.CfnStage;
-      cfnStage.routeSettings = routeSettings;
+      cfnStage.addPropertyOverride('RouteSettings', routeSettings);
       // Route settings name route keys: the stage must come after its routes.
       for (const route of routes) cfnStage.node.addDependency(route);
     }
