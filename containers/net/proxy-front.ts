@@ -49,6 +49,8 @@ export function readOptionalProxyHeader(
       if (!mayBeProxyHeader(chunk)) return resolve({ info: null, leftover: chunk });
       socket.unshift(chunk);
       readProxyHeader(socket, timeoutMs).then(({ leftover, ...info }) => resolve({ info, leftover }), reject);
+      // Paused above; readProxyHeader's listener needs the bytes flowing again.
+      socket.resume();
     };
     const onClose = () => done(new Error('closed before the request'));
     function done(error: Error | null) {

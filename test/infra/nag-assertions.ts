@@ -41,6 +41,8 @@ function expectedStatefulIds(stage: StageConfig): string[] {
     'DatabaseWriter7794273E',
     'InboundDlq70A3935D',
     'InboundQueueF8D91047',
+    // Replacing it would leave every sealed DKIM key unreadable.
+    'InstallationSecretA369E80F',
     `${stackHash[stage.name]}3fdaad7efa858a3daf9490cf0a702aeb`,
     'OutboundDlq5969C34E',
     'OutboundQueue6C7829A6',
