@@ -4,16 +4,19 @@
  *
  * - the renewal module with pebble-challtestsrv as the DNS port (pebble resolves through it);
  * - the Route 53 adapter against moto's Route 53 (records created, shared, removed);
- * - the function as bundled for Lambda (esbuild, NodeFunction's settings) in its own process,
- *   writing challenges to moto's Route 53, which pebble queries through a small DNS server that
- *   answers from moto's zone (test/helpers/route53-dns.ts): the production path end to end.
+ * - the Lambda asset that CDK synthesizes (infra/constructs/certificate-renewal.ts), run in its own
+ *   process with the environment of the synthesized function, writing challenges to moto's
+ *   Route 53, which pebble queries through a small DNS server that answers from moto's zone
+ *   (test/helpers/route53-dns.ts): the production path end to end.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { App, Stack } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { X509Certificate } from 'node:crypto';
 import * as acme from 'acme-client';
 import {
@@ -31,6 +34,8 @@ import { SecretsManagerAccountKey } from '../../functions/acme/account-key';
 import { renewIfDue, type RenewDeps } from '../../functions/acme/renew';
 import { startMoto, type Moto } from '../helpers/moto';
 import { pebbleAvailable, startPebble, type Pebble } from '../helpers/pebble';
+import { STAGES, type StageConfig } from '../../infra/config/stages';
+import { CertificateRenewal } from '../../infra/constructs/certificate-renewal';
 import { startRoute53Dns } from '../helpers/route53-dns';
 import { makeTestLeaf } from '../helpers/test-certificates';
 
@@ -216,33 +221,71 @@ describe('the bundled function on Route 53 (moto) and pebble', () => {
   let bridge: Awaited<ReturnType<typeof startRoute53Dns>>;
   let secretArn: string;
   let accountArn: string;
+  /** The synthesized function's environment, with the account key secret's Ref resolved. */
+  let functionEnv: Record<string, string>;
   const names = ['mail.zone-b.test', 'imap.zone-b.test'];
+
+  /** Synthesizes the construct for `stage` and returns its Lambda asset directory and environment. */
+  function synthesizeRenewal(stage: StageConfig): { assetDir: string; env: Record<string, unknown> } {
+    const outdir = path.join(dir, 'cdk.out');
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'AcmeRenewal', { env: { account: '123456789012', region: 'us-east-1' } });
+    new CertificateRenewal(stack, 'CertificateRenewal', {
+      stage,
+      repoRoot: ROOT,
+      tlsSecret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Tls', secretArn),
+      key: kms.Key.fromKeyArn(
+        stack,
+        'Key',
+        'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',
+      ),
+      hostedZone: stage.dns!.hostedZone!,
+    });
+    const template = app.synth().getStackByName('AcmeRenewal').template as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
+    const fn = Object.values(template.Resources).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        r.Properties.FunctionName === `nimbus-${stage.name}-acme-renewal`,
+    )!;
+    const code = fn.Properties.Code as { S3Key: string };
+    const assetDir = path.join(outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+    const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    return { assetDir, env };
+  }
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'nimbus-acme-bundle-'));
-    bundle = path.join(dir, 'index.js');
-    // The settings of infra/constructs/node-function.ts (the CDK asset is built the same way).
-    await build({
-      entryPoints: [path.join(ROOT, 'functions/acme/handler.ts')],
-      outfile: bundle,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node22',
-      minify: true,
-      sourcemap: true,
-      external: ['@aws-sdk/*'],
-      logLevel: 'silent',
-    });
     zone = await createZone('zone-b.test');
     bridge = await startRoute53Dns(new Route53HttpApi({ endpoint: moto.endpoint }), zone);
     viaRoute53 = await startPebble({ dnsServer: bridge.address });
     writeFileSync(path.join(dir, 'pebble-https.pem'), viaRoute53.httpsCaPem);
     secretArn = (await secrets.send(new CreateSecretCommand({ Name: 'nimbus-b/tls', SecretString: 'x' })))
       .ARN!;
-    accountArn = (await secrets.send(new CreateSecretCommand({ Name: 'nimbus-b/acme', SecretString: 'x' })))
-      .ARN!;
-  }, 120_000);
+    const stage: StageConfig = {
+      ...STAGES.dev,
+      name: 'acmetest',
+      domain: { ...STAGES.dev.domain, mailDomain: 'zone-b.test', mailHostname: names[0] },
+      dns: { hostedZone: { id: zone, name: 'zone-b.test' } },
+      acme: { directoryUrl: viaRoute53.directoryUrl, extraNames: names.slice(1) },
+    };
+    const { assetDir, env } = synthesizeRenewal(stage);
+    bundle = path.join(assetDir, 'index.js');
+    // The account key secret the construct creates: here in moto, under the name it gives it.
+    accountArn = (
+      await secrets.send(
+        new CreateSecretCommand({ Name: 'nimbus-acmetest/acme-account-key', SecretString: 'x' }),
+      )
+    ).ARN!;
+    functionEnv = Object.fromEntries(
+      Object.entries(env).map(([name, value]) => {
+        if (typeof value === 'string') return [name, value];
+        if (JSON.stringify(value).includes('AcmeAccountKey')) return [name, accountArn];
+        throw new Error(`unresolved ${name}: ${JSON.stringify(value)}`);
+      }),
+    );
+  }, 180_000);
 
   afterAll(async () => {
     await viaRoute53?.stop();
@@ -251,7 +294,7 @@ describe('the bundled function on Route 53 (moto) and pebble', () => {
   });
 
   /**
-   * Invokes the bundle's handler in a fresh Node process with the environment the construct sets
+   * Invokes the asset's handler in a fresh Node process with the synthesized environment
    * (asynchronously: this process serves the DNS answers meanwhile).
    */
   function invoke(): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -272,13 +315,8 @@ describe('the bundled function on Route 53 (moto) and pebble', () => {
           // Trust pebble's HTTPS certificate (our test one), as an operator would a private CA.
           NODE_EXTRA_CA_CERTS: path.join(dir, 'pebble-https.pem'),
           NODE_NO_WARNINGS: '1',
-          TLS_SECRET_ARN: secretArn,
-          ACME_ACCOUNT_KEY_SECRET_ARN: accountArn,
-          HOSTED_ZONE_ID: zone,
-          ACME_NAMES: names.join(','),
-          ACME_DIRECTORY_URL: viaRoute53.directoryUrl,
-          ACME_RENEW_BEFORE_DAYS: '30',
-          NIMBUS_STAGE: 'test',
+          // TLS_SECRET_ARN, ACME_*, HOSTED_ZONE_ID, NIMBUS_STAGE: as synthesized.
+          ...functionEnv,
         },
       },
     );
@@ -299,7 +337,11 @@ describe('the bundled function on Route 53 (moto) and pebble', () => {
     const first = await invoke();
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
-    expect(metricLine(first.stdout)).toMatchObject({ Stage: 'test', CertificateRenewed: 1, renewed: true });
+    expect(metricLine(first.stdout)).toMatchObject({
+      Stage: 'acmetest',
+      CertificateRenewed: 1,
+      renewed: true,
+    });
 
     const stored = parseCertificateSecret(
       (await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }))).SecretString!,
