@@ -4,7 +4,7 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { STAGES } from '../../infra/config/stages';
+import { STAGES, validateStage } from '../../infra/config/stages';
 import { mailZoneRecords } from '../../core/dns/zone-records';
 import { stageZoneInput } from '../../infra/constructs/dns-records';
 import { SMARTHOST_SECRET_ARN, outboundStage } from './fixtures/outbound-stage';
@@ -168,5 +168,37 @@ describe('blob encryption', () => {
         ]),
       },
     });
+  });
+});
+
+describe('stage validation', () => {
+  const zones = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
+  it('accepts the fixture and refuses a zone without the mail domain, a bad zone id or smarthost', () => {
+    expect(() => validateStage(stage, zones)).not.toThrow();
+    const problems = (changes: object) => {
+      try {
+        validateStage({ ...stage, ...changes }, zones);
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(problems({ dns: { hostedZone: { id: 'Z0123456789ABCDEFGHIJ', name: 'other.example' } } })).toMatch(
+      /does not contain mailDomain/,
+    );
+    expect(problems({ dns: { hostedZone: { id: 'not-an-id', name: 'nimbus-mail.example' } } })).toMatch(
+      /not a Route 53 id/,
+    );
+    expect(problems({ smarthost: { host: 'bad host', port: 587, tls: 'starttls' } })).toMatch(
+      /not a host name/,
+    );
+    expect(problems({ smarthost: { host: 'relay.example', port: 0, tls: 'starttls' } })).toMatch(
+      /1\.\.65535/,
+    );
+    expect(
+      problems({
+        smarthost: { host: 'relay.example', port: 587, tls: 'starttls', credentialsSecret: 'arn:aws:s3:::x' },
+      }),
+    ).toMatch(/credentialsSecret/);
   });
 });
