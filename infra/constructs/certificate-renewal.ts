@@ -62,8 +62,8 @@ export class CertificateRenewal extends Construct {
       entry: 'functions/acme/handler.ts',
       functionName: `${prefix}-acme-renewal`,
       description: 'Renews the mail TLS certificate in its secret with ACME DNS-01 (Route 53) when due',
-      // An order waits for Route 53 INSYNC and the CA's validation: minutes, not seconds.
-      timeout: Duration.minutes(5),
+      // An order waits for Route 53 INSYNC (up to 3 min) and the CA's validation: minutes.
+      timeout: Duration.minutes(10),
       memorySize: 256,
       // No automatic retry: a failed order is retried by the next day's run (the CA rate-limits
       // failed validations), and the Errors alarm tells an operator.

@@ -1,9 +1,10 @@
 /**
  * DNS-01 challenge records in a Route 53 hosted zone. Adding or removing a value reads the TXT
- * record set, edits its values and writes it back (UPSERT, or DELETE for the last value), then
+ * record set, edits its values and writes it back (UPSERT, or DELETE for the last value). An add
  * waits until Route 53 reports the change INSYNC on all its name servers, so the CA can be told
- * to validate at once. Edits are serialised: acme-client prepares every name's challenge
- * concurrently, and a name and its wildcard share one record.
+ * to validate at once; a removal does not wait (nothing depends on it). Edits of one name are
+ * serialised (a name and its wildcard share one record); different names proceed concurrently,
+ * as acme-client prepares them, so an order waits for INSYNC about once, not once per name.
  */
 import type { DnsTxtRecords } from '../../ports/dns-records';
 import { absoluteName, type Route53Api } from './route53-api';
@@ -19,7 +20,7 @@ export interface Route53TxtOptions {
 const quote = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 export class Route53TxtRecords implements DnsTxtRecords {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly api: Route53Api,
@@ -28,20 +29,27 @@ export class Route53TxtRecords implements DnsTxtRecords {
   ) {}
 
   addTxt(name: string, value: string): Promise<void> {
-    return this.serialise(() => this.edit(name, (values) => [...values, quote(value)]));
+    return this.serialise(name, () => this.edit(name, (values) => [...values, quote(value)], true));
   }
 
   removeTxt(name: string, value: string): Promise<void> {
-    return this.serialise(() => this.edit(name, (values) => values.filter((v) => v !== quote(value))));
+    return this.serialise(name, () =>
+      this.edit(name, (values) => values.filter((v) => v !== quote(value)), false),
+    );
   }
 
-  private serialise(step: () => Promise<void>): Promise<void> {
-    const run = this.queue.then(step, step);
-    this.queue = run.catch(() => undefined);
+  private serialise(name: string, step: () => Promise<void>): Promise<void> {
+    const key = absoluteName(name);
+    const run = (this.queues.get(key) ?? Promise.resolve()).then(step, step);
+    const settled = run.catch(() => undefined);
+    this.queues.set(key, settled);
+    void settled.then(() => {
+      if (this.queues.get(key) === settled) this.queues.delete(key);
+    });
     return run;
   }
 
-  private async edit(name: string, change: (values: string[]) => string[]): Promise<void> {
+  private async edit(name: string, change: (values: string[]) => string[], wait: boolean): Promise<void> {
     const fqdn = absoluteName(name);
     const current = await this.api.listTxt(this.zoneId, fqdn);
     const before = current?.values ?? [];
@@ -55,7 +63,7 @@ export class Route53TxtRecords implements DnsTxtRecords {
             values: after,
           })
         : await this.api.change(this.zoneId, 'DELETE', current!);
-    await this.waitInSync(info.id, info.status);
+    if (wait) await this.waitInSync(info.id, info.status);
   }
 
   private async waitInSync(changeId: string, status: string): Promise<void> {

@@ -50,6 +50,23 @@ it('waits until a change is INSYNC before resolving', async () => {
   expect(api.changes.get('C1')).toBe(0);
 });
 
+it('edits different names concurrently, and does not wait for a removal to be INSYNC', async () => {
+  const api = new MemoryRoute53(2);
+  const records = new Route53TxtRecords(api, 'Z1', { pollMs: 1 });
+  await Promise.all([
+    records.addTxt('_acme-challenge.a.test', 'x'),
+    records.addTxt('_acme-challenge.b.test', 'y'),
+  ]);
+  // Both changes were submitted before either was INSYNC.
+  expect(api.log.slice(0, 2).sort()).toEqual([
+    'UPSERT _acme-challenge.a.test. "x"',
+    'UPSERT _acme-challenge.b.test. "y"',
+  ]);
+  api.log = [];
+  await records.removeTxt('_acme-challenge.a.test', 'x');
+  expect(api.log).toEqual(['DELETE _acme-challenge.a.test. "x"']);
+});
+
 it('gives up when a change stays PENDING past the timeout', async () => {
   const records = new Route53TxtRecords(new MemoryRoute53(1_000_000), 'Z1', { pollMs: 1, timeoutMs: 20 });
   await expect(records.addTxt('_acme-challenge.x.test', 'v')).rejects.toThrow(/not INSYNC/);
