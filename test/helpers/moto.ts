@@ -1,7 +1,8 @@
 /**
  * A moto server (Python's AWS emulator) on a free loopback port, for the AWS adapter suites.
- * The adapters find it through the SDK's standard settings only (AWS_ENDPOINT_URL_S3/_SQS,
- * AWS_REGION, static test credentials): no emulator code in the adapters.
+ * The adapters find it through the SDK's standard settings only (AWS_ENDPOINT_URL_S3/_SQS, and
+ * AWS_ENDPOINT_URL for every other service, AWS_REGION, static test credentials): no emulator code
+ * in the adapters.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -69,6 +70,8 @@ export async function startMoto(options: { setEnv?: boolean } = {}): Promise<Mot
     AWS_SECRET_ACCESS_KEY: 'test',
     AWS_ENDPOINT_URL_S3: endpoint,
     AWS_ENDPOINT_URL_SQS: endpoint,
+    // Every other client (ECS, ELBv2, Application Auto Scaling, SNS, DynamoDB, EventBridge …).
+    AWS_ENDPOINT_URL: endpoint,
     AWS_EC2_METADATA_DISABLED: 'true',
   };
   if (options.setEnv !== false) Object.assign(process.env, env);
