@@ -122,7 +122,7 @@ export class SmtpBodyReceiver {
     if (!state.last) return { done: 'chunk', reply: reply(250, '2.0.0', `${state.size} octets received`) };
     this.bdat = null;
     const binary = envelope!.body === 'BINARYMIME';
-    let data = Buffer.concat(state.parts);
+    let data: Buffer = Buffer.concat(state.parts);
     if (!this.options.rejectBareLineEndings && !binary) data = normaliseLineEndings(data);
     const problem = contentProblem(data, {
       maxLineLength: this.options.limits.maxDataLineLength,
