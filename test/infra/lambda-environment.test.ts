@@ -58,6 +58,11 @@ test('web handlers and the authorizer get exactly the variables the composition 
   env[LAMBDA_ENV.spoolBlobs] = 's3://nimbus-dev-blobs-123456789012-eu-west-1/spool';
   expect(readLambdaEnvironment(env)).toMatchObject({ spool: 'sqs://nimbus-dev', stage: 'dev' });
   expect(() => readLambdaEnvironment({})).toThrow(/DATABASE_CLUSTER_ARN.*NIMBUS_SPOOL/);
+  // The migration function reads the same database names (functions/migrate/handler.ts).
+  const migrate = Object.keys(fn('MigrateFunction').environment).filter((k) => k !== 'NODE_OPTIONS');
+  expect(migrate.sort()).toEqual(
+    [LAMBDA_ENV.databaseClusterArn, LAMBDA_ENV.databaseName, LAMBDA_ENV.databaseSecretArn].sort(),
+  );
 });
 
 test('the spool and blob settings are the nodes’ own (same queues, bucket and claim-check area)', () => {
