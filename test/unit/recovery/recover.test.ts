@@ -132,6 +132,25 @@ describe('alarm descriptions carry the signal', () => {
     );
     expect(s).toMatchObject({ kind: 'heartbeat-missing', nodeId: 'n1', taskId: 'abc', role: 'imap' });
   });
+
+  it('maps the event the nodes publish (roles list, no single role)', () => {
+    const [s] = eventToSignals(
+      {
+        source: 'nimbus.cluster',
+        'detail-type': 'Node Heartbeat Missing',
+        detail: {
+          stage: 'prod',
+          nodeId: 'n2',
+          taskArn: 'arn:aws:ecs:eu-west-1:1:task/nimbus-prod/t2',
+          roles: ['mta'],
+          lastHeartbeatAt: '2025-06-01T11:58:00.000Z',
+          reportedBy: 'n1',
+        },
+      },
+      NOW,
+    );
+    expect(s).toMatchObject({ kind: 'heartbeat-missing', nodeId: 'n2', taskId: 't2', role: 'mta' });
+  });
 });
 
 describe('recover()', () => {
