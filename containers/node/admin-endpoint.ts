@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { AdminError, type AdminCommand, type AdminOrigin } from '../../core/admin/admin-commands';
+import { parseBoundedJson, type JsonLimits } from '../../core/util/bounded-json';
 import { json, type Route } from '../http/http-server';
 
 const CLI_ACTOR = /^cli:[A-Za-z0-9._@-]{1,64}$/;
@@ -12,6 +13,7 @@ const CLI_ACTOR = /^cli:[A-Za-z0-9._@-]{1,64}$/;
 export function adminRoute(
   token: string,
   run: (command: AdminCommand, origin: AdminOrigin) => Promise<unknown>,
+  limits?: JsonLimits,
 ): Route {
   const expected = Buffer.from(`Bearer ${token}`);
   return async (req, body) => {
@@ -21,9 +23,9 @@ export function adminRoute(
     }
     let command: AdminCommand;
     try {
-      command = JSON.parse(body.toString('utf8')) as AdminCommand;
-    } catch {
-      return json(400, { error: 'invalid JSON' });
+      command = parseBoundedJson(body, limits) as AdminCommand;
+    } catch (error) {
+      return json(400, { error: (error as Error).message });
     }
     try {
       // The CLI names its OS user; anything else is recorded as cli:unknown (never trusted).

@@ -67,6 +67,14 @@ export const configSchema = z.object({
     .default({}),
   /** Load balancers (the NLB, HAProxy) whose connections carry a PROXY v1/v2 header; nobody else may. */
   proxyProtocol: z.object({ trustedNetworks: cidrList.default([]) }).default({}),
+  /** HTTP request bounds (docs/operations.md "Unexpected errors"): web bodies, and JSON bodies' size and nesting. */
+  http: z
+    .object({
+      maxBodyBytes: positive.default(32 * 1024 * 1024),
+      maxJsonBytes: positive.default(1024 * 1024),
+      maxJsonDepth: positive.default(64),
+    })
+    .default({}),
   smtp: z
     .object({
       /** Early-talker pause before the greeting; 0 disables it. Trusted networks never wait. */

@@ -235,12 +235,16 @@ export async function startNode(
     headers: { 'content-type': 'text/plain; version=0.0.4' },
     body: await metrics.render(),
   }));
-  http.route('POST', '/internal/admin', adminRoute(token, admin));
+  http.route(
+    'POST',
+    '/internal/admin',
+    adminRoute(token, admin, { maxDepth: config.http.maxJsonDepth, maxBytes: config.http.maxJsonBytes }),
+  );
   // Web role (issue #8): JMAP, webmail, admin REST API, autoconfig — functions/ handlers.
   let web: WebContext | undefined;
   if (has('web')) {
     web = createWebContext({ config, storage, directory, acceptor, admin, authThrottle, nodeId });
-    http.mount(webHandler(web));
+    http.mount(webHandler(web), config.http.maxBodyBytes);
   }
   ports.http = await http.listen(config.ports.http, config.host);
   if (web) useBoundPorts(web, ports, config);

@@ -39,6 +39,7 @@ export function createWebContext(options: {
       submission: has('submission') ? { port: config.ports.submissions, tls: true } : null,
     },
     streaming: true,
+    jsonLimits: { maxDepth: config.http.maxJsonDepth, maxBytes: config.http.maxJsonBytes },
     nodes: async () => [{ nodeId: options.nodeId, roles: config.roles, hostname: config.hostname }],
     assets: () => loadAssets(),
   };

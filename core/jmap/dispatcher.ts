@@ -134,7 +134,9 @@ export function parseRequest(body: unknown, limits: JmapLimits = DEFAULT_LIMITS)
     }
   }
   if (req.methodCalls.length > limits.maxCallsInRequest) {
-    throw new JmapRequestError('urn:ietf:params:jmap:error:limit', 400, 'too many method calls');
+    throw new JmapRequestError('urn:ietf:params:jmap:error:limit', 400, 'too many method calls', {
+      limit: 'maxCallsInRequest',
+    });
   }
   const known = new Set(Object.values(CAPABILITIES));
   const unknown = req.using.filter((u) => !known.has(u));

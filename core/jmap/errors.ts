@@ -16,6 +16,8 @@ export class JmapRequestError extends Error {
     readonly type: string,
     readonly status: number,
     detail: string,
+    /** More problem-details members, e.g. `limit` for urn:ietf:params:jmap:error:limit. */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(detail);
     this.name = 'JmapRequestError';

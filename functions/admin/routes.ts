@@ -6,6 +6,7 @@
  * The Lambda route (infra) is ANY /admin/{proxy+}: both /api/admin/... and /admin/... are served.
  */
 import { AdminError, type AdminCommand } from '../../core/admin/admin-commands';
+import { parseBoundedJson, type JsonLimits } from '../../core/util/bounded-json';
 import { audit, auditLog, authenticateAdmin, getAdmin, type Admin } from '../../core/webadmin/admins';
 import { isLoopback, issueToken, lookupToken, revokeToken } from '../web/auth';
 import type { WebContext } from '../web/context';
@@ -29,9 +30,10 @@ const ERROR_STATUS: Record<string, number> = {
   unavailable: 503,
 };
 
-function parseBody(request: WebRequest): Body {
+function parseBody(request: WebRequest, limits?: JsonLimits): Body {
   if (request.body.length === 0) return {};
-  const value = JSON.parse(request.body.toString('utf8')) as unknown;
+  // A JsonBodyError is a SyntaxError: answered 400 'invalid' below.
+  const value = parseBoundedJson(request.body, limits);
   if (!value || typeof value !== 'object' || Array.isArray(value))
     throw new AdminError('invalid', 'JSON object expected');
   return value as Body;
@@ -81,7 +83,7 @@ export function adminRouter(ctx: WebContext): Router {
       if ('error' in admin) return jsonResponse(admin.status, { error: admin.error });
       let cmd: AdminCommand | null = null;
       try {
-        cmd = command(request, parseBody(request));
+        cmd = command(request, parseBody(request, ctx.jsonLimits));
         // core/admin writes the audit entry (actor, target, old and new value, outcome).
         const result = await ctx.admin(cmd, { actor: admin.name });
         return jsonResponse(status, result);
@@ -103,7 +105,7 @@ export function adminRouter(ctx: WebContext): Router {
   router.add('POST', p('/login'), async (request) => {
     let body: Body;
     try {
-      body = parseBody(request);
+      body = parseBody(request, ctx.jsonLimits);
     } catch {
       return jsonResponse(400, { error: 'JSON object expected' });
     }

@@ -6,7 +6,8 @@
 import { uploadBlob, readBlob } from '../../core/jmap/blobs';
 import type { JmapAccount } from '../../core/jmap/context';
 import { DEFAULT_LIMITS } from '../../core/jmap/context';
-import { parseRequest, processRequest } from '../../core/jmap/dispatcher';
+import { processRequest } from '../../core/jmap/dispatcher';
+import { parseRequestBody } from '../../core/jmap/request-body';
 import { JmapRequestError } from '../../core/jmap/errors';
 import { accountIdOf } from '../../core/jmap/ids';
 import { sessionResource } from '../../core/jmap/session';
@@ -44,23 +45,16 @@ export function jmapRouter(ctx: WebContext): Router {
 
   router.add('POST', '/jmap/api', (request) =>
     withUser(ctx, request, async (account) => {
-      if (request.body.length > DEFAULT_LIMITS.maxSizeRequest)
-        return problem(400, 'urn:ietf:params:jmap:error:limit', 'request too large');
-      let body: unknown;
       try {
-        body = JSON.parse(request.body.toString('utf8'));
-      } catch {
-        return problem(400, 'urn:ietf:params:jmap:error:notJSON', 'the request body is not JSON');
-      }
-      try {
-        const parsed = parseRequest(body);
+        const parsed = parseRequestBody(request.body, DEFAULT_LIMITS, ctx.jsonLimits?.maxDepth);
         const result = await processRequest(ctx, account, parsed, {
           sessionState: async () =>
             sessionResource(account, { base: baseUrl(ctx, request), push: ctx.streaming }).state,
         });
         return jsonResponse(200, result);
       } catch (error) {
-        if (error instanceof JmapRequestError) return problem(error.status, error.type, error.message);
+        if (error instanceof JmapRequestError)
+          return problem(error.status, error.type, error.message, error.extra);
         throw error;
       }
     }),

@@ -2,6 +2,7 @@ import type { AdminCommand, AdminOrigin } from '../../core/admin/admin-commands'
 import type { AuthThrottle } from '../../core/auth/auth-throttle';
 import type { JmapDeps } from '../../core/jmap/context';
 import type { Spool } from '../../core/ports/spool';
+import type { JsonLimits } from '../../core/util/bounded-json';
 
 /** Public host names and ports of the deployment (autoconfig, session URLs). */
 export interface PublicEndpoints {
@@ -25,6 +26,8 @@ export interface WebContext extends JmapDeps {
   streaming: boolean;
   /** Cluster view for the admin API (this node; the whole cluster where a registry exists). */
   nodes(): Promise<{ nodeId: string; roles: string[]; hostname: string }[]>;
+  /** Nesting depth and size bounds of JSON request bodies (default: core/util/bounded-json). */
+  jsonLimits?: JsonLimits;
   /** Webmail static assets (built by esbuild); null where served from S3/CloudFront. */
   assets: (() => Promise<Map<string, { type: string; body: Buffer }>>) | null;
 }

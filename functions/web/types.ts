@@ -2,6 +2,8 @@
  * Web handlers are plain functions from a WebRequest to a WebResponse. Two adapters feed them:
  * the node's HTTP server (containers/http) and Lambda events through middy (functions/lambda).
  */
+import { JsonBodyError } from '../../core/util/bounded-json';
+
 export interface WebRequest {
   method: string;
   /** The path without the query string, e.g. /jmap/api. */
@@ -45,11 +47,16 @@ export function jsonResponse(
   };
 }
 
-export function problem(status: number, type: string, detail: string): WebResponse {
+export function problem(
+  status: number,
+  type: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+): WebResponse {
   return {
     status,
     headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
-    body: JSON.stringify({ type, status, detail }),
+    body: JSON.stringify({ type, status, detail, ...extra }),
   };
 }
 
@@ -102,7 +109,7 @@ export class Router {
         continue;
       const params: Record<string, string> = {};
       route.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1] ?? '')));
-      return { handler: route.handler, params };
+      return { handler: answeringBadJson(route.handler), params };
     }
     return pathMatched
       ? { handler: async () => jsonResponse(405, { error: 'method not allowed' }), params: {} }
@@ -134,4 +141,16 @@ export function parseCookies(header: string | undefined): Record<string, string>
     if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
   }
   return out;
+}
+
+/** A body JSON reader's refusal (too deep, too large, not JSON) that a handler let through is the client's 400. */
+function answeringBadJson(handler: WebHandler): WebHandler {
+  return async (request) => {
+    try {
+      return await handler(request);
+    } catch (error) {
+      if (error instanceof JsonBodyError) return jsonResponse(400, { error: error.message });
+      throw error;
+    }
+  };
 }

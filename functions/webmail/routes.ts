@@ -5,6 +5,7 @@
  */
 import { AdminError } from '../../core/admin/admin-commands';
 import { verifyPassword } from '../../core/directory/password';
+import { parseBoundedJson, type JsonLimits } from '../../core/util/bounded-json';
 import { accountIdOf } from '../../core/jmap/ids';
 import {
   authenticateUser,
@@ -51,13 +52,11 @@ function sameOrigin(request: WebRequest): boolean {
   }
 }
 
-function body(request: WebRequest): Record<string, unknown> {
-  try {
-    const value = JSON.parse(request.body.toString('utf8')) as unknown;
-    return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
+/** The JSON object sent; bad JSON (too deep, too large, malformed) throws JsonBodyError, which the router answers 400. */
+function body(request: WebRequest, limits?: JsonLimits): Record<string, unknown> {
+  if (request.body.length === 0) return {};
+  const value = parseBoundedJson(request.body, limits);
+  return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
 }
 
 export function webmailRouter(ctx: WebContext): Router {
@@ -88,7 +87,7 @@ export function webmailRouter(ctx: WebContext): Router {
 
   router.add('POST', '/webmail/api/login', async (request) => {
     if (!sameOrigin(request)) return jsonResponse(403, { error: 'cross-origin request refused' });
-    const { username, password } = body(request);
+    const { username, password } = body(request, ctx.jsonLimits);
     const name = typeof username === 'string' ? username : '';
     const wait = ctx.throttle.retryAfter(request.sourceIp, name);
     if (wait > 0)
@@ -130,7 +129,7 @@ export function webmailRouter(ctx: WebContext): Router {
     if (!sameOrigin(request)) return jsonResponse(403, { error: 'cross-origin request refused' });
     const auth = await authenticateUser(ctx, request);
     if ('error' in auth) return jsonResponse(auth.error, { error: auth.message });
-    const { current, next } = body(request);
+    const { current, next } = body(request, ctx.jsonLimits);
     if (typeof current !== 'string' || typeof next !== 'string') {
       return jsonResponse(400, { error: 'Give the current and the new password.' });
     }
