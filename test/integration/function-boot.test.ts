@@ -16,6 +16,7 @@ import os from 'node:os';
 import * as path from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateClusterCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateSecretCommand,
@@ -359,6 +360,24 @@ test('the web handlers get every variable the composition root requires', () => 
     for (const key of REQUIRED_LAMBDA_ENV)
       expect([name, key, env[LAMBDA_ENV[key]]]).toEqual([name, key, expect.any(String)]);
   }
+});
+
+test('the Data API stand-in refuses another cluster or an unknown secret, as the service does', async () => {
+  const client = new RDSDataClient({ region: REGION, endpoint: dataApi.endpoint, credentials });
+  const env = resolvedEnvironment(functionNamed('Jmap'), { assembly, accountId: ACCOUNT, resolveResource });
+  const run = (resourceArn: string, secretArn: string) =>
+    client.send(new ExecuteStatementCommand({ resourceArn, secretArn, database: 'nimbus', sql: 'SELECT 1' }));
+  await expect(
+    run(env[LAMBDA_ENV.databaseClusterArn], env[LAMBDA_ENV.databaseSecretArn]),
+  ).resolves.toMatchObject({
+    records: [[{ longValue: 1 }]],
+  });
+  await expect(
+    run(`arn:aws:rds:${REGION}:${ACCOUNT}:cluster:other`, env[LAMBDA_ENV.databaseSecretArn]),
+  ).rejects.toThrow(/not found/);
+  await expect(
+    run(env[LAMBDA_ENV.databaseClusterArn], `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:absent`),
+  ).rejects.toThrow(/cannot read secret/);
 });
 
 test('Migrate: the shipped migration function creates the schema over the Data API, then finds nothing to do', async () => {
