@@ -1,8 +1,10 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { WebHandler, WebRequest } from '../../functions/web/types';
 import { proxyFront } from '../net/proxy-front';
+import { readBody } from './body-reader';
 
 export type Route = (
   req: IncomingMessage,
@@ -26,8 +28,9 @@ export class HttpServer {
     private readonly log: Logger,
     private readonly maxBodyBytes = 1024 * 1024,
   ) {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server = http.createServer((req, res) => this.dispatch(req, res));
     this.server.keepAliveTimeout = 5000;
+    this.server.on('clientError', (error, socket) => onClientError(error, socket, this.log));
   }
 
   route(method: string, path: string, handler: Route): void {
@@ -68,21 +71,35 @@ export class HttpServer {
     });
   }
 
+  /** Every request ends here, whatever happens inside: a failure is this request's 500, never the process's. */
+  private dispatch(req: IncomingMessage, res: ServerResponse): void {
+    res.on('error', (error) => this.log.debug({ err: error }, 'http response error'));
+    this.handle(req, res).catch((error: unknown) => {
+      this.log.error({ err: error, method: req.method, url: req.url }, 'http request failed');
+      if (!res.headersSent) send(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = parseUrl(req.url);
+    if (!url) return send(res, 400, { error: 'bad request target' });
     const route = this.routes.get(`${req.method} ${url.pathname}`);
     if (!route && !this.web) return send(res, 404, { error: 'not found' });
     const limit = route ? this.maxBodyBytes : this.web!.maxBodyBytes;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > limit) return send(res, 413, { error: 'request body too large' });
-      chunks.push(chunk as Buffer);
+    const read = await readBody(req, limit);
+    if (!read.ok && read.reason === 'too-large') {
+      // Close rather than drain: the client may be sending gigabytes.
+      res.shouldKeepAlive = false;
+      return send(res, 413, { error: 'request body too large' });
     }
-    if (!route) return this.handleWeb(req, res, url, Buffer.concat(chunks));
+    if (!read.ok) {
+      this.log.debug({ err: read.error, path: url.pathname }, 'http request body incomplete');
+      return void res.destroy();
+    }
+    if (!route) return this.handleWeb(req, res, url, read.body);
     try {
-      const result = await route(req, Buffer.concat(chunks));
+      const result = await route(req, read.body);
       res.writeHead(result.status, { 'content-type': 'application/json', ...result.headers });
       res.end(result.body);
     } catch (error) {
@@ -140,6 +157,26 @@ export function json(status: number, value: unknown): { status: number; body: st
 }
 
 function send(res: ServerResponse, status: number, value: unknown): void {
+  if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(value));
+}
+
+/** The request target as a URL, or null when it is not one (`GET http://[ HTTP/1.1`). */
+function parseUrl(target: string | undefined): URL | null {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
+/** Malformed requests (bad headers, a chunk size that overflows …): 400 if the socket still takes it. */
+function onClientError(error: Error, socket: Duplex, log: Logger): void {
+  log.debug({ err: error }, 'http client error');
+  if ((error as NodeJS.ErrnoException).code === 'ECONNRESET' || !socket.writable)
+    return void socket.destroy();
+  socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () =>
+    socket.destroy(),
+  );
 }
