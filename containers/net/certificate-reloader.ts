@@ -4,6 +4,7 @@
  * changes builds a new context for new connections. Sessions already encrypted keep theirs. A
  * source that fails or holds a bad certificate leaves the current context in place and logs.
  */
+import { constants } from 'node:crypto';
 import tls, { type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { CertificateMaterial, CertificateSource } from '../../core/ports/certificate-source';
@@ -20,7 +21,14 @@ export function buildSecureContext(material: CertificateMaterial): SecureContext
   // One PEM block per line: OpenSSL refuses a chain glued without a newline (`cat` of files
   // that lack a final newline), which the secret may well hold.
   const cert = splitPemChain(material.certPem).join('\n') + '\n';
-  return tls.createSecureContext({ cert, key: material.keyPem, minVersion: 'TLSv1.2' });
+  return tls.createSecureContext({
+    cert,
+    key: material.keyPem,
+    minVersion: 'TLSv1.2',
+    // Client-initiated TLS 1.2 renegotiation costs us a private-key operation per request, and
+    // Node's own limit only guards sockets of a tls.Server (ours are TLSSockets we wrap): refuse it.
+    secureOptions: constants.SSL_OP_NO_RENEGOTIATION,
+  });
 }
 
 export class CertificateReloader {

@@ -99,16 +99,26 @@ export class ClientListener {
       isServer: true,
       secureContext: this.options.secureContext(),
     });
+    // A listener for the socket's whole life, not `once`: an 'error' with no listener is an
+    // uncaught exception, and one may come after the handshake failed or before the session
+    // has attached its own.
+    const log = this.options.log;
+    secure.on('error', (error) => log.debug({ err: error }, 'TLS socket error'));
     if (!leftover) socket.resume();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('TLS handshake timeout')), timeoutMs);
-      secure.once('secure', () => {
-        clearTimeout(timer);
-        resolve(secure);
-      });
-      secure.once('error', (error) => {
+      const onError = (error: Error) => {
         clearTimeout(timer);
         reject(error);
+      };
+      const onClose = () => onError(new Error('closed during the TLS handshake'));
+      secure.once('error', onError);
+      secure.once('close', onClose);
+      secure.once('secure', () => {
+        clearTimeout(timer);
+        secure.off('error', onError);
+        secure.off('close', onClose);
+        resolve(secure);
       });
     });
   }
@@ -131,6 +141,8 @@ function prepend(socket: Socket, first: Buffer): Duplex {
       callback(error);
     },
   });
+  // Its errors are the socket's, which are handled (and logged) there.
+  duplex.on('error', () => undefined);
   duplex.push(first);
   socket.on('data', (chunk: Buffer) => {
     if (!duplex.push(chunk)) socket.pause();
