@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, type NodeConfig } from './config';
 import { printResult } from './cli-output';
 import { createLogger } from './logger';
 import { startNode } from './node';
+import { installProcessGuards } from './process-guards';
 import { registerClusterCommands } from '../cluster/cluster-cli';
 
 /** Exit codes scripts can rely on (documented in the README). */
@@ -93,7 +94,10 @@ export function buildProgram(): Command {
       });
       const log = createLogger(config.log);
       longRunning = true;
+      // Errors nothing handled: logged, never a silent exit (docs/operations.md "Unexpected errors").
+      const guards = installProcessGuards(log);
       const node = await startNode(config, log);
+      guards.onFatal(() => node.stop());
       process.stdout.write(`nimbus: listening ${JSON.stringify(node.ports)} (data ${config.dataDir})\n`);
       let stopping = false;
       const stop = (signal: string) => {
