@@ -417,4 +417,23 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENC
 ALTER TABLE cluster_nodes ADD COLUMN task_arn TEXT;
 `,
   },
+  {
+    version: 52,
+    name: 'application role nimbus_app: strip role attributes it must not have, if it pre-existed with them',
+    // Migration 50 leaves a role that already existed as it was (created by an operator, or by a
+    // test harness on a shared server): the role's contract is data access only, so take away
+    // superuser, CREATEROLE, CREATEDB, replication and RLS bypass where present.
+    sql: `
+DO $$
+BEGIN
+  IF EXISTS (
+    SELECT 1 FROM pg_roles WHERE rolname = 'nimbus_app'
+      AND (rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls)
+  ) THEN
+    ALTER ROLE nimbus_app NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+  END IF;
+END
+$$;
+`,
+  },
 ];

@@ -65,6 +65,11 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  // Roles are per server: never leave the one a failing "cannot create a role" check made.
+  const admin = new pg.Client({ connectionString: ownerUrl });
+  await admin.connect();
+  await admin.query('DROP ROLE IF EXISTS h5_intruder').catch(() => undefined);
+  await admin.end();
   await app?.end();
   await node?.stop();
   await drop?.();
