@@ -148,7 +148,25 @@ export class SmtpClientPool implements OutboundTransport {
       pooled.broken = true;
     });
     return new Promise((resolve, reject) => {
+      // SMTPConnection.connect() calls back on success only: a refused connection, a TLS or
+      // network failure before the greeting arrives as 'error' (or 'end'), so settle on those too.
+      let connected = false;
+      const failEarly = (error?: SMTPConnection.SMTPError): void => {
+        if (connected) return;
+        connected = true;
+        pooled.broken = true;
+        connection.close();
+        reject(
+          error
+            ? this.connectFailure(error, target)
+            : connectionFailure(new Error('connection closed before the greeting'), target.host),
+        );
+      };
+      connection.once('error', failEarly);
+      connection.once('end', () => failEarly());
       connection.connect((error) => {
+        if (connected) return;
+        connected = true;
         if (error) {
           pooled.broken = true;
           connection.close();
