@@ -22,6 +22,7 @@ import pg from 'pg';
 import { PgDatabase } from '../../core/adapters/postgres/pg-database';
 import { runMigrations } from '../../core/db/migrate';
 import type { StageConfig } from '../../infra/config/stages';
+import { MAIL_PORTS } from '../../infra/config/topology';
 import { synthStage } from '../infra/synth';
 import type { Moto } from './moto';
 import {
@@ -33,6 +34,7 @@ import {
   type CfnTemplate,
   type ContainerSpec,
   type ResolveContext,
+  type TargetGroupSpec,
   type Templates,
 } from './task-definition';
 
@@ -496,4 +498,21 @@ function numericUser(user: string): [number, number] {
 
 function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface MailGroup extends TargetGroupSpec {
+  id: (typeof MAIL_PORTS)[number]['id'];
+}
+
+/** The task's target groups for one protocol's listeners, named by the port they serve. */
+export function mailGroups(task: BootedTask, protocol: 'smtp' | 'imap' | 'pop3'): MailGroup[] {
+  const ids = {
+    smtp: ['smtp', 'submission', 'submissions'],
+    imap: ['imap', 'imaps'],
+    pop3: ['pop3', 'pop3s'],
+  }[protocol];
+  return task.container.targetGroups.flatMap((group) => {
+    const port = MAIL_PORTS.find((p) => Number(task.env[p.envVar]) === group.port);
+    return port && ids.includes(port.id) ? [{ ...group, id: port.id }] : [];
+  });
 }

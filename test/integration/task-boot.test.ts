@@ -28,6 +28,7 @@ import {
   buildAppDir,
   synthStageTemplates,
   StageWorld,
+  mailGroups,
   type BootedTask,
 } from '../helpers/task-boot';
 import type { ContainerSpec, TargetGroupSpec } from '../helpers/task-definition';
@@ -282,23 +283,6 @@ describe.each(stageNames.map((name, index) => [name, index] as const))('stage %s
     });
   }
 });
-
-interface MailGroup extends TargetGroupSpec {
-  id: (typeof MAIL_PORTS)[number]['id'];
-}
-
-/** The task's target groups for one protocol's listeners, named by the port they serve. */
-function mailGroups(task: BootedTask, protocol: 'smtp' | 'imap' | 'pop3'): MailGroup[] {
-  const ids = {
-    smtp: ['smtp', 'submission', 'submissions'],
-    imap: ['imap', 'imaps'],
-    pop3: ['pop3', 'pop3s'],
-  }[protocol];
-  return task.container.targetGroups.flatMap((group) => {
-    const port = MAIL_PORTS.find((p) => Number(task.env[p.envVar]) === group.port);
-    return port && ids.includes(port.id) ? [{ ...group, id: port.id }] : [];
-  });
-}
 
 /** One health check as the load balancer sends it; resolves with the HTTP status (or 200/0 for TCP). */
 async function healthCheck(address: string, group: TargetGroupSpec): Promise<number> {
