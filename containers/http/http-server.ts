@@ -57,6 +57,9 @@ export class HttpServer {
     return new Promise((resolve, reject) => {
       listener.once('error', reject);
       listener.listen(port, host, () => {
+        listener.off('error', reject);
+        // A server error after listening (accept failing) must be logged, not an uncaught exception.
+        listener.on('error', (error) => this.log.error({ err: error }, 'http listener error'));
         const address = listener.address();
         resolve(typeof address === 'object' && address ? address.port : port);
       });

@@ -46,6 +46,8 @@ export class ClientListener {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
         this.server.off('error', reject);
+        // A server error after listening (accept failing) must be logged, not an uncaught exception.
+        this.server.on('error', (error) => this.options.log.error({ err: error }, 'mail listener error'));
         const address = this.server.address();
         resolve(typeof address === 'object' && address ? address.port : port);
       });
