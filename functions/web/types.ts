@@ -108,7 +108,11 @@ export class Router {
       )
         continue;
       const params: Record<string, string> = {};
-      route.names.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1] ?? '')));
+      for (const [i, name] of route.names.entries()) {
+        const value = decodeComponent(m[i + 1] ?? '');
+        if (value === null) return { handler: async () => BAD_ESCAPE, params: {} };
+        params[name] = value;
+      }
       return { handler: answeringBadJson(route.handler), params };
     }
     return pathMatched
@@ -138,10 +142,23 @@ export function parseCookies(header: string | undefined): Record<string, string>
   const out: Record<string, string> = {};
   for (const part of (header ?? '').split(';')) {
     const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+    const value = i > 0 ? decodeComponent(part.slice(i + 1).trim()) : null;
+    // A cookie that is not valid percent-encoding is someone else's (or junk): skipped.
+    if (value !== null) out[part.slice(0, i).trim()] = value;
   }
   return out;
 }
+
+/** decodeURIComponent, or null for a malformed escape (`%E0`), which would throw a URIError. */
+function decodeComponent(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}
+
+const BAD_ESCAPE = jsonResponse(400, { error: 'malformed percent-encoding in the path' });
 
 /** A body JSON reader's refusal (too deep, too large, not JSON) that a handler let through is the client's 400. */
 function answeringBadJson(handler: WebHandler): WebHandler {

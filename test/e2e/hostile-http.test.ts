@@ -159,6 +159,18 @@ describe('broken requests', () => {
     await expectServed();
   });
 
+  it('malformed percent-escapes in the path or a cookie: a 400 or a 401, never a 500', async () => {
+    const download = await fetch(`http://127.0.0.1:${http}/jmap/download/%E0/blob/name`, {
+      headers: { authorization: basic },
+    });
+    expect(download.status).toBe(400);
+    const session = await fetch(`http://127.0.0.1:${http}/webmail/api/session`, {
+      headers: { cookie: 'junk=%E0%A4%A' },
+    });
+    expect(session.status).toBe(401);
+    await expectServed();
+  });
+
   it('garbage instead of HTTP: 400', async () => {
     const client = await RawClient.connect(http);
     await client.write('\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http at all\r\n\r\n');

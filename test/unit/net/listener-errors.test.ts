@@ -63,3 +63,57 @@ describe('listener errors after listen', () => {
     }
   });
 });
+
+describe('a PROXY header, then a TLS handshake cut short', () => {
+  // The PROXY path feeds TLS through a stream (leftover bytes first): its errors need handling too.
+  const escaped: unknown[] = [];
+  const record = (error: unknown) => escaped.push(error);
+  beforeAll(() => {
+    process.on('uncaughtException', record);
+    process.on('unhandledRejection', record);
+  });
+  afterAll(() => {
+    process.off('uncaughtException', record);
+    process.off('unhandledRejection', record);
+  });
+
+  for (const how of ['fin', 'rst'] as const)
+    it(`header and half a ClientHello in one packet, then ${how.toUpperCase()}`, async () => {
+      const { log } = capturingLogger();
+      const accepted: string[] = [];
+      const listener = new ClientListener(
+        {
+          implicitTls: true,
+          secureContext: () => tls.createSecureContext(),
+          proxyNetworks: ['127.0.0.1/32'],
+          log,
+        },
+        ({ remoteAddress }) => accepted.push(remoteAddress),
+      );
+      const port = await listener.listen(0, '127.0.0.1');
+      try {
+        const socket = net.connect(port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        socket.resume();
+        await new Promise((resolve) => socket.once('connect', resolve));
+        const hello = Buffer.from([0x16, 0x03, 0x01, 0x00, 0xc8, 0x01, 0x00, 0x00, 0xc4, 0x03, 0x03]);
+        socket.write(Buffer.concat([Buffer.from('PROXY TCP4 192.0.2.7 127.0.0.1 5555 993\r\n'), hello]));
+        const closed = new Promise((resolve) => socket.once('close', resolve));
+        if (how === 'fin') socket.end();
+        else socket.resetAndDestroy();
+        await closed;
+        // The listener is still there for the next client (a plain TCP connect suffices).
+        await new Promise<void>((resolve, reject) => {
+          const next = net.connect(port, '127.0.0.1', () => {
+            next.destroy();
+            resolve();
+          });
+          next.on('error', reject);
+        });
+        expect(accepted).toEqual([]);
+        expect(escaped).toEqual([]);
+      } finally {
+        await listener.close();
+      }
+    });
+});
