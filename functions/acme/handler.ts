@@ -8,7 +8,7 @@ import {
   secretsManagerClient,
   SecretsManagerCertificate,
 } from '../../core/adapters/aws/secrets-manager-certificate';
-import { Route53HttpApi } from '../../core/adapters/aws/route53-api';
+import { Route53SdkApi } from '../../core/adapters/aws/route53-api';
 import { Route53TxtRecords } from '../../core/adapters/aws/route53-txt-records';
 import { SecretsManagerAccountKey } from './account-key';
 import { acmeConfigFromEnv } from './config';
@@ -21,7 +21,7 @@ export async function handler(): Promise<RenewResult> {
   const result = await renewIfDue({
     certificates: new SecretsManagerCertificate(secrets, config.tlsSecretId),
     accountKey: new SecretsManagerAccountKey(secrets, config.accountKeySecretId),
-    dns: new Route53TxtRecords(new Route53HttpApi(), config.hostedZoneId),
+    dns: new Route53TxtRecords(new Route53SdkApi(), config.hostedZoneId),
     names: config.names,
     directoryUrl: config.directoryUrl,
     email: config.email,

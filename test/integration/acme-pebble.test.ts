@@ -25,7 +25,8 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { Route53HttpApi } from '../../core/adapters/aws/route53-api';
+import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { bareZoneId, Route53SdkApi } from '../../core/adapters/aws/route53-api';
 import { Route53TxtRecords } from '../../core/adapters/aws/route53-txt-records';
 import { SecretsManagerCertificate } from '../../core/adapters/aws/secrets-manager-certificate';
 import { describeCertificate, splitPemChain } from '../../core/tls/certificate-info';
@@ -46,6 +47,7 @@ const NAMES = ['mail.example.test', 'imap.example.test'];
 let moto: Moto;
 let pebble: Pebble;
 let secrets: SecretsManagerClient;
+let route53: Route53Client;
 let tlsSecret: string;
 let accountSecret: string;
 
@@ -55,6 +57,7 @@ beforeAll(async () => {
   [moto, pebble] = await Promise.all([startMoto(), startPebble()]);
   process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = moto.endpoint;
   secrets = new SecretsManagerClient({});
+  route53 = new Route53Client({ endpoint: moto.endpoint });
   // Pebble's HTTPS certificate is our own test one: trusted for the directory only, in this process.
   acme.axios.defaults.httpsAgent = new https.Agent({ ca: pebble.httpsCaPem });
   // What CloudFormation leaves in a new secret: a random string, neither a certificate nor a key.
@@ -68,6 +71,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   acme.axios.defaults.httpsAgent = undefined;
+  route53?.destroy();
   await Promise.all([pebble?.stop(), moto?.stop()]);
 });
 
@@ -170,30 +174,18 @@ it('fails (and stores nothing) when the DNS-01 validation fails', async () => {
   expect((await storedCertificate()).version).toBe(before.version);
 });
 
-/** moto's CreateHostedZone (the adapter never creates zones; moto does not check signatures). */
+/** A hosted zone in moto (the adapter never creates zones). */
 async function createZone(name: string): Promise<string> {
-  const body =
-    `<CreateHostedZoneRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Name>${name}</Name>` +
-    `<CallerReference>${name}-${Date.now()}</CallerReference></CreateHostedZoneRequest>`;
-  const res = await fetch(`${moto.endpoint}/2013-04-01/hostedzone`, {
-    method: 'POST',
-    body,
-    // moto routes by the credential scope's service name; it does not check the signature.
-    headers: {
-      authorization:
-        'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/route53/aws4_request, SignedHeaders=host, Signature=0',
-    },
-  });
-  const xml = await res.text();
-  const id = /<Id>\/hostedzone\/([^<]+)<\/Id>/.exec(xml)?.[1];
-  if (!res.ok || !id) throw new Error(`CreateHostedZone: ${res.status} ${xml}`);
-  return id;
+  const out = await route53.send(
+    new CreateHostedZoneCommand({ Name: name, CallerReference: `${name}-${Date.now()}` }),
+  );
+  return bareZoneId(out.HostedZone!.Id!);
 }
 
 describe('Route 53 TXT records (moto)', () => {
   it('adds values to one record (concurrently), removes them one by one, and deletes the record with the last', async () => {
     const zone = await createZone('zone-a.test');
-    const api = new Route53HttpApi({ endpoint: moto.endpoint });
+    const api = new Route53SdkApi(route53);
     const records = new Route53TxtRecords(api, zone, { pollMs: 10 });
     const name = '_acme-challenge.zone-a.test';
     // A name and its wildcard share one record: both values must survive concurrent adds.
@@ -208,8 +200,10 @@ describe('Route 53 TXT records (moto)', () => {
   });
 
   it('reports Route 53 errors (an unknown zone) as failures', async () => {
-    const records = new Route53TxtRecords(new Route53HttpApi({ endpoint: moto.endpoint }), 'ZNOSUCHZONE');
-    await expect(records.addTxt('_acme-challenge.x.test', 'v')).rejects.toThrow(/Route 53/);
+    const records = new Route53TxtRecords(new Route53SdkApi(route53), 'ZNOSUCHZONE');
+    await expect(records.addTxt('_acme-challenge.x.test', 'v')).rejects.toThrow(
+      /^Route 53 ListResourceRecordSets: NoSuchHostedZone/,
+    );
   });
 });
 
@@ -258,7 +252,7 @@ describe('the bundled function on Route 53 (moto) and pebble', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'nimbus-acme-bundle-'));
     zone = await createZone('zone-b.test');
-    bridge = await startRoute53Dns(new Route53HttpApi({ endpoint: moto.endpoint }), zone);
+    bridge = await startRoute53Dns(new Route53SdkApi(route53), zone);
     viaRoute53 = await startPebble({ dnsServer: bridge.address });
     writeFileSync(path.join(dir, 'pebble-https.pem'), viaRoute53.httpsCaPem);
     secretArn = (await secrets.send(new CreateSecretCommand({ Name: 'nimbus-b/tls', SecretString: 'x' })))
@@ -352,7 +346,7 @@ describe('the bundled function on Route 53 (moto) and pebble', () => {
     expect(new Set(bridge.queries)).toEqual(
       new Set(['_acme-challenge.mail.zone-b.test.', '_acme-challenge.imap.zone-b.test.']),
     );
-    const api = new Route53HttpApi({ endpoint: moto.endpoint });
+    const api = new Route53SdkApi(route53);
     for (const name of names) expect(await api.listTxt(zone, `_acme-challenge.${name}`)).toBeUndefined();
 
     const second = await invoke();

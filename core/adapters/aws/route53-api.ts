@@ -1,22 +1,30 @@
 /**
- * The three Route 53 calls DNS-01 needs, sent as SigV4-signed REST-XML requests with the SDK's
- * own signer and default credential chain. (This repository does not install
- * @aws-sdk/client-route-53; swapping this file for it changes nothing else.) The endpoint is the
- * SDK's standard setting: AWS_ENDPOINT_URL_ROUTE_53, else AWS_ENDPOINT_URL, else Route 53's
- * global endpoint; Route 53 signs in us-east-1.
+ * The three Route 53 calls DNS-01 needs, through @aws-sdk/client-route-53. Route53TxtRecords
+ * depends on the narrow Route53Api below, not on the client, so its logic (serialising edits,
+ * waiting for INSYNC) is tested over an in-memory zone. Region, credentials and endpoint come from
+ * the SDK's own configuration (AWS_ENDPOINT_URL_ROUTE_53 / AWS_ENDPOINT_URL reach moto).
  */
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentityProvider, SourceData } from '@smithy/types';
 import {
-  changeBatchXml,
-  parseChangeInfo,
-  parseErrorXml,
-  parseTxtRecordSets,
-  type ChangeInfo,
-  type TxtRecordSet,
-} from './route53-xml';
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+  type ChangeInfo as SdkChangeInfo,
+} from '@aws-sdk/client-route-53';
+import { clientConfig, type AwsClientOptions } from './aws-requests';
+
+export interface TxtRecordSet {
+  name: string;
+  ttl: number;
+  /** The record's values as Route 53 shows them: quoted character strings, e.g. `"abc"`. */
+  values: string[];
+}
+
+export interface ChangeInfo {
+  /** The bare change id (without `/change/`). */
+  id: string;
+  status: 'PENDING' | 'INSYNC' | string;
+}
 
 export interface Route53Api {
   listTxt(zoneId: string, name: string): Promise<TxtRecordSet | undefined>;
@@ -24,105 +32,80 @@ export interface Route53Api {
   getChange(changeId: string): Promise<ChangeInfo>;
 }
 
-function bytes(data: SourceData): string | Uint8Array {
-  if (typeof data === 'string') return data;
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return new Uint8Array(data);
+export function route53Client(options: AwsClientOptions = {}): Route53Client {
+  return new Route53Client(clientConfig(options));
 }
 
-/** node:crypto as the signer's SHA-256 / HMAC-SHA-256 (what @smithy/hash-node does). */
-class NodeSha256 {
-  private readonly hash: Hash | Hmac;
-  constructor(secret?: SourceData) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: SourceData): void {
-    this.hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-}
-
-const API = '/2013-04-01';
-
-export class Route53HttpApi implements Route53Api {
-  private readonly endpoint: URL;
-  private readonly signer: SignatureV4;
-  private readonly timeoutMs: number;
-
-  constructor(
-    options: {
-      endpoint?: string;
-      credentials?: AwsCredentialIdentityProvider;
-      requestTimeoutMs?: number;
-    } = {},
-  ) {
-    this.endpoint = new URL(
-      options.endpoint ??
-        process.env.AWS_ENDPOINT_URL_ROUTE_53 ??
-        process.env.AWS_ENDPOINT_URL ??
-        'https://route53.amazonaws.com',
-    );
-    this.signer = new SignatureV4({
-      service: 'route53',
-      region: 'us-east-1',
-      credentials: options.credentials ?? defaultProvider(),
-      sha256: NodeSha256,
-    });
-    this.timeoutMs = options.requestTimeoutMs ?? 30_000;
-  }
+export class Route53SdkApi implements Route53Api {
+  constructor(private readonly client: Route53Client = route53Client()) {}
 
   async listTxt(zoneId: string, name: string): Promise<TxtRecordSet | undefined> {
-    const xml = await this.request('GET', `${API}/hostedzone/${bareZoneId(zoneId)}/rrset`, {
-      name,
-      type: 'TXT',
-      maxitems: '1',
-    });
-    return parseTxtRecordSets(xml).find((set) => sameName(set.name, name));
+    // Record sets are listed in order from (name, type): the first one is ours if it exists.
+    const out = await this.call('ListResourceRecordSets', () =>
+      this.client.send(
+        new ListResourceRecordSetsCommand({
+          HostedZoneId: bareZoneId(zoneId),
+          StartRecordName: name,
+          StartRecordType: 'TXT',
+          MaxItems: 1,
+        }),
+      ),
+    );
+    const set = out.ResourceRecordSets?.find((s) => s.Type === 'TXT' && sameName(s.Name ?? '', name));
+    if (!set) return undefined;
+    return {
+      name: set.Name!,
+      ttl: set.TTL ?? 300,
+      values: (set.ResourceRecords ?? []).map((r) => r.Value ?? ''),
+    };
   }
 
   async change(zoneId: string, action: 'UPSERT' | 'DELETE', record: TxtRecordSet): Promise<ChangeInfo> {
-    const body = changeBatchXml(action, record, 'nimbus ACME DNS-01 challenge');
-    return parseChangeInfo(
-      await this.request('POST', `${API}/hostedzone/${bareZoneId(zoneId)}/rrset/`, {}, body),
+    const out = await this.call('ChangeResourceRecordSets', () =>
+      this.client.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: bareZoneId(zoneId),
+          ChangeBatch: {
+            Comment: 'nimbus ACME DNS-01 challenge',
+            Changes: [
+              {
+                Action: action,
+                ResourceRecordSet: {
+                  Name: record.name,
+                  Type: 'TXT',
+                  TTL: record.ttl,
+                  ResourceRecords: record.values.map((Value) => ({ Value })),
+                },
+              },
+            ],
+          },
+        }),
+      ),
     );
+    return changeInfo(out.ChangeInfo);
   }
 
   async getChange(changeId: string): Promise<ChangeInfo> {
-    return parseChangeInfo(await this.request('GET', `${API}/change/${changeId}`, {}));
+    const out = await this.call('GetChange', () => this.client.send(new GetChangeCommand({ Id: changeId })));
+    return changeInfo(out.ChangeInfo);
   }
 
-  private async request(
-    method: 'GET' | 'POST',
-    path: string,
-    query: Record<string, string>,
-    body?: string,
-  ): Promise<string> {
-    const headers: Record<string, string> = { host: this.endpoint.host };
-    if (body !== undefined) headers['content-type'] = 'text/xml';
-    const signed = await this.signer.sign({
-      method,
-      protocol: this.endpoint.protocol,
-      hostname: this.endpoint.hostname,
-      port: this.endpoint.port ? Number(this.endpoint.port) : undefined,
-      path,
-      query,
-      headers,
-      body,
-    });
-    const url = new URL(path, this.endpoint);
-    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-    const response = await fetch(url, {
-      method,
-      headers: signed.headers,
-      body,
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`Route 53 ${method} ${path}: ${parseErrorXml(text)}`);
-    return text;
+  /** Names the operation in the error (the SDK's own message is only e.g. "No hosted zone found"). */
+  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      const e = error as { name?: string; message?: string };
+      throw new Error(`Route 53 ${operation}: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`, {
+        cause: error,
+      });
+    }
   }
+}
+
+function changeInfo(info: SdkChangeInfo | undefined): ChangeInfo {
+  if (!info?.Id || !info.Status) throw new Error('Route 53 answered without a ChangeInfo');
+  return { id: info.Id.replace(/^\/change\//, ''), status: info.Status };
 }
 
 export function bareZoneId(zoneId: string): string {

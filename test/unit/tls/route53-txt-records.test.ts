@@ -1,17 +1,10 @@
 /**
  * The Route 53 TXT adapter's own logic over an in-memory Route53Api: moto (used by
  * test/integration/acme-pebble.test.ts) answers every change INSYNC at once, so the wait for
- * PENDING → INSYNC can only be exercised here. The XML shapes are checked against Route 53's.
+ * PENDING → INSYNC can only be exercised here. The SDK calls themselves run against moto there.
  */
-import type { Route53Api } from '../../../core/adapters/aws/route53-api';
+import type { Route53Api, TxtRecordSet } from '../../../core/adapters/aws/route53-api';
 import { Route53TxtRecords } from '../../../core/adapters/aws/route53-txt-records';
-import {
-  changeBatchXml,
-  parseChangeInfo,
-  parseErrorXml,
-  parseTxtRecordSets,
-  type TxtRecordSet,
-} from '../../../core/adapters/aws/route53-xml';
 
 class MemoryRoute53 implements Route53Api {
   records = new Map<string, TxtRecordSet>();
@@ -87,34 +80,4 @@ it('keeps other values of a shared record and deletes it with its last value', a
     'UPSERT _acme-challenge.example.test. "b"',
     'DELETE _acme-challenge.example.test. "b"',
   ]);
-});
-
-describe('Route 53 XML', () => {
-  it('builds a ChangeBatch with escaped, quoted values', () => {
-    const xml = changeBatchXml('UPSERT', { name: 'a.example.test.', ttl: 60, values: ['"x<y&z"'] }, 'c');
-    expect(xml).toContain('<Action>UPSERT</Action>');
-    expect(xml).toContain('<Value>&quot;x&lt;y&amp;z&quot;</Value>');
-    expect(xml).toContain('<TTL>60</TTL>');
-  });
-
-  it('reads ChangeInfo, TXT record sets and errors', () => {
-    expect(
-      parseChangeInfo(
-        '<ChangeResourceRecordSetsResponse><ChangeInfo><Id>/change/C2682N5HXP0BZ4</Id><Status>PENDING</Status></ChangeInfo></ChangeResourceRecordSetsResponse>',
-      ),
-    ).toEqual({ id: 'C2682N5HXP0BZ4', status: 'PENDING' });
-    const sets = parseTxtRecordSets(
-      '<ListResourceRecordSetsResponse><ResourceRecordSets>' +
-        '<ResourceRecordSet><Name>a.example.test.</Name><Type>A</Type><TTL>300</TTL><ResourceRecords><ResourceRecord><Value>192.0.2.1</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>' +
-        '<ResourceRecordSet><Name>_acme-challenge.example.test.</Name><Type>TXT</Type><TTL>60</TTL><ResourceRecords><ResourceRecord><Value>&quot;a&quot;</Value></ResourceRecord><ResourceRecord><Value>&quot;b&quot;</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>' +
-        '</ResourceRecordSets></ListResourceRecordSetsResponse>',
-    );
-    expect(sets).toEqual([{ name: '_acme-challenge.example.test.', ttl: 60, values: ['"a"', '"b"'] }]);
-    expect(
-      parseErrorXml(
-        '<ErrorResponse><Error><Code>NoSuchHostedZone</Code><Message>No hosted zone found</Message></Error></ErrorResponse>',
-      ),
-    ).toBe('NoSuchHostedZone: No hosted zone found');
-    expect(() => parseChangeInfo('<x/>')).toThrow(/ChangeInfo/);
-  });
 });
