@@ -116,11 +116,19 @@ export function readUntil(socket: tls.TLSSocket, pattern: RegExp): Promise<strin
   });
 }
 
-/** The node process is still running: it neither exited nor was killed by a signal. */
+const checkedUpTo = new WeakMap<NodeProcess, number>();
+
+/**
+ * The node process is still running (it neither exited nor was killed by a signal), and logged
+ * no unhandled rejection or uncaught exception since the last check: the process guards keep a
+ * node alive after a rejection, so the log is where such a bug shows.
+ */
 export function expectAlive(node: NodeProcess): void {
   const child = node.child!;
   expect({ exitCode: child.exitCode, signal: child.signalCode }).toEqual({ exitCode: null, signal: null });
-  expect(node.output).not.toMatch(/uncaught exception|unhandled promise rejection/);
+  const fresh = node.output.slice(checkedUpTo.get(node) ?? 0);
+  checkedUpTo.set(node, node.output.length);
+  expect(fresh).not.toMatch(/uncaught exception|unhandled promise rejection/);
 }
 
 /** Runs an admin command through the node's /internal/admin endpoint, as the CLI does. */
