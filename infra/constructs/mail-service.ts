@@ -32,10 +32,10 @@ import { mtaStsEnvironment, smarthostSettings } from './smarthost';
 export const STOP_TIMEOUT = Duration.seconds(120);
 export const CONTAINER_NAME = 'node';
 export const EFS_MOUNT_PATH = '/mnt/efs';
-export const METRICS_NAMESPACE = 'Nimbus';
 /** The task's only writable paths are its volumes; the node's files (node id, TLS, node.json) go here. */
 export const TMP_MOUNT_PATH = '/tmp';
 export const DATA_DIR = `${TMP_MOUNT_PATH}/nimbus`;
+export const METRICS_NAMESPACE = 'Nimbus';
 
 /** Concurrent sessions per task (per 1 vCPU) that target tracking aims for, per session metric. */
 const SESSION_TARGETS: { role: NodeRole; metric: string; perVcpu: number }[] = [
@@ -99,11 +99,11 @@ export class MailService extends Construct {
       NIMBUS_HOST: '0.0.0.0',
       NIMBUS_HOSTNAME: stage.domain.mailHostname,
       NIMBUS_HTTP_PORT: String(HTTP_PORT),
-      DATABASE_URL: `postgres://${APP_DATABASE_ROLE}@${data.proxy.endpoint}:5432/${DATABASE_NAME}?sslmode=require`,
       // The root file system is read-only: the default ./data cannot be created (ENOENT/EROFS).
       NIMBUS_DATA: DATA_DIR,
       // CloudWatch Embedded Metric Format on stdout; the awslogs driver delivers it (alarms, scaling).
       NIMBUS_METRICS: 'emf',
+      DATABASE_URL: `postgres://${APP_DATABASE_ROLE}@${data.proxy.endpoint}:5432/${DATABASE_NAME}?sslmode=require`,
       // Named prepared statements would pin every connection to the proxy.
       NIMBUS_DB_PREPARED_STATEMENTS: 'false',
       NIMBUS_EVENTS: 'postgres',
@@ -139,13 +139,6 @@ export class MailService extends Construct {
       // the Data stack's key policy: a key-policy grant would make the Data stack depend on this one.
       secrets: {
         ...smarthost.secrets,
-      },
-      portMappings: [
-        ...ports.map((port) => ({
-          containerPort: port.containerPort,
-          name: port.id,
-          protocol: ecs.Protocol.TCP,
-        })),
         // One key for the installation: DKIM keys sealed and SRS addresses minted by one task must
         // open on every other (a per-task key in the ephemeral data dir would not).
         NIMBUS_SECRET_KEY: ecs.Secret.fromSecretsManager(
@@ -155,6 +148,13 @@ export class MailService extends Construct {
             data.installationSecret.secretArn,
           ),
         ),
+      },
+      portMappings: [
+        ...ports.map((port) => ({
+          containerPort: port.containerPort,
+          name: port.id,
+          protocol: ecs.Protocol.TCP,
+        })),
         { containerPort: HTTP_PORT, name: 'http', protocol: ecs.Protocol.TCP },
       ],
       healthCheck: {

@@ -36,17 +36,17 @@ export interface MailTargets {
 
 /**
  * Draining (docs/deploy.md, "Draining and timeouts"): on scale-in or deployment ECS first
-/** The HTTP path an NLB target group checks: the node's health plus that one mail listener's. */
-export function listenerHealthPath(port: MailPort): string {
-  return `/healthz/${port.id}`;
-}
-
  * deregisters the task; the NLB stops sending it new connections and lets existing ones continue
  * for DEREGISTRATION_DELAY; then ECS sends SIGTERM and the node finishes SMTP transactions and
  * sends IMAP `* BYE` itself within the 120 s stop timeout. Connection termination at the end of
  * the delay stays off so that clients get a clean BYE, not a reset.
  */
 export const DEREGISTRATION_DELAY = Duration.seconds(60);
+/** The HTTP path an NLB target group checks: the node's health plus that one mail listener's. */
+export function listenerHealthPath(port: MailPort): string {
+  return `/healthz/${port.id}`;
+}
+
 /** ALB idle timeout: above the longest ActiveSync Ping heartbeat (3540 s). */
 export const ALB_IDLE_TIMEOUT = Duration.seconds(3600);
 
@@ -134,16 +134,16 @@ export class ServiceStack extends Stack {
           {
             vpc,
             port: port.containerPort,
-            // Per listener (docs/deploy.md, "Health checks"): the node answers /healthz/<port> after a
-            // self-connect probe of that listener, so a hung listener leaves only its own target
-            // group. With proxyProtocolV2 the check connection carries a PROXY v2 header too; the
-            // HTTP listener accepts it from the VPC (NIMBUS_PROXY_PROTOCOL_TRUSTED).
             protocol: elbv2.Protocol.TCP,
             targetType: elbv2.TargetType.IP,
             preserveClientIp: true,
             proxyProtocolV2: stage.proxyProtocol,
             deregistrationDelay: DEREGISTRATION_DELAY,
             connectionTermination: false,
+            // Per listener (docs/deploy.md, "Health checks"): the node answers /healthz/<port> after a
+            // self-connect probe of that listener, so a hung listener leaves only its own target
+            // group. With proxyProtocolV2 the check connection carries a PROXY v2 header too; the
+            // HTTP listener accepts it from the VPC (NIMBUS_PROXY_PROTOCOL_TRUSTED).
             healthCheck: {
               protocol: elbv2.Protocol.HTTP,
               port: String(HTTP_PORT),
