@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import tls from 'node:tls';
 import { startTestNode, type TestNode } from '../helpers/in-process-node';
 
@@ -48,7 +49,9 @@ class LineClient {
   }
 
   static async open(port: number, from: string, greeting: RegExp): Promise<LineClient> {
-    const socket = tls.connect({ host: '127.0.0.1', port, localAddress: from, rejectUnauthorized: false });
+    // TCP from the chosen source address, then TLS over it (tls.connect has no localAddress).
+    const tcp = net.connect({ host: '127.0.0.1', port, localAddress: from });
+    const socket = tls.connect({ socket: tcp, servername: 'localhost', rejectUnauthorized: false });
     await new Promise<void>((resolve, reject) => {
       socket.once('secureConnect', resolve);
       socket.once('error', reject);
