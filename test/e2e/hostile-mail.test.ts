@@ -10,7 +10,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import tls from 'node:tls';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { mailboxNameProblem } from '../../core/mail/mailbox-name';
@@ -100,64 +99,9 @@ for (const a of ['\r', '\n', '.', '\0']) {
   }
 }
 
-/** The same conversation over implicit TLS (port 465 style), for submission with AUTH. */
-class TlsDialogue {
-  private buffer = '';
-  private closed = false;
-  private waiters: (() => void)[] = [];
-
-  private constructor(private readonly socket: tls.TLSSocket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (text: string) => {
-      this.buffer += text;
-      this.waiters.splice(0).forEach((w) => w());
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.waiters.splice(0).forEach((w) => w());
-    });
-    socket.on('error', () => undefined);
-  }
-
-  static connect(port: number): Promise<TlsDialogue> {
-    return new Promise((resolve, reject) => {
-      // The node's certificate is self-signed: only the protocol is under test here.
-      const socket = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }, () =>
-        resolve(new TlsDialogue(socket)),
-      );
-      socket.once('error', reject);
-    });
-  }
-
-  send(data: string | Buffer): void {
-    this.socket.write(data);
-  }
-
-  async reply(): Promise<string> {
-    for (;;) {
-      const match = /^(?:\d{3}-[^\n]*\n)*\d{3}(?: [^\n]*)?\n/.exec(this.buffer);
-      if (match) {
-        this.buffer = this.buffer.slice(match[0].length);
-        return match[0].replace(/\r\n$/, '');
-      }
-      if (this.closed) throw new Error(`connection closed; unread: ${JSON.stringify(this.buffer)}`);
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
-  }
-
-  async command(text: string): Promise<string> {
-    this.send(`${text}\r\n`);
-    return this.reply();
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
-async function openSmtp(service: 'smtp' | 'submission'): Promise<Dialogue | TlsDialogue> {
+async function openSmtp(service: 'smtp' | 'submission'): Promise<Dialogue> {
   const d =
-    service === 'smtp' ? await Dialogue.connect(ports.smtp) : await TlsDialogue.connect(ports.submissions);
+    service === 'smtp' ? await Dialogue.connect(ports.smtp) : await Dialogue.connectTls(ports.submissions);
   expect(await d.reply()).toMatch(/^220 /);
   expect(await d.command('EHLO hostile.test')).toMatch(/^250/);
   if (service === 'submission') {

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 
 /**
  * A raw SMTP/POP3 conversation over a real socket, for edge cases a well-behaved client library
@@ -26,6 +27,16 @@ export class Dialogue {
   static connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<Dialogue> {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ port, host, localAddress }, () => resolve(new Dialogue(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** The same conversation over implicit TLS (465/993/995 style); the certificate is not checked. */
+  static connectTls(port: number, host = '127.0.0.1'): Promise<Dialogue> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host, rejectUnauthorized: false }, () =>
+        resolve(new Dialogue(socket)),
+      );
       socket.once('error', reject);
     });
   }

@@ -13,7 +13,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -106,7 +106,12 @@ export function buildAppDir(): { appDir: string; remove: () => void } {
   if (built.status !== 0) throw new Error(`bundle build failed: ${built.stderr}`);
   const modules = path.join(appDir, 'node_modules', '@electric-sql');
   mkdirSync(modules, { recursive: true });
-  symlinkSync(path.join(ROOT, 'node_modules', '@electric-sql', 'pglite'), path.join(modules, 'pglite'));
+  // A copy, not a link: the checkout may itself live under /tmp (CI clones anywhere), which the
+  // task's tmpfs hides, and the image has its own node_modules, never the repository's.
+  cpSync(path.join(ROOT, 'node_modules', '@electric-sql', 'pglite'), path.join(modules, 'pglite'), {
+    recursive: true,
+    dereference: true,
+  });
   copyFileSync(path.join(ROOT, 'package.json'), path.join(appDir, 'package.json'));
   spawnSync('chmod', ['-R', 'a+rX', base]);
   return { appDir, remove: () => rmSync(base, { recursive: true, force: true }) };
