@@ -16,4 +16,7 @@ module.exports = {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/integration/'],
   testTimeout: 60000,
+  // jest's default on 2 cores is one worker; most suites wait on child processes and sockets, so
+  // two keep npm test well under its 10-minute budget on this machine size.
+  maxWorkers: 2,
 };
