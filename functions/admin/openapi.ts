@@ -7,7 +7,11 @@ const ok = (description: string, schema?: object) => ({
   '200': { description, ...json(schema) },
   '401': { description: 'admin authentication required', ...json({ $ref: '#/components/schemas/Error' }) },
   '404': { description: 'not found', ...json({ $ref: '#/components/schemas/Error' }) },
-  '400': { description: 'invalid input', ...json({ $ref: '#/components/schemas/Error' }) },
+  '400': {
+    description:
+      'invalid input; `code` says which: `invalid`, `bad-address`, `bad-domain`, `weak-password` (the password policy refused it, the reason is in `error`), `alias-loop` (the alias or forward would make a loop, the path is in `error`)',
+    ...json({ $ref: '#/components/schemas/Error' }),
+  },
 });
 const created = (description: string) => ({ ...ok(description), '201': { description, ...json() } });
 const body = (properties: Record<string, object>, required: string[] = []) => ({
@@ -44,7 +48,29 @@ export const OPENAPI = {
         description: 'admin name and password; TLS (or loopback) only',
       },
     },
-    schemas: { Error: { type: 'object', properties: { error: str, code: str }, required: ['error'] } },
+    schemas: {
+      Error: { type: 'object', properties: { error: str, code: str }, required: ['error'] },
+      AuditEntry: {
+        type: 'object',
+        description:
+          'One change, from any path (CLI direct or through a node, admin API, webmail password change). Secrets are masked.',
+        properties: {
+          id: { type: 'integer' },
+          at: { type: 'string', format: 'date-time' },
+          actor: {
+            type: 'string',
+            description: '`cli:<os user>`, the admin name, `user:<address>` or `system`',
+          },
+          action: str,
+          target: { type: ['string', 'null'] },
+          detail: { description: 'the command, redacted' },
+          outcome: { type: 'string', description: '`ok`, or `error: <code>` for a refused change' },
+          old_value: { description: 'the value before the change, where it makes sense' },
+          new_value: { description: 'the value after the change, where it makes sense' },
+        },
+        required: ['id', 'at', 'actor', 'action', 'outcome'],
+      },
+    },
   },
   paths: {
     '/openapi.json': {
@@ -79,7 +105,7 @@ export const OPENAPI = {
       get: {
         summary: 'Audit log, newest first',
         parameters: [queryParam('limit'), queryParam('before', 'entries with id below this')],
-        responses: ok('entries', { type: 'array' }),
+        responses: ok('entries', { type: 'array', items: { $ref: '#/components/schemas/AuditEntry' } }),
       },
     },
     '/domains': {
