@@ -145,6 +145,8 @@ export class Tokenizer {
       if (c === DQUOTE) break;
       if (c === 0x0d || c === 0x0a || c === 0) throw new ParseError('Invalid character in quoted string');
       if (c === BACKSLASH) {
+        // Never step past the end: a caller that catches the error resumes from `pos`.
+        if (this.pos >= this.buf.length) throw new ParseError('Unterminated quoted string');
         const next = this.buf[this.pos++];
         if (next !== DQUOTE && next !== BACKSLASH) throw new ParseError('Invalid escape in quoted string');
         out.push(next);

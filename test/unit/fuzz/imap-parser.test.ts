@@ -121,6 +121,14 @@ describe('IMAP grammar rules', () => {
     );
   });
 
+  // Found with 10x the runs and another seed: a quoted string ending in a lone backslash.
+  it.each(Object.keys(RULES))('%s: a quoted string cut after its backslash stays in bounds', (name) => {
+    const bytes = Buffer.from('"\\');
+    const t = new Tokenizer(bytes);
+    expect(() => RULES[name](t)).toThrow(ParseError);
+    expect(t.pos).toBeLessThanOrEqual(bytes.length);
+  });
+
   it('gives back well-formed sequence sets, flag lists and quoted strings', () => {
     const seq = fc.oneof(fc.integer({ min: 1, max: 0xffffffff }), fc.constant(-1));
     const range = fc.tuple(seq, seq);
