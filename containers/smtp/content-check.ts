@@ -4,12 +4,13 @@
  * or a NUL accepted here could end the data (or be read as a command) at a laxer server downstream.
  * So BDAT content is held to the same rules as DATA content (see data-decoder.ts).
  */
-import type { DataProblem } from './data-decoder';
+import type { DataDecoderOptions, DataProblem } from './data-decoder';
 
-export interface ContentCheckOptions {
-  maxLineLength: number;
-  rejectBareLineEndings: boolean;
-  allow8bitHeaders: boolean;
+/** DATA's line rules, plus whether the body is BINARYMIME. */
+export interface ContentCheckOptions extends Pick<
+  DataDecoderOptions,
+  'maxLineLength' | 'rejectBareLineEndings' | 'allow8bitHeaders'
+> {
   /** BODY=BINARYMIME: the body may hold any octets; only the header is checked. */
   binary: boolean;
 }
