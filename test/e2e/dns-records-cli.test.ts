@@ -10,7 +10,7 @@ import path from 'node:path';
 import { mtaStsPolicyId } from '../../core/dns/mta-sts';
 import type { DnsRecord } from '../../core/dns/zone-records';
 import { parseMtaStsPolicy, parseMtaStsRecord } from '../../core/relay/mta-sts';
-import { NodeProcess, nimbus } from '../helpers/node-process';
+import { ANY_PORTS_ARGS, ANY_PORTS_ENV, NodeProcess, nimbus } from '../helpers/node-process';
 
 let dataDir: string;
 let node: NodeProcess;
@@ -55,22 +55,7 @@ const find = (list: DnsRecord[], type: string, name: string) =>
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'nimbus-dns-'));
   mkdirSync(dataDir, { recursive: true });
-  node = new NodeProcess(
-    dataDir,
-    [
-      '--smtp-port',
-      '0',
-      '--submission-port',
-      '0',
-      '--imap-port',
-      '0',
-      '--pop3-port',
-      '0',
-      '--http-port',
-      '0',
-    ],
-    { ...env, NIMBUS_SUBMISSIONS_PORT: '0', NIMBUS_IMAPS_PORT: '0', NIMBUS_POP3S_PORT: '0' },
-  );
+  node = new NodeProcess(dataDir, ANY_PORTS_ARGS, { ...env, ...ANY_PORTS_ENV });
   ports = await node.start();
   expect(nimbus([...data(), 'domain', 'add', 'dns.test']).status).toBe(0);
   base = records();

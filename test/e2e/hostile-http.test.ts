@@ -1,15 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { NodeProcess } from '../helpers/node-process';
-import {
-  ANY_PORTS_ARGS,
-  ANY_PORTS_ENV,
-  RawClient,
-  adminCommand,
-  expectAlive,
-  type HangUp,
-} from '../helpers/hostile-client';
+import { ANY_PORTS_ARGS, ANY_PORTS_ENV, NodeProcess } from '../helpers/node-process';
+import { RawClient, adminCommand, expectAlive, type HangUp } from '../helpers/hostile-client';
 
 /**
  * Hostile HTTP clients against a real node process (issue #11): truncated and reset requests,

@@ -4,10 +4,8 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
-import { NodeProcess } from '../helpers/node-process';
+import { ANY_PORTS_ARGS, ANY_PORTS_ENV, NodeProcess } from '../helpers/node-process';
 import {
-  ANY_PORTS_ARGS,
-  ANY_PORTS_ENV,
   RawClient,
   adminCommand,
   captureClientHello,

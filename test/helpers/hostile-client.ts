@@ -147,18 +147,3 @@ export async function adminCommand(
     throw new Error(`admin ${JSON.stringify(command)}: ${res.status} ${await res.text()}`);
   return res.json();
 }
-
-/** Every port of a node on "any free port", the implicit-TLS ones included. */
-export const ANY_PORTS_ARGS = [
-  '--smtp-port',
-  '0',
-  '--submission-port',
-  '0',
-  '--imap-port',
-  '0',
-  '--pop3-port',
-  '0',
-  '--http-port',
-  '0',
-];
-export const ANY_PORTS_ENV = { NIMBUS_SUBMISSIONS_PORT: '0', NIMBUS_IMAPS_PORT: '0', NIMBUS_POP3S_PORT: '0' };

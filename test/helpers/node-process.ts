@@ -39,6 +39,21 @@ export function freePort(): Promise<number> {
 }
 
 /** `nimbus start` as a separate process: what an operator runs, and what a crash test can SIGKILL. */
+/** Every port of a node on "any free port", the implicit-TLS ones included. */
+export const ANY_PORTS_ARGS = [
+  '--smtp-port',
+  '0',
+  '--submission-port',
+  '0',
+  '--imap-port',
+  '0',
+  '--pop3-port',
+  '0',
+  '--http-port',
+  '0',
+];
+export const ANY_PORTS_ENV = { NIMBUS_SUBMISSIONS_PORT: '0', NIMBUS_IMAPS_PORT: '0', NIMBUS_POP3S_PORT: '0' };
+
 export class NodeProcess {
   child: ChildProcess | null = null;
   output = '';
