@@ -3,6 +3,10 @@
  * every statement here must run unchanged on all three.
  */
 import { accessMigrations } from './migrations-access';
+import { imapAclMigrations } from './migrations-imap-acl';
+import { imapMessagesMigrations } from './migrations-imap-messages';
+import { imapMetadataMigrations } from './migrations-imap-metadata';
+import { imapUrlauthMigrations } from './migrations-imap-urlauth';
 
 export interface Migration {
   version: number;
@@ -376,4 +380,8 @@ CREATE INDEX recovery_log_at_idx ON recovery_log(at);
 `,
   },
   ...accessMigrations,
+  ...imapMessagesMigrations,
+  ...imapAclMigrations,
+  ...imapUrlauthMigrations,
+  ...imapMetadataMigrations,
 ];
