@@ -6,7 +6,10 @@
  */
 import type { MailboxRow } from '../../core/store/mailbox-store';
 import { ParseError } from './parser/tokenizer';
-import type { SequenceSet } from './parser/grammar';
+import { SYSTEM_FLAGS, type SequenceSet } from './parser/grammar';
+
+/** Keywords offered in FLAGS even before any message carries them. */
+export const COMMON_KEYWORDS = ['$Forwarded', '$MDNSent', '$Junk', '$NotJunk'];
 
 export class SelectedMailbox {
   uids: number[];
@@ -16,15 +19,42 @@ export class SelectedMailbox {
   readonly pendingExpunges = new Set<number>();
   /** Flag changes this session made itself (uid → modseq): not echoed back as unsolicited FETCH. */
   readonly own = new Map<number, number>();
+  /** Keywords announced in FLAGS (RFC 9051 §7.3.5), in order; `announcedLower` for lookups. */
+  private readonly keywords: string[] = [];
+  private readonly announcedLower = new Set<string>();
 
   constructor(
     readonly mailbox: MailboxRow,
     readonly readOnly: boolean,
     uids: number[],
     modseq: number,
+    keywords: string[] = [],
   ) {
     this.uids = uids;
     this.modseq = modseq;
+    this.unannounced([...COMMON_KEYWORDS, ...keywords]);
+  }
+
+  /** The FLAGS list as announced so far: system flags, then keywords. */
+  get flagList(): string[] {
+    return [...SYSTEM_FLAGS, ...this.keywords];
+  }
+
+  /**
+   * Records the keywords of `flags` this client has not been told about yet and returns them
+   * (empty when FLAGS need not be sent again). Keywords compare case-insensitively.
+   */
+  unannounced(flags: readonly string[]): string[] {
+    const fresh: string[] = [];
+    for (const flag of flags) {
+      if (flag.startsWith('\\')) continue;
+      const lower = flag.toLowerCase();
+      if (this.announcedLower.has(lower)) continue;
+      this.announcedLower.add(lower);
+      this.keywords.push(flag);
+      fresh.push(flag);
+    }
+    return fresh;
   }
 
   get id(): number {

@@ -4,6 +4,7 @@ import { ImapView } from '../../core/store/imap-view';
 import { MailboxAdmin } from '../../core/store/mailbox-admin';
 import { MessageMover } from '../../core/store/copy-move';
 import { SearchEngine } from '../../core/store/search/search-engine';
+import { ConnectionLimiter } from '../net/connection-limiter';
 import type { ImapServerDeps } from './types';
 
 export class ImapServices {
@@ -12,6 +13,8 @@ export class ImapServices {
   readonly mover: MessageMover;
   readonly appender: ImapAppender;
   readonly search: SearchEngine;
+  /** Logged-in sessions per (account, client address): `maxConnectionsPerUserIp`. */
+  readonly userConnections: ConnectionLimiter;
 
   constructor(readonly deps: ImapServerDeps) {
     this.admin = new MailboxAdmin(deps.db, deps.events);
@@ -19,5 +22,9 @@ export class ImapServices {
     this.mover = new MessageMover(deps.db, deps.events);
     this.appender = new ImapAppender(deps.db, deps.blobs, deps.store, deps.events);
     this.search = new SearchEngine(deps.db, deps.blobs);
+    this.userConnections = new ConnectionLimiter(
+      Number.MAX_SAFE_INTEGER,
+      deps.options.maxConnectionsPerUserIp,
+    );
   }
 }

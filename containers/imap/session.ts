@@ -47,6 +47,10 @@ export class ImapSession {
   private dirty = false;
   private appendBytes = 0;
   private paused = false;
+  /** CONDSTORE was just enabled with a mailbox selected: HIGHESTMODSEQ is owed (RFC 7162 §3.1). */
+  private announceModseq = false;
+  /** Releases this session's slot in the per-user-and-address limit (set at login). */
+  private releaseUserSlot: (() => void) | null = null;
 
   constructor(
     socket: Duplex,
@@ -162,6 +166,8 @@ export class ImapSession {
     this.idle.stop();
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.releaseUserSlot?.();
+    this.releaseUserSlot = null;
     this.state = 'logout';
     this.onClose();
   }
@@ -278,6 +284,14 @@ export class ImapSession {
 
   // Authentication ----------------------------------------------------------------------------
 
+  /** Takes a slot of `maxConnectionsPerUserIp` for `accountId`; false when none is left. */
+  claimUserSlot(accountId: number): boolean {
+    const slot = this.services.userConnections.tryAcquire(`${accountId} ${this.info.remoteAddress}`);
+    if ('refused' in slot) return false;
+    this.releaseUserSlot = slot.release;
+    return true;
+  }
+
   async loggedIn(account: Account): Promise<void> {
     this.account = account;
     this.state = 'authenticated';
@@ -311,6 +325,7 @@ export class ImapSession {
 
   deselect(): void {
     this.selected = null;
+    this.announceModseq = false;
     this.state = 'authenticated';
   }
 
@@ -330,6 +345,10 @@ export class ImapSession {
     if (!selected) return;
     this.dirty = false;
     await reportChanges(this, selected, allowExpunge);
+    if (this.announceModseq && this.selected === selected) {
+      this.send(`* OK [HIGHESTMODSEQ ${selected.modseq}] Highest\r\n`);
+    }
+    this.announceModseq = false;
   }
 
   /** EXPUNGE (or VANISHED with QRESYNC) for uids this client still knows. */
@@ -337,10 +356,38 @@ export class ImapSession {
     if (this.selected) reportExpunges(this, this.selected, uids);
   }
 
+  /**
+   * The FLAGS item of a FETCH response. A keyword the client has not seen in FLAGS yet is
+   * announced first (FLAGS and PERMANENTFLAGS, RFC 9051 §7.3.5/§6.3.2), so callers must call
+   * this before sending any part of the FETCH line.
+   */
   flagsItem(uid: number, flags: string[]): string {
+    if (this.selected && this.selected.unannounced(flags).length > 0) this.announceFlags(this.selected);
     const list = [...flags];
     if (!this.rev2 && this.selected?.recent.has(uid)) list.push('\\Recent');
     return `FLAGS (${list.join(' ')})`;
+  }
+
+  /** The untagged FLAGS and PERMANENTFLAGS of `selected` (at SELECT and when keywords appear). */
+  announceFlags(selected: SelectedMailbox): void {
+    const flags = selected.flagList.join(' ');
+    this.send(`* FLAGS (${flags})\r\n`);
+    this.send(
+      selected.readOnly
+        ? '* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n'
+        : `* OK [PERMANENTFLAGS (${flags} \\*)] Flags permitted\r\n`,
+    );
+  }
+
+  /**
+   * A CONDSTORE-enabling command (RFC 7162 §3.1). The first one while a mailbox is selected
+   * gets `OK [HIGHESTMODSEQ]` before its tagged response (sent by sync(), after the command's
+   * own changes have been reported).
+   */
+  enableCondstore(): void {
+    if (this.enabled.has('CONDSTORE')) return;
+    this.enabled.add('CONDSTORE');
+    if (this.selected) this.announceModseq = true;
   }
 
   // IDLE --------------------------------------------------------------------------------------

@@ -20,7 +20,13 @@ export interface ImapServerOptions {
   /** How long a connection may stay without logging in. */
   unauthenticatedTimeoutMs: number;
   maxConnections: number;
+  /** Connections from one client address, logged in or not; beyond it the greeting is a BYE. */
   maxConnectionsPerIp: number;
+  /**
+   * Logged-in sessions of one account from one client address (Dovecot's
+   * mail_max_userip_connections); the login beyond it gets `NO [LIMIT]`. Counted per node.
+   */
+  maxConnectionsPerUserIp: number;
   maxCommandLineLength: number;
   /** Largest literal accepted (APPEND message size; also announced as APPENDLIMIT). */
   maxLiteralSize: number;
@@ -39,7 +45,8 @@ export const DEFAULT_IMAP_OPTIONS: ImapServerOptions = {
   idleTimeoutMs: 31 * 60_000,
   unauthenticatedTimeoutMs: 60_000,
   maxConnections: 20_000,
-  maxConnectionsPerIp: 50,
+  maxConnectionsPerIp: 100,
+  maxConnectionsPerUserIp: 10,
   maxCommandLineLength: 64 * 1024,
   maxLiteralSize: 50 * 1024 * 1024,
   maxPipelinedCommands: 100,

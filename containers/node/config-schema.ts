@@ -114,7 +114,10 @@ export const configSchema = z.object({
       idleTimeoutMs: positive.default(31 * 60_000),
       unauthenticatedTimeoutMs: positive.default(60_000),
       maxConnections: positive.default(20_000),
-      maxConnectionsPerIp: positive.default(50),
+      /** Connections per client address before login (beyond it: BYE as the greeting). */
+      maxConnectionsPerIp: positive.default(100),
+      /** Logged-in sessions per account and client address (Dovecot: mail_max_userip_connections = 10); beyond it LOGIN gets NO [LIMIT]. */
+      maxConnectionsPerUserIp: positive.default(10),
       maxCommandLineLength: positive.default(64 * 1024),
       maxLiteralSize: positive.default(50 * 1024 * 1024),
       maxPipelinedCommands: positive.default(100),

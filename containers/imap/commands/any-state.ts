@@ -64,9 +64,10 @@ export const enable: Handler = async (s, { t }) => {
   const enabled: string[] = [];
   for (const cap of wanted) {
     if (!ENABLEABLE.has(cap) || s.enabled.has(cap)) continue;
+    // CONDSTORE first: ENABLE CONDSTORE/QRESYNC is a CONDSTORE-enabling command (RFC 7162 §3.1).
+    if (cap === 'CONDSTORE' || cap === 'QRESYNC') s.enableCondstore();
     s.enabled.add(cap);
     enabled.push(cap === 'IMAP4REV2' ? 'IMAP4rev2' : cap);
-    if (cap === 'QRESYNC' && !s.enabled.has('CONDSTORE')) s.enabled.add('CONDSTORE');
   }
   s.send(`* ENABLED${enabled.map((c) => ' ' + c).join('')}\r\n`);
   return ok('ENABLE completed');

@@ -28,6 +28,10 @@ async function check(s: ImapSession, username: string, password: string): Promis
     return no('Invalid credentials', 'AUTHENTICATIONFAILED');
   }
   throttle.recordSuccess(address, username);
+  if (!s.claimUserSlot(account.id)) {
+    s.log.info({ username }, 'IMAP login refused: too many connections for this user from this address');
+    return no('Too many connections for this user from this address', 'LIMIT');
+  }
   await s.loggedIn(account);
   s.log.info('IMAP login');
   return ok('Logged in', `CAPABILITY ${s.capabilities().join(' ')}`);

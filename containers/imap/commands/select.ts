@@ -1,12 +1,10 @@
 /** SELECT / EXAMINE (RFC 9051 §6.3.2, CONDSTORE and QRESYNC parameters, RFC 7162). */
-import { SYSTEM_FLAGS, parseMailbox, parseSequenceSet, type SequenceSet } from '../parser/grammar';
+import { parseMailbox, parseSequenceSet, type SequenceSet } from '../parser/grammar';
 import { ParseError } from '../parser/tokenizer';
 import { formatSequenceSet, mailboxName } from '../format/strings';
 import { SelectedMailbox } from '../selected';
 import { bad, no, ok } from '../types';
 import type { Handler } from './context';
-
-const COMMON_KEYWORDS = ['$Forwarded', '$MDNSent', '$Junk', '$NotJunk'];
 
 interface Qresync {
   uidvalidity: number;
@@ -76,19 +74,23 @@ export const select: Handler = async (s, { name: command, t }) => {
     readOnly,
     uids,
     state?.highestmodseq ?? mailbox.highestmodseq,
+    await view.keywords(mailbox.id),
   );
+  let recent = 0;
   if (!readOnly && !s.rev2 && state && state.recentUid < state.uidnext) {
     const claim = await view.claimRecent(mailbox.id);
     for (const uid of uids) if (uid >= claim.from && uid < claim.to) selected.recent.add(uid);
+    recent = selected.recent.size;
+  } else if (readOnly && state) {
+    // EXAMINE reports the unclaimed messages without claiming them (RFC 3501 §6.3.2).
+    recent = uids.filter((uid) => uid >= state.recentUid).length;
   }
   s.selected = selected;
   s.state = 'selected';
-  const keywords = [...new Set([...COMMON_KEYWORDS, ...(await view.keywords(mailbox.id))])];
-  const flags = [...SYSTEM_FLAGS, ...keywords].join(' ');
-  s.send(`* FLAGS (${flags})\r\n`);
+  s.send(`* FLAGS (${selected.flagList.join(' ')})\r\n`);
   s.send(`* ${selected.exists} EXISTS\r\n`);
   if (!s.rev2) {
-    s.send(`* ${selected.recent.size} RECENT\r\n`);
+    s.send(`* ${recent} RECENT\r\n`);
     const firstUnseen = await view.firstUnseen(mailbox.id);
     if (firstUnseen !== null && selected.seqOf(firstUnseen) > 0) {
       s.send(`* OK [UNSEEN ${selected.seqOf(firstUnseen)}] First unseen\r\n`);
@@ -99,7 +101,7 @@ export const select: Handler = async (s, { name: command, t }) => {
   s.send(
     readOnly
       ? '* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n'
-      : `* OK [PERMANENTFLAGS (${flags} \\*)] Flags permitted\r\n`,
+      : `* OK [PERMANENTFLAGS (${selected.flagList.join(' ')} \\*)] Flags permitted\r\n`,
   );
   s.send(`* OK [HIGHESTMODSEQ ${selected.modseq}] Highest\r\n`);
   if (s.rev2) {

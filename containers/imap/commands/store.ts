@@ -12,7 +12,7 @@ export const store: Handler = async (s, { uid, t }) => {
   t.sp();
   const args = parseStoreArgs(t);
   if (selected.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
-  if (args.unchangedSince !== null) s.enabled.add('CONDSTORE');
+  if (args.unchangedSince !== null) s.enableCondstore();
   const uids = selected.resolve(set, uid, s.saved).filter((u) => !selected.pendingExpunges.has(u));
   const flags = args.flags.filter((f) => f !== '\\Recent');
   const result = await storeFlags(s.services.deps.db, s.services.deps.events, {
