@@ -36,7 +36,35 @@ export interface ImapServerOptions {
   maxErrors: number;
   /** Interval of "* OK Still here" during IDLE (optional; default 2 minutes). */
   idleKeepaliveMs?: number;
+  /** METADATA (RFC 5464) limits and server entries (optional; DEFAULT_METADATA_OPTIONS). */
+  metadata?: ImapMetadataOptions;
 }
+
+/** METADATA settings: limits (each refusal has its RFC 5464 response code) and server entries. */
+export interface ImapMetadataOptions {
+  /** Longest value SETMETADATA accepts, octets: `[METADATA MAXSIZE n]` (RFC 5464: at least 1024). */
+  maxValueSize: number;
+  /** Entries one user holds on one mailbox or on the server: `[METADATA TOOMANY]` (at least 10). */
+  maxEntriesPerMailbox: number;
+  /** Entries one user holds in all: `[METADATA TOOMANY]`. */
+  maxEntriesPerAccount: number;
+  /** Octets of all values one user holds: `NO [LIMIT]`. */
+  maxTotalSize: number;
+  /** /private entries are kept; false answers SETMETADATA of one with `[METADATA NOPRIVATE]`. */
+  privateEntries: boolean;
+  /** Server `/shared/admin` (a URI, RFC 5464 §3.2.1.1); default `mailto:postmaster@<hostname>`. */
+  adminUri?: string;
+  /** Server `/shared/comment`; none by default. */
+  serverComment?: string;
+}
+
+export const DEFAULT_METADATA_OPTIONS: ImapMetadataOptions = {
+  maxValueSize: 64 * 1024,
+  maxEntriesPerMailbox: 100,
+  maxEntriesPerAccount: 1000,
+  maxTotalSize: 1024 * 1024,
+  privateEntries: true,
+};
 
 export const DEFAULT_IMAP_OPTIONS: ImapServerOptions = {
   hostname: 'localhost',
@@ -52,6 +80,7 @@ export const DEFAULT_IMAP_OPTIONS: ImapServerOptions = {
   maxPipelinedCommands: 100,
   maxErrors: 20,
   idleKeepaliveMs: 120_000,
+  metadata: DEFAULT_METADATA_OPTIONS,
 };
 
 export interface ImapServerDeps {

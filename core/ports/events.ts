@@ -6,9 +6,11 @@ export interface MailboxChange {
   accountId: number;
   mailboxId: number;
   /** What changed: new messages, flags, expunges, or the mailbox list itself. */
-  kind: 'append' | 'flags' | 'expunge' | 'mailboxes';
+  kind: 'append' | 'flags' | 'expunge' | 'mailboxes' | 'metadata';
   modseq?: number;
   uid?: number;
+  /** kind 'metadata': the entry names that changed (RFC 5464); mailboxId 0 for server entries. */
+  entries?: string[];
 }
 
 export type MailboxChangeHandler = (change: MailboxChange) => void;
