@@ -26,7 +26,8 @@ export function checkLiteral(
 ): LiteralCheck {
   const head = prefix.toString('latin1', 0, Math.min(prefix.length, 300));
   const tag = commandTag(head);
-  const append = /^\S+ (?:UID )?APPEND /i.test(head);
+  // REPLACE (RFC 8508) carries a message like APPEND (CATENATE's TEXT parts are inside APPEND/REPLACE).
+  const append = /^\S+ (?:UID )?(?:APPEND|REPLACE) /i.test(head);
   const limit = !authenticated
     ? UNAUTH_LITERAL_LIMIT
     : append

@@ -1,54 +1,52 @@
 /**
- * APPEND (RFC 9051 §6.3.12) with MULTIAPPEND (RFC 3502), UIDPLUS APPENDUID, BINARY literal8
- * and UTF8=ACCEPT's "UTF8 (literal8)". Size and quota were checked when each literal was
- * announced (see ImapSession.decideLiteral); the transaction re-checks the quota.
+ * APPEND (RFC 9051 §6.3.12) with MULTIAPPEND (RFC 3502), UIDPLUS APPENDUID, BINARY literal8,
+ * UTF8=ACCEPT's "UTF8 (literal8)" and CATENATE (RFC 4469, commands/catenate.ts). Size and quota
+ * were checked when each literal was announced (see ImapSession.decideLiteral); CATENATE's URL
+ * parts are checked once resolved, and the transaction re-checks the quota.
  */
 import { OverQuotaError } from '../../../core/store/copy-move';
 import type { AppendItem } from '../../../core/store/imap-append';
 import { formatSequenceSet } from '../format/strings';
-import { parseDateTime, parseFlagList, parseMailbox } from '../parser/grammar';
+import { parseAppendMessage, type AppendMessage } from '../parser/append-grammar';
+import { parseMailbox } from '../parser/grammar';
 import { ParseError } from '../parser/tokenizer';
-import { no, ok } from '../types';
+import type { ImapSession } from '../session';
+import { no, ok, type CommandResult } from '../types';
+import { isResult, openMailbox, permittedFlags, TRYCREATE } from './access';
+import { assemble } from './catenate';
 import type { Handler } from './context';
 
 export const append: Handler = async (s, { t }) => {
   t.sp();
   const name = parseMailbox(t, s.utf8);
-  const items: AppendItem[] = [];
+  const messages: AppendMessage[] = [];
   while (!t.atEnd) {
     t.sp();
-    let flags: string[] = [];
-    let internalDate: Date | undefined;
-    if (t.peek() === 0x28) {
-      flags = parseFlagList(t).filter((f) => f !== '\\Recent');
-      t.sp();
-    }
-    if (t.peek() === 0x22) {
-      internalDate = parseDateTime(t);
-      t.sp();
-    }
-    let data: Buffer;
-    if (t.accept('UTF8 ')) {
-      t.expect('(');
-      data = t.literal();
-      t.expect(')');
-    } else {
-      const c = t.peek();
-      if (c !== 0x7b && c !== 0x7e) throw new ParseError('Expected a message literal');
-      data = t.literal();
-    }
-    items.push({ data, flags: [...new Set(flags)], internalDate });
-    if (items.length > 1000) throw new ParseError('Too many messages in one APPEND');
+    messages.push(parseAppendMessage(t));
+    if (messages.length > 1000) throw new ParseError('Too many messages in one APPEND');
   }
-  if (items.length === 0) throw new ParseError('Missing message literal');
-  if (items.some((i) => i.data.length === 0)) return no('Cannot append an empty message');
-  const mailbox = await s.services.admin.get(s.account!.id, name);
-  if (!mailbox) return no('Mailbox does not exist', 'TRYCREATE');
+  if (messages.length === 0) throw new ParseError('Missing message literal');
+  const found = await openMailbox(s, name, 'i', TRYCREATE);
+  if (isResult(found)) return found;
+  const items: AppendItem[] = [];
+  for (const message of messages) {
+    const item = await toItem(s, message);
+    if ('status' in item) return item;
+    items.push({ ...item, flags: permittedFlags(found.rights, item.flags) });
+  }
   try {
-    const result = await s.services.appender.append(s.account!.id, mailbox.id, items);
+    const result = await s.services.appender.append(found.ownerId, found.mailbox.id, items);
     return ok('APPEND completed', `APPENDUID ${result.uidvalidity} ${formatSequenceSet(result.uids)}`);
   } catch (error) {
     if (error instanceof OverQuotaError) return no('Quota exceeded (mailbox is full)', 'OVERQUOTA');
     throw error;
   }
 };
+
+/** The bytes of one append-message (CATENATE resolved), or the NO to answer. */
+export async function toItem(s: ImapSession, message: AppendMessage): Promise<AppendItem | CommandResult> {
+  const data = Buffer.isBuffer(message.data) ? message.data : await assemble(s, message.data);
+  if (!Buffer.isBuffer(data)) return data;
+  if (data.length === 0) return no('Cannot append an empty message');
+  return { data, flags: message.flags, internalDate: message.internalDate };
+}
