@@ -4,6 +4,7 @@
  */
 import type { MailboxEvents } from '../ports/events';
 import type { SqlDatabase, SqlExecutor } from '../ports/sql';
+import { retainExpunged } from './expunge-retention';
 
 export class OverQuotaError extends Error {
   constructor() {
@@ -20,15 +21,36 @@ export interface CopyResult {
 
 const uidArray = (uids: number[]): string => `{${uids.join(',')}}`;
 
+/**
+ * Which flags a copy keeps (RFC 4314 §4: without the s, t or w right on the target the copy
+ * drops \Seen, \Deleted or the other flags instead of failing).
+ */
+export interface FlagRights {
+  seen: boolean;
+  deleted: boolean;
+  other: boolean;
+}
+
+export const ALL_FLAGS: FlagRights = { seen: true, deleted: true, other: true };
+
+/** Source and target mailboxes with their owners (they differ for a shared mailbox). */
+export interface Transfer {
+  sourceOwnerId: number;
+  sourceId: number;
+  targetOwnerId: number;
+  targetId: number;
+  keep?: FlagRights;
+}
+
 async function copyInTx(
   tx: SqlExecutor,
-  accountId: number,
-  sourceId: number,
-  targetId: number,
+  transfer: Transfer,
   uids: number[],
   checkQuota: boolean,
 ): Promise<CopyResult & { modseq: number }> {
-  // Lock order everywhere: account (quota) then mailboxes by id.
+  const { sourceId, targetId, targetOwnerId: accountId } = transfer;
+  const keep = transfer.keep ?? ALL_FLAGS;
+  // Lock order everywhere: account (quota) then mailboxes by id. The target's owner pays the quota.
   const account = await tx.query<{ quota_bytes: string | null; used_bytes: string }>(
     `SELECT quota_bytes, used_bytes FROM accounts WHERE id = $1 FOR UPDATE`,
     [accountId],
@@ -37,9 +59,10 @@ async function copyInTx(
   await tx.query(`SELECT id FROM mailboxes WHERE id = $1 FOR UPDATE`, [first]);
   if (second !== first) await tx.query(`SELECT id FROM mailboxes WHERE id = $1 FOR UPDATE`, [second]);
   const source = await tx.query<{ uid: string; size: string; seen: boolean }>(
-    `SELECT uid, size, '\\Seen' = ANY(flags) AS seen FROM messages
-     WHERE mailbox_id = $1 AND uid = ANY($2::bigint[]) ORDER BY uid`,
-    [sourceId, uidArray(uids)],
+    `SELECT m.uid, m.size, '\\Seen' = ANY(m.flags) AS seen FROM messages m
+     JOIN mailboxes b ON b.id = m.mailbox_id AND b.account_id = $3
+     WHERE m.mailbox_id = $1 AND m.uid = ANY($2::bigint[]) ORDER BY m.uid`,
+    [sourceId, uidArray(uids), transfer.sourceOwnerId],
   );
   const target = await tx.query<{ uidvalidity: string; uidnext: string; highestmodseq: string }>(
     `SELECT uidvalidity, uidnext, highestmodseq FROM mailboxes WHERE id = $1 AND account_id = $2`,
@@ -58,7 +81,7 @@ async function copyInTx(
     throw new OverQuotaError();
   }
   const count = source.rows.length;
-  const unseen = source.rows.filter((r) => !r.seen).length;
+  const unseen = source.rows.filter((r) => !(r.seen && keep.seen)).length;
   const firstUid = Number(target.rows[0].uidnext);
   const bumped = await tx.query<{ highestmodseq: string }>(
     `UPDATE mailboxes SET uidnext = uidnext + $2, highestmodseq = highestmodseq + 1,
@@ -70,10 +93,12 @@ async function copyInTx(
   const sourceUids = source.rows.map((r) => Number(r.uid));
   await tx.query(
     `INSERT INTO messages (mailbox_id, uid, modseq, flags, internal_date, size, blob_key, header_prefix, structure)
-     SELECT $1, $2 + row_number() OVER (ORDER BY uid) - 1, $3, flags, internal_date, size, blob_key,
-            header_prefix, structure
+     SELECT $1, $2 + row_number() OVER (ORDER BY uid) - 1, $3,
+            ARRAY(SELECT f FROM unnest(flags) f WHERE CASE f WHEN '\\Seen' THEN $6::boolean
+                  WHEN '\\Deleted' THEN $7::boolean ELSE $8::boolean END),
+            internal_date, size, blob_key, header_prefix, structure
      FROM messages WHERE mailbox_id = $4 AND uid = ANY($5::bigint[]) ORDER BY uid`,
-    [targetId, firstUid, modseq, sourceId, uidArray(sourceUids)],
+    [targetId, firstUid, modseq, sourceId, uidArray(sourceUids), keep.seen, keep.deleted, keep.other],
   );
   await tx.query(
     `UPDATE blobs b SET refcount = b.refcount + x.n, updated_at = now()
@@ -92,8 +117,9 @@ async function copyInTx(
 }
 
 /**
- * Removes messages by UID inside `tx`: records them for QRESYNC, releases blob references and
- * quota, and updates the counters. Returns the UIDs actually removed.
+ * Removes messages by UID inside `tx`: records them for QRESYNC (with their data, readable for a
+ * while: expunge-retention.ts), releases blob references and quota, and updates the counters.
+ * Returns the UIDs actually removed.
  */
 export async function expungeInTx(
   tx: SqlExecutor,
@@ -109,6 +135,8 @@ export async function expungeInTx(
   );
   if (lock.rows.length === 0) return [];
   const modseq = Number(lock.rows[0].highestmodseq);
+  // QRESYNC record plus the retained data and blob hold (expunge-retention.ts).
+  await retainExpunged(tx, mailboxId, uids, modseq);
   const deleted = await tx.query<{ uid: string; size: string; blob_key: string; seen: boolean }>(
     `DELETE FROM messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[])
      RETURNING uid, size, blob_key, '\\Seen' = ANY(flags) AS seen`,
@@ -130,11 +158,6 @@ export async function expungeInTx(
     [[...perBlob.keys()], [...perBlob.values()]],
   );
   await tx.query(
-    `INSERT INTO expunged_messages (mailbox_id, uid, modseq) SELECT $1, unnest($2::bigint[]), $3
-     ON CONFLICT (mailbox_id, uid) DO UPDATE SET modseq = EXCLUDED.modseq`,
-    [mailboxId, uidArray(removed), modseq],
-  );
-  await tx.query(
     `UPDATE mailboxes SET message_count = message_count - $2, unseen_count = unseen_count - $3 WHERE id = $1`,
     [mailboxId, removed.length, unseen],
   );
@@ -151,24 +174,42 @@ export class MessageMover {
     private readonly events: MailboxEvents,
   ) {}
 
-  async copy(accountId: number, sourceId: number, targetId: number, uids: number[]): Promise<CopyResult> {
-    const result = await this.db.transaction((tx) => copyInTx(tx, accountId, sourceId, targetId, uids, true));
+  async copy(transfer: Transfer, uids: number[]): Promise<CopyResult> {
+    const result = await this.db.transaction((tx) => copyInTx(tx, transfer, uids, true));
     if (result.targetUids.length > 0) {
-      await this.events.publish({ accountId, mailboxId: targetId, kind: 'append', modseq: result.modseq });
+      await this.events.publish({
+        accountId: transfer.targetOwnerId,
+        mailboxId: transfer.targetId,
+        kind: 'append',
+        modseq: result.modseq,
+      });
     }
     return result;
   }
 
-  /** MOVE: copy and expunge in one transaction; quota is unchanged overall, so not checked. */
-  async move(accountId: number, sourceId: number, targetId: number, uids: number[]): Promise<CopyResult> {
+  /**
+   * MOVE: copy and expunge in one transaction. Within one account the quota is unchanged
+   * overall, so not checked; into another owner's mailbox it is that owner's quota.
+   */
+  async move(transfer: Transfer, uids: number[]): Promise<CopyResult> {
+    const crossOwner = transfer.sourceOwnerId !== transfer.targetOwnerId;
     const result = await this.db.transaction(async (tx) => {
-      const copied = await copyInTx(tx, accountId, sourceId, targetId, uids, false);
-      await expungeInTx(tx, accountId, sourceId, copied.sourceUids);
+      const copied = await copyInTx(tx, transfer, uids, crossOwner);
+      await expungeInTx(tx, transfer.sourceOwnerId, transfer.sourceId, copied.sourceUids);
       return copied;
     });
     if (result.targetUids.length > 0) {
-      await this.events.publish({ accountId, mailboxId: targetId, kind: 'append', modseq: result.modseq });
-      await this.events.publish({ accountId, mailboxId: sourceId, kind: 'expunge' });
+      await this.events.publish({
+        accountId: transfer.targetOwnerId,
+        mailboxId: transfer.targetId,
+        kind: 'append',
+        modseq: result.modseq,
+      });
+      await this.events.publish({
+        accountId: transfer.sourceOwnerId,
+        mailboxId: transfer.sourceId,
+        kind: 'expunge',
+      });
     }
     return result;
   }

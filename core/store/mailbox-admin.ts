@@ -71,13 +71,21 @@ export class MailboxAdmin {
     const result = await this.db.transaction(async (tx): Promise<MailboxAdminResult> => {
       await tx.query(`SELECT id FROM accounts WHERE id = $1 FOR UPDATE`, [accountId]);
       if (await this.get(accountId, name, tx)) return { ok: false, reason: 'exists' };
-      for (const parent of parents(name)) await this.insert(tx, accountId, parent, null);
+      const created: number[] = [];
+      let nearest: MailboxRow | null = null;
+      for (const parent of parents(name)) {
+        const row = await this.insert(tx, accountId, parent, null);
+        if (row) created.push(row.id);
+        else nearest = (await this.get(accountId, parent, tx)) ?? nearest;
+      }
       const mailbox = await this.insert(
         tx,
         accountId,
         name,
         specialUse.length > 0 ? specialUse.join(' ') : null,
       );
+      if (mailbox) created.push(mailbox.id);
+      if (nearest) await inheritAcl(tx, nearest.id, created);
       return { ok: true, mailbox: mailbox ?? undefined };
     });
     if (result.ok) await this.events.publish({ accountId, mailboxId: 0, kind: 'mailboxes' });
@@ -191,6 +199,7 @@ export class MailboxAdmin {
         [accountId, name],
       );
     }
+    await this.events.publish({ accountId, mailboxId: 0, kind: 'subscriptions' });
   }
 
   async unsubscribe(accountId: number, name: string): Promise<boolean> {
@@ -202,7 +211,9 @@ export class MailboxAdmin {
       `DELETE FROM mailbox_subscriptions WHERE account_id = $1 AND name = $2 RETURNING name`,
       [accountId, name],
     );
-    return a.rows.length + b.rows.length > 0;
+    const changed = a.rows.length + b.rows.length > 0;
+    if (changed) await this.events.publish({ accountId, mailboxId: 0, kind: 'subscriptions' });
+    return changed;
   }
 
   /** Every subscribed name, existing or not. */
@@ -272,6 +283,17 @@ export function normaliseRow(row: MailboxRow): MailboxRow {
     message_count: Number(row.message_count),
     unseen_count: Number(row.unseen_count),
   };
+}
+
+/** New mailboxes inherit the ACL of their nearest existing parent (RFC 4314 §4, CREATE). */
+async function inheritAcl(tx: SqlExecutor, parentId: number, childIds: number[]): Promise<void> {
+  for (const child of childIds) {
+    await tx.query(
+      `INSERT INTO mailbox_acl (mailbox_id, grantee_id, negative, rights)
+       SELECT $2, grantee_id, negative, rights FROM mailbox_acl WHERE mailbox_id = $1`,
+      [parentId, child],
+    );
+  }
 }
 
 /** Releases the blob references and quota of every message in a mailbox (before it is deleted). */

@@ -1,9 +1,14 @@
-/** COPY / UID COPY (COPYUID, UIDPLUS) and MOVE / UID MOVE (RFC 6851). */
+/**
+ * COPY / UID COPY (COPYUID, UIDPLUS) and MOVE / UID MOVE (RFC 6851). With ACLs (RFC 4314 §4):
+ * the target needs "i" (flags the target's s/t/w rights do not allow are dropped), MOVE also
+ * needs "t" and "e" on the source, as it sets \Deleted and expunges there.
+ */
 import { OverQuotaError } from '../../../core/store/copy-move';
 import { formatSequenceSet } from '../format/strings';
 import { parseMailbox, parseSequenceSet } from '../parser/grammar';
 import type { ImapSession } from '../session';
 import { no, ok, type CommandResult } from '../types';
+import { flagRights, isResult, NOPERM, openMailbox, selectedHas, TRYCREATE } from './access';
 import type { CommandContext, Handler } from './context';
 
 async function transfer(
@@ -19,16 +24,21 @@ async function transfer(
   t.end();
   const uids = selected.resolve(set, uid, s.saved).filter((u) => !selected.pendingExpunges.has(u));
   if (mode === 'move' && selected.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
-  const target = await s.services.admin.get(s.account!.id, name);
-  if (!target) return no('Mailbox does not exist', 'TRYCREATE');
+  if (mode === 'move' && !(selectedHas(selected, 't') && selectedHas(selected, 'e'))) return NOPERM;
+  const target = await openMailbox(s, name, 'i', TRYCREATE);
+  if (isResult(target)) return target;
   const verb = mode === 'copy' ? 'COPY' : 'MOVE';
   if (uids.length === 0) return ok(`${verb} completed, no messages`);
   try {
     const mover = s.services.mover;
-    const result =
-      mode === 'copy'
-        ? await mover.copy(s.account!.id, selected.id, target.id, uids)
-        : await mover.move(s.account!.id, selected.id, target.id, uids);
+    const plan = {
+      sourceOwnerId: selected.mailbox.account_id,
+      sourceId: selected.id,
+      targetOwnerId: target.ownerId,
+      targetId: target.mailbox.id,
+      keep: flagRights(target.rights),
+    };
+    const result = mode === 'copy' ? await mover.copy(plan, uids) : await mover.move(plan, uids);
     const code =
       result.sourceUids.length > 0
         ? `COPYUID ${result.uidvalidity} ${formatSequenceSet(result.sourceUids)} ${formatSequenceSet(result.targetUids)}`

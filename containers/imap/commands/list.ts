@@ -1,4 +1,8 @@
-/** LIST (RFC 9051 §6.3.9, LIST-EXTENDED RFC 5258, LIST-STATUS RFC 5819, SPECIAL-USE RFC 6154) and LSUB. */
+/**
+ * LIST (RFC 9051 §6.3.9, LIST-EXTENDED RFC 5258, LIST-STATUS RFC 5819, SPECIAL-USE RFC 6154,
+ * LIST-MYRIGHTS RFC 8440) with the shared mailboxes under Other Users/, and LSUB.
+ */
+import { ALL_RIGHTS, formatRights, inSharedNamespace, SHARED_ROOT } from '../../../core/store/mailbox-access';
 import { HIERARCHY_DELIMITER } from '../../../core/store/mailbox-admin';
 import type { MailboxRow } from '../../../core/store/mailbox-store';
 import { decodeModifiedUtf7 } from '../../../core/util/modified-utf7';
@@ -7,6 +11,7 @@ import { normaliseInbox, parseListMailbox } from '../parser/grammar';
 import { ParseError, type Tokenizer } from '../parser/tokenizer';
 import type { ImapSession } from '../session';
 import { bad, ok } from '../types';
+import { mailboxAccess, principal } from './access';
 import type { Handler } from './context';
 import { parseStatusItems, statusResponse } from './status';
 
@@ -75,7 +80,7 @@ function parseListArgs(t: Tokenizer, s: ImapSession) {
       if (opt === 'STATUS') {
         t.sp();
         statusItems = parseStatusItems(t);
-      } else if (!['SUBSCRIBED', 'CHILDREN', 'SPECIAL-USE'].includes(opt)) {
+      } else if (!['SUBSCRIBED', 'CHILDREN', 'SPECIAL-USE', 'MYRIGHTS'].includes(opt)) {
         throw new ParseError(`Unknown LIST return option ${opt}`);
       }
       ret.add(opt);
@@ -83,6 +88,38 @@ function parseListArgs(t: Tokenizer, s: ImapSession) {
   }
   t.end();
   return { select, ret, statusItems: statusItems as string[] | null, reference, patterns, extended };
+}
+
+interface Entry {
+  name: string;
+  /** null for a node that is not a mailbox (namespace root, owner, unlisted parent). */
+  row: MailboxRow | null;
+  /** The user's rights (own mailboxes: all). */
+  rights: string;
+  shared: boolean;
+}
+
+/**
+ * Everything LIST may show this user: own mailboxes, then the shared ones with "l" under
+ * Other Users/<owner>/ and the nodes above them (RFC 4314 §4: only "l" makes a mailbox visible).
+ */
+async function visibleEntries(s: ImapSession): Promise<Entry[]> {
+  const own = (await s.services.admin.list(s.account!.id)).filter((m) => !inSharedNamespace(m.name));
+  const entries: Entry[] = own.map((row) => ({ name: row.name, row, rights: ALL_RIGHTS, shared: false }));
+  const shared = (await mailboxAccess(s).sharedWith(principal(s))).filter((m) => m.rights.includes('l'));
+  if (shared.length === 0) return entries;
+  const nodes = new Set<string>([SHARED_ROOT]);
+  const listed = new Set(shared.map((m) => m.name));
+  for (const m of shared) {
+    const parts = m.name.split(HIERARCHY_DELIMITER);
+    for (let i = 2; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join(HIERARCHY_DELIMITER);
+      if (!listed.has(parent)) nodes.add(parent);
+    }
+  }
+  for (const name of [...nodes].sort()) entries.push({ name, row: null, rights: '', shared: true });
+  for (const m of shared) entries.push({ name: m.name, row: m.mailbox, rights: m.rights, shared: true });
+  return entries;
 }
 
 export const list: Handler = async (s, { t }) => {
@@ -99,21 +136,22 @@ export const list: Handler = async (s, { t }) => {
     return ok('LIST completed');
   }
   const accountId = s.account!.id;
-  const mailboxes = await s.services.admin.list(accountId);
-  const byName = new Map(mailboxes.map((m) => [m.name, m]));
+  const entries = await visibleEntries(s);
+  const byName = new Map(entries.map((e) => [e.name, e]));
   const needSubs = select.has('SUBSCRIBED') || ret.has('SUBSCRIBED');
   const subs = needSubs ? await s.services.admin.subscriptions(accountId) : new Set<string>();
   const matches = matcher(reference, patterns);
   const hasChildren = (name: string): boolean => {
     const prefix = name + HIERARCHY_DELIMITER;
-    return mailboxes.some((m) => m.name.startsWith(prefix));
+    return entries.some((e) => e.name.startsWith(prefix));
   };
-  const lines: { name: string; attrs: string[]; childInfo: boolean; row: MailboxRow | null }[] = [];
+  const lines: { entry: Entry | null; name: string; attrs: string[]; childInfo: boolean }[] = [];
   const specialOnly = select.has('SPECIAL-USE');
+  const specialUse = (e: Entry | null | undefined) => (e && !e.shared ? (e.row?.special_use ?? null) : null);
   if (select.has('SUBSCRIBED')) {
     const names = new Set<string>(subs);
     if (select.has('RECURSIVEMATCH')) {
-      // Parents whose subscribed children match get CHILDINFO even when not subscribed themselves.
+      // Parents of subscribed names are candidates for CHILDINFO even when not subscribed themselves.
       for (const name of subs) {
         const parts = name.split(HIERARCHY_DELIMITER);
         for (let i = 1; i < parts.length; i++) names.add(parts.slice(0, i).join(HIERARCHY_DELIMITER));
@@ -121,38 +159,61 @@ export const list: Handler = async (s, { t }) => {
     }
     for (const name of [...names].sort()) {
       if (!matches(name)) continue;
-      const row = byName.get(name) ?? null;
+      const entry = byName.get(name) ?? null;
       const subscribed = subs.has(name);
       const prefix = name + HIERARCHY_DELIMITER;
-      const childInfo = select.has('RECURSIVEMATCH') && [...subs].some((x) => x.startsWith(prefix));
-      if (!subscribed && !childInfo) continue;
-      if (specialOnly && !row?.special_use) continue;
+      const below = select.has('RECURSIVEMATCH') ? [...subs].filter((x) => x.startsWith(prefix)) : [];
+      // A parent that is not subscribed itself is only listed for subscribed descendants the
+      // patterns do not list on their own (RFC 5258 §3.5; Dovecot answers the same).
+      if (!subscribed && !below.some((x) => !matches(x))) continue;
+      const childInfo = below.length > 0;
+      if (specialOnly && !specialUse(entry)) continue;
       const attrs: string[] = [];
-      if (!row) attrs.push('\\NonExistent');
+      if (!entry?.row) attrs.push('\\NonExistent');
       if (subscribed) attrs.push('\\Subscribed');
-      lines.push({ name, attrs, childInfo, row });
+      lines.push({ entry, name, attrs, childInfo });
     }
   } else {
-    for (const row of mailboxes) {
-      if (!matches(row.name)) continue;
-      if (specialOnly && !row.special_use) continue;
+    for (const entry of entries) {
+      if (!matches(entry.name)) continue;
+      if (!entry.row) {
+        // The root and owner nodes are listed like Dovecot's; a parent the user may not see only
+        // when something below it is not listed itself (the "%" rule of RFC 9051 §6.3.9).
+        if (specialOnly) continue;
+        if (entry.name.split(HIERARCHY_DELIMITER).length > 2) {
+          const prefix = entry.name + HIERARCHY_DELIMITER;
+          const below = entries.filter((e) => e.row && e.name.startsWith(prefix));
+          if (below.every((e) => matches(e.name))) continue;
+        }
+        lines.push({ entry, name: entry.name, attrs: ['\\Noselect'], childInfo: false });
+        continue;
+      }
+      if (specialOnly && !specialUse(entry)) continue;
       const attrs: string[] = [];
-      if (ret.has('SUBSCRIBED') && subs.has(row.name)) attrs.push('\\Subscribed');
-      lines.push({ name: row.name, attrs, childInfo: false, row });
+      if (ret.has('SUBSCRIBED') && subs.has(entry.name)) attrs.push('\\Subscribed');
+      lines.push({ entry, name: entry.name, attrs, childInfo: false });
     }
   }
   for (const line of lines) {
     const attrs = [...line.attrs];
-    if (line.row) {
+    const entry = line.entry;
+    if (entry) {
       attrs.push(hasChildren(line.name) ? '\\HasChildren' : '\\HasNoChildren');
-      if (line.row.special_use) attrs.push(...line.row.special_use.split(' '));
+      const use = specialUse(entry);
+      if (use) attrs.push(...use.split(' '));
     }
     const out: Chunk[] = [`* LIST (${attrs.join(' ')}) "/" `, mailboxName(line.name, s.utf8)];
     if (line.childInfo) out.push(' ("CHILDINFO" ("SUBSCRIBED"))');
     out.push('\r\n');
     s.send(...out);
-    if (args.statusItems && line.row) {
-      s.send(...(await statusResponse(s, line.name, line.row.id, args.statusItems)));
+    const row = entry?.row;
+    if (!row || !entry) continue;
+    if (args.statusItems && entry.rights.includes('r')) {
+      s.send(...(await statusResponse(s, line.name, row.id, args.statusItems)));
+    }
+    // LIST-MYRIGHTS (RFC 8440): after the LIST line, for mailboxes only.
+    if (ret.has('MYRIGHTS')) {
+      s.send('* MYRIGHTS ', mailboxName(line.name, s.utf8), ` ${formatRights(entry.rights)}\r\n`);
     }
   }
   return ok('LIST completed');
