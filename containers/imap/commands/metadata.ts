@@ -11,7 +11,7 @@ import {
   type MetadataWrite,
 } from '../../../core/store/mailbox-metadata';
 import { mailboxName, type Chunk } from '../format/strings';
-import { formatEntryName, parseGetMetadata, parseSetMetadata } from '../parser/metadata-grammar';
+import { formatEntryName, formatValue, parseGetMetadata, parseSetMetadata } from '../parser/metadata-grammar';
 import type { ImapSession } from '../session';
 import { DEFAULT_METADATA_OPTIONS, no, ok, type CommandResult, type ImapMetadataOptions } from '../types';
 import type { Handler } from './context';
@@ -42,15 +42,6 @@ async function resolve(s: ImapSession, mailbox: string | null): Promise<Resolved
 }
 
 const NONEXISTENT = no('Mailbox does not exist', 'NONEXISTENT');
-
-/** value: quoted when plain printable ASCII, a literal otherwise, a literal8 when it holds NUL. */
-function formatValue(value: Buffer): Chunk {
-  if (value.length <= 1024 && value.every((b) => b >= 0x20 && b < 0x7f)) {
-    return '"' + value.toString('latin1').replace(/[\\"]/g, (c) => '\\' + c) + '"';
-  }
-  const binary = value.includes(0);
-  return Buffer.concat([Buffer.from(`${binary ? '~' : ''}{${value.length}}\r\n`), value]);
-}
 
 /** Everything the user can read on the target: stored entries plus the virtual ones. */
 async function readable(s: ImapSession, resolved: Resolved): Promise<Map<string, Buffer>> {

@@ -139,3 +139,12 @@ export function formatEntryName(name: string): string {
   if (ATOM_SAFE.test(name)) return name;
   return '"' + name.replace(/[\\"]/g, (c) => '\\' + c) + '"';
 }
+
+/** value: quoted when plain printable ASCII, a literal otherwise, a literal8 when it holds NUL. */
+export function formatValue(value: Buffer): string | Buffer {
+  if (value.length <= 1024 && value.every((b) => b >= 0x20 && b < 0x7f)) {
+    return '"' + value.toString('latin1').replace(/[\\"]/g, (c) => '\\' + c) + '"';
+  }
+  const binary = value.includes(0);
+  return Buffer.concat([Buffer.from(`${binary ? '~' : ''}{${value.length}}\r\n`), value]);
+}
