@@ -5,6 +5,7 @@ import { storeFlags } from '../store/flags';
 import { ImapAppender } from '../store/imap-append';
 import { MailboxStore } from '../store/mailbox-store';
 import { MessageMover, OverQuotaError } from '../store/copy-move';
+import { retainExpunged } from '../store/expunge-retention';
 import type { SqlExecutor } from '../ports/sql';
 import type { JmapAccount, JmapDeps } from './context';
 import { readBlob } from './blobs';
@@ -131,11 +132,8 @@ export async function moveInPlace(
               unseen_count = unseen_count + $2 WHERE id = $1 RETURNING uidnext - 1 AS uid, highestmodseq`,
       [to, unseen],
     );
-    await tx.query(
-      `INSERT INTO expunged_messages (mailbox_id, uid, modseq) VALUES ($1, $2, $3)
-       ON CONFLICT (mailbox_id, uid) DO UPDATE SET modseq = EXCLUDED.modseq`,
-      [from, msg.rows[0].uid, source.rows[0].highestmodseq],
-    );
+    // The QRESYNC record, and the message stays readable under its old UID (expunge-retention.ts).
+    await retainExpunged(tx, from, [Number(msg.rows[0].uid)], Number(source.rows[0].highestmodseq));
     await tx.query(`UPDATE messages SET mailbox_id = $2, uid = $3, modseq = $4 WHERE id = $1`, [
       messageId,
       to,

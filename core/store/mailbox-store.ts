@@ -2,6 +2,7 @@ import type { BlobStore } from '../ports/blob-store';
 import type { MailboxEvents } from '../ports/events';
 import type { SqlExecutor } from '../ports/sql';
 import { releaseBlob } from './blob-refs';
+import { retainExpunged } from './expunge-retention';
 
 export interface MailboxRow {
   id: number;
@@ -124,7 +125,10 @@ export class MailboxStore {
     return Buffer.concat([message.headerPrefix, body]);
   }
 
-  /** Removes messages by UID, remembering them for QRESYNC, and releases their blob references. */
+  /**
+   * Removes messages by UID, remembering them for QRESYNC (and, for a while, their data for IMAP
+   * sessions not yet told: expunge-retention.ts), and releases their blob references.
+   */
   async expunge(accountId: number, mailboxId: number, uids: number[]): Promise<number[]> {
     if (uids.length === 0) return [];
     const removed = await this.db.transaction(async (tx) => {
@@ -134,7 +138,9 @@ export class MailboxStore {
         [mailboxId, accountId],
       );
       if (lock.rows.length === 0) return [];
-      const modseq = lock.rows[0].highestmodseq;
+      const modseq = Number(lock.rows[0].highestmodseq);
+      // QRESYNC record plus the retained data and blob hold (expunge-retention.ts).
+      await retainExpunged(tx, mailboxId, uids, modseq);
       const deleted = await tx.query<{ uid: number; size: number; blob_key: string; flags: string[] }>(
         `DELETE FROM messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[]) RETURNING uid, size, blob_key, flags`,
         [mailboxId, uids],
@@ -146,10 +152,6 @@ export class MailboxStore {
         bytes += Number(row.size);
         if (!row.flags.includes('\\Seen')) unseen++;
         await releaseBlob(tx, row.blob_key);
-        await tx.query(
-          `INSERT INTO expunged_messages (mailbox_id, uid, modseq) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-          [mailboxId, row.uid, modseq],
-        );
       }
       await tx.query(
         `UPDATE mailboxes SET message_count = message_count - $2, unseen_count = unseen_count - $3 WHERE id = $1`,

@@ -4,6 +4,8 @@
  * messages another session expunged, the per-user/per-address connection limits, and UIDONLY
  * (RFC 9586). Raw sockets for the exact wire, imapflow and Python imaplib for the main paths.
  */
+import { collectGarbage } from '../../core/store/blob-refs';
+import { releaseExpiredHolds } from '../../core/store/expunge-retention';
 import { addUser, client, python, RawImap, startImapHarness, type ImapHarness } from './imap-harness';
 
 let h: ImapHarness;
@@ -218,5 +220,147 @@ for c in held:
       { PORT: String(h.port), U: user, P: pass },
     );
     expect(out).toMatch(/refused .*\[LIMIT\] Too many connections for this user/);
+  });
+});
+
+describe('FETCH of messages expunged by another session', () => {
+  async function twoSessions(): Promise<{ a: RawImap; b: RawImap; user: string; pass: string }> {
+    const { user, pass } = await newUser();
+    const a = await login(user, pass);
+    const b = await login(user, pass);
+    for (const n of [1, 2, 3])
+      await append(a, 'INBOX', msg(`m${n}`, `body of m${n} for ${user}`), n === 2 ? '$Two' : '');
+    await a.command('s', 'SELECT INBOX');
+    await b.command('s', 'SELECT INBOX');
+    await b.command('d', 'STORE 2 +FLAGS.SILENT (\\Deleted)');
+    await b.command('x', 'EXPUNGE');
+    return { a, b, user, pass };
+  }
+
+  async function accountId(user: string): Promise<number> {
+    const row = await h.node.storage.db.query<{ id: string }>(`SELECT id FROM accounts WHERE address = $1`, [
+      user,
+    ]);
+    return Number(row.rows[0].id);
+  }
+
+  it('keeps serving the data (flags as last known, envelope, body) until the expunge is reported', async () => {
+    const { a } = await twoSessions();
+    const fetched = await a.command('f1', 'FETCH 2 (UID FLAGS ENVELOPE RFC822.SIZE BODY[TEXT])');
+    expect(fetched).toMatch(
+      /^\* 2 FETCH \(UID 2 FLAGS \(\$Two \\Deleted \\Recent\) ENVELOPE \([^\r]*"m2"[^\r]*\) RFC822\.SIZE \d+ BODY\[TEXT\] \{\d+\}\r\nbody of m2 for u\d+@example\.test\r\n\)/m,
+    );
+    expect(fetched).toMatch(/^f1 OK FETCH completed/m);
+    expect(fetched).not.toMatch(/EXPUNGE/);
+    // A range over it, and a non-PEEK body fetch (which cannot set \Seen on a gone message).
+    const range = await a.command('f2', 'FETCH 1:3 (FLAGS BODY[])');
+    expect(range.match(/^\* \d FETCH/gm)).toHaveLength(3);
+    expect(range).toMatch(/^f2 OK/m);
+    // The next command that may report it does; then sequence numbers move.
+    const noop = await a.command('n', 'NOOP');
+    expect(noop).toMatch(/^\* 2 EXPUNGE\r$/m);
+    expect(await a.command('f3', 'FETCH 2 (UID)')).toMatch(/^\* 2 FETCH \(UID 3\)/m);
+  });
+
+  it('UID FETCH serves it too, then reports the expunge (VANISHED with QRESYNC)', async () => {
+    const { user, pass } = await newUser();
+    const a = await login(user, pass);
+    const b = await login(user, pass);
+    for (const n of [1, 2]) await append(a, 'INBOX', msg(`m${n}`));
+    await a.command('e', 'ENABLE QRESYNC');
+    await a.command('s', 'SELECT INBOX');
+    await b.command('s', 'SELECT INBOX');
+    await b.command('d', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
+    await b.command('x', 'EXPUNGE');
+    const fetched = await a.command('f', 'UID FETCH 1:2 (FLAGS)');
+    expect(fetched).toMatch(/^\* 1 FETCH \(UID 1 FLAGS \(\\Deleted \\Recent\)\)\r\n\* 2 FETCH/m);
+    expect(fetched).toMatch(/^\* VANISHED 1\r\nf OK/m);
+  });
+
+  it('releases quota at expunge time, holds the blob for the retention, then frees it', async () => {
+    const { a, user } = await twoSessions();
+    const db = h.node.storage.db;
+    const id = await accountId(user);
+    const used = await db.query<{ used_bytes: string }>(`SELECT used_bytes FROM accounts WHERE id = $1`, [
+      id,
+    ]);
+    const sizes = await db.query<{ total: string }>(
+      `SELECT sum(size) AS total FROM messages m JOIN mailboxes x ON x.id = m.mailbox_id WHERE x.account_id = $1`,
+      [id],
+    );
+    expect(Number(used.rows[0].used_bytes)).toBe(Number(sizes.rows[0].total)); // the expunged one no longer counts
+    const held = await db.query<{ blob_key: string }>(
+      `SELECT e.blob_key FROM expunged_messages e JOIN mailboxes x ON x.id = e.mailbox_id
+       WHERE x.account_id = $1 AND e.uid = 2`,
+      [id],
+    );
+    const key = held.rows[0].blob_key;
+    expect(key).toBeTruthy();
+    const refcount = async (): Promise<number | null> => {
+      const row = await db.query<{ refcount: number }>(`SELECT refcount FROM blobs WHERE key = $1`, [key]);
+      return row.rows[0] ? Number(row.rows[0].refcount) : null;
+    };
+    expect(await refcount()).toBe(1); // the hold
+    // Retention over (as if an hour had passed): the hold goes, FETCH gives up, the blob is collected.
+    await db.query(
+      `UPDATE expunge_blob_holds SET held_until = now() - interval '1 second' WHERE blob_key = $1`,
+      [key],
+    );
+    await db.query(
+      `UPDATE expunged_messages SET retained_until = now() - interval '1 second' WHERE blob_key = $1`,
+      [key],
+    );
+    expect(await releaseExpiredHolds(db)).toBeGreaterThanOrEqual(1);
+    expect(await refcount()).toBe(0);
+    const gone = await db.query(`SELECT 1 FROM expunged_messages WHERE blob_key = $1`, [key]);
+    expect(gone.rows).toHaveLength(0);
+    expect(await a.command('f', 'FETCH 2 (FLAGS)')).toMatch(/^f NO \[EXPUNGEISSUED\]/m);
+    await collectGarbage(db, h.node.storage.blobs, { graceSeconds: 0 });
+    expect(await refcount()).toBeNull();
+    expect(await h.node.storage.blobs.exists(key)).toBe(false);
+  });
+
+  it('imapflow and Python imaplib read a message another session has just expunged', async () => {
+    const { user, pass } = await newUser();
+    const r = await login(user, pass);
+    for (const n of [1, 2]) await append(r, 'INBOX', msg(`m${n}`, `text ${n}`));
+    const c = client(h, user, pass);
+    await c.connect();
+    try {
+      const lock = await c.getMailboxLock('INBOX');
+      try {
+        await r.command('s', 'SELECT INBOX');
+        await r.command('d', 'STORE 2 +FLAGS.SILENT (\\Deleted)');
+        await r.command('x', 'EXPUNGE');
+        const message = await c.fetchOne('2', { source: true, envelope: true });
+        expect(message && message.envelope?.subject).toBe('m2');
+        expect(message && message.source?.toString()).toContain('text 2');
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await c.logout();
+    }
+    const out = await python(
+      `
+import imaplib, os
+a = imaplib.IMAP4('127.0.0.1', int(os.environ['PORT']))
+a.login(os.environ['U'], os.environ['P'])
+a.select('INBOX')
+b = imaplib.IMAP4('127.0.0.1', int(os.environ['PORT']))
+b.login(os.environ['U'], os.environ['P'])
+b.select('INBOX')
+b.store('1', '+FLAGS', '(\\\\Deleted)')
+b.expunge()
+typ, data = a.fetch('1', '(RFC822)')
+print(typ, data[0][1].decode().splitlines()[0])
+print('noop', a.noop(), a.response('EXPUNGE'))
+a.logout()
+b.logout()
+`,
+      { PORT: String(h.port), U: user, P: pass },
+    );
+    expect(out).toMatch(/^OK Subject: m1$/m);
+    expect(out).toMatch(/^noop .*\('EXPUNGE', \[b'1'\]\)$/m);
   });
 });
