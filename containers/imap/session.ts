@@ -13,6 +13,7 @@ import { ImapConnection } from './connection';
 import { IdleState } from './idle-state';
 import { checkLiteral, commandTag } from './literal-limits';
 import { reportChanges, reportExpunges } from './mailbox-sync';
+import { NotifyState } from './notify-state';
 import { CommandReader } from './parser/command-reader';
 import { ParseError } from './parser/tokenizer';
 import { toBuffer, type Chunk } from './format/strings';
@@ -40,10 +41,14 @@ export class ImapSession {
   private busy = false;
   private errors = 0;
   private readonly idle = new IdleState(this);
+  /** NOTIFY (RFC 5465): what is pushed, and when (notify-state.ts). */
+  readonly notify = new NotifyState(this);
   private lineHandler: ((line: Buffer) => Promise<void>) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private unauthTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
+  /** Change events of the owner of a selected shared mailbox (ACL, commands/access.ts). */
+  private ownerWatch: (() => void) | null = null;
   private dirty = false;
   private appendBytes = 0;
   private paused = false;
@@ -166,6 +171,8 @@ export class ImapSession {
     this.idle.stop();
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.ownerWatch?.();
+    this.ownerWatch = null;
     this.releaseUserSlot?.();
     this.releaseUserSlot = null;
     this.state = 'logout';
@@ -183,6 +190,7 @@ export class ImapSession {
     this.busy = true;
     try {
       while (!this.closed) {
+        if (this.lineHandler === null || this.idle.active) await this.notify.deliver();
         const progressed = await this.step();
         if (!progressed) break;
       }
@@ -197,6 +205,13 @@ export class ImapSession {
       this.paused = false;
       this.connection.resume();
     }
+    // A NOTIFY change that arrived while the loop was finishing.
+    if (this.notify.hasWork && !this.closed && (this.lineHandler === null || this.idle.active)) void this.pump();
+  }
+
+  /** NOTIFY has changes to report: delivered now if no command runs, else after it. */
+  notifyPending(): void {
+    void this.pump();
   }
 
   private async step(): Promise<boolean> {
@@ -324,12 +339,24 @@ export class ImapSession {
   // Selected mailbox --------------------------------------------------------------------------
 
   deselect(): void {
+    this.ownerWatch?.();
+    this.ownerWatch = null;
     this.selected = null;
     this.announceModseq = false;
     this.state = 'authenticated';
   }
 
+  /** A mailbox of another account is selected: its owner's events must reach this session too. */
+  watchOwner(ownerId: number): void {
+    this.ownerWatch?.();
+    this.ownerWatch =
+      ownerId === this.account?.id
+        ? null
+        : this.services.deps.events.subscribe(ownerId, (change) => this.onChange(change));
+  }
+
   private onChange(change: MailboxChange): void {
+    if (this.notify.observe(change)) return; // after NOTIFY, it decides what is pushed (RFC 5465 §4)
     const selected = this.selected;
     if (!selected || (change.mailboxId !== selected.id && change.kind !== 'mailboxes')) return;
     this.dirty = true;
@@ -344,7 +371,7 @@ export class ImapSession {
     const selected = this.selected;
     if (!selected) return;
     this.dirty = false;
-    await reportChanges(this, selected, allowExpunge);
+    await this.notify.syncSelected(selected, () => reportChanges(this, selected, allowExpunge));
     if (this.announceModseq && this.selected === selected) {
       this.send(`* OK [HIGHESTMODSEQ ${selected.modseq}] Highest\r\n`);
     }
@@ -394,6 +421,10 @@ export class ImapSession {
 
   startIdle(tag: string): Promise<void> {
     return this.idle.start(tag);
+  }
+
+  get idling(): boolean {
+    return this.idle.active;
   }
 
   /** True if this session holds changes not yet looked at (for tests and diagnostics). */

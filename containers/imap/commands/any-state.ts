@@ -85,6 +85,7 @@ export const compress: Handler = async (s, { tag, t }) => {
 
 export const namespace: Handler = async (s, { t }) => {
   t.end();
-  s.send('* NAMESPACE (("" "/")) NIL NIL\r\n');
+  // Personal "" and the shared namespace of other users' mailboxes (commands/access.ts).
+  s.send('* NAMESPACE (("" "/")) (("Other Users/" "/")) NIL\r\n');
   return ok('NAMESPACE completed');
 };

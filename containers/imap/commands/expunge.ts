@@ -2,6 +2,7 @@
 import { parseSequenceSet } from '../parser/grammar';
 import { no, ok } from '../types';
 import type { Handler } from './context';
+import { NOPERM, selectedHas } from './access';
 
 export const check: Handler = async (_s, { t }) => {
   t.end();
@@ -11,9 +12,10 @@ export const check: Handler = async (_s, { t }) => {
 export const close: Handler = async (s, { t }) => {
   t.end();
   const selected = s.selected!;
-  if (!selected.readOnly) {
+  // Without the "e" right CLOSE still closes, silently without expunging (RFC 4314 §4).
+  if (!selected.readOnly && selectedHas(selected, 'e')) {
     const deleted = await s.services.mover.deletedUids(selected.id);
-    await s.services.mover.expunge(s.account!.id, selected.id, deleted);
+    await s.services.mover.expunge(selected.mailbox.account_id, selected.id, deleted);
   }
   s.deselect();
   return ok('CLOSE completed');
@@ -34,8 +36,9 @@ export const expunge: Handler = async (s, { uid, t }) => {
   }
   t.end();
   if (selected.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
+  if (!selectedHas(selected, 'e')) return NOPERM;
   const deleted = await s.services.mover.deletedUids(selected.id, within);
-  const removed = await s.services.mover.expunge(s.account!.id, selected.id, deleted);
+  const removed = await s.services.mover.expunge(selected.mailbox.account_id, selected.id, deleted);
   // Other sessions' expunges are reported too (the sync after the command), ours right here.
   s.reportExpunges(removed);
   return ok('EXPUNGE completed');

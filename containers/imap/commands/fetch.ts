@@ -3,17 +3,29 @@
  * One SQL query per batch of messages, only the columns the items need; ENVELOPE and
  * BODYSTRUCTURE come from the stored structure; bodies are read by range from the blob.
  */
+import type { MessageStructure } from '../../../core/mime';
 import { storeFlags } from '../../../core/store/flags';
-import type { MessageRecord } from '../../../core/store/imap-view';
-import { binaryBytes, MessageBytes, sectionBytes, UnknownCteError } from '../format/body-section';
+import type { Columns, MessageRecord } from '../../../core/store/imap-view';
+import {
+  binaryBytes,
+  ConvertedBytes,
+  MessageBytes,
+  sectionBytes,
+  UnknownCteError,
+  withoutNuls,
+  type ByteSource,
+} from '../format/body-section';
+import { messageObjects, objectItem, type MessageObjects } from './fetch-objects';
 import { bodyChunks, envelopeChunks } from '../format/structure';
-import { formatInternalDate, formatSequenceSet, literal, type Chunk } from '../format/strings';
+import { formatInternalDate, formatSequenceSet, literal, nstring, type Chunk } from '../format/strings';
 import { parseFetchItems, parseFetchModifiers, type FetchItem, type Section } from '../parser/fetch-grammar';
 import { parseSequenceSet } from '../parser/grammar';
 import { ParseError } from '../parser/tokenizer';
 import type { ImapSession } from '../session';
+import { withRetained } from '../expunged-fetch';
 import { bad, no, ok } from '../types';
 import type { Handler } from './context';
+import { selectedHas } from './access';
 
 // Messages per query: small when bodies are read (memory), large for index-only items.
 const BODY_BATCH = 250;
@@ -32,19 +44,35 @@ interface Needs {
   structure: boolean;
   body: boolean;
   seen: boolean;
-  columns: { modseq: boolean; internalDate: boolean; size: boolean };
+  columns: Columns;
+  threads: boolean;
+  /** PREVIEW without LAZY: computed (and stored) when missing. */
+  previews: boolean;
 }
 
 function needs(items: FetchItem[]): Needs {
   let structure = false;
   let body = false;
   let seen = false;
-  const columns = { modseq: false, internalDate: false, size: false };
+  let threads = false;
+  let previews = false;
+  const columns: Columns = { modseq: false, internalDate: false, size: false };
   for (const item of items) {
-    if (item.kind === 'simple') {
+    if (item.kind === 'preview') {
+      columns.id = true;
+      columns.preview = true;
+      if (!item.lazy) {
+        previews = true;
+        structure = true;
+        body = true;
+      }
+    } else if (item.kind === 'simple') {
       if (item.name === 'MODSEQ') columns.modseq = true;
       if (item.name === 'INTERNALDATE') columns.internalDate = true;
       if (item.name === 'RFC822.SIZE') columns.size = true;
+      if (item.name === 'SAVEDATE') columns.savedAt = true;
+      if (item.name === 'EMAILID' || item.name === 'THREADID') columns.id = true;
+      if (item.name === 'THREADID') threads = true;
       if (['ENVELOPE', 'BODYSTRUCTURE', 'BODY'].includes(item.name)) structure = true;
       if (['RFC822', 'RFC822.HEADER', 'RFC822.TEXT'].includes(item.name)) {
         structure = true;
@@ -57,18 +85,29 @@ function needs(items: FetchItem[]): Needs {
       if (item.kind === 'body' && !item.peek) seen = true;
     }
   }
-  return { structure, body, seen, columns };
+  return { structure, body, seen, columns, threads, previews };
 }
 
-async function renderItem(
-  s: ImapSession,
-  item: FetchItem,
-  record: MessageRecord,
-  bytes: MessageBytes | null,
-  out: Chunk[],
-): Promise<void> {
+/** What one message's items are rendered from. */
+interface Source {
+  record: MessageRecord;
+  /** The stored bytes (BINARY[] decodes these). */
+  bytes: MessageBytes | null;
+  /** The bytes as the BODY forms serve them: binary parts base64-encoded (RFC 3516). */
+  served: ByteSource | null;
+  objects: MessageObjects;
+}
+
+async function renderItem(s: ImapSession, item: FetchItem, source: Source, out: Chunk[]): Promise<void> {
   const utf8 = s.utf8;
-  const structure = record.structure!;
+  const { record, bytes, objects } = source;
+  const stored = record.structure as MessageStructure; // present when needs() asked for it
+  const structure = record.structure?.converted ?? stored;
+  const served = source.served!;
+  if (item.kind === 'preview') {
+    out.push('PREVIEW ', nstring(objects.preview(record), utf8));
+    return;
+  }
   if (item.kind === 'simple') {
     switch (item.name) {
       case 'UID':
@@ -96,35 +135,42 @@ async function renderItem(
         bodyChunks(structure.body, out, item.name === 'BODYSTRUCTURE', utf8);
         return;
       case 'RFC822':
-        out.push('RFC822 ', literal(await bytes!.all()));
+        out.push('RFC822 ', literal(withoutNuls(await served.all())));
         return;
       case 'RFC822.HEADER':
-        out.push('RFC822.HEADER ', literal(await bytes!.range(0, structure.body.bodyStart)));
+        out.push('RFC822.HEADER ', literal(withoutNuls(await served.range(0, structure.body.bodyStart))));
         return;
       case 'RFC822.TEXT':
-        out.push('RFC822.TEXT ', literal(await bytes!.range(structure.body.bodyStart, structure.size)));
+        out.push(
+          'RFC822.TEXT ',
+          literal(withoutNuls(await served.range(structure.body.bodyStart, structure.size))),
+        );
+        return;
+      case 'SAVEDATE':
+        out.push(`SAVEDATE ${formatInternalDate(record.savedAt!)}`);
         return;
       case 'EMAILID':
       case 'THREADID':
-        out.push(`${item.name} NIL`);
+        out.push(objectItem(item.name, objects, record));
         return;
     }
   }
+  // BINARY forms decode the stored bytes: the original content, whatever BODY serves.
   if (item.kind === 'binary-size') {
-    const data = await binaryBytes(bytes!, structure, item.path, null);
+    const data = await binaryBytes(bytes!, stored, item.path, null);
     out.push(`BINARY.SIZE[${item.path.join('.')}] ${data ? data.length : 0}`);
     return;
   }
   const origin = item.partial ? `<${item.partial.start}>` : '';
   if (item.binary) {
-    const data = await binaryBytes(bytes!, structure, item.section.path, item.partial);
+    const data = await binaryBytes(bytes!, stored, item.section.path, item.partial);
     out.push(`BINARY[${item.section.path.join('.')}]${origin} `);
     if (!data) out.push('NIL');
     else out.push(data.includes(0) ? literal(data, true) : literal(data));
     return;
   }
-  const data = await sectionBytes(bytes!, structure, item.section, item.partial);
-  out.push(`BODY[${sectionLabel(item.section)}]${origin} `, data ? literal(data) : 'NIL');
+  const data = await sectionBytes(served, structure, item.section, item.partial);
+  out.push(`BODY[${sectionLabel(item.section)}]${origin} `, data ? literal(withoutNuls(data)) : 'NIL');
 }
 
 export const fetch: Handler = async (s, { uid, t }) => {
@@ -145,7 +191,7 @@ export const fetch: Handler = async (s, { uid, t }) => {
   if (modifiers.vanished && !s.qresync) return bad('QRESYNC is not enabled');
   // CONDSTORE-enabling (RFC 7162 §3.1): CHANGEDSINCE, or asking for MODSEQ.
   if (modifiers.changedSince !== null || items.some((i) => i.kind === 'simple' && i.name === 'MODSEQ'))
-    s.enabled.add('CONDSTORE');
+    s.enableCondstore();
   const uids = selected.resolve(set, uid, s.saved);
   // UID FETCH always reports UIDs; CHANGEDSINCE implies MODSEQ (RFC 7162 §3.3.1).
   const list = [...items];
@@ -165,26 +211,32 @@ export const fetch: Handler = async (s, { uid, t }) => {
     if (vanished.length > 0) s.send(`* VANISHED (EARLIER) ${formatSequenceSet(vanished)}\r\n`);
   }
   const need = needs(list);
-  const markSeen = need.seen && !selected.readOnly;
+  const markSeen = need.seen && !selected.readOnly && selectedHas(selected, 's');
   const hasFlags = list.some((i) => i.kind === 'simple' && i.name === 'FLAGS');
   let missing = false;
   try {
     const size = need.body ? BODY_BATCH : INDEX_BATCH;
     for (let i = 0; i < uids.length; i += size) {
       const batch = uids.slice(i, i + size);
-      const records = await s.services.view.messages(selected.id, batch, {
+      let records = await s.services.view.messages(selected.id, batch, {
         structure: need.structure,
         body: need.body,
         changedSince: modifiers.changedSince,
         columns: need.columns,
       });
-      if (modifiers.changedSince === null && records.length < batch.length) missing = true;
+      if (modifiers.changedSince === null && records.length < batch.length) {
+        // Expunged elsewhere but not yet reported here: served as retained (expunged-fetch.ts).
+        const served = await withRetained(s, selected.id, batch, records);
+        records = served.records;
+        if (served.missing) missing = true;
+      }
+      const objects = await messageObjects(s, records, need);
       let seenUpdates = new Map<number, { flags: string[]; modseq: number }>();
       if (markSeen) {
         const unseen = records.filter((r) => !r.flags.includes('\\Seen')).map((r) => r.uid);
         if (unseen.length > 0) {
           const result = await storeFlags(s.services.deps.db, s.services.deps.events, {
-            accountId: s.account!.id,
+            accountId: selected.mailbox.account_id,
             mailboxId: selected.id,
             uids: unseen,
             op: 'add',
@@ -196,17 +248,20 @@ export const fetch: Handler = async (s, { uid, t }) => {
       }
       for (const record of records) {
         const seq = selected.seqOf(record.uid);
-        if (seq === 0 || selected.pendingExpunges.has(record.uid)) continue;
+        if (seq === 0) continue;
         const update = seenUpdates.get(record.uid);
         if (update) {
           record.flags = update.flags;
           record.modseq = update.modseq;
         }
         const bytes = need.body ? new MessageBytes(s.services.deps.blobs, record) : null;
+        const converted = record.structure?.converted;
+        const served = bytes && converted ? new ConvertedBytes(bytes, record.structure!) : bytes;
+        const source: Source = { record, bytes, served, objects };
         const out: Chunk[] = [];
         for (const item of list) {
           out.push(out.length > 0 ? ' ' : '');
-          await renderItem(s, item, record, bytes, out);
+          await renderItem(s, item, source, out);
         }
         if (update && !hasFlags) out.push(' ', s.flagsItem(record.uid, record.flags));
         s.send(`* ${seq} FETCH (`, ...out, ')\r\n');

@@ -19,7 +19,13 @@ import { fetch } from './fetch';
 import { store } from './store';
 import { copy, move } from './copy-move';
 import { search, sort, thread } from './search';
+import { cancelupdate } from './context-updates';
 import { getquota, getquotaroot, setquota } from './quota';
+import { deleteacl, getacl, listrights, myrights, setacl } from './acl';
+import { getmetadata, setmetadata } from './metadata';
+import { notify } from './notify';
+import { replace } from './replace';
+import { genurlauth, resetkey, urlfetch } from './urlauth';
 
 const COMMANDS: Record<string, CommandSpec> = {
   CAPABILITY: { handler: capability, states: ANY },
@@ -43,10 +49,22 @@ const COMMANDS: Record<string, CommandSpec> = {
   LSUB: { handler: lsub, states: AUTHED },
   STATUS: { handler: status, states: AUTHED },
   APPEND: { handler: append, states: AUTHED },
+  GENURLAUTH: { handler: genurlauth, states: AUTHED },
+  RESETKEY: { handler: resetkey, states: AUTHED },
+  URLFETCH: { handler: urlfetch, states: AUTHED },
+  REPLACE: { handler: replace, states: SELECTED, uid: true },
   IDLE: { handler: idle, states: AUTHED },
+  SETACL: { handler: setacl, states: AUTHED },
+  DELETEACL: { handler: deleteacl, states: AUTHED },
+  GETACL: { handler: getacl, states: AUTHED },
+  LISTRIGHTS: { handler: listrights, states: AUTHED },
+  MYRIGHTS: { handler: myrights, states: AUTHED },
   GETQUOTA: { handler: getquota, states: AUTHED },
   GETQUOTAROOT: { handler: getquotaroot, states: AUTHED },
   SETQUOTA: { handler: setquota, states: AUTHED },
+  GETMETADATA: { handler: getmetadata, states: AUTHED },
+  SETMETADATA: { handler: setmetadata, states: AUTHED },
+  NOTIFY: { handler: notify, states: AUTHED },
   CHECK: { handler: check, states: SELECTED },
   CLOSE: { handler: close, states: SELECTED },
   UNSELECT: { handler: unselect, states: SELECTED },
@@ -54,6 +72,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   SEARCH: { handler: search, states: SELECTED, uid: true, noExpunge: true },
   SORT: { handler: sort, states: SELECTED, uid: true, noExpunge: true },
   THREAD: { handler: thread, states: SELECTED, uid: true, noExpunge: true },
+  CANCELUPDATE: { handler: cancelupdate, states: SELECTED },
   FETCH: { handler: fetch, states: SELECTED, uid: true, noExpunge: true },
   STORE: { handler: store, states: SELECTED, uid: true, noExpunge: true },
   COPY: { handler: copy, states: SELECTED, uid: true },

@@ -2,9 +2,12 @@
 import { parseMailbox, parseSequenceSet, type SequenceSet } from '../parser/grammar';
 import { ParseError } from '../parser/tokenizer';
 import { formatSequenceSet, mailboxName } from '../format/strings';
+import { mailboxIdOf } from '../../../core/jmap/ids';
 import { SelectedMailbox } from '../selected';
-import { bad, no, ok } from '../types';
+import { bad, ok } from '../types';
 import type { Handler } from './context';
+import { isResult, openMailbox, permittedFlags, selectedRights, selectedWith } from './access';
+import { writable } from '../../../core/store/mailbox-access';
 
 interface Qresync {
   uidvalidity: number;
@@ -63,9 +66,10 @@ export const select: Handler = async (s, { name: command, t }) => {
   s.deselect();
   if (hadSelection) s.send('* OK [CLOSED] Previous mailbox closed\r\n');
   if (condstore) s.enabled.add('CONDSTORE');
-  const mailbox = await s.services.admin.get(s.account!.id, name);
-  if (!mailbox) return no('Mailbox does not exist', 'NONEXISTENT');
-  const readOnly = command === 'EXAMINE';
+  const found = await openMailbox(s, name, 'r');
+  if (isResult(found)) return found;
+  const mailbox = found.mailbox;
+  const readOnly = command === 'EXAMINE' || !writable(found.rights);
   const view = s.services.view;
   const state = await view.state(mailbox.id);
   const uids = await view.uids(mailbox.id);
@@ -86,6 +90,7 @@ export const select: Handler = async (s, { name: command, t }) => {
     recent = uids.filter((uid) => uid >= state.recentUid).length;
   }
   s.selected = selected;
+  selectedWith(s, selected, found);
   s.state = 'selected';
   s.send(`* FLAGS (${selected.flagList.join(' ')})\r\n`);
   s.send(`* ${selected.exists} EXISTS\r\n`);
@@ -101,12 +106,13 @@ export const select: Handler = async (s, { name: command, t }) => {
   s.send(
     readOnly
       ? '* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n'
-      : `* OK [PERMANENTFLAGS (${selected.flagList.join(' ')} \\*)] Flags permitted\r\n`,
+      : `* OK [PERMANENTFLAGS (${permittedFlags(selectedRights(selected), [...selected.flagList, '\\*']).join(' ')})] Flags permitted\r\n`,
   );
   s.send(`* OK [HIGHESTMODSEQ ${selected.modseq}] Highest\r\n`);
+  s.send(`* OK [MAILBOXID (${mailboxIdOf(mailbox.id)})] Ok\r\n`); // OBJECTID, RFC 8474 §4.2
   if (s.rev2) {
     const attrs = mailbox.special_use ? ` ${mailbox.special_use}` : '';
-    s.send(`* LIST (${attrs.trim()}) "/" `, mailboxName(mailbox.name, s.utf8), '\r\n');
+    s.send(`* LIST (${attrs.trim()}) "/" `, mailboxName(found.name, s.utf8), '\r\n');
   }
   if (qresync && qresync.uidvalidity === mailbox.uidvalidity) {
     const q: Qresync = qresync;

@@ -1,11 +1,16 @@
-/** STATUS (RFC 9051 §6.3.11, STATUS=SIZE, CONDSTORE HIGHESTMODSEQ) and its LIST-STATUS use. */
+/**
+ * STATUS (RFC 9051 §6.3.11, STATUS=SIZE, CONDSTORE HIGHESTMODSEQ, APPENDLIMIT, OBJECTID
+ * MAILBOXID) and its LIST-STATUS use.
+ */
+import { mailboxIdOf } from '../../../core/jmap/ids';
 import type { MailboxStatus } from '../../../core/store/mailbox-admin';
 import { mailboxName, type Chunk } from '../format/strings';
 import { parseMailbox } from '../parser/grammar';
 import { ParseError, type Tokenizer } from '../parser/tokenizer';
 import type { ImapSession } from '../session';
-import { no, ok } from '../types';
+import { ok } from '../types';
 import type { Handler } from './context';
+import { isResult, openMailbox } from './access';
 
 const ITEMS = new Set([
   'MESSAGES',
@@ -17,6 +22,7 @@ const ITEMS = new Set([
   'HIGHESTMODSEQ',
   'DELETED',
   'APPENDLIMIT',
+  'MAILBOXID',
 ]);
 
 export function parseStatusItems(t: Tokenizer): string[] {
@@ -29,7 +35,7 @@ export function parseStatusItems(t: Tokenizer): string[] {
   return items;
 }
 
-function value(s: ImapSession, item: string, st: MailboxStatus): string {
+function value(s: ImapSession, item: string, st: MailboxStatus, id: number): string {
   switch (item) {
     case 'MESSAGES':
       return String(st.messages);
@@ -47,7 +53,10 @@ function value(s: ImapSession, item: string, st: MailboxStatus): string {
       return String(st.highestmodseq);
     case 'DELETED':
       return String(st.deleted);
+    case 'MAILBOXID':
+      return `(${mailboxIdOf(id)})`; // RFC 8474 §4: JMAP's mailbox id
     default:
+      // RFC 7889: the same limit for every mailbox, so the same number as in CAPABILITY.
       return String(s.options.maxLiteralSize);
   }
 }
@@ -59,11 +68,13 @@ export async function statusResponse(
   items: string[],
 ): Promise<Chunk[]> {
   const st = await s.services.admin.status(id);
-  if (items.includes('HIGHESTMODSEQ')) s.enabled.add('CONDSTORE');
+  // RFC 8438: SIZE is at least the sum of RFC822.SIZE, which counts binary parts as served.
+  if (items.includes('SIZE')) st.size += await s.services.view.convertedGrowth(id);
+  if (items.includes('HIGHESTMODSEQ')) s.enableCondstore();
   return [
     '* STATUS ',
     mailboxName(name, s.utf8),
-    ` (${items.map((item) => `${item} ${value(s, item, st)}`).join(' ')})\r\n`,
+    ` (${items.map((item) => `${item} ${value(s, item, st, id)}`).join(' ')})\r\n`,
   ];
 }
 
@@ -73,8 +84,9 @@ export const status: Handler = async (s, { t }) => {
   t.sp();
   const items = parseStatusItems(t);
   t.end();
-  const mailbox = await s.services.admin.get(s.account!.id, name);
-  if (!mailbox) return no('Mailbox does not exist', 'NONEXISTENT');
+  const found = await openMailbox(s, name, 'r');
+  if (isResult(found)) return found;
+  const mailbox = found.mailbox;
   s.send(...(await statusResponse(s, name, mailbox.id, items)));
   return ok('STATUS completed');
 };

@@ -4,6 +4,7 @@ import { formatSequenceSet } from '../format/strings';
 import { parseSequenceSet, parseStoreArgs } from '../parser/grammar';
 import { no, ok } from '../types';
 import type { Handler } from './context';
+import { storableFlags } from './access';
 
 export const store: Handler = async (s, { uid, t }) => {
   const selected = s.selected!;
@@ -14,9 +15,10 @@ export const store: Handler = async (s, { uid, t }) => {
   if (selected.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
   if (args.unchangedSince !== null) s.enableCondstore();
   const uids = selected.resolve(set, uid, s.saved).filter((u) => !selected.pendingExpunges.has(u));
-  const flags = args.flags.filter((f) => f !== '\\Recent');
+  const flags = storableFlags(selected, args.op, args.flags.filter((f) => f !== '\\Recent'));
+  if (!Array.isArray(flags)) return flags;
   const result = await storeFlags(s.services.deps.db, s.services.deps.events, {
-    accountId: s.account!.id,
+    accountId: selected.mailbox.account_id,
     mailboxId: selected.id,
     uids,
     op: args.op,
