@@ -126,7 +126,7 @@ export function parseMailbox(t: Tokenizer, utf8: boolean): string {
 /** list-mailbox: like astring but also "%" and "*". */
 export function parseListMailbox(t: Tokenizer): Buffer {
   const c = t.peek();
-  if (c === 0x22 || c === 0x7b || c === 0x7e) return t.stringBytes();
+  if (c === 0x22 || c === 0x7b || t.atLiteral8()) return t.stringBytes();
   return Buffer.from(t.atom(']%*8'), 'utf8');
 }
 

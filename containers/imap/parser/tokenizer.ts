@@ -12,6 +12,7 @@ export class ParseError extends Error {
 const SP = 0x20;
 const DQUOTE = 0x22;
 const BACKSLASH = 0x5c;
+const TILDE = 0x7e;
 
 // atom-specials: ( ) { SP CTL % * " \ ]
 function isAtomChar(c: number): boolean {
@@ -107,11 +108,20 @@ export class Tokenizer {
     return value;
   }
 
-  /** quoted / literal as bytes. */
+  /** True if the next bytes open a literal8 (`~{`); a `~` without `{` is an ordinary ATOM-CHAR. */
+  atLiteral8(): boolean {
+    return this.peek() === TILDE && this.pos + 1 < this.buf.length && this.buf[this.pos + 1] === 0x7b;
+  }
+
+  /**
+   * quoted / literal as bytes. literal8 (RFC 3516) belongs only to the rules that name it
+   * (APPEND data, CATENATE), which call literal() themselves; anywhere else it is BAD.
+   */
   stringBytes(): Buffer {
     const c = this.peek();
     if (c === DQUOTE) return this.quoted();
-    if (c === 0x7b || c === 0x7e) return this.literal();
+    if (c === 0x7b) return this.literal();
+    if (this.atLiteral8()) throw new ParseError('literal8 not allowed here');
     throw new ParseError(this.atEnd ? 'Missing arguments' : 'Expected a string');
   }
 
@@ -121,7 +131,7 @@ export class Tokenizer {
 
   astringBytes(): Buffer {
     const c = this.peek();
-    if (c === DQUOTE || c === 0x7b || c === 0x7e) return this.stringBytes();
+    if (c === DQUOTE || c === 0x7b || this.atLiteral8()) return this.stringBytes();
     this.lastWasBinary = false;
     return Buffer.from(this.atom(']8'), 'utf8');
   }
@@ -160,7 +170,7 @@ export class Tokenizer {
 
   literal(): Buffer {
     let binary = false;
-    if (this.peek() === 0x7e) {
+    if (this.peek() === TILDE) {
       binary = true;
       this.pos++;
     }
