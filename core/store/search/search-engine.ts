@@ -6,6 +6,14 @@
 import { extractSearchText, type MessageStructure } from '../../mime';
 import type { BlobStore } from '../../ports/blob-store';
 import type { SqlExecutor } from '../../ports/sql';
+import { ADDRESS_FIELDS, addressText } from './address-match';
+import {
+  evaluateObjectKey,
+  objectNeeds,
+  threadIdsFor,
+  type ObjectSearchKey,
+  type ThreadAssigner,
+} from './object-keys';
 
 export type CoreSearchKey =
   | { op: 'all' }
@@ -21,7 +29,8 @@ export type CoreSearchKey =
   | { op: 'date'; field: 'internal' | 'sent'; cmp: 'before' | 'on' | 'since'; date: Date }
   | { op: 'size'; cmp: 'larger' | 'smaller'; size: number }
   | { op: 'modseq'; modseq: number }
-  | { op: 'age'; cmp: 'older' | 'younger'; seconds: number };
+  | { op: 'age'; cmp: 'older' | 'younger'; seconds: number }
+  | ObjectSearchKey;
 
 export interface SearchRow {
   id: number;
@@ -32,6 +41,9 @@ export interface SearchRow {
   size: number;
   envelope?: MessageStructure['envelope'];
   text?: { headers: string; body: string };
+  /** SAVEDATE and THREADID, read only when a key needs them (object-keys.ts). */
+  savedAt?: Date;
+  threadId?: number | null;
 }
 
 export interface SearchNeeds {
@@ -55,6 +67,9 @@ function needs(key: CoreSearchKey, out: SearchNeeds): SearchNeeds {
       if (key.field === 'sent') out.envelope = true;
       break;
     case 'header':
+      out.text = true;
+      if (ADDRESS_FIELDS.has(key.field)) out.envelope = true;
+      break;
     case 'body':
     case 'text':
       out.text = true;
@@ -111,6 +126,10 @@ function compareDay(day: number, cmp: 'before' | 'on' | 'since', target: number)
 
 export function evaluate(key: CoreSearchKey, row: SearchRow, now: number): boolean {
   switch (key.op) {
+    case 'emailid':
+    case 'threadid':
+    case 'saved':
+      return evaluateObjectKey(key, row);
     case 'all':
       return true;
     case 'none':
@@ -149,6 +168,10 @@ export function evaluate(key: CoreSearchKey, row: SearchRow, now: number): boole
         const prefix = key.field + ':';
         return (row.text?.headers ?? '').split('\n').some((l) => l.toLowerCase().startsWith(prefix));
       }
+      if (ADDRESS_FIELDS.has(key.field) && row.envelope) {
+        const addresses = addressText(row.envelope, key.field);
+        if (addresses !== null) return fold(addresses).includes(fold(key.value));
+      }
       return headerMatches(row.text?.headers ?? '', key.field, key.value);
     case 'body':
       return fold(row.text?.body ?? '').includes(fold(key.value));
@@ -163,6 +186,8 @@ export class SearchEngine {
   constructor(
     private readonly db: SqlExecutor,
     private readonly blobs: BlobStore,
+    /** Gives THREADID searches every message's thread, not only those already assigned. */
+    private readonly assignThreads?: ThreadAssigner,
   ) {}
 
   /** Rows of the mailbox restricted to `uids`, with what `key` (or `extra`) needs. */
@@ -175,6 +200,8 @@ export class SearchEngine {
     const need = needs(key, { envelope: !!extra.envelope, text: !!extra.text });
     const cols = ['id', 'uid', 'modseq', 'flags', 'internal_date', 'size'];
     if (need.envelope) cols.push(`structure->'envelope' AS envelope`);
+    const objects = objectNeeds(key);
+    if (objects.saved) cols.push('created_at');
     const result = await this.db.query<Record<string, unknown>>(
       `SELECT ${cols.join(', ')} FROM messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[]) ORDER BY uid`,
       [mailboxId, `{${uids.join(',')}}`],
@@ -189,7 +216,12 @@ export class SearchEngine {
       envelope: need.envelope
         ? ((typeof r.envelope === 'string' ? JSON.parse(r.envelope) : r.envelope) as SearchRow['envelope'])
         : undefined,
+      savedAt: objects.saved ? new Date(r.created_at as string) : undefined,
     }));
+    if (objects.threads) {
+      const threads = await threadIdsFor(this.db, mailboxId, rows.map((r) => r.id), this.assignThreads);
+      for (const row of rows) row.threadId = threads.get(row.id) ?? null;
+    }
     if (need.text) await this.attachText(rows);
     return rows;
   }

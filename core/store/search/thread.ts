@@ -13,8 +13,17 @@ export interface ThreadInput {
 
 export type ThreadNode = { id: number | null; children: ThreadNode[] };
 
-function sortByDate(nodes: ThreadNode[], dateOf: (n: ThreadNode) => number): void {
-  nodes.sort((a, b) => dateOf(a) - dateOf(b) || (a.id ?? 0) - (b.id ?? 0));
+/** What siblings sort by (RFC 5256 §2.2): sent date, ties by sequence (= UID) order. */
+interface SortKey {
+  date: number;
+  id: number;
+}
+
+const compareKeys = (a: SortKey, b: SortKey): number => a.date - b.date || a.id - b.id;
+
+/** The smallest key, i.e. that of the first child once the children are sorted. */
+function firstKey(keys: SortKey[]): SortKey {
+  return keys.reduce((best, k) => (compareKeys(k, best) < 0 ? k : best), keys[0] ?? { date: 0, id: 0 });
 }
 
 export function threadOrderedSubject(messages: ThreadInput[]): ThreadNode[] {
@@ -89,11 +98,9 @@ export function threadReferences(messages: ThreadInput[]): ThreadNode[] {
     }
   }
   let roots = [...table.values()].filter((c) => !c.parent);
-  const dateOf = (c: Container): number => {
-    if (c.message) return c.message.date;
-    const first = c.children.map(dateOf).sort((a, b) => a - b)[0];
-    return first ?? 0;
-  };
+  // A dummy sorts as its first child (RFC 5256 §2.2 steps 4 and 6), date and sequence number.
+  const keyOf = (c: Container): SortKey =>
+    c.message ? { date: c.message.date, id: c.message.id } : firstKey(c.children.map(keyOf));
   // Prune empty containers.
   const prune = (list: Container[], isRoot: boolean): Container[] => {
     const out: Container[] = [];
@@ -114,11 +121,10 @@ export function threadReferences(messages: ThreadInput[]): ThreadNode[] {
   };
   roots = prune(roots, true);
   // Group roots by base subject.
-  const idOf = (c: Container): number => c.message?.id ?? 0;
   const subjectOf = (c: Container): ThreadInput | null => c.message ?? c.children[0]?.message ?? null;
   const bySubject = new Map<string, Container>();
   const kept: Container[] = [];
-  const sortedRoots = [...roots].sort((a, b) => dateOf(a) - dateOf(b) || idOf(a) - idOf(b));
+  const sortedRoots = [...roots].sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
   for (const root of sortedRoots) {
     const m = subjectOf(root);
     const { base, reply } = baseSubject(m?.subject ?? null);
@@ -149,17 +155,12 @@ export function threadReferences(messages: ThreadInput[]): ThreadNode[] {
       bySubject.set(base, holder);
     }
   }
+  // Step 6: every set of siblings, the top level included, by date; a dummy as its first child.
   const convert = (c: Container): ThreadNode => {
-    const children = [...c.children];
-    children.sort((a, b) => dateOf(a) - dateOf(b) || idOf(a) - idOf(b));
+    const children = [...c.children].sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
     return { id: c.message ? c.message.id : null, children: children.map(convert) };
   };
-  const result = kept.map(convert);
-  const dates = new Map(messages.map((m) => [m.id, m.date]));
-  const find = (x: ThreadNode): number =>
-    x.id !== null ? (dates.get(x.id) ?? 0) : Math.min(...x.children.map(find));
-  sortByDate(result, find);
-  return result;
+  return [...kept].sort((a, b) => compareKeys(keyOf(a), keyOf(b))).map(convert);
 }
 
 /** "(1 2)(3 (4)(5))" per RFC 5256 §4. */
