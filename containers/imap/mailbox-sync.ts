@@ -6,6 +6,26 @@ import { formatSequenceSet } from './format/strings';
 import type { SelectedMailbox } from './selected';
 import type { ImapSession } from './session';
 
+/** What a report saw, for the listeners that run after it. */
+export interface ReportedChanges {
+  flags: { uid: number }[];
+  expunged: number[];
+  added: number[];
+}
+
+/** Runs after every report (CONTEXT=SEARCH/SORT updates, RFC 5267 §4.3; commands/context-updates.ts). */
+export type ReportListener = (
+  session: ImapSession,
+  selected: SelectedMailbox,
+  changes: ReportedChanges,
+) => Promise<void>;
+
+const reportListeners: ReportListener[] = [];
+
+export function onChangesReported(listener: ReportListener): void {
+  if (!reportListeners.includes(listener)) reportListeners.push(listener);
+}
+
 /** Reports what changed in `selected` since the last report; BYE when the mailbox disappeared. */
 export async function reportChanges(
   session: ImapSession,
@@ -40,6 +60,7 @@ export async function reportChanges(
     if (!session.rev2) session.send(`* ${selected.recent.size} RECENT\r\n`);
   }
   selected.modseq = Math.max(selected.modseq, changes.highestmodseq);
+  for (const listener of reportListeners) await listener(session, selected, changes);
 }
 
 /** EXPUNGE (or VANISHED with QRESYNC) for uids this client still knows. */

@@ -1,6 +1,11 @@
-/** SEARCH keys and programs (RFC 9051 §6.4.4, ESEARCH RETURN, CONDSTORE MODSEQ, WITHIN) as plain data. */
+/**
+ * SEARCH keys and programs (RFC 9051 §6.4.4, ESEARCH RETURN, CONDSTORE MODSEQ, WITHIN), the
+ * RETURN options of ESORT/CONTEXT/PARTIAL and SORT criteria (RFC 5256, RFC 5957) as plain data.
+ */
 import { parseDate, parseFlag, parseSequenceSet, type SequenceSet } from './grammar';
+import { SORT_KEYS, type SortCriterion } from '../../../core/store/search/sort-order';
 import { ParseError, Tokenizer } from './tokenizer';
+import { parseObjectSearchKey, type ObjectSearchKey } from './object-search-keys';
 
 export type SearchKey =
   | { op: 'all' }
@@ -18,13 +23,14 @@ export type SearchKey =
   | { op: 'date'; field: 'internal' | 'sent'; cmp: 'before' | 'on' | 'since'; date: Date }
   | { op: 'size'; cmp: 'larger' | 'smaller'; size: number }
   | { op: 'modseq'; modseq: number }
-  | { op: 'age'; cmp: 'older' | 'younger'; seconds: number };
+  | { op: 'age'; cmp: 'older' | 'younger'; seconds: number }
+  | ObjectSearchKey;
 
 export interface SearchProgram {
   charset: string | null;
   key: SearchKey;
   /** ESEARCH RETURN options; null for a plain SEARCH. */
-  returns: string[] | null;
+  returns: ReturnOptions | null;
 }
 
 const FLAG_KEYS: Record<string, [string, boolean]> = {
@@ -72,6 +78,8 @@ export function parseSearchKey(t: Tokenizer, decode: (b: Buffer) => string, dept
     return { op: 'date', field, cmp, date: parseDate(t) };
   }
   if (HEADER_KEYS.has(name)) return { op: 'header', field: name.toLowerCase(), value: str() };
+  const objectKey = parseObjectSearchKey(name, t); // EMAILID, THREADID, SAVED* (helper A)
+  if (objectKey) return objectKey;
   switch (name) {
     case 'ALL':
       return { op: 'all' };
@@ -133,34 +141,147 @@ export function parseSearchKey(t: Tokenizer, decode: (b: Buffer) => string, dept
   }
 }
 
-const RETURN_OPTIONS = new Set(['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE']);
+/** RFC 9394 partial-range: 1-based positions in the result, counted from its end when `fromEnd`. */
+export interface PartialRange {
+  from: number;
+  to: number;
+  fromEnd: boolean;
+}
+
+/** RETURN options of SEARCH and SORT (RFC 4731, RFC 5182, RFC 5267, RFC 9394). */
+export interface ReturnOptions {
+  min: boolean;
+  max: boolean;
+  all: boolean;
+  count: boolean;
+  save: boolean;
+  /** CONTEXT=SEARCH/SORT: keep the result up to date with ADDTO/REMOVETO. */
+  update: boolean;
+  /** CONTEXT: a hint that the result will be used again; no effect on the answer. */
+  context: boolean;
+  partial: PartialRange | null;
+}
+
+const PARTIAL_RANGE = /^(-?)([1-9][0-9]{0,9}):(-?)([1-9][0-9]{0,9})$/;
+
+/** partial-range-first = nz-number ":" nz-number / partial-range-last = "-" nz-number ":" "-" nz-number. */
+export function parsePartialRange(t: Tokenizer): PartialRange {
+  const start = t.pos;
+  while (!t.atEnd && t.peek() !== 0x20 && t.peek() !== 0x29) t.pos++;
+  const text = t.buf.toString('latin1', start, t.pos);
+  const m = PARTIAL_RANGE.exec(text);
+  if (!m || m[1] !== m[3]) throw new ParseError(`Invalid partial range "${text}"`);
+  let from = Number(m[2]);
+  let to = Number(m[4]);
+  if (from > 0xffffffff || to > 0xffffffff) throw new ParseError(`Invalid partial range "${text}"`);
+  if (from > to) [from, to] = [to, from];
+  return { from, to, fromEnd: m[1] === '-' };
+}
+
+const SIMPLE_OPTIONS = ['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE', 'UPDATE', 'CONTEXT'] as const;
+
+/**
+ * `RETURN (...)` after the RETURN keyword: each option at most once, PARTIAL and ALL
+ * exclusive (RFC 9394 §3.1); an empty list means ALL (RFC 4731 §3.1).
+ */
+export function parseReturnOptions(t: Tokenizer): ReturnOptions {
+  const out: ReturnOptions = {
+    min: false,
+    max: false,
+    all: false,
+    count: false,
+    save: false,
+    update: false,
+    context: false,
+    partial: null,
+  };
+  const seen = new Set<string>();
+  t.list(() => {
+    const option = t.atom().toUpperCase();
+    if (seen.has(option)) throw new ParseError(`RETURN option ${option} given twice`);
+    seen.add(option);
+    if (option === 'PARTIAL') {
+      t.sp();
+      out.partial = parsePartialRange(t);
+      return;
+    }
+    const simple = SIMPLE_OPTIONS.find((o) => o === option);
+    if (!simple) throw new ParseError(`Unknown RETURN option ${option}`);
+    out[simple.toLowerCase() as Lowercase<typeof simple>] = true;
+  });
+  if (out.partial && out.all) throw new ParseError('RETURN PARTIAL and ALL are mutually exclusive');
+  if (!out.min && !out.max && !out.count && !out.save && !out.partial) out.all = true;
+  return out;
+}
 
 export function parseSearchProgram(
   t: Tokenizer,
   decodeFor: (charset: string | null) => (b: Buffer) => string,
   allowReturn = true,
 ): SearchProgram {
-  let returns: string[] | null = null;
+  let returns: ReturnOptions | null = null;
   let charset: string | null = null;
   if (allowReturn && t.accept('RETURN ')) {
-    returns = [];
-    t.list(() => {
-      const option = t.atom().toUpperCase();
-      if (!RETURN_OPTIONS.has(option)) throw new ParseError(`Unknown RETURN option ${option}`);
-      returns!.push(option);
-    });
-    if (returns.length === 0) returns = ['ALL'];
+    returns = parseReturnOptions(t);
     t.sp();
   }
   if (t.accept('CHARSET ')) {
     charset = t.astring();
     t.sp();
   }
-  const decode = decodeFor(charset);
+  return { charset, key: parseSearchKeys(t, decodeFor(charset)), returns };
+}
+
+/** search-key *(SP search-key) up to the end of the command, ANDed. */
+export function parseSearchKeys(t: Tokenizer, decode: (b: Buffer) => string): SearchKey {
   const keys: SearchKey[] = [parseSearchKey(t, decode)];
   while (!t.atEnd) {
     t.sp();
     keys.push(parseSearchKey(t, decode));
   }
-  return { charset, key: keys.length === 1 ? keys[0] : { op: 'and', keys }, returns };
+  return keys.length === 1 ? keys[0] : { op: 'and', keys };
+}
+
+// SORT (RFC 5256, RFC 5957) -------------------------------------------------------------------
+
+/** sort-criteria = "(" sort-criterion *(SP sort-criterion) ")" with optional REVERSE. */
+export function parseSortCriteria(t: Tokenizer): SortCriterion[] {
+  const criteria: SortCriterion[] = [];
+  t.list(() => {
+    let name = t.atom().toUpperCase();
+    let reverse = false;
+    if (name === 'REVERSE') {
+      reverse = true;
+      t.sp();
+      name = t.atom().toUpperCase();
+    }
+    const key = SORT_KEYS.find((k) => k === name);
+    if (!key) throw new ParseError(`Unknown sort key ${name}`);
+    criteria.push({ key, reverse });
+  }, false);
+  return criteria;
+}
+
+export interface SortProgram {
+  returns: ReturnOptions | null;
+  criteria: SortCriterion[];
+  charset: string;
+  key: SearchKey;
+}
+
+/** sort = ["RETURN" SP sort-return-opts SP] sort-criteria SP search-charset SP search-key... (RFC 5267 §3). */
+export function parseSortProgram(
+  t: Tokenizer,
+  decodeFor: (charset: string | null) => (b: Buffer) => string,
+): SortProgram {
+  let returns: ReturnOptions | null = null;
+  if (t.accept('RETURN ')) {
+    returns = parseReturnOptions(t);
+    t.sp();
+  }
+  const criteria = parseSortCriteria(t);
+  t.sp();
+  const charset = t.astring();
+  t.sp();
+  return { returns, criteria, charset, key: parseSearchKeys(t, decodeFor(charset)) };
 }

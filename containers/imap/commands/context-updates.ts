@@ -1,0 +1,151 @@
+/**
+ * CONTEXT=SEARCH and CONTEXT=SORT (RFC 5267 §4): a SEARCH or SORT with RETURN (UPDATE) keeps
+ * its result, and after every mailbox report (mailbox-sync.ts) the session re-evaluates it and
+ * sends `* ESEARCH (TAG "t") [UID] REMOVEFROM (pos set) ADDTO (pos set)` for what changed.
+ * Positions are 0 for SEARCH (the order is implied) and 1-based places in the sort order for
+ * SORT. An expunge shows in REMOVEFROM of UID contexts; for sequence-number contexts the
+ * EXPUNGE response already removed the message, so only messages still there are listed.
+ * CANCELUPDATE ends contexts; selecting another mailbox ends them all.
+ */
+import type { CoreSearchKey } from '../../../core/store/search/search-engine';
+import { sortRows, type SortCriterion } from '../../../core/store/search/sort-order';
+import { formatSequenceSet } from '../format/strings';
+import { onChangesReported, type ReportedChanges } from '../mailbox-sync';
+import type { SelectedMailbox } from '../selected';
+import type { ImapSession } from '../session';
+import { ok, no, type CommandResult } from '../types';
+import type { Handler } from './context';
+import { matchingRows } from './search-run';
+import { quoteTag } from './search-return';
+import { ParseError } from '../parser/tokenizer';
+
+/** Contexts a session may keep; beyond that the answer carries `NO [NOUPDATE "tag"]`. */
+export const MAX_CONTEXTS = 10;
+
+export interface SearchContext {
+  tag: string;
+  uid: boolean;
+  selected: SelectedMailbox;
+  key: CoreSearchKey;
+  /** Null for SEARCH. */
+  sort: SortCriterion[] | null;
+  /** The result as the client knows it, UIDs in result order. */
+  uids: number[];
+}
+
+const contexts = new WeakMap<ImapSession, Map<string, SearchContext>>();
+
+function live(s: ImapSession): Map<string, SearchContext> {
+  let map = contexts.get(s);
+  if (!map) contexts.set(s, (map = new Map()));
+  for (const [tag, ctx] of map) if (ctx.selected !== s.selected) map.delete(tag);
+  return map;
+}
+
+/** Keeps `ctx` up to date; false (and nothing kept) when the session has too many. */
+export function addContext(s: ImapSession, ctx: SearchContext): boolean {
+  const map = live(s);
+  if (!map.has(ctx.tag) && map.size >= MAX_CONTEXTS) return false;
+  map.set(ctx.tag, ctx);
+  return true;
+}
+
+export function contextCount(s: ImapSession): number {
+  return live(s).size;
+}
+
+/** `pos set` pairs: consecutive runs of `uids` at their positions (0 for SEARCH contexts). */
+function runs(positions: { uid: number; pos: number }[], sorted: boolean, toNumber: (uid: number) => number) {
+  const out: string[] = [];
+  let i = 0;
+  while (i < positions.length) {
+    let j = i;
+    // A run is a block of entries that lands at consecutive places (always one run for SEARCH).
+    while (j + 1 < positions.length && (!sorted || positions[j + 1].pos === positions[j].pos + 1)) j++;
+    const numbers = positions.slice(i, j + 1).map((p) => toNumber(p.uid));
+    out.push(`${sorted ? positions[i].pos : 0} ${formatSequenceSet(numbers)}`);
+    i = j + 1;
+  }
+  return out.join(' ');
+}
+
+async function update(s: ImapSession, ctx: SearchContext): Promise<void> {
+  const selected = ctx.selected;
+  let rows = await matchingRows(s, ctx.key, { envelope: ctx.sort !== null });
+  if (ctx.sort) rows = sortRows(rows, ctx.sort);
+  const now = rows.map((r) => r.uid);
+  const nowSet = new Set(now);
+  const before = new Set(ctx.uids);
+  // Seq contexts: an expunge the client was told of has already taken the message out.
+  const removed = ctx.uids.filter((u) => !nowSet.has(u) && (ctx.uid || selected.has(u)));
+  const added = now.filter((u) => !before.has(u));
+  if (removed.length === 0 && added.length === 0) {
+    ctx.uids = now;
+    return;
+  }
+  const toNumber = (uid: number): number => (ctx.uid ? uid : selected.seqOf(uid));
+  // REMOVEFROM positions as the client applies them one after another (RFC 5267 §4.3).
+  const removedSet = new Set(removed);
+  const removals: { uid: number; pos: number }[] = [];
+  let gone = 0;
+  ctx.uids.forEach((u, index) => {
+    if (!removedSet.has(u)) return;
+    removals.push({ uid: u, pos: index + 1 - gone });
+    gone++;
+  });
+  // Sorted REMOVEFROM runs share one position (each removal closes the gap for the next).
+  const removalRuns = ctx.sort ? groupSamePosition(removals, toNumber) : runs(removals, false, toNumber);
+  const addedSet = new Set(added);
+  const additions = now.map((u, index) => ({ uid: u, pos: index + 1 })).filter((p) => addedSet.has(p.uid));
+  const parts = [`* ESEARCH (TAG ${quoteTag(ctx.tag)})`];
+  if (ctx.uid) parts.push('UID');
+  if (removals.length > 0) parts.push(`REMOVEFROM (${removalRuns})`);
+  if (additions.length > 0) parts.push(`ADDTO (${runs(additions, ctx.sort !== null, toNumber)})`);
+  s.send(parts.join(' ') + '\r\n');
+  ctx.uids = now;
+}
+
+function groupSamePosition(
+  removals: { uid: number; pos: number }[],
+  toNumber: (uid: number) => number,
+): string {
+  const out: string[] = [];
+  let i = 0;
+  while (i < removals.length) {
+    let j = i;
+    while (j + 1 < removals.length && removals[j + 1].pos === removals[i].pos) j++;
+    out.push(`${removals[i].pos} ${formatSequenceSet(removals.slice(i, j + 1).map((r) => toNumber(r.uid)))}`);
+    i = j + 1;
+  }
+  return out.join(' ');
+}
+
+async function afterReport(
+  s: ImapSession,
+  selected: SelectedMailbox,
+  changes: ReportedChanges,
+): Promise<void> {
+  const map = contexts.get(s);
+  if (!map || map.size === 0) return;
+  if (changes.flags.length === 0 && changes.expunged.length === 0 && changes.added.length === 0) return;
+  for (const ctx of live(s).values()) {
+    if (ctx.selected === selected) await update(s, ctx);
+  }
+}
+
+onChangesReported(afterReport);
+
+/** CANCELUPDATE "tag" *(SP "tag") (RFC 5267 §4.2); an unknown tag is NO, as in Dovecot. */
+export const cancelupdate: Handler = async (s, { t }): Promise<CommandResult> => {
+  const tags: string[] = [];
+  do {
+    t.sp();
+    if (t.peek() !== 0x22) throw new ParseError('Expected a quoted tag');
+    tags.push(t.quoted().toString('latin1'));
+  } while (!t.atEnd);
+  const map = live(s);
+  const unknown = tags.filter((tag) => !map.has(tag));
+  for (const tag of tags) map.delete(tag);
+  if (unknown.length > 0) return no(`Unknown tag ${unknown.join(' ')}`);
+  return ok('Updates cancelled');
+};

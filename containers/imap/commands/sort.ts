@@ -1,0 +1,42 @@
+/**
+ * SORT / UID SORT (RFC 5256 §3) with ESORT (RETURN, RFC 5267 §3), CONTEXT=SORT (RFC 5267 §4),
+ * SORT=DISPLAY (RFC 5957) and PARTIAL (RFC 9394). Without RETURN the answer is `* SORT ...`.
+ */
+import { sortRows } from '../../../core/store/search/sort-order';
+import { parseSortProgram } from '../parser/search-grammar';
+import { ok } from '../types';
+import type { Handler } from './context';
+import { answerReturns } from './search-answer';
+import { BADCHARSET, BadCharsetError, compile, decoderFor, matchingRows } from './search-run';
+
+export const sort: Handler = async (s, { tag, uid, t }) => {
+  const selected = s.selected!;
+  t.sp();
+  let program;
+  try {
+    program = parseSortProgram(t, decoderFor);
+  } catch (error) {
+    if (/\bRETURN\s*\([^)]*SAVE/i.test(t.buf.toString('latin1'))) s.saved = [];
+    if (error instanceof BadCharsetError) return BADCHARSET;
+    throw error;
+  }
+  const usesModseq = { value: false };
+  const key = compile(s, program.key, usesModseq);
+  const rows = sortRows(await matchingRows(s, key, { envelope: true }), program.criteria);
+  const number = (u: number): number => (uid ? u : selected.seqOf(u));
+  if (!program.returns) {
+    s.send(`* SORT${rows.map((r) => ' ' + number(r.uid)).join('')}\r\n`);
+    return ok('SORT completed');
+  }
+  const entries = rows.map((r) => ({ uid: r.uid, number: number(r.uid), modseq: r.modseq }));
+  answerReturns(s, {
+    tag,
+    uid,
+    entries,
+    returns: program.returns,
+    usesModseq: usesModseq.value,
+    key,
+    sort: program.criteria,
+  });
+  return ok('SORT completed');
+};
