@@ -2,8 +2,8 @@
  * A private Dovecot 2.3 (Debian's dovecot-imapd) as the IMAP reference peer: its own config,
  * base_dir, state, log and maildirs under a temp dir, IMAP without TLS on 127.0.0.1 only, users
  * in a passwd-file with {PLAIN} passwords. The mailboxes, special-use attributes and namespace
- * mirror what Nimbus gives a new account (INBOX, Drafts, Sent, Trash, Junk, Archive, all
- * subscribed; personal namespace "" with "/"), so LIST outputs are comparable.
+ * mirror what Nimbus gives a new account (INBOX, Drafts, Sent, Trash, Junk, Archive, created on
+ * first login and subscribed; personal namespace "" with "/"), so LIST outputs are comparable.
  *
  * Extensions configured: everything Dovecot 2.3 has built in, plus METADATA (imap_metadata with a
  * file dict), ACL with a shared namespace "Shared/<user>/" (acl vfile, shared dict), QUOTA (count
@@ -153,6 +153,16 @@ export class DovecotPeer {
   private appendUser(user: DovecotUser): void {
     const [local, domain] = user.address.split('@');
     const home = path.join(this.home, domain ?? 'local', local);
+    // Like a new Nimbus account, every default mailbox starts subscribed (auto = subscribe would
+    // keep them subscribed for ever, UNSUBSCRIBE notwithstanding).
+    const maildir = path.join(home, 'Maildir');
+    mkdirSync(maildir, { recursive: true });
+    writeFileSync(
+      path.join(maildir, 'subscriptions'),
+      ['INBOX', ...SPECIAL_USE.map(([name]) => name), ''].join('\n'),
+    );
+    for (const dir of [path.dirname(home), home, maildir, path.join(maildir, 'subscriptions')])
+      chownSync(dir, this.id.uid, this.id.gid);
     const quota = user.quotaBytes ?? this.options.quotaBytes;
     const extra = quota !== undefined ? `userdb_quota_rule=*:storage=${quota}B` : '';
     if (/[:\n]/.test(user.address + user.password))
@@ -186,7 +196,7 @@ export class DovecotPeer {
     const mailboxes = SPECIAL_USE.flatMap(([name, use]) => [
       `  mailbox ${name} {`,
       `    special_use = ${use}`,
-      '    auto = subscribe',
+      '    auto = create',
       '  }',
     ]);
     return [
