@@ -327,6 +327,43 @@ test('entries follow RENAME, go with DELETE and with the account; other users ne
   await addUser(h, 'python@meta.test', 'python-pw');
 });
 
+test('shared mailboxes (ACL): grantees with l and r/s/w/i/p see /shared, keep their own /private', async () => {
+  const alice = await login('alice');
+  await alice.command('a', 'CREATE Team');
+  await alice.command('b', 'SETMETADATA Team (/shared/comment "team box" /private/comment "alice only")');
+  expect(await alice.command('c', 'SETACL Team bob@meta.test lr')).toMatch(/^c OK/m);
+  expect(await alice.command('d', 'SETACL Team erin@meta.test l')).toMatch(/^d OK/m);
+  const shared = '"Other Users/alice@meta.test/Team"';
+
+  const bob = await login('bob');
+  expect(await bob.command('e', `GETMETADATA ${shared} (/shared/comment /private/comment)`)).toBe(
+    `* METADATA ${shared} (/shared/comment "team box" /private/comment NIL)\r\ne OK GETMETADATA completed\r\n`,
+  );
+  expect(await bob.command('f', `SETMETADATA ${shared} (/private/comment "bob only")`)).toMatch(/^f OK/m);
+  expect(await bob.command('g', `SETMETADATA ${shared} (/shared/comment "edited by bob")`)).toMatch(/^g OK/m);
+  expect(await bob.command('h', `SETMETADATA ${shared} (/private/specialuse "\\\\Archive")`)).toMatch(
+    /^h NO \[NOPERM\]/m,
+  );
+  expect(await alice.command('i', 'GETMETADATA Team (/shared/comment /private/comment)')).toMatch(
+    /\(\/shared\/comment "edited by bob" \/private\/comment "alice only"\)/,
+  );
+  expect(await bob.command('j', `GETMETADATA ${shared} /private/comment`)).toMatch(/"bob only"/);
+
+  // "l" alone: visible, so NOPERM; no right, or another domain: exactly like a missing mailbox.
+  const erin = await login('erin');
+  expect(await erin.command('k', `GETMETADATA ${shared} /shared/comment`)).toMatch(/^k NO \[NOPERM\]/m);
+  const dave = await login('dave');
+  expect(await dave.command('l', `GETMETADATA ${shared} /shared/comment`)).toMatch(/^l NO \[NONEXISTENT\]/m);
+  expect(await dave.command('m', 'GETMETADATA "Other Users/alice@meta.test/Nope" /shared/comment')).toMatch(
+    /^m NO \[NONEXISTENT\] Mailbox does not exist/m,
+  );
+  const carol = await login('carol@other.test');
+  expect(await carol.command('n', `SETMETADATA ${shared} (/shared/comment "x")`)).toMatch(
+    /^n NO \[NONEXISTENT\]/m,
+  );
+  await Promise.all([alice.close(), bob.close(), erin.close(), dave.close(), carol.close()]);
+});
+
 test('/private/specialuse reflects SPECIAL-USE and sets it (RFC 6154 §4)', async () => {
   const raw = await login('erin');
   await raw.command('a', 'CREATE Sent (USE (\\Sent))');

@@ -14,6 +14,7 @@ import { mailboxName, type Chunk } from '../format/strings';
 import { formatEntryName, formatValue, parseGetMetadata, parseSetMetadata } from '../parser/metadata-grammar';
 import type { ImapSession } from '../session';
 import { DEFAULT_METADATA_OPTIONS, no, ok, type CommandResult, type ImapMetadataOptions } from '../types';
+import { mailboxAccess, NONEXISTENT, NOPERM, principal } from './access';
 import type { Handler } from './context';
 
 const SPECIAL_USE = '/private/specialuse';
@@ -33,15 +34,19 @@ function store(s: ImapSession): MailboxMetadata {
   return new MailboxMetadata(s.services.deps.db, s.services.deps.events);
 }
 
-/** The server (null) or one of the user's mailboxes; null when it does not exist. */
-async function resolve(s: ImapSession, mailbox: string | null): Promise<Resolved | null> {
+/**
+ * The server (null), or a mailbox the user may annotate: RFC 5464 §3.3 wants "l" and one of
+ * "r", "s", "w", "i", "p". A mailbox without "l" answers like a missing one (RFC 4314 §6).
+ */
+async function resolve(s: ImapSession, mailbox: string | null): Promise<Resolved | CommandResult> {
   if (mailbox === null) return { target: { mailboxId: null }, owner: true };
-  const row = await s.services.admin.get(s.account!.id, mailbox);
-  if (!row) return null;
-  return { target: { mailboxId: row.id, ownerId: row.account_id }, owner: row.account_id === s.account!.id };
+  const found = await mailboxAccess(s).resolve(principal(s), mailbox);
+  if (!found || !found.rights.includes('l')) return NONEXISTENT;
+  if (!/[rswip]/.test(found.rights)) return NOPERM;
+  return { target: { mailboxId: found.mailbox.id, ownerId: found.ownerId }, owner: !found.shared };
 }
 
-const NONEXISTENT = no('Mailbox does not exist', 'NONEXISTENT');
+const isResolved = (value: Resolved | CommandResult): value is Resolved => 'target' in value;
 
 /** Everything the user can read on the target: stored entries plus the virtual ones. */
 async function readable(s: ImapSession, resolved: Resolved): Promise<Map<string, Buffer>> {
@@ -71,7 +76,7 @@ function within(name: string, entry: string, depth: '0' | '1' | 'infinity'): boo
 export const getmetadata: Handler = async (s, { t }) => {
   const args = parseGetMetadata(t, s.utf8);
   const resolved = await resolve(s, args.mailbox);
-  if (!resolved) return NONEXISTENT;
+  if (!isResolved(resolved)) return resolved;
   const all = await readable(s, resolved);
   const found = new Map<string, Buffer | null>();
   let longest = 0;
@@ -116,7 +121,7 @@ function parseSpecialUse(value: Buffer | null): string[] | CommandResult {
 export const setmetadata: Handler = async (s, { t }) => {
   const args = parseSetMetadata(t, s.utf8);
   const resolved = await resolve(s, args.mailbox);
-  if (!resolved) return NONEXISTENT;
+  if (!isResolved(resolved)) return resolved;
   const options = settings(s);
   const latest = new Map<string, Buffer | null>();
   for (const change of args.changes) latest.set(change.entry, change.value);
