@@ -52,6 +52,8 @@ export class ImapSession {
   private dirty = false;
   private appendBytes = 0;
   private paused = false;
+  /** A literal of the command being received was accepted: NOTIFY waits until it has run. */
+  private literalOpen = false;
   /** CONDSTORE was just enabled with a mailbox selected: HIGHESTMODSEQ is owed (RFC 7162 §3.1). */
   private announceModseq = false;
   /** Releases this session's slot in the per-user-and-address limit (set at login). */
@@ -90,6 +92,16 @@ export class ImapSession {
 
   get qresync(): boolean {
     return this.enabled.has('QRESYNC');
+  }
+
+  /** RFC 9586: no sequence numbers in either direction. */
+  get uidonly(): boolean {
+    return this.enabled.has('UIDONLY');
+  }
+
+  /** Start of a FETCH response: `* <seq> FETCH (`, or `* <uid> UIDFETCH (` under UIDONLY. */
+  fetchStart(seq: number, uid: number): string {
+    return this.uidonly ? `* ${uid} UIDFETCH (` : `* ${seq} FETCH (`;
   }
 
   start(): void {
@@ -190,7 +202,7 @@ export class ImapSession {
     this.busy = true;
     try {
       while (!this.closed) {
-        if (this.lineHandler === null || this.idle.active) await this.notify.deliver();
+        if (this.notifyQuiet) await this.notify.deliver();
         const progressed = await this.step();
         if (!progressed) break;
       }
@@ -206,7 +218,12 @@ export class ImapSession {
       this.connection.resume();
     }
     // A NOTIFY change that arrived while the loop was finishing.
-    if (this.notify.hasWork && !this.closed && (this.lineHandler === null || this.idle.active)) void this.pump();
+    if (this.notify.hasWork && !this.closed && this.notifyQuiet) void this.pump();
+  }
+
+  /** NOTIFY may send untagged responses: no command runs or is half received (IDLE aside). */
+  private get notifyQuiet(): boolean {
+    return (this.lineHandler === null || this.idle.active) && !this.literalOpen;
   }
 
   /** NOTIFY has changes to report: delivered now if no command runs, else after it. */
@@ -257,6 +274,7 @@ export class ImapSession {
     );
     const refuse = (response: string, fatal = false): void => {
       this.appendBytes = 0;
+      this.literalOpen = false;
       if (sync) this.reader.reject();
       else this.reader.discard();
       this.send(`${tag} ${response}\r\n`);
@@ -271,6 +289,7 @@ export class ImapSession {
       }
     }
     this.reader.accept();
+    this.literalOpen = true;
     if (sync) this.send('+ Ready for literal data\r\n');
   }
 
@@ -281,6 +300,7 @@ export class ImapSession {
 
   private async runCommand(data: Buffer): Promise<void> {
     this.appendBytes = 0;
+    this.literalOpen = false;
     const result = await dispatch(this, data);
     if (!result) return; // the handler answered (IDLE, AUTHENTICATE continuation, STARTTLS…)
     this.finishCommand(result.tag, result.result);

@@ -36,6 +36,11 @@ export interface ImapServerOptions {
   maxErrors: number;
   /** Interval of "* OK Still here" during IDLE (optional; default 2 minutes). */
   idleKeepaliveMs?: number;
+  /**
+   * NOTIFY (RFC 5465): changes a session may hold unreported (it is busy, or its client does not
+   * read); beyond it the session gets `* OK [NOTIFICATIONOVERFLOW]` and NOTIFY NONE (default 5000).
+   */
+  notifyMaxPending?: number;
   /** METADATA (RFC 5464) limits and server entries (optional; DEFAULT_METADATA_OPTIONS). */
   metadata?: ImapMetadataOptions;
 }

@@ -5,8 +5,8 @@
 export interface MailboxChange {
   accountId: number;
   mailboxId: number;
-  /** What changed: new messages, flags, expunges, or the mailbox list itself. */
-  kind: 'append' | 'flags' | 'expunge' | 'mailboxes' | 'metadata';
+  /** What changed: new messages, flags, expunges, the mailbox list, metadata, or subscriptions (mailboxId 0). */
+  kind: 'append' | 'flags' | 'expunge' | 'mailboxes' | 'metadata' | 'subscriptions';
   modseq?: number;
   uid?: number;
   /** kind 'metadata': the entry names that changed (RFC 5464); mailboxId 0 for server entries. */
