@@ -217,6 +217,25 @@ describe('ESORT, SORT=DISPLAY and PARTIAL', () => {
   });
 });
 
+describe('the PARTIAL FETCH modifier (RFC 9394 §3.2)', () => {
+  it('fetches the given positions of the UID set, after CHANGEDSINCE, in UID FETCH only', async () => {
+    const r = await mailbox('Paged');
+    const uids = (answer: string): number[] =>
+      [...answer.matchAll(/FETCH \(UID (\d+)/g)].map((m) => Number(m[1]));
+    expect(uids(await r.command('g1', 'UID FETCH 1:* (UID) (PARTIAL -1:-2)'))).toEqual([5, 6]);
+    expect(uids(await r.command('g2', 'UID FETCH 2:* (UID) (PARTIAL 1:2)'))).toEqual([2, 3]);
+    expect(uids(await r.command('g3', 'UID FETCH 1:* (UID) (PARTIAL 7:9)'))).toEqual([]);
+    await r.command('g4', 'UID STORE 3,5 +FLAGS (\\Answered)');
+    const modseq = Number(/MODSEQ \((\d+)\)/.exec(await r.command('g5', 'UID FETCH 3 (MODSEQ)'))![1]);
+    const changed = (range: string): string =>
+      `UID FETCH 1:* (UID) (CHANGEDSINCE ${modseq - 1} PARTIAL ${range})`;
+    expect(uids(await r.command('g5a', changed('1:1')))).toEqual([3]);
+    expect(uids(await r.command('g5b', changed('-1:-1')))).toEqual([5]);
+    expect(await r.command('g6', 'FETCH 1:* (UID) (PARTIAL 1:2)')).toMatch(/^g6 BAD /m);
+    expect(await r.command('g7', 'UID FETCH 1:* (UID) (PARTIAL 0:2)')).toMatch(/^g7 BAD /m);
+  });
+});
+
 describe('CONTEXT=SEARCH and CONTEXT=SORT', () => {
   it('sends REMOVEFROM/ADDTO as the result changes, until CANCELUPDATE', async () => {
     const a = await mailbox('Context');

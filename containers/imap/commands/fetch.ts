@@ -18,7 +18,14 @@ import {
 import { messageObjects, objectItem, type MessageObjects } from './fetch-objects';
 import { bodyChunks, envelopeChunks } from '../format/structure';
 import { formatInternalDate, formatSequenceSet, literal, nstring, type Chunk } from '../format/strings';
-import { parseFetchItems, parseFetchModifiers, type FetchItem, type Section } from '../parser/fetch-grammar';
+import {
+  parseFetchItems,
+  parseFetchModifiers,
+  type FetchItem,
+  type FetchModifiers,
+  type Section,
+} from '../parser/fetch-grammar';
+import { partialUids } from './fetch-partial';
 import { parseSequenceSet } from '../parser/grammar';
 import { ParseError } from '../parser/tokenizer';
 import type { ImapSession } from '../session';
@@ -179,7 +186,7 @@ export const fetch: Handler = async (s, { uid, t }) => {
   const set = parseSequenceSet(t);
   t.sp();
   const items = parseFetchItems(t);
-  let modifiers = { changedSince: null as number | null, vanished: false };
+  let modifiers: FetchModifiers = { changedSince: null, vanished: false, partial: null };
   if (!t.atEnd) {
     t.sp();
     modifiers = parseFetchModifiers(t);
@@ -189,13 +196,15 @@ export const fetch: Handler = async (s, { uid, t }) => {
     return bad('VANISHED needs UID FETCH with CHANGEDSINCE');
   }
   if (modifiers.vanished && !s.qresync) return bad('QRESYNC is not enabled');
+  if (modifiers.partial && !uid) return bad('PARTIAL needs UID FETCH');
   // CONDSTORE-enabling (RFC 7162 §3.1): CHANGEDSINCE, or asking for MODSEQ.
   if (modifiers.changedSince !== null || items.some((i) => i.kind === 'simple' && i.name === 'MODSEQ'))
     s.enableCondstore();
-  const uids = selected.resolve(set, uid, s.saved);
-  // UID FETCH always reports UIDs; CHANGEDSINCE implies MODSEQ (RFC 7162 §3.3.1).
+  const uids = await partialUids(s, selected.resolve(set, uid, s.saved), modifiers);
+  // UID FETCH always reports UIDs (UIDFETCH carries it in front, RFC 9586); CHANGEDSINCE implies
+  // MODSEQ (RFC 7162 §3.3.1).
   const list = [...items];
-  if (uid && !list.some((i) => i.kind === 'simple' && i.name === 'UID'))
+  if (uid && !s.uidonly && !list.some((i) => i.kind === 'simple' && i.name === 'UID'))
     list.unshift({ kind: 'simple', name: 'UID' });
   if (modifiers.changedSince !== null && !list.some((i) => i.kind === 'simple' && i.name === 'MODSEQ')) {
     list.push({ kind: 'simple', name: 'MODSEQ' });
@@ -264,7 +273,7 @@ export const fetch: Handler = async (s, { uid, t }) => {
           await renderItem(s, item, source, out);
         }
         if (update && !hasFlags) out.push(' ', s.flagsItem(record.uid, record.flags));
-        s.send(`* ${seq} FETCH (`, ...out, ')\r\n');
+        s.send(s.fetchStart(seq, record.uid), ...out, ')\r\n');
         await s.maybeFlush();
       }
     }

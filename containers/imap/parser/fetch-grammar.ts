@@ -1,4 +1,5 @@
 /** FETCH attributes (RFC 9051 §6.4.5, BINARY, CONDSTORE/QRESYNC modifiers) as plain data for the handler. */
+import { parsePartialRange, type PartialRange } from './search-grammar';
 import { ParseError, Tokenizer } from './tokenizer';
 
 export interface Section {
@@ -23,8 +24,11 @@ export type FetchItem =
         | 'RFC822.HEADER'
         | 'RFC822.TEXT'
         | 'EMAILID'
-        | 'THREADID';
+        | 'THREADID'
+        | 'SAVEDATE';
     }
+  /** RFC 8970: LAZY lets the server answer NIL rather than compute a preview now. */
+  | { kind: 'preview'; lazy: boolean }
   | {
       kind: 'body';
       binary: boolean;
@@ -37,6 +41,8 @@ export type FetchItem =
 export interface FetchModifiers {
   changedSince: number | null;
   vanished: boolean;
+  /** RFC 9394 §3.2, UID FETCH only. */
+  partial: PartialRange | null;
 }
 
 const SIMPLE_ITEMS = new Set([
@@ -52,7 +58,28 @@ const SIMPLE_ITEMS = new Set([
   'RFC822.TEXT',
   'EMAILID',
   'THREADID',
+  'SAVEDATE',
 ]);
+
+const PREVIEW_MODS = /^ \(LAZY[ )]/i;
+
+/**
+ * PREVIEW [SP "(" preview-mod *(SP preview-mod) ")"], preview-mod = "LAZY" (RFC 8970 §6).
+ * A list that does not start with LAZY is left alone: after a lone PREVIEW it is the FETCH
+ * modifiers ("FETCH 1 PREVIEW (CHANGEDSINCE 5)").
+ */
+function parsePreview(t: Tokenizer): FetchItem {
+  let lazy = false;
+  if (PREVIEW_MODS.test(t.buf.toString('latin1', t.pos, t.pos + 7))) {
+    t.sp();
+    t.list(() => {
+      const mod = t.atom().toUpperCase();
+      if (mod !== 'LAZY') throw new ParseError(`Unknown PREVIEW modifier ${mod}`);
+      lazy = true;
+    }, false);
+  }
+  return { kind: 'preview', lazy };
+}
 
 function parsePath(t: Tokenizer): number[] {
   const path: number[] = [];
@@ -132,6 +159,7 @@ function parseFetchItem(t: Tokenizer): FetchItem {
     const section = parseSection(t, true);
     return { kind: 'binary-size', path: section.path };
   }
+  if (name === 'PREVIEW') return parsePreview(t);
   if (SIMPLE_ITEMS.has(name)) return { kind: 'simple', name: name as never };
   throw new ParseError(`Unknown FETCH item ${name}`);
 }
@@ -157,7 +185,7 @@ export function parseFetchItems(t: Tokenizer): FetchItem[] {
 }
 
 export function parseFetchModifiers(t: Tokenizer): FetchModifiers {
-  const mods: FetchModifiers = { changedSince: null, vanished: false };
+  const mods: FetchModifiers = { changedSince: null, vanished: false, partial: null };
   t.list(() => {
     const name = t.atom().toUpperCase();
     if (name === 'CHANGEDSINCE') {
@@ -165,6 +193,9 @@ export function parseFetchModifiers(t: Tokenizer): FetchModifiers {
       mods.changedSince = t.number();
     } else if (name === 'VANISHED') {
       mods.vanished = true;
+    } else if (name === 'PARTIAL' && !mods.partial) {
+      t.sp();
+      mods.partial = parsePartialRange(t);
     } else {
       throw new ParseError(`Unknown FETCH modifier ${name}`);
     }
