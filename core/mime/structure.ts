@@ -11,6 +11,7 @@ import {
   parseLanguage,
   type ContentType,
 } from './content-type';
+import { binaryParts, convertBinaryParts } from './binary-convert';
 import { buildEnvelope } from './envelope';
 import { firstValue, readHeader } from './header-parser';
 import { splitMultipart } from './multipart';
@@ -148,12 +149,19 @@ function parseEntity(
 }
 
 export function parseMessageStructure(raw: Buffer): MessageStructure {
+  return parseStructure(raw, true);
+}
+
+function parseStructure(raw: Buffer, convert: boolean): MessageStructure {
   const top = parseEntity({ raw, parts: 0 }, 0, raw.length, 'text', 0);
-  return {
+  const structure: MessageStructure = {
     version: STRUCTURE_VERSION,
     envelope: buildEnvelope(top.fields),
     body: top.part,
     headerSize: top.part.bodyStart,
     size: raw.length,
   };
+  if (convert && binaryParts(structure.body).length > 0)
+    structure.converted = parseStructure(convertBinaryParts(raw, structure), false);
+  return structure;
 }

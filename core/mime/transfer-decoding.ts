@@ -1,6 +1,7 @@
 /**
  * Content-Transfer-Encoding decoders (RFC 2045 §6.7, §6.8). Lenient: malformed input is
- * decoded as far as it goes rather than rejected, since this only feeds SEARCH.
+ * decoded as far as it goes rather than rejected (SEARCH, JMAP body values and IMAP BINARY[]
+ * all read through here, and a sender's mistake must not make a message unreadable).
  */
 
 function hexValue(byte: number): number {
@@ -10,24 +11,46 @@ function hexValue(byte: number): number {
   return -1;
 }
 
+const isBlank = (byte: number | undefined): boolean => byte === 0x20 || byte === 0x09;
+
+/** Index just past the blanks starting at i. */
+function skipBlanks(input: Buffer, i: number): number {
+  while (i < input.length && isBlank(input[i])) i++;
+  return i;
+}
+
+/** Length of the line break at i (CRLF or a bare LF), 0 when there is none. */
+function lineBreakAt(input: Buffer, i: number): number {
+  if (input[i] === 0x0a) return 1;
+  if (input[i] === 0x0d && input[i + 1] === 0x0a) return 2;
+  return 0;
+}
+
 export function decodeQuotedPrintable(input: Buffer): Buffer {
   const out = Buffer.alloc(input.length);
   let o = 0;
   for (let i = 0; i < input.length; i++) {
     const byte = input[i];
+    if (isBlank(byte)) {
+      // Rule 3: blanks at the end of an encoded line were added in transport; drop them.
+      const j = skipBlanks(input, i);
+      if (j === input.length || lineBreakAt(input, j) > 0) {
+        i = j - 1;
+        continue;
+      }
+      out[o++] = byte;
+      continue;
+    }
     if (byte !== 0x3d) {
       out[o++] = byte;
       continue;
     }
-    // Soft line break: "=" then optional trailing whitespace, then CRLF or LF.
-    let j = i + 1;
-    while (j < input.length && (input[j] === 0x20 || input[j] === 0x09)) j++;
-    if (j < input.length && input[j] === 0x0d && input[j + 1] === 0x0a) {
-      i = j + 1;
-      continue;
-    }
-    if (j < input.length && input[j] === 0x0a) {
-      i = j;
+    // Soft line break: "=", optional blanks, then CRLF, LF or the end of the body (a part's
+    // last line break belongs to the boundary that follows it).
+    const j = skipBlanks(input, i + 1);
+    const lineBreak = lineBreakAt(input, j);
+    if (lineBreak > 0 || j === input.length) {
+      i = j + lineBreak - 1;
       continue;
     }
     const hi = hexValue(input[i + 1] ?? -1);

@@ -138,6 +138,11 @@ export interface MessageStructure {
   headerSize: number;
   /** Octets of the whole message. */
   size: number;
+  /**
+   * Present only when a part is Content-Transfer-Encoding: binary: the structure of the message
+   * as IMAP's BODY forms serve it, with those parts base64-encoded (see binary-convert.ts).
+   */
+  converted?: MessageStructure;
 }
 
 /**

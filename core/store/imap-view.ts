@@ -10,9 +10,16 @@ import type { SqlExecutor } from '../ports/sql';
 export interface MessageRecord {
   uid: number;
   flags: string[];
+  /** The row id: JMAP's email id (OBJECTID EMAILID, THREADID). */
+  id?: number;
   modseq?: number;
   internalDate?: Date;
+  /** As the BODY forms serve it (binary parts base64-encoded), so it matches BODY[]. */
   size?: number;
+  /** SAVEDATE (RFC 8514): when the message was saved into this mailbox. */
+  savedAt?: Date;
+  /** Stored PREVIEW text; null when it has not been computed yet. */
+  preview?: string | null;
   structure?: MessageStructure;
   blobKey?: string;
   headerPrefix?: Buffer;
@@ -30,6 +37,16 @@ export interface MailboxChanges extends MailboxState {
   flags: { uid: number; flags: string[]; modseq: number }[];
   expunged: number[];
   added: number[];
+}
+
+/** Columns beyond uid and flags that FETCH can ask for. */
+export interface Columns {
+  id?: boolean;
+  modseq?: boolean;
+  internalDate?: boolean;
+  size?: boolean;
+  savedAt?: boolean;
+  preview?: boolean;
 }
 
 /** A bigint[] parameter: uid lists go to the server as one array, not one query per message. */
@@ -107,15 +124,18 @@ export class ImapView {
       body?: boolean;
       changedSince?: number | null;
       /** Columns beyond uid and flags, all by default. Each column costs per row (PGlite decodes every cell in JS), so FETCH asks only for what it renders. */
-      columns?: { modseq?: boolean; internalDate?: boolean; size?: boolean };
+      columns?: Columns;
     } = {},
   ): Promise<MessageRecord[]> {
     if (uids.length === 0) return [];
     const wanted = options.columns ?? { modseq: true, internalDate: true, size: true };
     const columns = ['uid', 'flags'];
+    if (wanted.id) columns.push('id');
     if (wanted.modseq) columns.push('modseq');
     if (wanted.internalDate) columns.push('internal_date');
-    if (wanted.size) columns.push('size');
+    if (wanted.size) columns.push(`COALESCE((structure->'converted'->>'size')::bigint, size) AS size`);
+    if (wanted.savedAt) columns.push('created_at');
+    if (wanted.preview) columns.push('preview');
     if (options.structure) columns.push('structure');
     if (options.body) columns.push('blob_key', 'header_prefix');
     // A run of consecutive UIDs (FETCH 1:* on a mailbox without holes) as a range: no big array.
@@ -135,9 +155,12 @@ export class ImapView {
     return result.rows.map((row) => ({
       uid: Number(row.uid),
       flags: row.flags as string[],
+      id: wanted.id ? Number(row.id) : undefined,
       modseq: wanted.modseq ? Number(row.modseq) : undefined,
       internalDate: wanted.internalDate ? new Date(row.internal_date as string) : undefined,
       size: wanted.size ? Number(row.size) : undefined,
+      savedAt: wanted.savedAt ? new Date(row.created_at as string) : undefined,
+      preview: wanted.preview ? ((row.preview as string | null) ?? null) : undefined,
       structure: options.structure
         ? ((typeof row.structure === 'string'
             ? JSON.parse(row.structure)
@@ -146,6 +169,29 @@ export class ImapView {
       blobKey: options.body ? (row.blob_key as string) : undefined,
       headerPrefix: options.body ? toBuffer(row.header_prefix) : undefined,
     }));
+  }
+
+  /**
+   * Octets the mailbox's binary parts gain by being served base64-encoded (RFC822.SIZE minus the
+   * stored size); the partial index of migration 61 keeps this to the few such messages.
+   */
+  async convertedGrowth(mailboxId: number): Promise<number> {
+    const result = await this.db.query<{ growth: string | null }>(
+      `SELECT sum((structure->'converted'->>'size')::bigint - size) AS growth FROM messages
+       WHERE mailbox_id = $1 AND structure ? 'converted'`,
+      [mailboxId],
+    );
+    return Number(result.rows[0]?.growth ?? 0);
+  }
+
+  /** Stores computed previews (message row id → text); a row that is gone is simply skipped. */
+  async storePreviews(previews: Map<number, string>): Promise<void> {
+    if (previews.size === 0) return;
+    await this.db.query(
+      `UPDATE messages m SET preview = x.preview
+       FROM (SELECT unnest($1::bigint[]) AS id, unnest($2::text[]) AS preview) x WHERE m.id = x.id`,
+      [uidArray([...previews.keys()]), [...previews.values()]],
+    );
   }
 
   /** Flag changes, expunges and new messages since `modseq` / above `knownMaxUid`. */

@@ -4,6 +4,7 @@
  * Offsets in the structure count from the start of the full message (header prefix + blob).
  */
 import {
+  convertBinaryParts,
   decodeTransferEncoding,
   filterHeaderFields,
   resolveSection,
@@ -13,7 +14,13 @@ import type { BlobStore } from '../../../core/ports/blob-store';
 import type { MessageRecord } from '../../../core/store/imap-view';
 import type { Section } from '../parser/fetch-grammar';
 
-export class MessageBytes {
+/** Bytes of a message, whole or by range [start, end). */
+export interface ByteSource {
+  all(): Promise<Buffer>;
+  range(start: number, end: number): Promise<Buffer>;
+}
+
+export class MessageBytes implements ByteSource {
   private full: Buffer | null = null;
 
   constructor(
@@ -45,11 +52,44 @@ export class MessageBytes {
   }
 }
 
+/**
+ * The message as the BODY forms serve it when it has binary parts (structure.converted): the
+ * stored bytes with those parts base64-encoded, built once per message and FETCH.
+ */
+export class ConvertedBytes implements ByteSource {
+  private full: Buffer | null = null;
+
+  constructor(
+    private readonly stored: MessageBytes,
+    private readonly structure: MessageStructure,
+  ) {}
+
+  async all(): Promise<Buffer> {
+    this.full ??= convertBinaryParts(await this.stored.all(), this.structure);
+    return this.full;
+  }
+
+  async range(start: number, end: number): Promise<Buffer> {
+    return end <= start ? Buffer.alloc(0) : (await this.all()).subarray(start, end);
+  }
+}
+
+/**
+ * A plain literal must not carry NUL (RFC 9051 §4.3); a NUL left in a non-binary part is sent
+ * as 0x80, as Dovecot does, so the size stays what RFC822.SIZE and BODYSTRUCTURE said.
+ */
+export function withoutNuls(data: Buffer): Buffer {
+  if (!data.includes(0)) return data;
+  const copy = Buffer.from(data);
+  for (let i = copy.indexOf(0); i >= 0; i = copy.indexOf(0, i + 1)) copy[i] = 0x80;
+  return copy;
+}
+
 export class UnknownCteError extends Error {}
 
 /** Bytes for a BODY[...] section; null when the section names no part. */
 export async function sectionBytes(
-  bytes: MessageBytes,
+  bytes: ByteSource,
   structure: MessageStructure,
   section: Section,
   partial: { start: number; length: number } | null,
