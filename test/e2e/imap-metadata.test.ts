@@ -327,7 +327,7 @@ test('entries follow RENAME, go with DELETE and with the account; other users ne
   await addUser(h, 'python@meta.test', 'python-pw');
 });
 
-test('shared mailboxes (ACL): grantees with l and r/s/w/i/p see /shared, keep their own /private', async () => {
+test('shared mailboxes (ACL): grantees with l and r/s/w/i/p see /shared and keep their own /private; w writes /shared', async () => {
   const alice = await login('alice');
   await alice.command('a', 'CREATE Team');
   await alice.command('b', 'SETMETADATA Team (/shared/comment "team box" /private/comment "alice only")');
@@ -340,6 +340,11 @@ test('shared mailboxes (ACL): grantees with l and r/s/w/i/p see /shared, keep th
     `* METADATA ${shared} (/shared/comment "team box" /private/comment NIL)\r\ne OK GETMETADATA completed\r\n`,
   );
   expect(await bob.command('f', `SETMETADATA ${shared} (/private/comment "bob only")`)).toMatch(/^f OK/m);
+  // Writing /shared needs "w" as well (what every user of the mailbox sees, like flags).
+  expect(await bob.command('g0', `SETMETADATA ${shared} (/shared/comment "edited by bob")`)).toMatch(
+    /^g0 NO \[NOPERM\]/m,
+  );
+  await alice.command('g1', 'SETACL Team bob@meta.test +w');
   expect(await bob.command('g', `SETMETADATA ${shared} (/shared/comment "edited by bob")`)).toMatch(/^g OK/m);
   expect(await bob.command('h', `SETMETADATA ${shared} (/private/specialuse "\\\\Archive")`)).toMatch(
     /^h NO \[NOPERM\]/m,

@@ -24,6 +24,8 @@ interface Resolved {
   target: MetadataTarget;
   /** The session's user owns the mailbox (or it is the server). */
   owner: boolean;
+  /** The "w" right, which writing /shared entries of a mailbox needs on top of RFC 5464 §3.3. */
+  mayWriteShared: boolean;
 }
 
 function settings(s: ImapSession): ImapMetadataOptions {
@@ -39,11 +41,15 @@ function store(s: ImapSession): MailboxMetadata {
  * "r", "s", "w", "i", "p". A mailbox without "l" answers like a missing one (RFC 4314 §6).
  */
 async function resolve(s: ImapSession, mailbox: string | null): Promise<Resolved | CommandResult> {
-  if (mailbox === null) return { target: { mailboxId: null }, owner: true };
+  if (mailbox === null) return { target: { mailboxId: null }, owner: true, mayWriteShared: true };
   const found = await mailboxAccess(s).resolve(principal(s), mailbox);
   if (!found || !found.rights.includes('l')) return NONEXISTENT;
   if (!/[rswip]/.test(found.rights)) return NOPERM;
-  return { target: { mailboxId: found.mailbox.id, ownerId: found.ownerId }, owner: !found.shared };
+  return {
+    target: { mailboxId: found.mailbox.id, ownerId: found.ownerId },
+    owner: !found.shared,
+    mayWriteShared: found.rights.includes('w'),
+  };
 }
 
 const isResolved = (value: Resolved | CommandResult): value is Resolved => 'target' in value;
@@ -136,6 +142,8 @@ export const setmetadata: Handler = async (s, { t }) => {
       if (SERVER_FIXED.has(entry)) return no(`${entry} is set by the administrator`, 'CANNOT');
       return no('Shared server entries are set by the administrator', 'NOPERM');
     }
+    // /shared entries are what every user of the mailbox sees: like flags, they need "w".
+    if (!isPrivate && !resolved.mayWriteShared) return NOPERM;
     if (value !== null && value.length > options.maxValueSize)
       return no(`The value of ${entry} is too long`, `METADATA MAXSIZE ${options.maxValueSize}`);
     if (entry === SPECIAL_USE && resolved.target.mailboxId !== null) {
