@@ -8,19 +8,25 @@ export function asciiCasemapKey(value: string): string {
   return value.replace(/[a-z]+/g, (m) => m.toUpperCase());
 }
 
-/**
- * i;unicode-casemap (RFC 5051 §2): each character's simple titlecase mapping, then NFKD.
- * JavaScript has no titlecase table; upper case is the same for all but a few digraphs
- * (ǅ/ǈ/ǋ/ǲ), and multi-character (full) mappings such as ß → SS are not simple mappings,
- * so those characters are kept as they are.
- */
-export function unicodeCasemapKey(value: string): string {
+/** Each character's simple (one-character) upper-case mapping; others are kept. */
+function simpleUpper(value: string): string {
   let out = '';
   for (const ch of value) {
     const upper = ch.toUpperCase();
     out += [...upper].length === 1 ? upper : ch;
   }
-  return out.normalize('NFKD');
+  return out;
+}
+
+/**
+ * i;unicode-casemap (RFC 5051 §2): each character's simple titlecase mapping, then NFKD.
+ * JavaScript has no titlecase table; upper case is the same for all but a few digraphs
+ * (ǅ/ǈ/ǋ/ǲ), and multi-character (full) mappings such as ß → SS are not simple mappings, so
+ * those characters stay. The mapping is applied again to what the decomposition produces
+ * (ﬁ → fi → FI), as Dovecot does, so that the key is stable.
+ */
+export function unicodeCasemapKey(value: string): string {
+  return simpleUpper(simpleUpper(value).normalize('NFKD')).normalize('NFKD');
 }
 
 /** Octet order of the UTF-8 forms (what RFC 4790 comparators define). */

@@ -219,7 +219,12 @@ export class SearchEngine {
       savedAt: objects.saved ? new Date(r.created_at as string) : undefined,
     }));
     if (objects.threads) {
-      const threads = await threadIdsFor(this.db, mailboxId, rows.map((r) => r.id), this.assignThreads);
+      const threads = await threadIdsFor(
+        this.db,
+        mailboxId,
+        rows.map((r) => r.id),
+        this.assignThreads,
+      );
       for (const row of rows) row.threadId = threads.get(row.id) ?? null;
     }
     if (need.text) await this.attachText(rows);
