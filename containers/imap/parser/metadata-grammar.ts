@@ -36,7 +36,9 @@ export function entryNameProblem(raw: Buffer | string): string | null {
 /** An entry name (astring), validated and lower-cased: entry names are case-insensitive. */
 export function parseEntryName(t: Tokenizer): string {
   const raw = t.astringBytes();
-  const problem = entryNameProblem(raw);
+  // "*" and "%" end an atom, so an unquoted "/shared/a*" would otherwise read as extra arguments.
+  const next = t.peek();
+  const problem = next === 0x2a || next === 0x25 ? 'Entry name contains "*" or "%"' : entryNameProblem(raw);
   if (problem) throw new ParseError(problem);
   return raw.toString('latin1').toLowerCase();
 }

@@ -66,6 +66,8 @@ describe('entry names (RFC 5464 §3.2)', () => {
     expect(parseEntryName(tok('{16}\r\n/private/COMMENT'))).toBe('/private/comment');
     expect(() => parseEntryName(tok('~{16}\r\n/private/comment'))).toThrow(ParseError);
     expect(() => parseEntryName(tok('"/private/\xc3\xa9"'))).toThrow(/ASCII/);
+    expect(() => parseEntryName(tok('/shared/a*'))).toThrow(/"\*" or "%"/);
+    expect(() => parseEntryName(tok('/shared/%'))).toThrow(/"\*" or "%"/);
   });
 });
 
