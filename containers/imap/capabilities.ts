@@ -61,6 +61,7 @@ export function imapCapabilities(context: CapabilityContext): string[] {
     'METADATA',
     'METADATA-SERVER',
     'NOTIFY',
+    'UIDONLY',
     `APPENDLIMIT=${context.maxLiteralSize}`,
   );
   if (!context.compressed) caps.push('COMPRESS=DEFLATE');

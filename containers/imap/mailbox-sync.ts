@@ -45,8 +45,12 @@ export async function reportChanges(
     if (!selected.has(change.uid) || selected.pendingExpunges.has(change.uid)) continue;
     const own = selected.own.get(change.uid);
     if (own !== undefined && own >= change.modseq) continue;
-    session.send(`* ${selected.seqOf(change.uid)} FETCH (${session.flagsItem(change.uid, change.flags)}`);
-    if (session.qresync || session.condstore) session.send(` UID ${change.uid} MODSEQ (${change.modseq})`);
+    const item = session.flagsItem(change.uid, change.flags); // first: it may announce new keywords
+    session.send(`${session.fetchStart(selected.seqOf(change.uid), change.uid)}${item}`);
+    if (session.uidonly) {
+      if (session.condstore) session.send(` MODSEQ (${change.modseq})`);
+    } else if (session.qresync || session.condstore)
+      session.send(` UID ${change.uid} MODSEQ (${change.modseq})`);
     session.send(')\r\n');
   }
   selected.own.clear();
@@ -67,7 +71,8 @@ export async function reportChanges(
 export function reportExpunges(session: ImapSession, selected: SelectedMailbox, uids: number[]): void {
   const known = uids.filter((uid) => selected.has(uid)).sort((a, b) => a - b);
   if (known.length === 0) return;
-  if (session.qresync) {
+  if (session.qresync || session.uidonly) {
+    // UIDONLY (RFC 9586 §3) reports expunges as VANISHED, as QRESYNC does.
     for (const uid of known) selected.remove(uid);
     session.send(`* VANISHED ${formatSequenceSet(known)}\r\n`);
     return;

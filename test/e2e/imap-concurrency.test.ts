@@ -4,6 +4,7 @@
  * messages another session expunged, the per-user/per-address connection limits, and UIDONLY
  * (RFC 9586). Raw sockets for the exact wire, imapflow and Python imaplib for the main paths.
  */
+import fc from 'fast-check';
 import { collectGarbage } from '../../core/store/blob-refs';
 import { releaseExpiredHolds } from '../../core/store/expunge-retention';
 import { addUser, client, python, RawImap, startImapHarness, type ImapHarness } from './imap-harness';
@@ -362,5 +363,128 @@ b.logout()
     );
     expect(out).toMatch(/^OK Subject: m1$/m);
     expect(out).toMatch(/^noop .*\('EXPUNGE', \[b'1'\]\)$/m);
+  });
+});
+
+describe('UIDONLY (RFC 9586)', () => {
+  async function uidonly(): Promise<{ r: RawImap; user: string; pass: string }> {
+    const { user, pass } = await newUser();
+    const r = await login(user, pass);
+    for (const n of [1, 2, 3]) await append(r, 'INBOX', msg(`m${n}`));
+    expect(await r.command('c', 'CAPABILITY')).toMatch(/^\* CAPABILITY .* UIDONLY[ \r]/m);
+    expect(await r.command('e', 'ENABLE UIDONLY')).toMatch(/^\* ENABLED UIDONLY\r\ne OK/m);
+    return { r, user, pass };
+  }
+
+  it('refuses sequence numbers with BAD [UIDREQUIRED], in commands and in search keys', async () => {
+    const { r } = await uidonly();
+    const select = await r.command('s', 'SELECT INBOX');
+    expect(select).not.toMatch(/\[UNSEEN/); // a sequence number
+    await r.command('c0', 'CREATE Other');
+    for (const command of [
+      'FETCH 1 (FLAGS)',
+      'STORE 1 +FLAGS (\\Seen)',
+      'COPY 1 Other',
+      'MOVE 1 Other',
+      'SEARCH ALL',
+      'SORT (DATE) UTF-8 ALL',
+      'THREAD REFERENCES UTF-8 ALL',
+      'UID SEARCH 1:2',
+      'UID SEARCH NOT 2',
+    ]) {
+      expect(await r.command('b', command)).toMatch(/^b BAD \[UIDREQUIRED\] /m);
+    }
+    expect(await r.command('u1', 'UID SEARCH UID 2:*')).toMatch(/^\* SEARCH 2 3\r\nu1 OK/m);
+    expect(await r.command('u2', 'UID SEARCH RETURN (SAVE) UID 1')).toMatch(/u2 OK/);
+    expect(await r.command('u3', 'UID SEARCH $')).toMatch(/^\* SEARCH 1\r\nu3 OK/m);
+    expect(await r.command('n', 'NOOP')).toMatch(/^n OK/m); // not counted as fatal
+  });
+
+  it('answers UID FETCH / UID STORE with UIDFETCH and reports changes by UID (UIDFETCH, VANISHED)', async () => {
+    const { r, user, pass } = await uidonly();
+    await r.command('s', 'SELECT INBOX');
+    const fetched = await r.command('f', 'UID FETCH 2:3 (FLAGS RFC822.SIZE)');
+    expect(fetched).toMatch(
+      /^\* 2 UIDFETCH \(FLAGS \(\\Recent\) RFC822\.SIZE \d+\)\r\n\* 3 UIDFETCH \(FLAGS/m,
+    );
+    expect(fetched).not.toMatch(/^\* \d+ FETCH/m);
+    expect(await r.command('f2', 'UID FETCH 1 (UID ENVELOPE)')).toMatch(
+      /^\* 1 UIDFETCH \(UID 1 ENVELOPE \(/m,
+    );
+    expect(await r.command('t', 'UID STORE 3 +FLAGS (\\Seen)')).toMatch(
+      /^\* 3 UIDFETCH \(FLAGS \(\\Seen \\Recent\)\)\r\nt OK/m,
+    );
+    const other = await login(user, pass);
+    await other.command('s', 'SELECT INBOX');
+    await other.command('t', 'UID STORE 1 +FLAGS.SILENT (\\Flagged)');
+    await other.command('d', 'UID STORE 2 +FLAGS.SILENT (\\Deleted)');
+    await other.command('x', 'UID EXPUNGE 2');
+    const noop = await r.command('n', 'NOOP');
+    expect(noop).toMatch(/^\* VANISHED 2\r$/m);
+    expect(noop).toMatch(/^\* 1 UIDFETCH \(FLAGS \(\\Flagged \\Recent\)\)\r$/m);
+    expect(noop).not.toMatch(/EXPUNGE|\* \d+ FETCH/);
+    // Plain EXPUNGE names no messages, so it stays allowed; CONDSTORE adds MODSEQ to UIDFETCH.
+    await r.command('d2', 'UID STORE 3 +FLAGS.SILENT (\\Deleted)');
+    expect(await r.command('x2', 'EXPUNGE')).toMatch(/^\* VANISHED 3\r\nx2 OK/m);
+    expect(await r.command('m', 'UID FETCH 1 (MODSEQ)')).toMatch(/^\* 1 UIDFETCH \(MODSEQ \(\d+\)\)/m);
+  });
+
+  it('property: under UIDONLY every sequence-number command is BAD [UIDREQUIRED], every UID form is not', async () => {
+    const { r } = await uidonly();
+    await r.command('s', 'SELECT INBOX');
+    await r.command('c', 'CREATE Target');
+    const number = fc.oneof(fc.integer({ min: 1, max: 5 }).map(String), fc.constant('*'));
+    const set = fc
+      .array(fc.tuple(number, fc.option(number, { nil: undefined })), { minLength: 1, maxLength: 3 })
+      .map((ranges) => ranges.map(([a, b]) => (b ? `${a}:${b}` : a)).join(','));
+    const command = fc.tuple(
+      fc.constantFrom(
+        (x: string) => `FETCH ${x} (FLAGS)`,
+        (x: string) => `STORE ${x} +FLAGS.SILENT ($P)`,
+        (x: string) => `COPY ${x} Target`,
+        (x: string) => `SEARCH UID ${x}`,
+        (x: string) => `SORT (ARRIVAL) UTF-8 UID ${x}`,
+      ),
+      set,
+      fc.boolean(),
+    );
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(command, async ([make, x, withUid]) => {
+        const tag = `p${++n}`;
+        const answer = await r.command(tag, `${withUid ? 'UID ' : ''}${make(x)}`);
+        if (withUid) expect(answer).toMatch(new RegExp(`^${tag} OK`, 'm'));
+        else expect(answer).toMatch(new RegExp(`^${tag} BAD \\[UIDREQUIRED\\]`, 'm'));
+        expect(answer).not.toMatch(/^\* \d+ (FETCH|EXPUNGE)/m);
+      }),
+      { seed: 20261203, numRuns: 15 },
+    );
+    expect(await r.command('n', 'NOOP')).toMatch(/^n OK/m);
+  });
+
+  it('Python imaplib reads UIDFETCH responses and gets UIDREQUIRED for FETCH', async () => {
+    const { user, pass } = await uidonly();
+    const out = await python(
+      `
+import imaplib, os
+c = imaplib.IMAP4('127.0.0.1', int(os.environ['PORT']))
+c.login(os.environ['U'], os.environ['P'])
+print('enable', c.enable('UIDONLY'))
+c.select('INBOX')
+typ, _ = c.uid('FETCH', '1:*', '(FLAGS)')
+print('uid fetch', typ, c.response('UIDFETCH'))
+try:
+    c.fetch('1', '(FLAGS)')
+except imaplib.IMAP4.error as e:
+    print('refused', e)
+c.logout()
+`,
+      { PORT: String(h.port), U: user, P: pass },
+    );
+    expect(out).toMatch(/^enable \('OK', /m);
+    expect(out).toMatch(
+      /^uid fetch OK \('UIDFETCH', \[b'1 \(FLAGS \(\\\\Recent\)\)', b'2 \(FLAGS \(\\\\Recent\)\)', b'3 \(FLAGS \(\\\\Recent\)\)'\]\)$/m,
+    );
+    expect(out).toMatch(/^refused .*\[UIDREQUIRED\]/m);
   });
 });

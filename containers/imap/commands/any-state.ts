@@ -53,7 +53,7 @@ export const id: Handler = async (s, { t }) => {
   return ok('ID completed');
 };
 
-const ENABLEABLE = new Set(['CONDSTORE', 'QRESYNC', 'UTF8=ACCEPT', 'IMAP4REV2']);
+const ENABLEABLE = new Set(['CONDSTORE', 'QRESYNC', 'UTF8=ACCEPT', 'IMAP4REV2', 'UIDONLY']);
 
 export const enable: Handler = async (s, { t }) => {
   const wanted: string[] = [];

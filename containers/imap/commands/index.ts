@@ -5,6 +5,7 @@
 import { ParseError, Tokenizer } from '../parser/tokenizer';
 import type { ImapSession } from '../session';
 import { bad, type CommandResult } from '../types';
+import { UidRequiredError, uidRequired } from '../uidonly';
 import { ANY, AUTHED, NOT_AUTHED, SELECTED, type CommandSpec } from './context';
 import { capability, enable, id, logout, noop, compress, namespace } from './any-state';
 import { authenticate, login, starttls } from './auth';
@@ -118,11 +119,15 @@ export async function dispatch(
           : 'Already authenticated';
     return { tag, result: bad(`${name}: ${why}`) };
   }
+  const refused = uidRequired(session.uidonly, name, spec.uid === true, uid);
+  if (refused) return { tag, result: refused };
   let result: CommandResult | null;
   try {
     result = await spec.handler(session, { tag, name, uid, t });
   } catch (error) {
-    if (error instanceof ParseError) {
+    if (error instanceof UidRequiredError) {
+      result = bad(error.message, 'UIDREQUIRED');
+    } else if (error instanceof ParseError) {
       result = bad(`Error in IMAP command ${name}: ${error.message}`);
     } else {
       session.log.error({ err: error, command: name }, 'IMAP command failed');

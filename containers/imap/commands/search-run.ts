@@ -9,6 +9,7 @@ import type { SequenceSet } from '../parser/grammar';
 import type { SearchKey } from '../parser/search-grammar';
 import type { ImapSession } from '../session';
 import { no } from '../types';
+import { UidRequiredError } from '../uidonly';
 
 export class BadCharsetError extends Error {}
 
@@ -66,6 +67,7 @@ export function compile(s: ImapSession, key: SearchKey, usesModseq: { value: boo
     case 'not':
       return { op: 'not', key: compile(s, key.key, usesModseq) };
     case 'seq':
+      if (s.uidonly && !key.set.saved) throw new UidRequiredError(); // RFC 9586 §3
       return {
         op: 'uids',
         uids: new Set(selected.resolve(clampSequenceSet(key.set, selected.exists), false, s.saved)),

@@ -97,7 +97,8 @@ export const select: Handler = async (s, { name: command, t }) => {
   if (!s.rev2) {
     s.send(`* ${recent} RECENT\r\n`);
     const firstUnseen = await view.firstUnseen(mailbox.id);
-    if (firstUnseen !== null && selected.seqOf(firstUnseen) > 0) {
+    // [UNSEEN] is a sequence number: not under UIDONLY (RFC 9586 §3).
+    if (firstUnseen !== null && selected.seqOf(firstUnseen) > 0 && !s.uidonly) {
       s.send(`* OK [UNSEEN ${selected.seqOf(firstUnseen)}] First unseen\r\n`);
     }
   }
@@ -122,9 +123,9 @@ export const select: Handler = async (s, { name: command, t }) => {
     const changed = await view.messages(mailbox.id, selected.uids, { changedSince: q.modseq });
     for (const row of changed) {
       if (!inKnown(row.uid)) continue;
-      s.send(
-        `* ${selected.seqOf(row.uid)} FETCH (UID ${row.uid} ${s.flagsItem(row.uid, row.flags)} MODSEQ (${row.modseq}))\r\n`,
-      );
+      const flags = s.flagsItem(row.uid, row.flags);
+      const uid = s.uidonly ? '' : `UID ${row.uid} `;
+      s.send(`${s.fetchStart(selected.seqOf(row.uid), row.uid)}${uid}${flags} MODSEQ (${row.modseq}))\r\n`);
       await s.maybeFlush();
     }
   }

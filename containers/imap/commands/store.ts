@@ -15,7 +15,11 @@ export const store: Handler = async (s, { uid, t }) => {
   if (selected.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
   if (args.unchangedSince !== null) s.enableCondstore();
   const uids = selected.resolve(set, uid, s.saved).filter((u) => !selected.pendingExpunges.has(u));
-  const flags = storableFlags(selected, args.op, args.flags.filter((f) => f !== '\\Recent'));
+  const flags = storableFlags(
+    selected,
+    args.op,
+    args.flags.filter((f) => f !== '\\Recent'),
+  );
   if (!Array.isArray(flags)) return flags;
   const result = await storeFlags(s.services.deps.db, s.services.deps.events, {
     accountId: selected.mailbox.account_id,
@@ -34,9 +38,9 @@ export const store: Handler = async (s, { uid, t }) => {
     if (args.silent && !(s.condstore && args.unchangedSince !== null)) continue;
     const parts = [];
     if (!args.silent) parts.push(s.flagsItem(change.uid, change.flags));
-    if (uid || s.qresync) parts.unshift(`UID ${change.uid}`);
+    if ((uid || s.qresync) && !s.uidonly) parts.unshift(`UID ${change.uid}`);
     if (s.condstore) parts.push(`MODSEQ (${change.modseq})`);
-    s.send(`* ${seq} FETCH (${parts.join(' ')})\r\n`);
+    s.send(`${s.fetchStart(seq, change.uid)}${parts.join(' ')})\r\n`);
     await s.maybeFlush();
   }
   if (result.modified.length > 0) {
