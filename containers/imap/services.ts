@@ -4,6 +4,7 @@ import { ImapView } from '../../core/store/imap-view';
 import { MailboxAdmin } from '../../core/store/mailbox-admin';
 import { MessageMover } from '../../core/store/copy-move';
 import { SearchEngine } from '../../core/store/search/search-engine';
+import { threadAssigner } from '../../core/store/message-threads';
 import { ConnectionLimiter } from '../net/connection-limiter';
 import type { ImapServerDeps } from './types';
 
@@ -21,7 +22,7 @@ export class ImapServices {
     this.view = new ImapView(deps.db);
     this.mover = new MessageMover(deps.db, deps.events);
     this.appender = new ImapAppender(deps.db, deps.blobs, deps.store, deps.events);
-    this.search = new SearchEngine(deps.db, deps.blobs);
+    this.search = new SearchEngine(deps.db, deps.blobs, threadAssigner(deps));
     this.userConnections = new ConnectionLimiter(
       Number.MAX_SAFE_INTEGER,
       deps.options.maxConnectionsPerUserIp,
