@@ -181,8 +181,9 @@ export function parsePartialRange(t: Tokenizer): PartialRange {
 const SIMPLE_OPTIONS = ['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE', 'UPDATE', 'CONTEXT'] as const;
 
 /**
- * `RETURN (...)` after the RETURN keyword: each option at most once, PARTIAL and ALL
- * exclusive (RFC 9394 §3.1); an empty list means ALL (RFC 4731 §3.1).
+ * `RETURN (...)` after the RETURN keyword: PARTIAL at most once and not with ALL (RFC 9394
+ * §3.1); a repeated plain option is harmless and accepted, as Dovecot does; an empty list
+ * means ALL (RFC 4731 §3.1).
  */
 export function parseReturnOptions(t: Tokenizer): ReturnOptions {
   const out: ReturnOptions = {
@@ -195,12 +196,10 @@ export function parseReturnOptions(t: Tokenizer): ReturnOptions {
     context: false,
     partial: null,
   };
-  const seen = new Set<string>();
   t.list(() => {
     const option = t.atom().toUpperCase();
-    if (seen.has(option)) throw new ParseError(`RETURN option ${option} given twice`);
-    seen.add(option);
     if (option === 'PARTIAL') {
+      if (out.partial) throw new ParseError('RETURN PARTIAL given twice');
       t.sp();
       out.partial = parsePartialRange(t);
       return;
