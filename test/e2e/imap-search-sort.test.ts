@@ -280,6 +280,21 @@ describe('CONTEXT=SEARCH and CONTEXT=SORT', () => {
     expect(lines(await a.command('n3', 'NOOP'), '* ESEARCH')).toEqual(['* ESEARCH (TAG "u2") ADDTO (0 2)']);
   });
 
+  it('pushes updates into IDLE', async () => {
+    const a = await mailbox('Idle');
+    const b = await login();
+    await b.command('s', 'SELECT Idle');
+    expect(await a.command('u', 'UID SEARCH RETURN (UPDATE) KEYWORD $Watched')).toContain(
+      '* ESEARCH (TAG "u") UID\r\n',
+    );
+    a.write('i IDLE\r\n');
+    await a.until(/\+ .*\r\n/);
+    await b.command('k', 'STORE 3 +FLAGS ($Watched)');
+    await a.until(/\* ESEARCH \(TAG "u"\) UID ADDTO \(0 3\)\r\n/);
+    a.write('DONE\r\n');
+    expect(await a.tagged('i')).toMatch(/^i OK/m);
+  });
+
   it('answers NO [NOUPDATE] beyond the context limit, and forgets contexts on SELECT', async () => {
     const r = await mailbox('Many');
     for (let i = 0; i < 10; i++)
