@@ -133,6 +133,22 @@ export async function retainedMessages(
   }));
 }
 
+/** Last known flags and MODSEQ of expunged `uids` still within their retention. */
+export async function retainedFlags(
+  db: SqlExecutor,
+  mailboxId: number,
+  uids: number[],
+): Promise<{ uid: number; flags: string[]; modseq: number }[]> {
+  if (uids.length === 0) return [];
+  const result = await db.query<{ uid: string; flags: string[]; last_modseq: string }>(
+    `SELECT uid, flags, last_modseq FROM expunged_messages
+     WHERE mailbox_id = $1 AND uid = ANY($2::bigint[]) AND flags IS NOT NULL AND retained_until > now()
+     ORDER BY uid`,
+    [mailboxId, uidArray(uids)],
+  );
+  return result.rows.map((r) => ({ uid: Number(r.uid), flags: r.flags, modseq: Number(r.last_modseq) }));
+}
+
 /** A BYTEA cell: a Buffer from pg/PGlite, `\x…` hex text from the Data API. */
 function bytea(value: unknown): Buffer {
   if (Buffer.isBuffer(value)) return value;

@@ -4,6 +4,7 @@
  * messages another session expunged, the per-user/per-address connection limits, and UIDONLY
  * (RFC 9586). Raw sockets for the exact wire, imapflow and Python imaplib for the main paths.
  */
+import net from 'node:net';
 import fc from 'fast-check';
 import { collectGarbage } from '../../core/store/blob-refs';
 import { releaseExpiredHolds } from '../../core/store/expunge-retention';
@@ -198,6 +199,24 @@ describe('connection limits', () => {
     expect(answer).toMatch(/ OK /);
   });
 
+  it('beyond maxConnectionsPerIp (a separate, higher limit) the greeting itself is a BYE', async () => {
+    for (let i = 0; i < 200 && h.imap.sessionCount > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(h.imap.sessionCount).toBe(0); // earlier tests' sockets are gone
+    for (let i = 0; i < 40; i++) raws.push(await RawImap.connect(h.port)); // each got an OK greeting
+    const socket = net.connect(h.port, '127.0.0.1');
+    const greeting = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (d: string) => (text += d));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(greeting).toBe('* BYE Too many connections, try again later\r\n');
+    // Leave no slots taken for the next test.
+    for (const r of raws.splice(0)) await r.close();
+    for (let i = 0; i < 200 && h.imap.sessionCount > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  });
+
   it('Python imaplib gets the [LIMIT] refusal as an error it can read', async () => {
     const { user, pass } = await newUser();
     const out = await python(
@@ -257,6 +276,10 @@ describe('FETCH of messages expunged by another session', () => {
     const range = await a.command('f2', 'FETCH 1:3 (FLAGS BODY[])');
     expect(range.match(/^\* \d FETCH/gm)).toHaveLength(3);
     expect(range).toMatch(/^f2 OK/m);
+    // STORE cannot change it: the echo shows the last known flags, and .SILENT shows nothing.
+    const stored = await a.command('t1', 'STORE 2 +FLAGS (\\Flagged)');
+    expect(stored).toMatch(/^\* 2 FETCH \(FLAGS \(\$Two \\Deleted \\Recent\)\)\r\nt1 OK/m);
+    expect(await a.command('t2', 'STORE 2 +FLAGS.SILENT (\\Flagged)')).toMatch(/^t2 OK/);
     // The next command that may report it does; then sequence numbers move.
     const noop = await a.command('n', 'NOOP');
     expect(noop).toMatch(/^\* 2 EXPUNGE\r$/m);

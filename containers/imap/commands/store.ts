@@ -1,4 +1,5 @@
 /** STORE / UID STORE (RFC 9051 §6.4.6) with CONDSTORE UNCHANGEDSINCE and [MODIFIED]. */
+import { retainedFlags } from '../../../core/store/expunge-retention';
 import { storeFlags } from '../../../core/store/flags';
 import { formatSequenceSet } from '../format/strings';
 import { parseSequenceSet, parseStoreArgs } from '../parser/grammar';
@@ -14,7 +15,8 @@ export const store: Handler = async (s, { uid, t }) => {
   const args = parseStoreArgs(t);
   if (selected.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
   if (args.unchangedSince !== null) s.enableCondstore();
-  const uids = selected.resolve(set, uid, s.saved).filter((u) => !selected.pendingExpunges.has(u));
+  const named = selected.resolve(set, uid, s.saved);
+  const uids = named.filter((u) => !selected.pendingExpunges.has(u));
   const flags = storableFlags(
     selected,
     args.op,
@@ -30,7 +32,14 @@ export const store: Handler = async (s, { uid, t }) => {
     unchangedSince: args.unchangedSince,
   });
   for (const u of result.updated) selected.own.set(u.uid, u.modseq);
-  const report = [...result.updated, ...(args.silent ? [] : result.unchanged)].sort((a, b) => a.uid - b.uid);
+  // Expunged elsewhere, not yet reported here: nothing is stored; the echo shows the last known
+  // flags (expunge-retention.ts), so the client sees the change did not apply.
+  const found = new Set([...result.updated, ...result.unchanged].map((u) => u.uid).concat(result.modified));
+  const gone = args.silent ? [] : named.filter((u) => !found.has(u));
+  const kept = await retainedFlags(s.services.deps.db, selected.id, gone);
+  const report = [...result.updated, ...(args.silent ? [] : result.unchanged), ...kept].sort(
+    (a, b) => a.uid - b.uid,
+  );
   for (const change of report) {
     const seq = selected.seqOf(change.uid);
     if (seq === 0) continue;

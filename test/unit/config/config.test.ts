@@ -21,6 +21,19 @@ describe('node configuration', () => {
     expect(config.smtp.trustedNetworks).toEqual(['10.0.0.0/8', '::1']);
   });
 
+  it('has explicit IMAP connection limits: per account and address (NO [LIMIT] at login), per address', () => {
+    const defaults = loadConfig({ env: {} });
+    expect(defaults.imap).toMatchObject({ maxConnectionsPerUserIp: 10, maxConnectionsPerIp: 100 });
+    const set = loadConfig({
+      env: {},
+      overrides: { 'imap.maxConnectionsPerUserIp': '4', 'imap.maxConnectionsPerIp': '500' },
+    });
+    expect(set.imap).toMatchObject({ maxConnectionsPerUserIp: 4, maxConnectionsPerIp: 500 });
+    expect(() => loadConfig({ env: {}, overrides: { 'imap.maxConnectionsPerUserIp': '0' } })).toThrow(
+      /imap\.maxConnectionsPerUserIp/,
+    );
+  });
+
   it('expands role groups', () => {
     expect(loadConfig({ env: { NIMBUS_ROLES: 'access' } }).roles.sort()).toEqual([
       'imap',
