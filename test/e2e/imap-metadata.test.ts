@@ -9,6 +9,9 @@ import pino from 'pino';
 import { ImapServer, DEFAULT_IMAP_OPTIONS } from '../../containers/imap/imap-server';
 import { AuthThrottle } from '../../core/auth/auth-throttle';
 import type { MailboxChange } from '../../core/ports/events';
+import { listMetadataResponse } from '../../containers/imap/commands/metadata';
+import { toBuffer } from '../../containers/imap/format/strings';
+import type { ImapSession } from '../../containers/imap/session';
 import { addUser, python, RawImap, startImapHarness, type ImapHarness } from './imap-harness';
 
 const LIMITS = {
@@ -415,6 +418,32 @@ test('a change is published on the Events port as kind metadata with its entry n
     },
     { accountId: id, mailboxId: 0, kind: 'metadata', entries: ['/private/comment'] },
   ]);
+});
+
+test('LIST-METADATA building block: the METADATA response after a LIST line, NIL when unset', async () => {
+  const raw = await login('erin');
+  await raw.command('a', 'CREATE Listed');
+  await raw.command('b', 'SETMETADATA Listed (/shared/comment "listed" /private/color "red")');
+  await raw.close();
+  const id = await accountId('erin@meta.test');
+  const box = await h.node.storage.db.query<{ id: string }>(
+    `SELECT id FROM mailboxes WHERE account_id = $1 AND name = 'Listed'`,
+    [id],
+  );
+  const mailbox = { id: Number(box.rows[0].id), account_id: id };
+  // Only what the function reads of a session: the user, UTF8=ACCEPT, the options and the ports.
+  const session = {
+    account: { id },
+    utf8: false,
+    options: { ...DEFAULT_IMAP_OPTIONS, hostname: 'imap.test.example', metadata: LIMITS },
+    services: { deps: { db: h.node.storage.db, events: h.node.storage.events } },
+  } as unknown as ImapSession;
+  const entries = ['/shared/comment', '/private/color', '/private/none'];
+  const out = toBuffer(await listMetadataResponse(session, 'Listed', mailbox, 'lrswipkxtea', entries));
+  expect(out.toString()).toBe(
+    '* METADATA "Listed" (/shared/comment "listed" /private/color "red" /private/none NIL)\r\n',
+  );
+  expect(await listMetadataResponse(session, 'Listed', mailbox, 'l', entries)).toEqual([]);
 });
 
 const SCRIPT = String.raw`

@@ -79,6 +79,22 @@ function within(name: string, entry: string, depth: '0' | '1' | 'infinity'): boo
   return depth === 'infinity' || !name.slice(entry.length + 1).includes('/');
 }
 
+/** `* METADATA mailbox (entry value …)`; a null value is NIL. */
+function metadataResponse(
+  s: ImapSession,
+  mailbox: string | null,
+  found: Map<string, Buffer | null>,
+): Chunk[] {
+  const chunks: Chunk[] = ['* METADATA ', mailbox === null ? '""' : mailboxName(mailbox, s.utf8), ' ('];
+  let first = true;
+  for (const [name, value] of found) {
+    chunks.push(first ? '' : ' ', formatEntryName(name), ' ', value === null ? 'NIL' : formatValue(value));
+    first = false;
+  }
+  chunks.push(')\r\n');
+  return chunks;
+}
+
 export const getmetadata: Handler = async (s, { t }) => {
   const args = parseGetMetadata(t, s.utf8);
   const resolved = await resolve(s, args.mailbox);
@@ -95,20 +111,7 @@ export const getmetadata: Handler = async (s, { t }) => {
       else found.set(name, value);
     }
   }
-  if (found.size > 0) {
-    const chunks: Chunk[] = [
-      '* METADATA ',
-      args.mailbox === null ? '""' : mailboxName(args.mailbox, s.utf8),
-      ' (',
-    ];
-    let first = true;
-    for (const [name, value] of found) {
-      chunks.push(first ? '' : ' ', formatEntryName(name), ' ', value === null ? 'NIL' : formatValue(value));
-      first = false;
-    }
-    chunks.push(')\r\n');
-    s.send(...chunks);
-  }
+  if (found.size > 0) s.send(...metadataResponse(s, args.mailbox, found));
   return ok('GETMETADATA completed', longest > 0 ? `METADATA LONGENTRIES ${longest}` : undefined);
 };
 
@@ -163,3 +166,26 @@ export const setmetadata: Handler = async (s, { t }) => {
   }
   return ok('SETMETADATA completed');
 };
+
+/**
+ * LIST-METADATA (RFC 9590) for LIST … RETURN (METADATA (entries)): the `* METADATA` response that
+ * follows the LIST line of `name`, entries as GETMETADATA with DEPTH 0 answers them (NIL when
+ * unset). Nothing for a mailbox the user may not annotate (RFC 5464 §3.3: l and one of r s w i p).
+ * For list.ts: parse the option with parseListMetadataOption, then send what this returns.
+ */
+export async function listMetadataResponse(
+  s: ImapSession,
+  name: string,
+  mailbox: { id: number; account_id: number },
+  rights: string,
+  entries: readonly string[],
+): Promise<Chunk[]> {
+  if (!rights.includes('l') || !/[rswip]/.test(rights)) return [];
+  const resolved: Resolved = {
+    target: { mailboxId: mailbox.id, ownerId: mailbox.account_id },
+    owner: mailbox.account_id === s.account!.id,
+    mayWriteShared: rights.includes('w'),
+  };
+  const all = await readable(s, resolved);
+  return metadataResponse(s, name, new Map(entries.map((entry) => [entry, all.get(entry) ?? null])));
+}

@@ -132,6 +132,16 @@ export function parseSetMetadata(t: Tokenizer, utf8: boolean): SetMetadataArgs {
   return { mailbox, changes };
 }
 
+/**
+ * The argument of LIST's RETURN option METADATA (RFC 9590), after "METADATA" SP: a parenthesised
+ * list of entry names (lower-cased, without duplicates).
+ */
+export function parseListMetadataOption(t: Tokenizer): string[] {
+  const entries: string[] = [];
+  t.list(() => entries.push(parseEntryName(t)), false);
+  return [...new Set(entries)];
+}
+
 // Output --------------------------------------------------------------------------------------
 
 const ATOM_SAFE = /^[\x21\x23-\x24\x26-\x27\x2b-\x5b\x5e-\x7a\x7c-\x7e]+$/;

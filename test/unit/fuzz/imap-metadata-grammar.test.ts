@@ -13,6 +13,7 @@ import {
   MAX_ENTRY_NAME_LENGTH,
   parseEntryName,
   parseGetMetadata,
+  parseListMetadataOption,
   parseSetMetadata,
 } from '../../../containers/imap/parser/metadata-grammar';
 import { ParseError, Tokenizer } from '../../../containers/imap/parser/tokenizer';
@@ -162,6 +163,22 @@ describe('SETMETADATA arguments', () => {
   });
 });
 
+describe('LIST RETURN (METADATA (…)) option (RFC 9590)', () => {
+  it('reads a non-empty list of entry names', () => {
+    expect(parseListMetadataOption(tok('(/shared/comment /PRIVATE/Comment /shared/comment)'))).toEqual([
+      '/shared/comment',
+      '/private/comment',
+    ]);
+  });
+
+  it.each(['', '()', '/shared/comment', '(/shared/comment', '(/foo)', '(/shared/a*)'])(
+    'refuses %j',
+    (arg) => {
+      expect(() => parseListMetadataOption(tok(arg))).toThrow(ParseError);
+    },
+  );
+});
+
 // Properties ----------------------------------------------------------------------------------
 
 /** A component of an entry name: printable ASCII without "/", "*" and "%". */
@@ -231,6 +248,7 @@ describe('METADATA grammar properties', () => {
   it('every rule parses or throws ParseError, and stays in bounds', () => {
     const rules: ((t: Tokenizer) => unknown)[] = [
       parseEntryName,
+      parseListMetadataOption,
       (t) => parseGetMetadata(t, false),
       (t) => parseGetMetadata(t, true),
       (t) => parseSetMetadata(t, false),
