@@ -133,7 +133,7 @@ export class ImapView {
     if (wanted.id) columns.push('id');
     if (wanted.modseq) columns.push('modseq');
     if (wanted.internalDate) columns.push('internal_date');
-    if (wanted.size) columns.push(`COALESCE((structure->'converted'->>'size')::bigint, size) AS size`);
+    if (wanted.size) columns.push('size');
     if (wanted.savedAt) columns.push('created_at');
     if (wanted.preview) columns.push('preview');
     if (options.structure) columns.push('structure');
@@ -152,23 +152,38 @@ export class ImapView {
       `SELECT ${columns.join(', ')} FROM messages WHERE mailbox_id = $1 AND ${where} ORDER BY uid`,
       params,
     );
-    return result.rows.map((row) => ({
-      uid: Number(row.uid),
-      flags: row.flags as string[],
-      id: wanted.id ? Number(row.id) : undefined,
-      modseq: wanted.modseq ? Number(row.modseq) : undefined,
-      internalDate: wanted.internalDate ? new Date(row.internal_date as string) : undefined,
-      size: wanted.size ? Number(row.size) : undefined,
-      savedAt: wanted.savedAt ? new Date(row.created_at as string) : undefined,
-      preview: wanted.preview ? ((row.preview as string | null) ?? null) : undefined,
-      structure: options.structure
+    // RFC822.SIZE is the size as served: messages with binary parts are looked up apart, through
+    // the partial index, so the common row never has its structure read for a size.
+    const served = new Map<string, unknown>();
+    if (wanted.size && !options.structure) {
+      const converted = await this.db.query<{ uid: string; size: string }>(
+        `SELECT uid, (structure->'converted'->>'size')::bigint AS size FROM messages
+         WHERE mailbox_id = $1 AND ${where} AND structure ? 'converted'`,
+        params,
+      );
+      for (const row of converted.rows) served.set(String(row.uid), row.size);
+    }
+    return result.rows.map((row) => {
+      const structure = options.structure
         ? ((typeof row.structure === 'string'
             ? JSON.parse(row.structure)
             : row.structure) as MessageStructure)
-        : undefined,
-      blobKey: options.body ? (row.blob_key as string) : undefined,
-      headerPrefix: options.body ? toBuffer(row.header_prefix) : undefined,
-    }));
+        : undefined;
+      const size = served.get(String(row.uid)) ?? structure?.converted?.size ?? row.size;
+      return {
+        uid: Number(row.uid),
+        flags: row.flags as string[],
+        id: wanted.id ? Number(row.id) : undefined,
+        modseq: wanted.modseq ? Number(row.modseq) : undefined,
+        internalDate: wanted.internalDate ? new Date(row.internal_date as string) : undefined,
+        size: wanted.size ? Number(size) : undefined,
+        savedAt: wanted.savedAt ? new Date(row.created_at as string) : undefined,
+        preview: wanted.preview ? ((row.preview as string | null) ?? null) : undefined,
+        structure,
+        blobKey: options.body ? (row.blob_key as string) : undefined,
+        headerPrefix: options.body ? toBuffer(row.header_prefix) : undefined,
+      };
+    });
   }
 
   /**
