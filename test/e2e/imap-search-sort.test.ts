@@ -280,7 +280,7 @@ describe('CONTEXT=SEARCH and CONTEXT=SORT', () => {
     expect(lines(await a.command('n3', 'NOOP'), '* ESEARCH')).toEqual(['* ESEARCH (TAG "u2") ADDTO (0 2)']);
   });
 
-  it('pushes updates into IDLE', async () => {
+  it('pushes updates into IDLE, and places arrivals in sort order', async () => {
     const a = await mailbox('Idle');
     const b = await login();
     await b.command('s', 'SELECT Idle');
@@ -293,6 +293,13 @@ describe('CONTEXT=SEARCH and CONTEXT=SORT', () => {
     await a.until(/\* ESEARCH \(TAG "u"\) UID ADDTO \(0 3\)\r\n/);
     a.write('DONE\r\n');
     expect(await a.tagged('i')).toMatch(/^i OK/m);
+    // A SORT context places a new arrival at its sort position: after F@X.TEST, before USER@….
+    expect(await a.command('v', 'SORT RETURN (UPDATE) (DISPLAYFROM) UTF-8 ALL')).toContain(
+      'ALL 1:2,5:6,4,3\r\n',
+    );
+    const m = 'From: Mike <m@x.test>\r\nSubject: new\r\n\r\nx\r\n';
+    await b.command('ap', `APPEND Idle {${m.length}+}\r\n${m}`);
+    expect(lines(await a.command('n', 'NOOP'), '* ESEARCH')).toEqual(['* ESEARCH (TAG "v") ADDTO (5 7)']);
   });
 
   it('answers NO [NOUPDATE] beyond the context limit, and forgets contexts on SELECT', async () => {

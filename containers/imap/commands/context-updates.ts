@@ -1,6 +1,7 @@
 /**
  * CONTEXT=SEARCH and CONTEXT=SORT (RFC 5267 §4): a SEARCH or SORT with RETURN (UPDATE) keeps
- * its result, and after every mailbox report (mailbox-sync.ts) the session re-evaluates it and
+ * its result, and after every mailbox report (mailbox-sync.ts) the session re-evaluates the
+ * messages that changed and
  * sends `* ESEARCH (TAG "t") [UID] REMOVEFROM (pos set) ADDTO (pos set)` for what changed.
  * Positions are 0 for SEARCH (the order is implied) and 1-based places in the sort order for
  * SORT. An expunge shows in REMOVEFROM of UID contexts; for sequence-number contexts the
@@ -8,14 +9,19 @@
  * CANCELUPDATE ends contexts; selecting another mailbox ends them all.
  */
 import type { CoreSearchKey } from '../../../core/store/search/search-engine';
-import { sortRows, type SortCriterion } from '../../../core/store/search/sort-order';
+import {
+  compareSorted,
+  sortValues,
+  type SortCriterion,
+  type SortValues,
+} from '../../../core/store/search/sort-order';
 import { formatSequenceSet } from '../format/strings';
 import { onChangesReported, type ReportedChanges } from '../mailbox-sync';
 import type { SelectedMailbox } from '../selected';
 import type { ImapSession } from '../session';
 import { ok, no, type CommandResult } from '../types';
 import type { Handler } from './context';
-import { matchingRows } from './search-run';
+import { candidates, matchingRows } from './search-run';
 import { quoteTag } from './search-return';
 import { ParseError } from '../parser/tokenizer';
 
@@ -31,6 +37,8 @@ export interface SearchContext {
   sort: SortCriterion[] | null;
   /** The result as the client knows it, UIDs in result order. */
   uids: number[];
+  /** SORT: the sort values of the result's messages (they never change). */
+  values: Map<number, SortValues> | null;
 }
 
 const contexts = new WeakMap<ImapSession, Map<string, SearchContext>>();
@@ -69,11 +77,34 @@ function runs(positions: { uid: number; pos: number }[], sorted: boolean, toNumb
   return out.join(' ');
 }
 
-async function update(s: ImapSession, ctx: SearchContext): Promise<void> {
+/**
+ * The context's new result. Only messages that changed are evaluated again: the others keep
+ * their flags, and their text, size, dates and sort values never change. Keys that depend on
+ * the clock (OLDER/YOUNGER) are therefore not re-evaluated as time passes.
+ */
+async function nextResult(s: ImapSession, ctx: SearchContext, changes: ReportedChanges): Promise<number[]> {
+  const present = new Set(candidates(s));
+  const touched = [...new Set([...changes.flags.map((f) => f.uid), ...changes.added])]
+    .filter((u) => present.has(u))
+    .sort((a, b) => a - b);
+  const touchedSet = new Set(touched);
+  const rows = await matchingRows(s, ctx.key, { envelope: ctx.sort !== null }, touched);
+  const kept = ctx.uids.filter((u) => present.has(u) && !touchedSet.has(u));
+  if (!ctx.sort || !ctx.values) return [...kept, ...rows.map((r) => r.uid)].sort((a, b) => a - b);
+  const values = ctx.values;
+  for (const row of rows) if (!values.has(row.uid)) values.set(row.uid, sortValues(row, ctx.sort));
+  const result = [...kept, ...rows.map((r) => r.uid)]
+    .map((uid) => ({ uid, values: values.get(uid)! }))
+    .sort(compareSorted(ctx.sort))
+    .map((e) => e.uid);
+  const inResult = new Set(result);
+  for (const uid of values.keys()) if (!inResult.has(uid)) values.delete(uid);
+  return result;
+}
+
+async function update(s: ImapSession, ctx: SearchContext, changes: ReportedChanges): Promise<void> {
   const selected = ctx.selected;
-  let rows = await matchingRows(s, ctx.key, { envelope: ctx.sort !== null });
-  if (ctx.sort) rows = sortRows(rows, ctx.sort);
-  const now = rows.map((r) => r.uid);
+  const now = await nextResult(s, ctx, changes);
   const nowSet = new Set(now);
   const before = new Set(ctx.uids);
   // Seq contexts: an expunge the client was told of has already taken the message out.
@@ -129,7 +160,7 @@ async function afterReport(
   if (!map || map.size === 0) return;
   if (changes.flags.length === 0 && changes.expunged.length === 0 && changes.added.length === 0) return;
   for (const ctx of live(s).values()) {
-    if (ctx.selected === selected) await update(s, ctx);
+    if (ctx.selected === selected) await update(s, ctx, changes);
   }
 }
 

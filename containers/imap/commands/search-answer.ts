@@ -3,7 +3,7 @@
  * into "$", RETURN (UPDATE) contexts, then one ESEARCH response.
  */
 import type { CoreSearchKey } from '../../../core/store/search/search-engine';
-import type { SortCriterion } from '../../../core/store/search/sort-order';
+import type { SortCriterion, SortValues } from '../../../core/store/search/sort-order';
 import type { ReturnOptions } from '../parser/search-grammar';
 import type { ImapSession } from '../session';
 import { addContext } from './context-updates';
@@ -17,6 +17,8 @@ export interface ReturnAnswer {
   usesModseq: boolean;
   key: CoreSearchKey;
   sort: SortCriterion[] | null;
+  /** SORT with UPDATE: the sort values of the result (see context-updates.ts). */
+  values?: Map<number, SortValues>;
 }
 
 /** Sends the untagged part of the answer. */
@@ -31,6 +33,7 @@ export function answerReturns(s: ImapSession, a: ReturnAnswer): void {
       key: a.key,
       sort: a.sort,
       uids: a.entries.map((e) => e.uid),
+      values: a.values ?? null,
     });
     if (!kept) s.send(`* NO [NOUPDATE ${quoteTag(a.tag)}] Too many search contexts\r\n`);
   }

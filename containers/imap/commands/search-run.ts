@@ -95,13 +95,15 @@ export function compile(s: ImapSession, key: SearchKey, usesModseq: { value: boo
   }
 }
 
-/** The rows of the candidates that match `key`, in UID order, with what `extra` asks for. */
+/** The rows of `uids` (default: the candidates) that match `key`, in UID order, with what `extra` asks for. */
 export async function matchingRows(
   s: ImapSession,
   key: CoreSearchKey,
   extra: { envelope?: boolean; text?: boolean } = {},
+  uids: number[] = candidates(s),
 ): Promise<SearchRow[]> {
-  const rows = await s.services.search.rows(s.selected!.id, candidates(s), key, extra);
+  if (uids.length === 0) return [];
+  const rows = await s.services.search.rows(s.selected!.id, uids, key, extra);
   const now = Date.now();
   return rows.filter((r) => evaluate(key, r, now));
 }

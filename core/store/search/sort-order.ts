@@ -72,18 +72,32 @@ export function sortValue(row: SearchRow, key: SortKey): string | number {
   }
 }
 
-/** Sorts `rows` in place by `criteria`; rows need their envelope. */
-export function sortRows(rows: SearchRow[], criteria: SortCriterion[]): SearchRow[] {
-  const values = new Map(rows.map((r) => [r.uid, criteria.map((c) => sortValue(r, c.key))]));
-  return rows.sort((a, b) => {
-    const va = values.get(a.uid)!;
-    const vb = values.get(b.uid)!;
+export type SortValues = (string | number)[];
+
+export function sortValues(row: SearchRow, criteria: SortCriterion[]): SortValues {
+  return criteria.map((c) => sortValue(row, c.key));
+}
+
+/** Orders UIDs by their sort values (same length as `criteria`); ties by UID. */
+export function compareSorted(
+  criteria: SortCriterion[],
+): (a: { uid: number; values: SortValues }, b: { uid: number; values: SortValues }) => number {
+  return (a, b) => {
     for (let i = 0; i < criteria.length; i++) {
-      const x = va[i];
-      const y = vb[i];
+      const x = a.values[i];
+      const y = b.values[i];
       const cmp = typeof x === 'number' && typeof y === 'number' ? x - y : compareUtf8(String(x), String(y));
       if (cmp !== 0) return criteria[i].reverse ? -cmp : cmp;
     }
     return a.uid - b.uid;
-  });
+  };
+}
+
+/** Sorts `rows` in place by `criteria`; rows need their envelope. */
+export function sortRows(rows: SearchRow[], criteria: SortCriterion[]): SearchRow[] {
+  const values = new Map(rows.map((r) => [r.uid, sortValues(r, criteria)]));
+  const compare = compareSorted(criteria);
+  return rows.sort((a, b) =>
+    compare({ uid: a.uid, values: values.get(a.uid)! }, { uid: b.uid, values: values.get(b.uid)! }),
+  );
 }
