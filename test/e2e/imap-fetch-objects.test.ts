@@ -152,6 +152,10 @@ describe('binary parts in the BODY forms (RFC 3516)', () => {
     const sizes = [...(await r.command('f', 'FETCH 1:* RFC822.SIZE')).matchAll(/RFC822\.SIZE (\d+)/g)];
     const sum = sizes.reduce((n, m) => n + Number(m[1]), 0);
     expect(status).toContain(`(SIZE ${sum} MESSAGES 2)`);
+    // SEARCH LARGER/SMALLER compare the same RFC822.SIZE.
+    const first = Number(sizes[0][1]);
+    expect(await r.command('l', `UID SEARCH LARGER ${first - 1}`)).toContain('* SEARCH 1\r\n');
+    expect(await r.command('m', `UID SEARCH LARGER ${first}`)).toContain('* SEARCH\r\n');
   });
 });
 

@@ -68,3 +68,22 @@ export async function threadIdsFor(
   );
   return new Map(result.rows.map((r) => [Number(r.message_id), Number(r.thread_id)]));
 }
+
+/**
+ * Sizes as IMAP serves them (RFC822.SIZE) for the messages among `uids` that have binary parts
+ * (uid → size); LARGER/SMALLER and SORT SIZE use them. The partial index of migration 61 limits
+ * this to those few messages.
+ */
+export async function servedSizes(
+  db: SqlExecutor,
+  mailboxId: number,
+  uids: number[],
+): Promise<Map<number, number>> {
+  if (uids.length === 0) return new Map();
+  const result = await db.query<{ uid: string; size: string }>(
+    `SELECT uid, (structure->'converted'->>'size')::bigint AS size FROM messages
+     WHERE mailbox_id = $1 AND uid = ANY($2::bigint[]) AND structure ? 'converted'`,
+    [mailboxId, `{${uids.join(',')}}`],
+  );
+  return new Map(result.rows.map((r) => [Number(r.uid), Number(r.size)]));
+}

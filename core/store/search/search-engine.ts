@@ -10,6 +10,7 @@ import { ADDRESS_FIELDS, addressText } from './address-match';
 import {
   evaluateObjectKey,
   objectNeeds,
+  servedSizes,
   threadIdsFor,
   type ObjectSearchKey,
   type ThreadAssigner,
@@ -218,6 +219,10 @@ export class SearchEngine {
         : undefined,
       savedAt: objects.saved ? new Date(r.created_at as string) : undefined,
     }));
+    for (const [uid, size] of await servedSizes(this.db, mailboxId, uids)) {
+      const row = rows.find((r) => r.uid === uid);
+      if (row) row.size = size; // RFC822.SIZE counts binary parts as served (base64)
+    }
     if (objects.threads) {
       const threads = await threadIdsFor(
         this.db,
