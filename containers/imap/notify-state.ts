@@ -25,10 +25,36 @@ const MESSAGE_EVENT_OF: Record<string, KnownEvent> = {
   flags: 'FlagChange',
 };
 
+/** What the counters of a mailbox were when last looked at. */
+interface Counters {
+  uidnext: number;
+  messages: number;
+  modseq: number;
+}
+
 interface Snapshot {
   /** Mailbox id → name, to tell creations, deletions and renames apart (MailboxName). */
   names: Map<number, string>;
   subscriptions: Set<string>;
+  /** Mailbox id → counters: a resync ('mailboxes') finds changes whose events were missed. */
+  counters: Map<number, Counters>;
+}
+
+const countersOf = (row: MailboxRow): Counters => ({
+  uidnext: row.uidnext,
+  messages: row.message_count,
+  modseq: row.highestmodseq,
+});
+
+/** The message changes two counter readings imply (new UIDs, fewer messages than that, other). */
+function changesBetween(before: Counters, now: Counters): string[] {
+  if (now.modseq === before.modseq && now.uidnext === before.uidnext) return [];
+  const added = now.uidnext - before.uidnext;
+  const kinds: string[] = [];
+  if (added > 0) kinds.push('append');
+  if (now.messages < before.messages + added) kinds.push('expunge');
+  if (kinds.length === 0) kinds.push('flags');
+  return kinds;
 }
 
 export class NotifyState {
@@ -44,7 +70,7 @@ export class NotifyState {
   private selectedChanged = false;
   private pending = 0;
   private overflowed = false;
-  private snapshot: Snapshot = { names: new Map(), subscriptions: new Set() };
+  private snapshot: Snapshot = { names: new Map(), subscriptions: new Set(), counters: new Map() };
 
   constructor(private readonly session: ImapSession) {}
 
@@ -69,6 +95,7 @@ export class NotifyState {
     this.snapshot = {
       names: new Map(facts.rows.map((row) => [row.id, row.name])),
       subscriptions: new Set(facts.subscriptions),
+      counters: new Map(facts.rows.map((row) => [row.id, countersOf(row)])),
     };
     if (!status) return;
     for (const row of facts.rows) {
@@ -198,7 +225,10 @@ export class NotifyState {
     }
     if (messages.size > 0 || metadata.size > 0 || listChanged || subscriptionsChanged) {
       const facts = await this.facts();
-      if (listChanged) this.reportNames(facts);
+      if (listChanged) {
+        this.reportNames(facts);
+        this.resync(facts, messages);
+      }
       if (subscriptionsChanged) this.reportSubscriptions(facts);
       await this.reportMessages(facts, messages);
       this.reportMetadata(facts, metadata);
@@ -240,6 +270,25 @@ export class NotifyState {
     }
   }
 
+  /**
+   * 'mailboxes' also comes after the events connection was lost (PgEvents): mailboxes whose
+   * counters moved since they were last looked at are reported as if their events had come.
+   */
+  private resync(facts: ListFacts, messages: Map<number, Set<string>>): void {
+    for (const row of facts.rows) {
+      const before = this.snapshot.counters.get(row.id);
+      if (!before) {
+        this.snapshot.counters.set(row.id, countersOf(row));
+        continue;
+      }
+      for (const kind of changesBetween(before, countersOf(row))) {
+        let kinds = messages.get(row.id);
+        if (!kinds) messages.set(row.id, (kinds = new Set()));
+        kinds.add(kind);
+      }
+    }
+  }
+
   /** SubscriptionChange (§5.5): LIST with \Subscribed exactly when subscribed now. */
   private reportSubscriptions(facts: ListFacts): void {
     const s = this.session;
@@ -260,6 +309,7 @@ export class NotifyState {
     for (const [id, kinds] of messages) {
       const row = byId.get(id);
       if (!row || id === s.selected?.id) continue;
+      this.snapshot.counters.set(id, countersOf(row));
       const events = eventsFor(this.groups, {
         name: row.name,
         subscribed: facts.subscriptions.has(row.name),

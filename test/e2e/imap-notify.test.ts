@@ -4,7 +4,12 @@
  * command. Grammar errors, BADEVENT, STATUS for other mailboxes, SELECTED and SELECTED-DELAYED,
  * MailboxName, SubscriptionChange, METADATA, NOTIFICATIONOVERFLOW, and Python's imaplib.
  */
-import { addUser, deliver, RawImap, startImapHarness, type ImapHarness } from './imap-harness';
+import pino from 'pino';
+import { PgEvents } from '../../core/adapters/postgres/pg-events';
+import { AuthThrottle } from '../../core/auth/auth-throttle';
+import { MailboxStore } from '../../core/store/mailbox-store';
+import { DEFAULT_IMAP_OPTIONS, ImapServer } from '../../containers/imap/imap-server';
+import { addUser, deliver, python, RawImap, startImapHarness, type ImapHarness } from './imap-harness';
 
 let h: ImapHarness;
 const raws: RawImap[] = [];
@@ -38,7 +43,21 @@ async function quietNoop(r: RawImap, tag: string): Promise<string> {
 
 beforeAll(async () => {
   h = await startImapHarness({ notifyMaxPending: MAX_PENDING });
-  for (const user of ['ann', 'ben', 'cat', 'dan', 'eve', 'fay', 'gus', 'hal'])
+  for (const user of [
+    'ann',
+    'ben',
+    'cat',
+    'dan',
+    'eve',
+    'fay',
+    'gus',
+    'hal',
+    'ian',
+    'jo',
+    'kim',
+    'lou',
+    'max',
+  ])
     await addUser(h, `${user}@example.test`, 'pw');
 });
 
@@ -258,4 +277,156 @@ describe('limits', () => {
     await append(b, 'Flood', 'after');
     expect(await quietNoop(a, 'q')).toBe('');
   });
+});
+
+describe('IDLE, metadata and missed events', () => {
+  it('during IDLE exactly what NOTIFY asked for is sent (RFC 5465 §4)', async () => {
+    const a = await login('ian@example.test');
+    const b = await login('ian@example.test');
+    await b.command('c', 'CREATE Other');
+    await a.command('s', 'SELECT INBOX');
+    expect(await a.command('n', 'NOTIFY SET (PERSONAL (MessageNew MessageExpunge))')).toMatch(/^n OK/m);
+    a.write('i IDLE\r\n');
+    await a.until(/\+ [^\r]*\r\n/);
+    a.take();
+    await append(b, 'INBOX', 'not pushed: no SELECTED group');
+    await append(b, 'Other', 'pushed');
+    // Events are handled in order: an EXISTS for INBOX would have come before this STATUS.
+    expect(await unsolicited(a, /\* STATUS "Other"[^\r]*\r\n/)).toMatch(
+      /^\* STATUS "Other" \(MESSAGES 1 [^\r]*\r\n$/,
+    );
+    a.write('DONE\r\n');
+    expect(await a.tagged('i')).toMatch(/^i OK [^\r]*\r\n$/);
+  });
+
+  it('MailboxMetadataChange and ServerMetadataChange: the names of the changed entries', async () => {
+    const a = await login('jo@example.test');
+    const b = await login('jo@example.test');
+    expect(
+      await a.command('n', 'NOTIFY SET (INBOXES (MailboxMetadataChange)) (PERSONAL (ServerMetadataChange))'),
+    ).toMatch(/^n OK/m);
+    expect(await b.command('m', 'SETMETADATA INBOX (/private/comment "look here")')).toMatch(/^m OK/m);
+    expect(await unsolicited(a, /\* METADATA [^\r]*\r\n/)).toMatch(
+      /^\* METADATA "INBOX" "\/private\/comment"\r\n$/,
+    );
+    expect(await b.command('m', 'SETMETADATA "" (/private/comment "server note")')).toMatch(/^m OK/m);
+    expect(await unsolicited(a, /\* METADATA [^\r]*\r\n/)).toMatch(
+      /^\* METADATA "" "\/private\/comment"\r\n$/,
+    );
+  });
+
+  it('a resync hint (sent after the events connection was lost) reports changes whose events were missed', async () => {
+    const a = await login('kim@example.test');
+    const b = await login('kim@example.test');
+    await b.command('c', 'CREATE Lost');
+    expect(await a.command('n', 'NOTIFY SET (PERSONAL (MessageNew MessageExpunge FlagChange))')).toMatch(
+      /^n OK/m,
+    );
+    const db = h.node.storage.db;
+    const account = await db.query<{ id: number }>(`SELECT id FROM accounts WHERE address = $1`, [
+      'kim@example.test',
+    ]);
+    const accountId = Number(account.rows[0].id);
+    // A change whose event never came (published on another node while LISTEN was down) …
+    await db.query(
+      `UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE account_id = $1 AND name = 'Lost'`,
+      [accountId],
+    );
+    // … and the hint PgEvents gives every subscriber after reconnecting.
+    await h.node.storage.events.publish({ accountId, mailboxId: 0, kind: 'mailboxes' });
+    expect(await unsolicited(a, /\* STATUS "Lost"[^\r]*\r\n/)).toMatch(
+      /^\* STATUS "Lost" \(MESSAGES 0 UIDNEXT 1 UIDVALIDITY \d+ UNSEEN 0 HIGHESTMODSEQ \d+\)\r\n$/,
+    );
+  });
+});
+
+describe('real client and other nodes', () => {
+  it("Python imaplib: NOTIFY SET STATUS, then unsolicited STATUS, EXISTS and the fetch-atts' FETCH", async () => {
+    const out = await python(
+      String.raw`
+import imaplib, os, json
+imaplib.Commands['NOTIFY'] = ('AUTH', 'SELECTED')
+port = int(os.environ['PORT'])
+M = imaplib.IMAP4('127.0.0.1', port)
+M.sock.settimeout(20)
+M.login('lou@example.test', 'pw')
+N = imaplib.IMAP4('127.0.0.1', port)
+N.login('lou@example.test', 'pw')
+N.create('Py')
+out = {'caps': 'NOTIFY' in M.capability()[1][0].decode().split()}
+typ, data = M._simple_command('NOTIFY', 'SET', 'STATUS', '(PERSONAL (MessageNew MessageExpunge))')
+out['set'] = typ
+out['initial'] = sorted(d.decode() for d in M.untagged_responses.pop('STATUS', []))
+N.append('Py', None, None, b'Subject: to Py\r\n\r\nhello\r\n')
+out['pushed'] = M.readline().decode().strip()
+M.select('INBOX')
+typ, data = M._simple_command('NOTIFY', 'SET', '(SELECTED (MessageNew (UID FLAGS) MessageExpunge))')
+out['set2'] = typ
+N.append('INBOX', None, None, b'Subject: to INBOX\r\n\r\nhello\r\n')
+out['lines'] = [M.readline().decode().strip() for _ in range(3)]
+M.logout()
+N.logout()
+print(json.dumps(out))
+`,
+      { PORT: String(h.port) },
+    );
+    const result = JSON.parse(out) as Record<string, unknown>;
+    expect(result.caps).toBe(true);
+    expect(result.set).toBe('OK');
+    // One STATUS per mailbox of the account (the default folders included), before the OK.
+    expect(result.initial).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^"INBOX" \(MESSAGES 0 UIDNEXT 1 UIDVALIDITY \d+ UNSEEN 0\)$/),
+        expect.stringMatching(/^"Py" \(MESSAGES 0 UIDNEXT 1 UIDVALIDITY \d+ UNSEEN 0\)$/),
+      ]),
+    );
+    expect(result.pushed).toMatch(/^\* STATUS "Py" \(MESSAGES 1 UIDNEXT 2 UIDVALIDITY \d+ UNSEEN 1\)$/);
+    expect(result.set2).toBe('OK');
+    expect(result.lines).toEqual([
+      '* 1 EXISTS',
+      '* 1 RECENT',
+      expect.stringMatching(/^\* 1 FETCH \(UID 1 FLAGS \((\\Recent)?\)\)$/),
+    ]);
+  });
+
+  const onPostgres = process.env.NIMBUS_TEST_DATABASE_URL ? it : it.skip;
+  onPostgres(
+    'across nodes: a change made on another node arrives through PgEvents (LISTEN/NOTIFY)',
+    async () => {
+      const url = h.node.config.databaseUrl!;
+      const events = await PgEvents.connect(url);
+      const { db, blobs } = h.node.storage;
+      const other = new ImapServer({
+        options: { ...DEFAULT_IMAP_OPTIONS, hostname: 'imap2.test.example', allowInsecureAuth: true },
+        directory: h.node.directory,
+        store: new MailboxStore(db, blobs, events),
+        db,
+        blobs,
+        events,
+        secureContext: () => {
+          throw new Error('no TLS in this test');
+        },
+        authThrottle: new AuthThrottle(),
+        log: pino({ level: 'silent' }),
+        nodeId: 'test-2',
+      });
+      const port = await other.listen(0, '127.0.0.1');
+      try {
+        const a = await RawImap.connect(port);
+        raws.push(a);
+        await a.command('L', 'LOGIN max@example.test pw');
+        expect(await a.command('n', 'NOTIFY SET (PERSONAL (MessageNew MessageExpunge MailboxName))')).toMatch(
+          /^n OK/m,
+        );
+        const b = await login('max@example.test');
+        await b.command('c', 'CREATE Remote');
+        expect(await unsolicited(a, /\* LIST [^\r]*\r\n/)).toMatch(/"Remote"\r\n$/);
+        await append(b, 'Remote', 'from node 1');
+        expect(await unsolicited(a, /\* STATUS "Remote"[^\r]*\r\n/)).toMatch(/MESSAGES 1 /);
+      } finally {
+        await other.close();
+        await events.close();
+      }
+    },
+  );
 });
