@@ -124,7 +124,9 @@ describe('binary parts in the BODY forms (RFC 3516)', () => {
     expect(one).toContain('BINARY.SIZE[2] 512');
     const encoded = literalAfter(one, 'BODY[2]');
     expect(encoded.split('\r\n').map((l) => l.length)).toEqual([76, 76, 76, 76, 76, 76, 76, 76, 76]);
-    expect(Buffer.from(encoded, 'latin1').toString('latin1')).toBe(big.toString('base64').replace(/(.{76})(?!$)/g, '$1\r\n'));
+    expect(Buffer.from(encoded, 'latin1').toString('latin1')).toBe(
+      big.toString('base64').replace(/(.{76})(?!$)/g, '$1\r\n'),
+    );
     expect(one).toContain(`RFC822.SIZE ${literalAfter(one, 'BODY[]').length} `);
     const lines = literalAfter(out.slice(out.indexOf('* 2 FETCH')), 'BODY[1]');
     expect(lines).toBe('YWIAY2QNCg==');
@@ -209,6 +211,20 @@ describe('OBJECTID (RFC 8474)', () => {
     expect(await r.command('n', 'UID SEARCH EMAILID e-not-ours')).toContain('* SEARCH\r\n');
     expect(await r.command('b', 'UID SEARCH EMAILID (e1)')).toMatch(/b BAD /);
     expect(await r.command('x', 'UID SEARCH THREADID')).toMatch(/x BAD /);
+  });
+
+  it('keeps a mailbox id across RENAME; RENAME INBOX gives the moved messages a new mailbox', async () => {
+    const r = await login();
+    const id = (text: string): string | undefined => /MAILBOXID \((M[0-9a-z]+)\)/.exec(text)?.[1];
+    const before = id(await r.command('c', 'CREATE Named'));
+    await r.command('r', 'RENAME Named Renamed');
+    expect(id(await r.command('s', 'STATUS Renamed (MAILBOXID)'))).toBe(before);
+    const inbox = id(await r.command('i', 'STATUS INBOX (MAILBOXID)'));
+    await r.command('m', 'RENAME INBOX OldInbox');
+    expect(id(await r.command('j', 'STATUS INBOX (MAILBOXID)'))).toBe(inbox);
+    const moved = id(await r.command('k', 'STATUS OldInbox (MAILBOXID)'));
+    expect(moved).toBeDefined();
+    expect(moved).not.toBe(inbox);
   });
 
   it('works from imapflow: mailboxId on open, emailId/threadId on fetch, search by them', async () => {
@@ -328,7 +344,9 @@ describe('PREVIEW (RFC 8970)', () => {
       Buffer.from('Subject: u\r\nContent-Type: text/plain; charset=utf-8\r\n\r\ncafé au lait\r\n'),
     );
     await r.command('s', 'SELECT Utf');
-    expect(await r.command('f', 'FETCH 1 PREVIEW')).toContain(`PREVIEW {13}\r\n${Buffer.from('café au lait').toString('latin1')})`);
+    expect(await r.command('f', 'FETCH 1 PREVIEW')).toContain(
+      `PREVIEW {13}\r\n${Buffer.from('café au lait').toString('latin1')})`,
+    );
   });
 });
 
