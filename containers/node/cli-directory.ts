@@ -127,6 +127,27 @@ export function registerDirectoryCommands(program: Command, admin: RunAdmin): vo
       ),
     );
 
+  const acl = program.command('acl').description("shared-mailbox grants (users' IMAP ACLs)");
+  acl
+    .command('list')
+    .option('--domain <domain>', 'only grants on mailboxes of this domain')
+    .option('--address <address>', 'only grants this account made or received')
+    .option('--json', 'machine-readable output')
+    .action((o: { domain?: string; address?: string; json?: boolean }) =>
+      admin({ op: 'acl.list', domain: o.domain, address: o.address }, !!o.json, (r) =>
+        (r as { id: number; owner: string; mailbox: string; identifier: string; rights: string }[])
+          .map((g) => `${g.id}	${g.owner}	${g.mailbox}	${g.identifier}	${g.rights}`)
+          .join('\n'),
+      ),
+    );
+  acl
+    .command('remove <id>')
+    .description('remove one grant (ids from acl list)')
+    .action((id: string) => {
+      if (!/^\d+$/.test(id)) throw new AdminError('invalid', 'give a grant id from acl list');
+      return admin({ op: 'acl.remove', id: Number(id) }, false, () => `grant ${id} removed`);
+    });
+
   const forward = program
     .command('forward')
     .description("an account's forwarding (its mail also or instead goes elsewhere)");

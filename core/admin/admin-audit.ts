@@ -9,6 +9,7 @@
 import type { AdminCommand, AdminContext } from './admin-commands';
 import { SecuritySettingsStore } from '../security/settings-store';
 import { redact } from '../webadmin/admins';
+import { grantById } from '../store/mailbox-access';
 
 /** Operations that change nothing (not recorded). */
 const READS = new Set<AdminCommand['op']>([
@@ -18,6 +19,7 @@ const READS = new Set<AdminCommand['op']>([
   'alias.list',
   'forward.show',
   'forward.list',
+  'acl.list',
   'queue.list',
   'queue.show',
   'security.show',
@@ -87,6 +89,8 @@ export async function valueBefore(ctx: AdminContext, command: AdminCommand): Pro
       const key = await ctx.dkim?.show(command.domain);
       return key ? { selector: key.selector } : null;
     }
+    case 'acl.remove':
+      return { ...(await grantById(ctx.db, command.id)) };
     case 'admin.add': {
       const rows = await ctx.db.query(`SELECT 1 FROM admins WHERE name = $1`, [command.name.toLowerCase()]);
       return { exists: rows.rows.length > 0 };

@@ -12,6 +12,7 @@ import { ConfigImportError, exportConfig, importConfig } from '../webadmin/confi
 import { ClusterRegistry } from '../cluster/registry';
 import { assertPasswordAcceptable, WeakPasswordError } from '../security/password-policy';
 import { isAudited, valueAfter, valueBefore, writeAudit } from './admin-audit';
+import { listGrants, removeGrant } from '../store/mailbox-access';
 
 /**
  * Every administrative operation as data, so the CLI can run it against the database directly or
@@ -34,6 +35,9 @@ export type AdminCommand =
   | { op: 'forward.show'; address: string }
   | { op: 'forward.set'; address: string; targets: string[]; keepCopy: boolean }
   | { op: 'forward.list'; domain?: string }
+  // Shared-mailbox grants (RFC 4314 ACLs set by users): list, and remove one by id.
+  | { op: 'acl.list'; domain?: string; address?: string }
+  | { op: 'acl.remove'; id: number }
   | { op: 'queue.list'; queue?: QueueName; state?: JobState }
   | { op: 'queue.show'; id: string }
   | { op: 'queue.retry'; id: string }
@@ -192,6 +196,13 @@ async function run(ctx: AdminContext, command: AdminCommand): Promise<unknown> {
       return directory.forwarding.set(command.address, command.targets, command.keepCopy);
     case 'forward.list':
       return directory.forwarding.list(command.domain);
+    case 'acl.list':
+      return listGrants(ctx.db, { domain: command.domain, address: command.address });
+    case 'acl.remove': {
+      const removed = await removeGrant(ctx.db, command.id);
+      if (!removed) throw new AdminError('not-found', `no grant ${command.id}`);
+      return removed;
+    }
     case 'queue.list':
       return spool.list({ queue: command.queue, state: command.state });
     case 'queue.show': {

@@ -195,7 +195,7 @@ export class MailboxAccess {
        ORDER BY o.address, m.name`,
       [user.id, user.domainId],
     );
-    const byId = new Map<number, { row: MailboxRow & { owner_address: string }; acl: AclRow[] }>();
+    const byId = new Map<number, { row: MailboxRow & { owner_address: string } & AclRow; acl: AclRow[] }>();
     for (const row of result.rows) {
       const id = Number(row.id);
       const entry = byId.get(id) ?? { row, acl: [] };
@@ -206,7 +206,8 @@ export class MailboxAccess {
     for (const { row, acl } of byId.values()) {
       const rights = effectiveRights(acl);
       if (!rights) continue;
-      const { owner_address: ownerAddress, ...rest } = row;
+      // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the ACL columns are not mailbox fields
+      const { owner_address: ownerAddress, negative, rights: _granted, ...rest } = row;
       const mailbox = normaliseRow({ ...rest, subscribed: false } as MailboxRow);
       out.push({
         mailbox,
@@ -309,4 +310,62 @@ export class MailboxAccess {
     );
     return result.rows[0] ? normaliseRow(result.rows[0]) : null;
   }
+}
+
+/** One stored grant, as the admin console and CLI list it. */
+export interface GrantRow {
+  id: number;
+  owner: string;
+  mailbox: string;
+  identifier: string;
+  rights: string;
+}
+
+/**
+ * Every grant (admin: `nimbus acl list`), optionally of one domain or involving one account
+ * (as owner or grantee).
+ */
+export async function listGrants(
+  db: SqlExecutor,
+  filter: { domain?: string; address?: string } = {},
+): Promise<GrantRow[]> {
+  const result = await db.query<{
+    id: string;
+    owner: string;
+    mailbox: string;
+    grantee: string | null;
+    negative: boolean;
+    rights: string;
+  }>(
+    `SELECT a.id, o.address AS owner, m.name AS mailbox, g.address AS grantee, a.negative, a.rights
+     FROM mailbox_acl a JOIN mailboxes m ON m.id = a.mailbox_id JOIN accounts o ON o.id = m.account_id
+     JOIN domains d ON d.id = o.domain_id LEFT JOIN accounts g ON g.id = a.grantee_id
+     WHERE ($1::text IS NULL OR d.name = $1) AND ($2::text IS NULL OR o.address = $2 OR g.address = $2)
+     ORDER BY o.address, m.name, a.id`,
+    [filter.domain?.toLowerCase() ?? null, filter.address?.toLowerCase() ?? null],
+  );
+  return result.rows.map((row) => ({
+    id: Number(row.id),
+    owner: row.owner,
+    mailbox: row.mailbox,
+    identifier: (row.negative ? '-' : '') + (row.grantee ?? ANYONE),
+    rights: formatRights(row.rights),
+  }));
+}
+
+/** Removes one grant by id (admin: `nimbus acl remove`); the removed grant, or null. */
+export async function removeGrant(db: SqlExecutor, id: number): Promise<GrantRow | null> {
+  const grant = await grantById(db, id);
+  if (grant) await db.query(`DELETE FROM mailbox_acl WHERE id = $1`, [id]);
+  return grant;
+}
+
+export async function grantById(db: SqlExecutor, id: number): Promise<GrantRow | null> {
+  const result = await db.query<{ owner: string }>(
+    `SELECT o.address AS owner FROM mailbox_acl a JOIN mailboxes m ON m.id = a.mailbox_id
+     JOIN accounts o ON o.id = m.account_id WHERE a.id = $1`,
+    [id],
+  );
+  if (!result.rows[0]) return null;
+  return (await listGrants(db, { address: result.rows[0].owner })).find((g) => g.id === id) ?? null;
 }

@@ -264,6 +264,27 @@ describe('shared mailboxes', () => {
   });
 });
 
+describe('administration (admin op table, `nimbus acl list|remove`)', () => {
+  it('lists grants by domain or account and removes one by id, audited', async () => {
+    const a = await login(ALICE);
+    expect(await a.command('z1', `SETACL Private ${CAROL} lrs`)).toMatch(/z1 OK/);
+    type Grant = { id: number; owner: string; mailbox: string; identifier: string; rights: string };
+    const all = (await h.node.admin({ op: 'acl.list', domain: 'acl.test' })) as Grant[];
+    const grant = all.find((g) => g.mailbox === 'Private' && g.identifier === CAROL)!;
+    expect(grant).toMatchObject({ owner: ALICE, rights: 'lrs' });
+    const carol = (await h.node.admin({ op: 'acl.list', address: CAROL })) as Grant[];
+    expect(carol.every((g) => g.identifier === CAROL || g.owner === CAROL)).toBe(true);
+    expect((await h.node.admin({ op: 'acl.list', domain: 'elsewhere.test' })) as Grant[]).toEqual([]);
+    expect(await h.node.admin({ op: 'acl.remove', id: grant.id })).toMatchObject({ mailbox: 'Private' });
+    await expect(h.node.admin({ op: 'acl.remove', id: grant.id })).rejects.toThrow(/no grant/);
+    expect(await a.command('z2', 'GETACL Private')).not.toMatch(/carol/);
+    const audit = await h.node.storage.db.query<{ action: string; old_value: { mailbox?: string } }>(
+      `SELECT action, old_value FROM admin_audit WHERE action = 'acl.remove' ORDER BY id LIMIT 1`,
+    );
+    expect(audit.rows[0]?.old_value?.mailbox).toBe('Private');
+  });
+});
+
 describe('LIST (SUBSCRIBED RECURSIVEMATCH) (RFC 5258 §3.5, as Dovecot answers)', () => {
   it('lists an unsubscribed parent only for subscribed children the pattern does not list', async () => {
     const r = await login(CAROL);
