@@ -182,8 +182,7 @@ const SIMPLE_OPTIONS = ['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE', 'UPDATE', 'CONTEXT
 
 /**
  * `RETURN (...)` after the RETURN keyword: PARTIAL at most once and not with ALL (RFC 9394
- * §3.1); a repeated plain option is harmless and accepted, as Dovecot does; an empty list
- * means ALL (RFC 4731 §3.1).
+ * §3.1); a repeated plain option is harmless and accepted, as Dovecot does.
  */
 export function parseReturnOptions(t: Tokenizer): ReturnOptions {
   const out: ReturnOptions = {
@@ -209,7 +208,9 @@ export function parseReturnOptions(t: Tokenizer): ReturnOptions {
     out[simple.toLowerCase() as Lowercase<typeof simple>] = true;
   });
   if (out.partial && out.all) throw new ParseError('RETURN PARTIAL and ALL are mutually exclusive');
-  if (!out.min && !out.max && !out.count && !out.save && !out.partial) out.all = true;
+  // Only a list with no option but the CONTEXT hint means ALL; `RETURN (UPDATE)` alone asks
+  // for updates and no result (RFC 4731 §3.1, as Dovecot reads it).
+  if (!out.min && !out.max && !out.count && !out.save && !out.partial && !out.update) out.all = true;
   return out;
 }
 

@@ -110,7 +110,9 @@ describe('PARTIAL ranges and RETURN options', () => {
           return;
         }
         const r = parseReturnOptions(tok(text));
-        const implicitAll = !['MIN', 'MAX', 'COUNT', 'SAVE', 'PARTIAL'].some((n) => names.includes(n));
+        const implicitAll = !['MIN', 'MAX', 'COUNT', 'SAVE', 'PARTIAL', 'UPDATE'].some((n) =>
+          names.includes(n),
+        );
         expect(r.all).toBe(names.includes('ALL') || implicitAll);
         expect(r.min).toBe(names.includes('MIN'));
         expect(r.update).toBe(names.includes('UPDATE'));
