@@ -43,13 +43,17 @@ export async function messageObjects(
   };
 }
 
-/** `EMAILID (id)` / `THREADID (id)`; THREADID is NIL only for a message without a thread. */
+/**
+ * `EMAILID (id)` / `THREADID (id)`; THREADID is NIL only for a message without a thread. Null
+ * when the row id is unknown (a retained, already expunged message): EMAILID cannot be NIL.
+ */
 export function objectItem(
   name: 'EMAILID' | 'THREADID',
   objects: MessageObjects,
   record: MessageRecord,
-): string {
-  if (name === 'EMAILID') return `EMAILID (${emailIdOf(record.id!)})`;
+): string | null {
+  if (record.id === undefined) return name === 'THREADID' ? 'THREADID NIL' : null;
+  if (name === 'EMAILID') return `EMAILID (${emailIdOf(record.id)})`;
   const thread = objects.threadOf(record);
   return thread === null ? 'THREADID NIL' : `THREADID (${threadIdOf(thread)})`;
 }

@@ -154,12 +154,15 @@ async function renderItem(s: ImapSession, item: FetchItem, source: Source, out: 
         );
         return;
       case 'SAVEDATE':
-        out.push(`SAVEDATE ${formatInternalDate(record.savedAt!)}`);
+        // NIL (RFC 8514 §3) only where it is not known: a retained, already expunged message.
+        out.push(record.savedAt ? `SAVEDATE ${formatInternalDate(record.savedAt)}` : 'SAVEDATE NIL');
         return;
       case 'EMAILID':
-      case 'THREADID':
-        out.push(objectItem(item.name, objects, record));
+      case 'THREADID': {
+        const text = objectItem(item.name, objects, record);
+        if (text) out.push(text);
         return;
+      }
     }
   }
   // BINARY forms decode the stored bytes: the original content, whatever BODY serves.
@@ -269,8 +272,10 @@ export const fetch: Handler = async (s, { uid, t }) => {
         const source: Source = { record, bytes, served, objects };
         const out: Chunk[] = [];
         for (const item of list) {
-          out.push(out.length > 0 ? ' ' : '');
-          await renderItem(s, item, source, out);
+          const chunks: Chunk[] = [];
+          await renderItem(s, item, source, chunks);
+          // Nothing to say (the EMAILID of a retained, already expunged message): left out.
+          if (chunks.length > 0) out.push(out.length > 0 ? ' ' : '', ...chunks);
         }
         if (update && !hasFlags) out.push(' ', s.flagsItem(record.uid, record.flags));
         s.send(s.fetchStart(seq, record.uid), ...out, ')\r\n');
