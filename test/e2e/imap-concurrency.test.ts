@@ -344,6 +344,51 @@ describe('FETCH of messages expunged by another session', () => {
     expect(await h.node.storage.blobs.exists(key)).toBe(false);
   });
 
+  it('deleting the mailbox afterwards does not leak the held blob', async () => {
+    const { user, pass } = await newUser();
+    const a = await login(user, pass);
+    await a.command('c', 'CREATE Gone');
+    await append(a, 'Gone', msg('gone', `leak check ${user}`));
+    await a.command('s', 'SELECT Gone');
+    await a.command('d', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
+    await a.command('x', 'EXPUNGE');
+    const db = h.node.storage.db;
+    const held = await db.query<{ blob_key: string }>(
+      `SELECT e.blob_key FROM expunged_messages e JOIN mailboxes m ON m.id = e.mailbox_id
+       WHERE m.account_id = $1 AND m.name = 'Gone'`,
+      [await accountId(user)],
+    );
+    const key = held.rows[0].blob_key;
+    await a.command('u', 'UNSELECT');
+    expect(await a.command('del', 'DELETE Gone')).toMatch(/del OK/);
+    const refcount = async (): Promise<number> =>
+      Number(
+        (await db.query<{ refcount: number }>(`SELECT refcount FROM blobs WHERE key = $1`, [key])).rows[0]
+          .refcount,
+      );
+    expect(await refcount()).toBe(1); // the hold survives the cascade
+    await db.query(
+      `UPDATE expunge_blob_holds SET held_until = now() - interval '1 second' WHERE blob_key = $1`,
+      [key],
+    );
+    await releaseExpiredHolds(db);
+    expect(await refcount()).toBe(0);
+  });
+
+  it('a POP3 deletion (MailboxStore.expunge) is retained the same way', async () => {
+    const { user, pass } = await newUser();
+    const a = await login(user, pass);
+    for (const n of [1, 2]) await append(a, 'INBOX', msg(`p${n}`, `pop ${n} ${user}`));
+    await a.command('s', 'SELECT INBOX');
+    const id = await accountId(user);
+    const inbox = await h.node.mailboxes.getMailbox(id, 'INBOX');
+    expect(await h.node.mailboxes.expunge(id, inbox!.id, [1])).toEqual([1]);
+    const fetched = await a.command('f', 'FETCH 1 (BODY.PEEK[TEXT])');
+    expect(fetched).toMatch(/^\* 1 FETCH \(BODY\[TEXT\] \{\d+\}\r\npop 1 /m);
+    expect(fetched).toMatch(/^f OK/m);
+    expect(await a.command('n', 'NOOP')).toMatch(/^\* 1 EXPUNGE\r$/m);
+  });
+
   it('imapflow and Python imaplib read a message another session has just expunged', async () => {
     const { user, pass } = await newUser();
     const r = await login(user, pass);
