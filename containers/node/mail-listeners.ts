@@ -11,6 +11,7 @@ import type { Directory } from '../../core/directory/directory';
 import type { InboundSecurity } from '../../core/security/inbound-security';
 import { ImapAppender } from '../../core/store/imap-append';
 import type { MailboxStore } from '../../core/store/mailbox-store';
+import { UrlFetcher } from '../../core/store/url-fetch';
 import { DEFAULT_IMAP_OPTIONS, ImapServer } from '../imap/imap-server';
 import { Pop3Server } from '../pop3/pop3-server';
 import { InboundPolicy } from '../smtp/inbound-policy';
@@ -78,6 +79,7 @@ export async function startSubmission(
     config.submission,
     log.child({ service: 'submission' }),
     new ImapAppender(storage.db, storage.blobs, mailboxes, storage.events),
+    new UrlFetcher(storage.db, storage.blobs),
   );
   for (const [service, implicitTls] of [
     ['submission', false],

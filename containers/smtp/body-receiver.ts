@@ -120,6 +120,37 @@ export class SmtpBodyReceiver {
       return { done: 'refused', reply: state.failed };
     }
     if (!state.last) return { done: 'chunk', reply: reply(250, '2.0.0', `${state.size} octets received`) };
+    return this.finishChunks(envelope);
+  }
+
+  /**
+   * A BURL part (RFC 4468): the fetched content counts as a chunk of the same message as BDAT's,
+   * so BURL and BDAT may be mixed; with LAST the message is complete and checked as BDAT's is.
+   */
+  addBurl(data: Buffer, last: boolean, envelope: Envelope | null): BodyStep {
+    if (!this.bdat) this.bdat = { parts: [], size: 0, remaining: 0, last, failed: null };
+    const state = this.bdat;
+    state.last = last;
+    state.size += data.length;
+    if (state.size > this.options.limits.maxMessageSize && !state.failed) {
+      state.failed = DATA_PROBLEM_REPLIES['too-big'];
+    }
+    if (!state.failed) state.parts.push(data);
+    if (state.failed) {
+      this.bdat = null;
+      return { done: 'refused', reply: state.failed };
+    }
+    if (!last)
+      return {
+        done: 'chunk',
+        reply: reply(250, '2.5.0', `${state.size} octets; waiting for more BURL or BDAT`),
+      };
+    return this.finishChunks(envelope);
+  }
+
+  /** The last chunk is in: the whole message, or the refusal of its content. */
+  private finishChunks(envelope: Envelope | null): BodyStep {
+    const state = this.bdat!;
     this.bdat = null;
     const binary = envelope!.body === 'BINARYMIME';
     let data: Buffer = Buffer.concat(state.parts);
@@ -143,7 +174,7 @@ export class SmtpBodyReceiver {
   }
 }
 
-function transactionReady(envelope: Envelope | null): SmtpReply | null {
+export function transactionReady(envelope: Envelope | null): SmtpReply | null {
   if (!envelope) return reply(503, '5.5.1', 'Need MAIL command');
   if (envelope.recipients.length === 0) return reply(554, '5.5.1', 'No valid recipients');
   return null;

@@ -15,6 +15,8 @@ export function helloReply(
   argument: string,
   options: SmtpServerOptions,
   info: SessionInfo,
+  /** BURL can be offered (submission): it is announced once the client is authenticated. */
+  burl = false,
 ): SmtpReply {
   if (verb !== 'EHLO') return reply(250, undefined, options.hostname);
   const lines = [
@@ -30,6 +32,8 @@ export function helloReply(
   ];
   if (!info.secure) lines.push('STARTTLS');
   if (authOffered(options, info)) lines.push('AUTH PLAIN LOGIN');
+  // RFC 4468 §3: "BURL imap" once authenticated, when the server knows whose URLs it may fetch.
+  if (burl && info.authenticatedAs) lines.push('BURL imap');
   return { code: 250, lines };
 }
 

@@ -6,6 +6,7 @@ import { decodeUtf8Strict } from '../../core/util/utf8';
 import { acceptMessage } from './accept-message';
 import { SmtpAuthDialogue } from './auth-dialogue';
 import { SmtpBodyReceiver, type BodyStep } from './body-receiver';
+import { fetchBurl, parseBurlArgument } from './burl-command';
 import { parseCommandLine } from './command-parser';
 import { InputBuffer } from './input-buffer';
 import { handleMail, handleRcpt } from './envelope-commands';
@@ -201,6 +202,9 @@ export class SmtpSession {
         return this.data(argument);
       case 'BDAT':
         return this.bdatStart(argument);
+      case 'BURL':
+        if (!this.burlOffered) return this.error(reply(500, '5.5.2', 'Command unrecognized'));
+        return this.burl(argument);
       case 'RSET':
         this.resetTransaction();
         return this.respond(reply(250, '2.0.0', 'Ok'));
@@ -238,7 +242,7 @@ export class SmtpSession {
     this.resetTransaction();
     this.info.helo = argument;
     this.ehlo = verb === 'EHLO';
-    this.respond(helloReply(verb, argument, this.options, this.info));
+    this.respond(helloReply(verb, argument, this.options, this.info, this.burlOffered));
   }
 
   private data(argument: string): void {
@@ -297,6 +301,29 @@ export class SmtpSession {
       this.writeReply(reply(421, '4.7.0', 'Too many messages in this connection, closing'));
       this.close();
     }
+  }
+
+  /** BURL (RFC 4468): only on submission, and only where the policy can resolve URLs. */
+  private get burlOffered(): boolean {
+    return this.options.name === 'submission' && this.policy.fetchBurl !== undefined;
+  }
+
+  private async burl(argument: string): Promise<void> {
+    const request = parseBurlArgument(argument);
+    if ('code' in request) return this.error(request);
+    let fetched: { data: Buffer } | { reply: SmtpReply };
+    try {
+      fetched = await fetchBurl(this.info, this.envelope, this.policy, request);
+    } catch (error) {
+      this.log.warn({ err: error }, 'BURL fetch failed');
+      fetched = { reply: reply(451, '4.4.1', 'Temporary failure fetching the URL, try again later') };
+    }
+    if ('reply' in fetched) {
+      // Like a refused BDAT chunk, a failed BURL ends the transaction (RFC 4468 §4, RFC 3030 §2).
+      if (this.envelope) this.resetTransaction();
+      return this.respond(fetched.reply);
+    }
+    await this.afterBody(this.body.addBurl(fetched.data, request.last, this.envelope));
   }
 
   private startTls(argument: string): void {

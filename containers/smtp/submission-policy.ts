@@ -6,6 +6,8 @@ import { parseAddressList } from '../../core/mime/address-list';
 import { readHeader } from '../../core/mime/header-parser';
 import type { SqlDatabase } from '../../core/ports/sql';
 import type { ImapAppender } from '../../core/store/imap-append';
+import { parseImapUrl, type ImapUrl } from '../../core/mail/imap-url';
+import type { UrlFetcher } from '../../core/store/url-fetch';
 import { reply, type SmtpReply } from './smtp-reply';
 import type { Envelope, SessionInfo, SmtpPolicy } from './types';
 
@@ -27,7 +29,37 @@ export class SubmissionPolicy implements SmtpPolicy {
     private readonly options: SubmissionOptions,
     private readonly log: Logger,
     private readonly appender?: ImapAppender,
-  ) {}
+    /** Resolves BURL URLs in the shared store (BURL is offered only with it). */
+    urls?: UrlFetcher,
+  ) {
+    if (urls) this.fetchBurl = (session, url) => this.burl(urls, session, url);
+  }
+
+  fetchBurl?: SmtpPolicy['fetchBurl'];
+
+  /** BURL: the URLAUTH check as the submission entity for the authenticated user ("submit+<user>"). */
+  private async burl(
+    urls: UrlFetcher,
+    session: SessionInfo,
+    text: string,
+  ): Promise<{ data: Buffer } | { reply: SmtpReply }> {
+    const account = session.authenticatedAs ? await this.directory.getAccount(session.authenticatedAs) : null;
+    if (!account) return { reply: reply(530, '5.7.0', 'Authentication required') };
+    let url: ImapUrl;
+    try {
+      url = parseImapUrl(text);
+    } catch {
+      return { reply: reply(554, '5.5.4', 'Invalid IMAP URL') };
+    }
+    const fetched = await urls.fetchAuthorized(
+      { accountId: account.id, address: account.address, submit: true },
+      url,
+    );
+    if (fetched.ok) return { data: fetched.data };
+    return fetched.reason === 'denied'
+      ? { reply: reply(554, '5.7.0', 'IMAP URL authorization failed') }
+      : { reply: reply(554, '5.6.6', 'IMAP URL resolution failed: message content not available') };
+  }
 
   async checkSender(session: SessionInfo, envelope: Envelope): Promise<SmtpReply | null> {
     if (!session.authenticatedAs) return reply(530, '5.7.0', 'Authentication required');

@@ -65,6 +65,11 @@ export interface SmtpPolicy {
   tarpitDelay?(session: SessionInfo, errors: number): number;
   /** The session ended (per-session policy state can go). */
   sessionClosed?(session: SessionInfo): void;
+  /**
+   * BURL (RFC 4468, submission only): the content an IMAP URL names, fetched for the
+   * authenticated user, or the reply that refuses it. Absent: BURL is not offered.
+   */
+  fetchBurl?(session: SessionInfo, url: string): Promise<{ data: Buffer } | { reply: SmtpReply }>;
   /** Stores the message durably; resolves with the queue id only when it is safe to say 250. */
   accept(session: SessionInfo, envelope: Envelope, data: Buffer, queueId: string): Promise<void>;
 }

@@ -21,6 +21,8 @@ export interface UrlRequester {
   submit: boolean;
 }
 
+export type AuthorizedFetch = { ok: true; data: Buffer } | { ok: false; reason: 'denied' | 'missing' };
+
 export type GenUrlauthResult = { ok: true; url: string; token: string } | { ok: false; reason: string };
 
 interface OwnerRow {
@@ -57,20 +59,28 @@ export class UrlFetcher {
     return this.content(mailbox.id, url);
   }
 
-  /** The content a URLAUTH-authorized URL names, if this requester may have it; null otherwise. */
-  async fetchAuthorized(requester: UrlRequester, url: ImapUrl, now = new Date()): Promise<Buffer | null> {
+  /**
+   * The content a URLAUTH-authorized URL names, if this requester may have it. "denied": the
+   * URL carries no valid authorization for this requester (wrong token or access identifier,
+   * expired, unknown owner or mailbox); "missing": authorized, but the message or part is gone.
+   */
+  async fetchAuthorized(requester: UrlRequester, url: ImapUrl, now = new Date()): Promise<AuthorizedFetch> {
+    const denied = { ok: false, reason: 'denied' } as const;
     const auth = url.urlauth;
     if (!url.server?.user || url.mailbox === null || url.uid === null || !auth || url.rump === null)
-      return null;
-    if (auth.mechanism !== 'INTERNAL' || auth.token === null) return null;
-    if (url.expire !== null && url.expire.getTime() <= now.getTime()) return null;
+      return denied;
+    if (auth.mechanism !== 'INTERNAL' || auth.token === null) return denied;
+    if (url.expire !== null && url.expire.getTime() <= now.getTime()) return denied;
     const owner = await this.owner(url.server.user);
-    if (!owner || domainOf(owner.address) !== domainOf(requester.address)) return null;
-    if (!accessAllows(auth.access, requester)) return null;
-    const mailbox = await this.mailbox(Number(owner.id), url);
-    if (mailbox === null) return null;
-    if (!(await this.keys.verify(mailbox, url.rump, auth.token))) return null;
-    return this.content(mailbox, url);
+    if (!owner || domainOf(owner.address) !== domainOf(requester.address)) return denied;
+    if (!accessAllows(auth.access, requester)) return denied;
+    const mailbox = await this.mailbox(Number(owner.id), { ...url, uidvalidity: null });
+    if (mailbox === null) return denied;
+    if (!(await this.keys.verify(mailbox.id, url.rump, auth.token))) return denied;
+    if (url.uidvalidity !== null && url.uidvalidity !== mailbox.uidvalidity)
+      return { ok: false, reason: 'missing' };
+    const data = await this.content(mailbox.id, url);
+    return data === null ? { ok: false, reason: 'missing' } : { ok: true, data };
   }
 
   /** GENURLAUTH for one URL rump (absolute, the requester's own mailbox, ";URLAUTH=" without a verifier). */
@@ -94,7 +104,7 @@ export class UrlFetcher {
     }
     const mailbox = await this.mailbox(requester.accountId, url);
     if (mailbox === null) return { ok: false, reason: 'No such mailbox (or its UIDVALIDITY changed)' };
-    const token = await this.keys.sign(requester.accountId, mailbox, url.rump);
+    const token = await this.keys.sign(requester.accountId, mailbox.id, url.rump);
     return { ok: true, url: `${url.rump}:internal:${token}`, token };
   }
 
@@ -121,8 +131,11 @@ export class UrlFetcher {
     return result.rows[0] ?? null;
   }
 
-  /** The mailbox id of the URL in `accountId`, if it exists and its UIDVALIDITY matches the URL's. */
-  private async mailbox(accountId: number, url: ImapUrl): Promise<number | null> {
+  /** The mailbox of the URL in `accountId`, if it exists and its UIDVALIDITY matches the URL's (if given). */
+  private async mailbox(
+    accountId: number,
+    url: ImapUrl,
+  ): Promise<{ id: number; uidvalidity: number } | null> {
     const result = await this.db.query<{ id: string; uidvalidity: string }>(
       `SELECT id, uidvalidity FROM mailboxes WHERE account_id = $1 AND name = $2`,
       [accountId, normaliseMailbox(url.mailbox!)],
@@ -130,7 +143,7 @@ export class UrlFetcher {
     const row = result.rows[0];
     if (!row) return null;
     if (url.uidvalidity !== null && Number(row.uidvalidity) !== url.uidvalidity) return null;
-    return Number(row.id);
+    return { id: Number(row.id), uidvalidity: Number(row.uidvalidity) };
   }
 
   /** BODY.PEEK[section]<partial> of the URL's message. */

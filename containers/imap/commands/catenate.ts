@@ -67,7 +67,11 @@ async function readUrl(s: ImapSession, text: string): Promise<Buffer | null> {
   const fetcher = urlFetcher(s);
   if (url.urlauth) {
     if (url.server === null || url.urlauth.token === null) return null;
-    return fetcher.fetchAuthorized({ accountId: account.id, address: account.address, submit: false }, url);
+    const fetched = await fetcher.fetchAuthorized(
+      { accountId: account.id, address: account.address, submit: false },
+      url,
+    );
+    return fetched.ok ? fetched.data : null;
   }
   if (url.server?.user && url.server.user.toLowerCase() !== account.address.toLowerCase()) return null;
   if (url.mailbox === null) {

@@ -98,8 +98,9 @@ async function fetchOne(s: ImapSession, text: string): Promise<Buffer | null> {
   const url = parsedOrNull(text);
   if (!url || !url.server || !namesThisServer(s, url) || !url.urlauth?.token) return null;
   const account = s.account!;
-  return urlFetcher(s).fetchAuthorized(
+  const fetched = await urlFetcher(s).fetchAuthorized(
     { accountId: account.id, address: account.address, submit: false },
     url,
   );
+  return fetched.ok ? fetched.data : null;
 }
