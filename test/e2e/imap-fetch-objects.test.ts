@@ -350,6 +350,22 @@ describe('PREVIEW (RFC 8970)', () => {
   });
 });
 
+describe('a message expunged by another session, not yet reported', () => {
+  it('still answers PREVIEW and BODYSTRUCTURE; SAVEDATE is NIL and EMAILID left out', async () => {
+    const a = await login();
+    const b = await login();
+    await a.command('c', 'CREATE Gone');
+    await append(a, 'Gone', crlf('Subject: gone\n\nsoon gone\n'));
+    await a.command('s', 'SELECT Gone');
+    await b.command('s', 'SELECT Gone');
+    await b.command('d', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
+    await b.command('e', 'EXPUNGE');
+    const out = await a.command('f', 'FETCH 1 (EMAILID SAVEDATE PREVIEW BODYSTRUCTURE)');
+    expect(out).toMatch(/\* 1 FETCH \(SAVEDATE NIL PREVIEW "soon gone" BODYSTRUCTURE \("text" "plain"/);
+    expect(out).toMatch(/f OK/);
+  });
+});
+
 describe('capabilities and limits', () => {
   it('advertises OBJECTID, SAVEDATE, PREVIEW, STATUS=SIZE and APPENDLIMIT, and STATUS agrees', async () => {
     const r = await login();

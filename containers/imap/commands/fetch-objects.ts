@@ -28,17 +28,20 @@ export async function messageObjects(
     const owner = { id: s.selected!.mailbox.account_id, address: s.account!.address };
     threads = await threadIdsOf(s.services.deps, owner, ids);
   }
-  const computed = new Map<number, string>();
+  const computed = new Map<number, string>(); // by UID
   if (need.previews) {
+    const store = new Map<number, string>(); // by row id (a retained expunged message has none)
     for (const record of records) {
-      if (record.preview !== null || record.id === undefined || !record.structure) continue;
+      if (typeof record.preview === 'string' || !record.structure) continue;
       const raw = await new MessageBytes(s.services.deps.blobs, record).all();
-      computed.set(record.id, messagePreview(raw, record.structure));
+      const preview = messagePreview(raw, record.structure);
+      computed.set(record.uid, preview);
+      if (record.id !== undefined) store.set(record.id, preview);
     }
-    await s.services.view.storePreviews(computed);
+    await s.services.view.storePreviews(store);
   }
   return {
-    preview: (record) => record.preview ?? computed.get(record.id ?? 0) ?? null,
+    preview: (record) => record.preview ?? computed.get(record.uid) ?? null,
     threadOf: (record) => threads.get(record.id ?? 0) ?? null,
   };
 }
