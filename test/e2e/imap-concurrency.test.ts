@@ -465,6 +465,12 @@ describe('UIDONLY (RFC 9586)', () => {
     expect(await r.command('u1', 'UID SEARCH UID 2:*')).toMatch(/^\* SEARCH 2 3\r\nu1 OK/m);
     expect(await r.command('u2', 'UID SEARCH RETURN (SAVE) UID 1')).toMatch(/u2 OK/);
     expect(await r.command('u3', 'UID SEARCH $')).toMatch(/^\* SEARCH 1\r\nu3 OK/m);
+    // QRESYNC's seq-match-data is made of sequence numbers too.
+    await r.command('q', 'ENABLE QRESYNC');
+    expect(await r.command('sq', 'SELECT INBOX (QRESYNC (1 1 1:3 (1:3 1:3)))')).toMatch(
+      /^sq BAD \[UIDREQUIRED\]/m,
+    );
+    expect(await r.command('sq2', 'SELECT INBOX (QRESYNC (1 1 1:3))')).toMatch(/^sq2 OK/m);
     expect(await r.command('n', 'NOOP')).toMatch(/^n OK/m); // not counted as fatal
   });
 

@@ -5,6 +5,7 @@ import { formatSequenceSet, mailboxName } from '../format/strings';
 import { mailboxIdOf } from '../../../core/jmap/ids';
 import { SelectedMailbox } from '../selected';
 import { bad, ok } from '../types';
+import { UidRequiredError } from '../uidonly';
 import type { Handler } from './context';
 import { isResult, openMailbox, permittedFlags, selectedRights, selectedWith } from './access';
 import { writable } from '../../../core/store/mailbox-access';
@@ -48,6 +49,7 @@ export const select: Handler = async (s, { name: command, t }) => {
           }
           if (t.peek() === 0x28) {
             // seq-match-data: (known sequence set, known uid set); only used to narrow the diff.
+            if (s.uidonly) throw new UidRequiredError('seq-match-data names sequence numbers (UIDONLY)');
             t.expect('(');
             parseSequenceSet(t);
             t.sp();
