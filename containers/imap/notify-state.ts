@@ -85,26 +85,34 @@ export class NotifyState {
     this.clear();
   }
 
-  /** NOTIFY SET: remembers the groups; with STATUS, the current STATUS of each watched mailbox (§3.1). */
-  async set(groups: EventGroup[], status: boolean): Promise<void> {
+  /**
+   * NOTIFY SET: remembers the groups; with STATUS, the current STATUS of each watched mailbox
+   * (§3.1). False (nothing changed) when more mailboxes would be watched for message events than
+   * the session may hold changes: one round of mail would overflow at once (NO [NOTIFICATIONOVERFLOW]).
+   */
+  async set(groups: EventGroup[], status: boolean): Promise<boolean> {
     const s = this.session;
+    const facts = await this.facts();
+    const watched = facts.rows.filter((row) => {
+      if (row.id === s.selected?.id) return false;
+      const events = eventsFor(groups, { name: row.name, subscribed: facts.subscriptions.has(row.name) });
+      return events.has('MessageNew') || events.has('MessageExpunge');
+    });
+    if (watched.length > this.limit) return false;
     this.active = true;
     this.groups = groups;
     this.clear();
-    const facts = await this.facts();
     this.snapshot = {
       names: new Map(facts.rows.map((row) => [row.id, row.name])),
       subscriptions: new Set(facts.subscriptions),
       counters: new Map(facts.rows.map((row) => [row.id, countersOf(row)])),
     };
-    if (!status) return;
-    for (const row of facts.rows) {
-      if (row.id === s.selected?.id) continue;
+    if (!status) return true;
+    for (const row of watched) {
       const events = eventsFor(groups, { name: row.name, subscribed: facts.subscriptions.has(row.name) });
-      if (events.has('MessageNew') || events.has('MessageExpunge')) {
-        s.send(...(await statusLine(s, row, events.has('FlagChange'))));
-      }
+      s.send(...(await statusLine(s, row, events.has('FlagChange'))));
     }
+    return true;
   }
 
   private clear(): void {

@@ -43,21 +43,7 @@ async function quietNoop(r: RawImap, tag: string): Promise<string> {
 
 beforeAll(async () => {
   h = await startImapHarness({ notifyMaxPending: MAX_PENDING });
-  for (const user of [
-    'ann',
-    'ben',
-    'cat',
-    'dan',
-    'eve',
-    'fay',
-    'gus',
-    'hal',
-    'ian',
-    'jo',
-    'kim',
-    'lou',
-    'max',
-  ])
+  for (const user of 'ann ben cat dan eve fay gus hal ian jo kim lou max ned'.split(' '))
     await addUser(h, `${user}@example.test`, 'pw');
 });
 
@@ -276,6 +262,21 @@ describe('limits', () => {
     expect(out).not.toMatch(/STATUS/);
     await append(b, 'Flood', 'after');
     expect(await quietNoop(a, 'q')).toBe('');
+  });
+});
+
+describe('refusing what would overflow at once', () => {
+  it('NO [NOTIFICATIONOVERFLOW] for more watched mailboxes than changes a session may hold', async () => {
+    const a = await login('ned@example.test');
+    const list = await a.command('l', 'LIST "" "*"');
+    const existing = (list.match(/^\* LIST /gm) ?? []).length;
+    for (let i = existing; i <= MAX_PENDING; i++) await a.command('c', `CREATE Box${i}`);
+    expect(await a.command('n1', 'NOTIFY SET STATUS (PERSONAL (MessageNew MessageExpunge))')).toMatch(
+      /^n1 NO \[NOTIFICATIONOVERFLOW\] [^\r]*\r\n$/,
+    );
+    // Mailbox events only, or fewer mailboxes, are fine; the refused SET changed nothing.
+    expect(await a.command('n2', 'NOTIFY SET (PERSONAL (MailboxName))')).toMatch(/^n2 OK/m);
+    expect(await a.command('n3', 'NOTIFY SET (INBOXES (MessageNew MessageExpunge))')).toMatch(/^n3 OK/m);
   });
 });
 

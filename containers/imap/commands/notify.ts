@@ -1,7 +1,8 @@
 /**
  * NOTIFY NONE / NOTIFY SET [STATUS] (RFC 5465 §3.1). Syntax and the §5/§6.1 composition rules
  * are BAD (parser/notify-grammar.ts); events this server cannot report are NO [BADEVENT (…)]
- * listing the ones it can. What is then sent, and when, is notify-state.ts's job.
+ * listing the ones it can; too many watched mailboxes NO [NOTIFICATIONOVERFLOW]. What is then
+ * sent, and when, is notify-state.ts's job.
  */
 import { parseNotify, type KnownEvent } from '../parser/notify-grammar';
 import type { ImapSession } from '../session';
@@ -38,6 +39,8 @@ export const notify: Handler = async (s, { t }) => {
   if (refused.size > 0) {
     return no(`Unsupported NOTIFY events: ${[...refused].join(' ')}`, `BADEVENT (${supported.join(' ')})`);
   }
-  await s.notify.set(command.groups, command.status);
+  if (!(await s.notify.set(command.groups, command.status))) {
+    return no('Too many mailboxes to watch for message events', 'NOTIFICATIONOVERFLOW');
+  }
   return ok('NOTIFY completed');
 };
