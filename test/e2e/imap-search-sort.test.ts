@@ -343,9 +343,10 @@ describe('real clients', () => {
     }
   });
 
-  it('Python imaplib runs ESORT, PARTIAL and THREAD', async () => {
+  it('Python imaplib runs ESORT, PARTIAL, THREAD and a CONTEXT=SEARCH update', async () => {
     const script = `
 import imaplib, json, os
+imaplib.Commands['CANCELUPDATE'] = ('SELECTED',)
 M = imaplib.IMAP4('127.0.0.1', int(os.environ['PORT']))
 M.login(os.environ['USER_NAME'], os.environ['PASS'])
 M.select('Sorted')
@@ -356,6 +357,13 @@ typ, data = M._simple_command('UID', 'SEARCH', 'RETURN', '(PARTIAL -1:-3)', 'ALL
 out['partial'] = M._untagged_response(typ, data, 'ESEARCH')[1][0].decode()
 out['thread'] = M.thread('REFERENCES', 'UTF-8', 'ALL')[1][0].decode()
 out['sort'] = M.sort('(DISPLAYFROM)', 'UTF-8', 'ALL')[1][0].decode()
+typ, data = M._simple_command('UID', 'SEARCH', 'RETURN', '(ALL UPDATE)', 'KEYWORD', '$Py')
+out['context'] = [M._untagged_response(typ, data, 'ESEARCH')[1][0].decode()]
+M.uid('STORE', '2,4', '+FLAGS', '($Py)')
+out['context'] += [x.decode() for x in M.response('ESEARCH')[1] if x]
+M._simple_command('CANCELUPDATE', '"%s"' % out['context'][0].split('"')[1])
+M.uid('STORE', '2,4', '-FLAGS', '($Py)')
+out['after_cancel'] = [x for x in M.response('ESEARCH')[1] if x]
 M.logout()
 print(json.dumps(out))
 `;
@@ -364,5 +372,10 @@ print(json.dumps(out))
     expect(out.partial).toMatch(/^\(TAG "\w+"\) UID PARTIAL \(-1:-3 4:6\)$/);
     expect(out.thread).toBe('(1 5)((2)(3))(4)(6)');
     expect(out.sort).toBe('1 2 5 6 4 3');
+    expect(out.context).toEqual([
+      expect.stringMatching(/^\(TAG "\w+"\) UID$/),
+      expect.stringMatching(/^\(TAG "\w+"\) UID ADDTO \(0 2,4\)$/),
+    ]);
+    expect(out.after_cancel).toEqual([]);
   });
 });
