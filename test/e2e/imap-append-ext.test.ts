@@ -72,11 +72,12 @@ afterAll(async () => {
   await h.close();
 });
 
-test('CAPABILITY lists CATENATE, URLAUTH and REPLACE after login', async () => {
+test('CAPABILITY lists CATENATE, URL-PARTIAL, URLAUTH and REPLACE after login', async () => {
   const r = await login('alice@a.test');
   const caps = await r.command('c', 'CAPABILITY');
   expect(caps).toMatch(/^\* CAPABILITY .*\bCATENATE\b/m);
   expect(caps).toMatch(/^\* CAPABILITY .*\bURLAUTH\b/m);
+  expect(caps).toMatch(/^\* CAPABILITY .*\bURL-PARTIAL\b/m);
   expect(caps).toMatch(/^\* CAPABILITY .*\bREPLACE\b/m);
 });
 
@@ -104,6 +105,19 @@ describe('CATENATE', () => {
     // The source stays unread: URL parts are read with PEEK semantics.
     await r.command('s3', 'SELECT INBOX');
     expect(await r.command('f', `UID FETCH ${src.uid} FLAGS`)).toMatch(/FLAGS \(\)/);
+  });
+
+  it('takes ;PARTIAL=offset.length of a section (URL-PARTIAL, RFC 5550)', async () => {
+    const r = await login('alice@a.test');
+    const src = await appendTo(r, 'INBOX', 'Subject: p\r\n\r\n0123456789\r\n');
+    const url = `/INBOX;UIDVALIDITY=${src.uidvalidity}/;UID=${src.uid}/;SECTION=TEXT/;PARTIAL=2.5`;
+    const out = await r.command(
+      'p1',
+      `APPEND INBOX CATENATE (TEXT ${lit('Subject: q\r\n\r\n')} URL "${url}")`,
+    );
+    const uid = Number(/APPENDUID \d+ (\d+)/.exec(out)![1]);
+    await r.command('s', 'EXAMINE INBOX');
+    expect(await fetchBody(r, uid)).toBe('Subject: q\r\n\r\n23456');
   });
 
   it('answers NO [BADURL <url>] and appends nothing when one URL fails (MULTIAPPEND too)', async () => {
