@@ -210,7 +210,7 @@ function parseParams(
     const next = segments[i + 1];
     const nextName = next === undefined ? null : (next.split('=')[0].toUpperCase() as Param);
     slashPending = false;
-    if (nextName !== null && SLASHED.has(nextName) && segment.endsWith('/')) {
+    if ((nextName === null || SLASHED.has(nextName)) && segment.endsWith('/')) {
       segment = segment.slice(0, -1);
       slashPending = true;
     }
