@@ -9,6 +9,7 @@ import type { Account } from '../../core/directory/types';
 import type { MailboxChange } from '../../core/ports/events';
 import { imapCapabilities } from './capabilities';
 import { dispatch } from './commands';
+import { permittedFlags, selectedRights } from './commands/access';
 import { ImapConnection } from './connection';
 import { IdleState } from './idle-state';
 import { checkLiteral, commandTag } from './literal-limits';
@@ -417,12 +418,13 @@ export class ImapSession {
 
   /** The untagged FLAGS and PERMANENTFLAGS of `selected` (at SELECT and when keywords appear). */
   announceFlags(selected: SelectedMailbox): void {
-    const flags = selected.flagList.join(' ');
-    this.send(`* FLAGS (${flags})\r\n`);
+    this.send(`* FLAGS (${selected.flagList.join(' ')})\r\n`);
+    // As at SELECT: only the flags the ACL rights let this user change (RFC 4314 §4).
+    const permanent = permittedFlags(selectedRights(selected), [...selected.flagList, '\\*']);
     this.send(
       selected.readOnly
         ? '* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n'
-        : `* OK [PERMANENTFLAGS (${flags} \\*)] Flags permitted\r\n`,
+        : `* OK [PERMANENTFLAGS (${permanent.join(' ')})] Flags permitted\r\n`,
     );
   }
 
