@@ -227,19 +227,24 @@ export class NotifyState {
     this.metadata = new Map();
     this.clear();
     const group = selectedGroup(this.groups);
-    if (selectedChanged && s.selected && group) {
-      // SELECTED-DELAYED keeps expunges for a command that may report them (§6.1.2); IDLE is one.
-      await s.sync(group.filter.kind === 'selected' || s.idling);
-    }
-    if (messages.size > 0 || metadata.size > 0 || listChanged || subscriptionsChanged) {
-      const facts = await this.facts();
-      if (listChanged) {
-        this.reportNames(facts);
-        this.resync(facts, messages);
+    try {
+      if (selectedChanged && s.selected && group) {
+        // SELECTED-DELAYED keeps expunges for a command that may report them (§6.1.2); IDLE is one.
+        await s.sync(group.filter.kind === 'selected' || s.idling);
       }
-      if (subscriptionsChanged) this.reportSubscriptions(facts);
-      await this.reportMessages(facts, messages);
-      this.reportMetadata(facts, metadata);
+      if (messages.size > 0 || metadata.size > 0 || listChanged || subscriptionsChanged) {
+        const facts = await this.facts();
+        if (listChanged) {
+          this.reportNames(facts);
+          this.resync(facts, messages);
+        }
+        if (subscriptionsChanged) this.reportSubscriptions(facts);
+        await this.reportMessages(facts, messages);
+        this.reportMetadata(facts, metadata);
+      }
+    } catch (error) {
+      // A failed report must not end the session; the next command's sync catches up.
+      s.log.warn({ err: error }, 'NOTIFY delivery failed');
     }
     await s.flushAsync();
   }
