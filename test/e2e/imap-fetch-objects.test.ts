@@ -142,6 +142,12 @@ describe('binary parts in the BODY forms (RFC 3516)', () => {
     expect(literalAfter(out, 'BODY[2]')).toBe('ab\x80cd');
     expect(literalAfter(out, 'BINARY[2]')).toBe('ab\0cd');
     expect(out).toContain('BINARY[2] ~{5}');
+    // A section that names no part is an empty string (Dovecot 2.3: {0}), not NIL.
+    const none = await r.command(
+      'n',
+      'FETCH 1 (BODY.PEEK[3] BINARY.PEEK[3] BODY.PEEK[1.TEXT] BINARY.SIZE[3])',
+    );
+    expect(none).toContain('BODY[3] {0}\r\n BINARY[3] {0}\r\n BODY[1.TEXT] {0}\r\n BINARY.SIZE[3] 0)');
   });
 
   it('counts the served size in STATUS SIZE (at least the sum of RFC822.SIZE, RFC 8438)', async () => {

@@ -175,12 +175,16 @@ async function renderItem(s: ImapSession, item: FetchItem, source: Source, out: 
   if (item.binary) {
     const data = await binaryBytes(bytes!, stored, item.section.path, item.partial);
     out.push(`BINARY[${item.section.path.join('.')}]${origin} `);
-    if (!data) out.push('NIL');
+    // A section that names no part is empty, as in Dovecot (clients expect a string here).
+    if (!data) out.push(literal(Buffer.alloc(0)));
     else out.push(data.includes(0) ? literal(data, true) : literal(data));
     return;
   }
   const data = await sectionBytes(served, structure, item.section, item.partial);
-  out.push(`BODY[${sectionLabel(item.section)}]${origin} `, data ? literal(withoutNuls(data)) : 'NIL');
+  out.push(
+    `BODY[${sectionLabel(item.section)}]${origin} `,
+    literal(data ? withoutNuls(data) : Buffer.alloc(0)),
+  );
 }
 
 export const fetch: Handler = async (s, { uid, t }) => {
