@@ -26,6 +26,15 @@ export function onChangesReported(listener: ReportListener): void {
   if (!reportListeners.includes(listener)) reportListeners.push(listener);
 }
 
+/** Runs just before EXPUNGE/VANISHED is sent for `uids`, while their sequence numbers hold. */
+export type ExpungeListener = (session: ImapSession, selected: SelectedMailbox, uids: number[]) => void;
+
+const expungeListeners: ExpungeListener[] = [];
+
+export function onExpungesReported(listener: ExpungeListener): void {
+  if (!expungeListeners.includes(listener)) expungeListeners.push(listener);
+}
+
 /** Reports what changed in `selected` since the last report; BYE when the mailbox disappeared. */
 export async function reportChanges(
   session: ImapSession,
@@ -71,6 +80,7 @@ export async function reportChanges(
 export function reportExpunges(session: ImapSession, selected: SelectedMailbox, uids: number[]): void {
   const known = uids.filter((uid) => selected.has(uid)).sort((a, b) => a - b);
   if (known.length === 0) return;
+  for (const listener of expungeListeners) listener(session, selected, known);
   if (session.qresync || session.uidonly) {
     // UIDONLY (RFC 9586 §3) reports expunges as VANISHED, as QRESYNC does.
     for (const uid of known) selected.remove(uid);

@@ -4,8 +4,8 @@
  * messages that changed and
  * sends `* ESEARCH (TAG "t") [UID] REMOVEFROM (pos set) ADDTO (pos set)` for what changed.
  * Positions are 0 for SEARCH (the order is implied) and 1-based places in the sort order for
- * SORT. An expunge shows in REMOVEFROM of UID contexts; for sequence-number contexts the
- * EXPUNGE response already removed the message, so only messages still there are listed.
+ * SORT. An expunged member is listed in a REMOVEFROM sent just before its EXPUNGE/VANISHED
+ * (mailbox-sync.ts calls beforeExpunge), while its sequence number still holds, as Dovecot does.
  * CANCELUPDATE ends contexts; selecting another mailbox ends them all.
  */
 import type { CoreSearchKey } from '../../../core/store/search/search-engine';
@@ -16,7 +16,7 @@ import {
   type SortValues,
 } from '../../../core/store/search/sort-order';
 import { formatSequenceSet } from '../format/strings';
-import { onChangesReported, type ReportedChanges } from '../mailbox-sync';
+import { onChangesReported, onExpungesReported, type ReportedChanges } from '../mailbox-sync';
 import type { SelectedMailbox } from '../selected';
 import type { ImapSession } from '../session';
 import { ok, no, type CommandResult } from '../types';
@@ -102,6 +102,15 @@ async function nextResult(s: ImapSession, ctx: SearchContext, changes: ReportedC
   return result;
 }
 
+/** REMOVEFROM positions as the client applies them one after another (RFC 5267 §4.3). */
+function removalPositions(uids: number[], removed: Set<number>): { uid: number; pos: number }[] {
+  const out: { uid: number; pos: number }[] = [];
+  uids.forEach((u, index) => {
+    if (removed.has(u)) out.push({ uid: u, pos: index + 1 - out.length });
+  });
+  return out;
+}
+
 async function update(s: ImapSession, ctx: SearchContext, changes: ReportedChanges): Promise<void> {
   const selected = ctx.selected;
   const now = await nextResult(s, ctx, changes);
@@ -115,15 +124,7 @@ async function update(s: ImapSession, ctx: SearchContext, changes: ReportedChang
     return;
   }
   const toNumber = (uid: number): number => (ctx.uid ? uid : selected.seqOf(uid));
-  // REMOVEFROM positions as the client applies them one after another (RFC 5267 §4.3).
-  const removedSet = new Set(removed);
-  const removals: { uid: number; pos: number }[] = [];
-  let gone = 0;
-  ctx.uids.forEach((u, index) => {
-    if (!removedSet.has(u)) return;
-    removals.push({ uid: u, pos: index + 1 - gone });
-    gone++;
-  });
+  const removals = removalPositions(ctx.uids, new Set(removed));
   // Sorted REMOVEFROM runs share one position (each removal closes the gap for the next).
   const removalRuns = ctx.sort ? groupSamePosition(removals, toNumber) : runs(removals, false, toNumber);
   const addedSet = new Set(added);
@@ -164,7 +165,24 @@ async function afterReport(
   }
 }
 
+/** REMOVEFROM for results that hold expunged messages, sent before the EXPUNGE (as Dovecot). */
+function beforeExpunge(s: ImapSession, selected: SelectedMailbox, uids: number[]): void {
+  const map = contexts.get(s);
+  if (!map || map.size === 0) return;
+  const gone = new Set(uids);
+  for (const ctx of live(s).values()) {
+    if (ctx.selected !== selected || !ctx.uids.some((u) => gone.has(u))) continue;
+    const toNumber = (uid: number): number => (ctx.uid ? uid : selected.seqOf(uid));
+    const removals = removalPositions(ctx.uids, gone);
+    const list = ctx.sort ? groupSamePosition(removals, toNumber) : runs(removals, false, toNumber);
+    s.send(`* ESEARCH (TAG ${quoteTag(ctx.tag)})${ctx.uid ? ' UID' : ''} REMOVEFROM (${list})\r\n`);
+    ctx.uids = ctx.uids.filter((u) => !gone.has(u));
+    for (const u of gone) ctx.values?.delete(u);
+  }
+}
+
 onChangesReported(afterReport);
+onExpungesReported(beforeExpunge);
 
 /** CANCELUPDATE "tag" *(SP "tag") (RFC 5267 §4.2); an unknown tag is NO, as in Dovecot. */
 export const cancelupdate: Handler = async (s, { t }): Promise<CommandResult> => {
