@@ -74,6 +74,11 @@ export class NotifyState {
 
   constructor(private readonly session: ImapSession) {}
 
+  /** NOTIFY was used on this session (RFC 5465 §5.1: unsolicited flag FETCHes then carry UID). */
+  get enabled(): boolean {
+    return this.active;
+  }
+
   private get limit(): number {
     return this.session.options.notifyMaxPending ?? DEFAULT_NOTIFY_MAX_PENDING;
   }
