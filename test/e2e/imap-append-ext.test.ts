@@ -257,6 +257,9 @@ describe('REPLACE', () => {
       /^f3 NO \[BADURL ;UID=999999\]/m,
     );
     expect(await r.command('f4', `REPLACE 999999 INBOX ${m}`)).toMatch(/^f4 BAD /m);
+    // REPLACE literals are message literals: APPENDLIMIT applies when one is announced.
+    r.write(`f8 UID REPLACE ${src.uid} INBOX {30000}\r\n`);
+    expect(await r.tagged('f8')).toMatch(/^f8 NO \[TOOBIG\]/m);
     await r.command('x', 'EXAMINE INBOX');
     expect(await r.command('f5', `UID REPLACE ${src.uid} INBOX ${m}`)).toMatch(/^f5 NO \[READ-ONLY\]/m);
     expect(await r.command('f6', `UID FETCH ${src.uid} UID`)).toMatch(new RegExp(`UID ${src.uid}\\)`));
