@@ -69,7 +69,7 @@ describe('ACL commands (RFC 4314 §3)', () => {
     );
     expect(await a.command('g2', 'MYRIGHTS Private')).toMatch(/^\* MYRIGHTS "Private" lrwstipekxacd\r\n/m);
     expect(await a.command('g3', `LISTRIGHTS Private ${BOB}`)).toMatch(
-      /^\* LISTRIGHTS "Private" bob@acl.test "" l r w s t i p e k x a c d\r\n/m,
+      /^\* LISTRIGHTS "Private" bob@acl.test "" l r w s t p i e k x a c d\r\n/m,
     );
     expect(await a.command('g4', `LISTRIGHTS Private ${ALICE}`)).toMatch(
       /^\* LISTRIGHTS "Private" alice@acl.test lrwstipekxacd\r\n/m,
@@ -169,6 +169,24 @@ describe('shared mailboxes', () => {
     const a = await login(ALICE);
     await a.command('i3', 'SELECT Inbound');
     expect(await a.command('i4', 'FETCH 1 (FLAGS)')).toMatch(/^\* 1 FETCH \(FLAGS \((\\Recent)?\)\)/m);
+  });
+
+  it('lrs: READ-WRITE for \\Seen only; other flags and EXPUNGE are ignored with OK, as Dovecot does', async () => {
+    const a = await login(ALICE);
+    await a.command('n0', 'CREATE Notes');
+    await append(a, 'Notes', 'note', '\\Deleted');
+    expect(await a.command('n1', `SETACL Notes ${BOB} lrs`)).toMatch(/n1 OK/);
+    const b = await login(BOB);
+    const sel = await b.command('n2', `SELECT ${shared('Notes')}`);
+    expect(sel).toMatch(/^\* OK \[PERMANENTFLAGS \(\\Seen\)\]/m);
+    expect(sel).toMatch(/^n2 OK \[READ-WRITE\]/m);
+    expect(await b.command('n3', 'STORE 1 +FLAGS (\\Flagged)')).toMatch(/^n3 OK/m);
+    expect(await b.command('n4', 'STORE 1 +FLAGS (\\Seen \\Flagged)')).toMatch(
+      /^\* 1 FETCH \(FLAGS \(\\Deleted \\Seen( \\Recent)?\)\)/m,
+    );
+    expect(await b.command('n5', 'STORE 1 FLAGS (\\Seen)')).toMatch(/^n5 NO \[NOPERM\]/m);
+    expect(await b.command('n6', 'EXPUNGE')).toMatch(/^n6 OK/m);
+    expect(await a.command('n7', 'STATUS Notes (MESSAGES)')).toMatch(/MESSAGES 1\)/);
   });
 
   it('lrswite: READ-WRITE with the flags those rights allow, EXPUNGE, COPY in drops \\Flagged', async () => {

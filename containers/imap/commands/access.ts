@@ -15,7 +15,7 @@ import type { FlagRights } from '../../../core/store/copy-move';
 import type { SelectedMailbox } from '../selected';
 import type { ImapSession } from '../session';
 import type { ImapServices } from '../services';
-import { no, type CommandResult } from '../types';
+import { no, ok, type CommandResult } from '../types';
 
 export const NONEXISTENT = no('Mailbox does not exist', 'NONEXISTENT');
 export const TRYCREATE = no('Mailbox does not exist', 'TRYCREATE');
@@ -88,8 +88,9 @@ export const permittedFlags = (rights: string, flags: string[]): string[] =>
 
 /**
  * STORE on the selected mailbox: the flags it may change, or the answer when it may change
- * none. A replacing STORE with only some flag rights would clear flags it may not touch, so it
- * needs all three (RFC 4314 §4 lets it keep those; we refuse it instead).
+ * none of those named: OK without a change, as Dovecot answers, since clients handle a NO to
+ * STORE badly (RFC 4314 §4). A replacing STORE with only some flag rights would clear flags it
+ * may not touch, so it needs all three (NO [NOPERM]).
  */
 export function storableFlags(
   selected: SelectedMailbox,
@@ -99,5 +100,7 @@ export function storableFlags(
   const rights = selectedRights(selected);
   if (op === 'replace') return hasRights(rights, 'stw') ? flags : NOPERM;
   const allowed = permittedFlags(rights, flags);
-  return allowed.length === 0 && flags.length > 0 ? NOPERM : allowed;
+  return allowed.length === 0 && flags.length > 0
+    ? ok('STORE completed (no flag may be changed here)')
+    : allowed;
 }

@@ -17,6 +17,9 @@ import type { Handler } from './context';
 const astring = (value: string) =>
   /^[\x21\x23\x24\x26\x27\x2b-\x5b\x5d-\x7a\x7c-\x7e]+$/.test(value) ? value : imapString(value, true);
 
+/** LISTRIGHTS lists every right on its own, in Dovecot's order for this response. */
+const LISTRIGHTS_ORDER = 'l r w s t p i e k x a';
+
 const NOT_ADMIN = no('You lack administrator rights on this mailbox', 'NOPERM');
 const UNKNOWN_IDENTIFIER = no('No such user in this domain', 'CANNOT');
 const OWNER_FIXED = no("The owner's rights cannot be changed", 'CANNOT');
@@ -68,7 +71,7 @@ export const listrights: Handler = async (s, { t }) => {
   const grantee = await mailboxAccess(s).grantee(found.ownerId, args.identifier);
   if (!grantee) return UNKNOWN_IDENTIFIER;
   // The owner always has everything; anyone else can be granted each right on its own.
-  const rights = grantee.self ? formatRights(ALL_RIGHTS) : `"" ${[...ALL_RIGHTS].join(' ')} c d`;
+  const rights = grantee.self ? formatRights(ALL_RIGHTS) : `"" ${LISTRIGHTS_ORDER} c d`;
   s.send('* LISTRIGHTS ', mailboxName(args.mailbox, s.utf8), ' ', astring(args.identifier), ` ${rights}\r\n`);
   return ok('LISTRIGHTS completed');
 };

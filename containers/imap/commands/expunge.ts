@@ -2,7 +2,7 @@
 import { parseSequenceSet } from '../parser/grammar';
 import { no, ok } from '../types';
 import type { Handler } from './context';
-import { NOPERM, selectedHas } from './access';
+import { selectedHas } from './access';
 
 export const check: Handler = async (_s, { t }) => {
   t.end();
@@ -36,7 +36,8 @@ export const expunge: Handler = async (s, { uid, t }) => {
   }
   t.end();
   if (selected.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
-  if (!selectedHas(selected, 'e')) return NOPERM;
+  // Without "e" nothing is expunged; OK as from Dovecot and as CLOSE does (RFC 4314 §4).
+  if (!selectedHas(selected, 'e')) return ok('EXPUNGE completed (no expunge right here)');
   const deleted = await s.services.mover.deletedUids(selected.id, within);
   const removed = await s.services.mover.expunge(selected.mailbox.account_id, selected.id, deleted);
   // Other sessions' expunges are reported too (the sync after the command), ours right here.
