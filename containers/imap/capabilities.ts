@@ -44,6 +44,7 @@ export function imapCapabilities(context: CapabilityContext): string[] {
     'THREAD=REFERENCES',
     'MULTIAPPEND',
     'CATENATE',
+    'URL-PARTIAL',
     'URLAUTH',
     'REPLACE',
     'BINARY',
