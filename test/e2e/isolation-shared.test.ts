@@ -309,6 +309,17 @@ describe('JMAP', () => {
     ]);
     expect(copy.created ?? {}).toEqual({});
     expect(JSON.stringify(copy)).not.toMatch(/"created":\{"c"/);
+    const [[, child], [, imported]] = await jmap(BOB, [
+      ['Mailbox/set', { accountId: ids.bob, create: { m: { name: 'Inside', parentId: ids.secret } } }, '0'],
+      [
+        'Email/import',
+        { accountId: ids.bob, emails: { e: { blobId: ids.blob, mailboxIds: { [ids.secret]: true } } } },
+        '1',
+      ],
+    ]);
+    expect(child.created ?? {}).toEqual({});
+    expect(Object.keys(child.notCreated ?? {})).toEqual(['m']);
+    expect(imported.created ?? {}).toEqual({});
     // Alice's message is still where it was.
     const a = await imap(ALICE);
     expect(await a.command('s', 'STATUS Secret (MESSAGES)')).toMatch(/MESSAGES 1\)/);
