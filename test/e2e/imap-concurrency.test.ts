@@ -286,6 +286,37 @@ describe('FETCH of messages expunged by another session', () => {
     expect(await a.command('f3', 'FETCH 2 (UID)')).toMatch(/^\* 2 FETCH \(UID 3\)/m);
   });
 
+  it('under concurrent expunges every FETCH of the whole view answers OK with every message', async () => {
+    const { user, pass } = await newUser();
+    const a = await login(user, pass);
+    const b = await login(user, pass);
+    const total = 12;
+    for (let n = 1; n <= total; n++) await append(b, 'INBOX', msg(`c${n}`, `load ${n} ${user}`));
+    await a.command('s', 'SELECT INBOX');
+    await b.command('s', 'SELECT INBOX');
+    const expunger = (async () => {
+      for (let uid = 1; uid <= total; uid += 2) {
+        await b.command('d', `UID STORE ${uid} +FLAGS.SILENT (\\Deleted)`);
+        await b.command('x', `UID EXPUNGE ${uid}`);
+      }
+    })();
+    const answers: string[] = [];
+    for (let i = 0; i < 6; i++)
+      answers.push(await a.command(`f${i}`, 'FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])'));
+    await expunger;
+    answers.push(await a.command('last', 'FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])'));
+    for (const answer of answers) {
+      expect(answer).toMatch(/^(f\d|last) OK FETCH completed/m);
+      expect(answer.match(/^\* \d+ FETCH /gm)).toHaveLength(total); // A has not been told yet
+      expect(answer).not.toMatch(/EXPUNGE/);
+    }
+    const noop = await a.command('n', 'NOOP');
+    expect(noop.match(/^\* \d+ EXPUNGE\r$/gm)).toHaveLength(total / 2);
+    expect(await a.command('f', 'FETCH 1:* (UID)')).toMatch(
+      new RegExp(`^\\* ${total / 2} FETCH \\(UID ${total}\\)\r\nf OK`, 'm'),
+    );
+  });
+
   it('UID FETCH serves it too, then reports the expunge (VANISHED with QRESYNC)', async () => {
     const { user, pass } = await newUser();
     const a = await login(user, pass);
