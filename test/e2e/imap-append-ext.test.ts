@@ -165,6 +165,9 @@ describe('CATENATE', () => {
     expect(await a.command('t1', `APPEND INBOX CATENATE (URL "${url}" URL "${url}")`)).toMatch(
       /^t1 NO \[TOOBIG\] /m,
     );
+    // A TEXT literal is an APPEND literal: refused when announced, before its bytes are sent.
+    a.write('t3 APPEND INBOX CATENATE (TEXT {30000}\r\n');
+    expect(await a.tagged('t3')).toMatch(/^t3 NO \[TOOBIG\]/m);
     const c = await login('carol@a.test');
     const small = await appendTo(c, 'INBOX', `Subject: s\r\n\r\n${'y'.repeat(1200)}\r\n`);
     const curl = `/INBOX;UIDVALIDITY=${small.uidvalidity}/;UID=${small.uid}`;
