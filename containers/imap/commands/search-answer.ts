@@ -21,6 +21,11 @@ export interface ReturnAnswer {
   values?: Map<number, SortValues>;
 }
 
+/** RFC 5182 §2.1: RETURN (SAVE) alone answers with no ESEARCH. */
+export function onlySave(r: ReturnOptions): boolean {
+  return r.save && !r.min && !r.max && !r.all && !r.count && !r.partial;
+}
+
 /** Sends the untagged part of the answer. */
 export function answerReturns(s: ImapSession, a: ReturnAnswer): void {
   const { returns } = a;
@@ -37,8 +42,5 @@ export function answerReturns(s: ImapSession, a: ReturnAnswer): void {
     });
     if (!kept) s.send(`* NO [NOUPDATE ${quoteTag(a.tag)}] Too many search contexts\r\n`);
   }
-  // RFC 5182 §2.1: RETURN (SAVE) alone answers with no ESEARCH.
-  const onlySave =
-    returns.save && !returns.min && !returns.max && !returns.all && !returns.count && !returns.partial;
-  if (!onlySave) s.send(esearchLine(a.tag, a.uid, a.entries, returns, a.usesModseq));
+  if (!onlySave(returns)) s.send(esearchLine(a.tag, a.uid, a.entries, returns, a.usesModseq));
 }

@@ -6,7 +6,7 @@
 import { parseSearchProgram, type ReturnOptions } from '../parser/search-grammar';
 import { ok } from '../types';
 import type { CommandContext, Handler } from './context';
-import { answerReturns } from './search-answer';
+import { answerReturns, onlySave } from './search-answer';
 import { BADCHARSET, BadCharsetError, compile, decoderFor, matchingRows } from './search-run';
 
 export { sort } from './sort';
@@ -53,7 +53,5 @@ export const search: Handler = async (s, { tag, uid, t }: CommandContext) => {
     modseq: r.modseq,
   }));
   answerReturns(s, { tag, uid, entries, returns, usesModseq: usesModseq.value, key, sort: null });
-  const onlySave =
-    returns.save && !returns.min && !returns.max && !returns.all && !returns.count && !returns.partial;
-  return ok(onlySave ? 'SEARCH completed, result saved' : 'SEARCH completed');
+  return ok(onlySave(returns) ? 'SEARCH completed, result saved' : 'SEARCH completed');
 };
