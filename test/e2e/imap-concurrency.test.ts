@@ -75,6 +75,8 @@ describe('\\Recent and HIGHESTMODSEQ', () => {
     ['SEARCH MODSEQ 1', /^\* SEARCH/m],
     ['STORE 1 (UNCHANGEDSINCE 1000) +FLAGS (\\Flagged)', /^\* 1 FETCH/m],
     ['ENABLE CONDSTORE', /^\* ENABLED CONDSTORE/m],
+    ['ENABLE QRESYNC', /^\* ENABLED QRESYNC/m],
+    ['STATUS INBOX (HIGHESTMODSEQ)', /^\* STATUS "INBOX" \(HIGHESTMODSEQ \d+\)/m],
   ])('the first CONDSTORE-enabling command (%s) sends OK [HIGHESTMODSEQ] once', async (command, shows) => {
     const { user, pass } = await newUser();
     const r = await login(user, pass);
@@ -89,6 +91,31 @@ describe('\\Recent and HIGHESTMODSEQ', () => {
     expect(Number(announced![1])).toBeGreaterThanOrEqual(highest);
     // Only the first: CONDSTORE is on now.
     expect(await r.command('c2', 'FETCH 1 (MODSEQ)')).not.toMatch(/HIGHESTMODSEQ/);
+  });
+
+  it('Python imaplib: EXAMINE counts RECENT, the first FETCH MODSEQ brings HIGHESTMODSEQ', async () => {
+    const { user, pass } = await newUser();
+    const r = await login(user, pass);
+    await append(r, 'INBOX', msg('one'));
+    await append(r, 'INBOX', msg('two'));
+    const out = await python(
+      `
+import imaplib, os
+c = imaplib.IMAP4('127.0.0.1', int(os.environ['PORT']))
+c.login(os.environ['U'], os.environ['P'])
+c.select('INBOX', readonly=True)
+print('recent', c.response('RECENT'))
+c.select('INBOX')
+print('before', c.response('HIGHESTMODSEQ'))
+print('fetch', c.fetch('1', '(MODSEQ)')[0])
+print('after', c.response('HIGHESTMODSEQ'))
+c.logout()
+`,
+      { PORT: String(h.port), U: user, P: pass },
+    );
+    expect(out).toMatch(/^recent \('RECENT', \[b'2'\]\)$/m);
+    expect(out).toMatch(/^fetch OK$/m);
+    expect(out).toMatch(/^after \('HIGHESTMODSEQ', \[b'\d+'\]\)$/m);
   });
 
   it('no HIGHESTMODSEQ when CONDSTORE is enabled outside a selected mailbox', async () => {
