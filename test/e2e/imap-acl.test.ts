@@ -231,6 +231,8 @@ describe('shared mailboxes', () => {
     );
     expect(await c.command('k6', `RENAME ${shared('Projects/Ideas')} Ideas`)).toMatch(/^k6 NO \[CANNOT\]/m);
     expect(await c.command('k7', `CREATE ${shared('TopLevel')}`)).toMatch(/^k7 NO \[NOPERM\]/m);
+    // The nearest existing parent decides, even when one further up grants "k".
+    expect(await c.command('kb', `CREATE ${shared('Projects/2026/Sneaky')}`)).toMatch(/^kb NO \[NOPERM\]/m);
     expect(await c.command('k8', `DELETE ${shared('Projects/Ideas')}`)).toMatch(/^k8 OK/m);
     expect(await a.command('k9', 'LIST "" "Projects/*"')).not.toMatch(/Ideas|Drafts/);
     expect(await a.command('ka', `DELETEACL Projects ${CAROL}`)).toMatch(/ka OK/);
