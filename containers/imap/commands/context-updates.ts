@@ -15,12 +15,12 @@ import {
   type SortCriterion,
   type SortValues,
 } from '../../../core/store/search/sort-order';
-import { formatSequenceSet } from '../format/strings';
 import { onChangesReported, onExpungesReported, type ReportedChanges } from '../mailbox-sync';
 import type { SelectedMailbox } from '../selected';
 import type { ImapSession } from '../session';
 import { ok, no, type CommandResult } from '../types';
 import type { Handler } from './context';
+import { additionRuns, formatRuns, removalRuns } from './context-diff';
 import { candidates, matchingRows } from './search-run';
 import { quoteTag } from './search-return';
 import { ParseError } from '../parser/tokenizer';
@@ -62,21 +62,6 @@ export function contextCount(s: ImapSession): number {
   return live(s).size;
 }
 
-/** `pos set` pairs: consecutive runs of `uids` at their positions (0 for SEARCH contexts). */
-function runs(positions: { uid: number; pos: number }[], sorted: boolean, toNumber: (uid: number) => number) {
-  const out: string[] = [];
-  let i = 0;
-  while (i < positions.length) {
-    let j = i;
-    // A run is a block of entries that lands at consecutive places (always one run for SEARCH).
-    while (j + 1 < positions.length && (!sorted || positions[j + 1].pos === positions[j].pos + 1)) j++;
-    const numbers = positions.slice(i, j + 1).map((p) => toNumber(p.uid));
-    out.push(`${sorted ? positions[i].pos : 0} ${formatSequenceSet(numbers)}`);
-    i = j + 1;
-  }
-  return out.join(' ');
-}
-
 /**
  * The context's new result. Only messages that changed are evaluated again: the others keep
  * their flags, and their text, size, dates and sort values never change. Keys that depend on
@@ -102,15 +87,6 @@ async function nextResult(s: ImapSession, ctx: SearchContext, changes: ReportedC
   return result;
 }
 
-/** REMOVEFROM positions as the client applies them one after another (RFC 5267 §4.3). */
-function removalPositions(uids: number[], removed: Set<number>): { uid: number; pos: number }[] {
-  const out: { uid: number; pos: number }[] = [];
-  uids.forEach((u, index) => {
-    if (removed.has(u)) out.push({ uid: u, pos: index + 1 - out.length });
-  });
-  return out;
-}
-
 async function update(s: ImapSession, ctx: SearchContext, changes: ReportedChanges): Promise<void> {
   const selected = ctx.selected;
   const now = await nextResult(s, ctx, changes);
@@ -124,32 +100,15 @@ async function update(s: ImapSession, ctx: SearchContext, changes: ReportedChang
     return;
   }
   const toNumber = (uid: number): number => (ctx.uid ? uid : selected.seqOf(uid));
-  const removals = removalPositions(ctx.uids, new Set(removed));
-  // Sorted REMOVEFROM runs share one position (each removal closes the gap for the next).
-  const removalRuns = ctx.sort ? groupSamePosition(removals, toNumber) : runs(removals, false, toNumber);
-  const addedSet = new Set(added);
-  const additions = now.map((u, index) => ({ uid: u, pos: index + 1 })).filter((p) => addedSet.has(p.uid));
+  const sorted = ctx.sort !== null;
+  const removals = removalRuns(ctx.uids, new Set(removed), sorted);
+  const additions = additionRuns(now, new Set(added), sorted);
   const parts = [`* ESEARCH (TAG ${quoteTag(ctx.tag)})`];
   if (ctx.uid) parts.push('UID');
-  if (removals.length > 0) parts.push(`REMOVEFROM (${removalRuns})`);
-  if (additions.length > 0) parts.push(`ADDTO (${runs(additions, ctx.sort !== null, toNumber)})`);
+  if (removals.length > 0) parts.push(`REMOVEFROM (${formatRuns(removals, toNumber)})`);
+  if (additions.length > 0) parts.push(`ADDTO (${formatRuns(additions, toNumber)})`);
   s.send(parts.join(' ') + '\r\n');
   ctx.uids = now;
-}
-
-function groupSamePosition(
-  removals: { uid: number; pos: number }[],
-  toNumber: (uid: number) => number,
-): string {
-  const out: string[] = [];
-  let i = 0;
-  while (i < removals.length) {
-    let j = i;
-    while (j + 1 < removals.length && removals[j + 1].pos === removals[i].pos) j++;
-    out.push(`${removals[i].pos} ${formatSequenceSet(removals.slice(i, j + 1).map((r) => toNumber(r.uid)))}`);
-    i = j + 1;
-  }
-  return out.join(' ');
 }
 
 async function afterReport(
@@ -173,8 +132,7 @@ function beforeExpunge(s: ImapSession, selected: SelectedMailbox, uids: number[]
   for (const ctx of live(s).values()) {
     if (ctx.selected !== selected || !ctx.uids.some((u) => gone.has(u))) continue;
     const toNumber = (uid: number): number => (ctx.uid ? uid : selected.seqOf(uid));
-    const removals = removalPositions(ctx.uids, gone);
-    const list = ctx.sort ? groupSamePosition(removals, toNumber) : runs(removals, false, toNumber);
+    const list = formatRuns(removalRuns(ctx.uids, gone, ctx.sort !== null), toNumber);
     s.send(`* ESEARCH (TAG ${quoteTag(ctx.tag)})${ctx.uid ? ' UID' : ''} REMOVEFROM (${list})\r\n`);
     ctx.uids = ctx.uids.filter((u) => !gone.has(u));
     for (const u of gone) ctx.values?.delete(u);

@@ -16,6 +16,7 @@ import {
 import { ParseError, Tokenizer } from '../../../containers/imap/parser/tokenizer';
 import { clampSequenceSet } from '../../../containers/imap/commands/search-run';
 import { partialSlice } from '../../../containers/imap/commands/search-return';
+import { additionRuns, formatRuns, removalRuns } from '../../../containers/imap/commands/context-diff';
 import { SelectedMailbox } from '../../../containers/imap/selected';
 import type { MailboxRow } from '../../../core/store/mailbox-store';
 
@@ -237,5 +238,48 @@ describe('result positions', () => {
       ),
       { seed: SEED + 6, numRuns: RUNS },
     );
+  });
+});
+
+describe('CONTEXT update runs (RFC 5267 §4.3)', () => {
+  /** A universe of distinct UIDs in some sort order, and two results drawn from it in that order. */
+  const results = fc
+    .uniqueArray(fc.integer({ min: 1, max: 60 }), { maxLength: 25 })
+    .chain((universe) =>
+      fc.tuple(
+        fc.constant(universe),
+        fc.array(fc.boolean(), { minLength: universe.length, maxLength: universe.length }),
+        fc.array(fc.boolean(), { minLength: universe.length, maxLength: universe.length }),
+      ),
+    )
+    .map(([universe, inOld, inNew]) => ({
+      old: universe.filter((_, i) => inOld[i]),
+      now: universe.filter((_, i) => inNew[i]),
+    }));
+
+  it('applying REMOVEFROM then ADDTO to the old sorted result gives the new one', () => {
+    fc.assert(
+      fc.property(results, ({ old, now }) => {
+        const nowSet = new Set(now);
+        const oldSet = new Set(old);
+        const list = [...old];
+        for (const run of removalRuns(old, new Set(old.filter((u) => !nowSet.has(u))), true)) {
+          expect(list.splice(run.pos - 1, run.uids.length)).toEqual(run.uids);
+        }
+        for (const run of additionRuns(now, new Set(now.filter((u) => !oldSet.has(u))), true)) {
+          expect(run.pos).toBeLessThanOrEqual(list.length + 1);
+          list.splice(run.pos - 1, 0, ...run.uids);
+        }
+        expect(list).toEqual(now);
+      }),
+      { seed: SEED + 7, numRuns: RUNS },
+    );
+  });
+
+  it('SEARCH contexts use position 0 and one run', () => {
+    expect(removalRuns([1, 2, 3, 4], new Set([2, 4]), false)).toEqual([{ pos: 0, uids: [2, 4] }]);
+    expect(additionRuns([1, 5, 6], new Set([5, 6]), false)).toEqual([{ pos: 0, uids: [5, 6] }]);
+    expect(removalRuns([1, 2], new Set(), false)).toEqual([]);
+    expect(formatRuns([{ pos: 3, uids: [7, 8, 4] }], (u) => u)).toBe('3 7:8,4');
   });
 });
