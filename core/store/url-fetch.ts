@@ -171,10 +171,7 @@ export class UrlFetcher {
             ? resolved.text
             : resolved.header;
     if (!range) return null;
-    const prefix = toBuffer(row.header_prefix);
-    const body = await this.blobs.get(row.blob_key);
-    const full = prefix.length > 0 ? Buffer.concat([prefix, body]) : body;
-    let bytes = full.subarray(range.start, range.end);
+    let bytes = await this.range(row.blob_key, toBuffer(row.header_prefix), range.start, range.end);
     if (section.specifier === 'HEADER.FIELDS' || section.specifier === 'HEADER.FIELDS.NOT') {
       bytes = filterHeaderFields(bytes, section.fields, section.specifier === 'HEADER.FIELDS.NOT');
     }
@@ -185,6 +182,17 @@ export class UrlFetcher {
       bytes = bytes.subarray(start, end);
     }
     return Buffer.from(bytes);
+  }
+
+  /** Bytes [start, end) of the stored message (header prefix + blob), reading only that range. */
+  private async range(blobKey: string, prefix: Buffer, start: number, end: number): Promise<Buffer> {
+    if (end <= start) return Buffer.alloc(0);
+    const parts: Buffer[] = [];
+    if (start < prefix.length) parts.push(prefix.subarray(start, Math.min(end, prefix.length)));
+    if (end > prefix.length) {
+      parts.push(await this.blobs.getRange(blobKey, Math.max(0, start - prefix.length), end - prefix.length));
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 }
 

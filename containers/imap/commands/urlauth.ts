@@ -5,7 +5,7 @@
  */
 import { parseImapUrl, type ImapUrl } from '../../../core/mail/imap-url';
 import { URLAUTH_MECHANISMS } from '../../../core/auth/urlauth-keys';
-import { imapString, literal, type Chunk } from '../format/strings';
+import { imapString, literal } from '../format/strings';
 import { parseMailbox } from '../parser/grammar';
 import { ParseError } from '../parser/tokenizer';
 import { no, ok } from '../types';
@@ -84,13 +84,15 @@ export const urlfetch: Handler = async (s, { t }) => {
     if (texts.length > MAX_URLS) throw new ParseError('Too many URLs');
   }
   if (texts.length === 0) throw new ParseError('Missing URL');
-  const chunks: Chunk[] = ['* URLFETCH'];
+  // Streamed URL by URL, so at most one message part is held at a time.
+  s.send('* URLFETCH');
   for (const text of texts) {
     const data = await fetchOne(s, text);
     // Content with NUL can only travel in a literal8 (RFC 3516); everything else in a literal.
-    chunks.push(' ', imapString(text), ' ', data === null ? 'NIL' : literal(data, data.includes(0)));
+    s.send(' ', imapString(text), ' ', data === null ? 'NIL' : literal(data, data.includes(0)));
+    await s.maybeFlush();
   }
-  s.send(...chunks, '\r\n');
+  s.send('\r\n');
   return ok('URLFETCH completed');
 };
 
