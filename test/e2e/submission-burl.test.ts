@@ -87,6 +87,15 @@ test('BURL ... LAST sends the draft; it is delivered to the recipient', async ()
   await eventually(() => bobHas('burl raw'));
 });
 
+test('an authuser URL works too (the submission entity acts for an authenticated user)', async () => {
+  const url = await draftUrl('burl authuser', 'authuser');
+  const d = await submission('alice@a.test');
+  await d.command('MAIL FROM:<alice@a.test>');
+  await d.command('RCPT TO:<bob@a.test>');
+  expect(await d.command(`BURL ${url} LAST`)).toMatch(/^250 2\.0\.0 /);
+  await eventually(() => bobHas('burl authuser'));
+});
+
 test('BDAT and BURL mix in one message', async () => {
   const url = await draftUrl('burl mixed', 'submit+alice%40a.test', '/;SECTION=TEXT');
   const d = await submission('alice@a.test');
