@@ -241,6 +241,8 @@ export class DovecotPeer {
       '}',
       'plugin {',
       '  acl = vfile',
+      // "anyone" grants, as Nimbus allows them (Dovecot forbids them by default)
+      '  acl_anyone = allow',
       `  acl_shared_dict = file:${this.home}/shared-mailboxes.db`,
       '  quota = count:User quota',
       '  quota_vsizes = yes',

@@ -23,8 +23,15 @@ export interface KnownDifference {
   script: string | RegExp;
   /** Step label/command: a string matches as a prefix; omitted = every step of the script. */
   step?: string | RegExp;
-  /** A differing line (either side): a string matches as a substring; omitted = all lines. */
+  /** A differing line on either side: a string matches as a substring. */
   line?: string | RegExp;
+  /**
+   * A line only Nimbus sent / only Dovecot sent. When given, the entry applies only if such a
+   * line is there, so a pair (nimbus + dovecot) explains exactly "this answer instead of that".
+   * With none of line/nimbus/dovecot, the entry explains the whole step.
+   */
+  nimbus?: string | RegExp;
+  dovecot?: string | RegExp;
   kind: DifferenceKind;
   reason: string;
 }
@@ -67,15 +74,25 @@ export function compareTranscripts(
     );
     const explainedBy = new Set<KnownDifference>();
     const unexplained: string[] = [];
-    for (const line of [
-      ...onlyNimbus.map((l) => `nimbus: ${l}`),
-      ...onlyReference.map((l) => `dovecot: ${l}`),
-    ]) {
-      const bare = line.replace(/^\w+: /, '');
-      const entry = entries.find((k) => k.line === undefined || matches(k.line, bare, 'substring'));
+    const applicable = entries.filter(
+      (k) =>
+        (k.nimbus === undefined || onlyNimbus.some((l) => matches(k.nimbus!, l, 'substring'))) &&
+        (k.dovecot === undefined || onlyReference.some((l) => matches(k.dovecot!, l, 'substring'))),
+    );
+    const explain = (line: string, side: 'nimbus' | 'dovecot'): void => {
+      const entry = applicable.find((k) => {
+        const own = side === 'nimbus' ? k.nimbus : k.dovecot;
+        if (k.line === undefined && k.nimbus === undefined && k.dovecot === undefined) return true;
+        return (
+          (k.line !== undefined && matches(k.line, line, 'substring')) ||
+          (own !== undefined && matches(own, line, 'substring'))
+        );
+      });
       if (entry) explainedBy.add(entry);
-      else unexplained.push(line);
-    }
+      else unexplained.push(`${side}: ${line}`);
+    };
+    for (const line of onlyNimbus) explain(line, 'nimbus');
+    for (const line of onlyReference) explain(line, 'dovecot');
     out.push({
       script,
       index: i,

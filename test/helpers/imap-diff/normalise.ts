@@ -1,10 +1,11 @@
 /**
  * Turns one server's recorded responses into canonical lines, folding away what the RFCs leave
  * to the server: response texts, UIDVALIDITY and object-id values (numbered by first
- * appearance), MODSEQ values (replaced by their rank within the run, so only their order
- * counts), dates of arrival/saving, ID and CAPABILITY contents, the order of untagged
+ * appearance), MODSEQ values (opaque; each step that carries some says whether it reached a
+ * new highest mod-sequence, so only the order counts), dates of arrival/saving, ID and CAPABILITY contents, the order of untagged
  * responses, FETCH items, flags, STATUS items and ESEARCH results, quoted vs literal vs atom
- * spelling of strings, and sequence-set spelling.
+ * spelling of strings, and sequence-set spelling. The keywords in MAILBOX_KEYWORDS_IGNORED are
+ * dropped from a mailbox's FLAGS/PERMANENTFLAGS lists (never from a message's flags).
  */
 import { atom, parseItems, print, text, type Node } from './sexp';
 import type { StepRecord } from './script';
@@ -18,32 +19,43 @@ export interface NormalisedStep {
 }
 
 interface Context {
-  modseqRank: Map<string, number>;
   ids: Map<string, string>;
   uidvalidities: Map<string, string>;
   quotaRoots: Map<string, string>;
 }
 
+/**
+ * Nimbus announces the RFC 5788 registered keywords in every mailbox's FLAGS/PERMANENTFLAGS;
+ * Dovecot lists only keywords in use. Both are allowed (RFC 9051 §7.3.5).
+ */
+export const MAILBOX_KEYWORDS_IGNORED = new Set(['$FORWARDED', '$MDNSENT', '$JUNK', '$NOTJUNK']);
+
+/** The CONDSTORE-enabling commands of RFC 7162 §3.1 (by their text). */
+const CONDSTORE_ENABLING = /\b(CONDSTORE|QRESYNC|MODSEQ|HIGHESTMODSEQ|CHANGEDSINCE|UNCHANGEDSINCE)\b/i;
+
 const MODSEQ_RE = /MODSEQ \(?(\d+)/g;
 
 export function normalise(records: StepRecord[]): NormalisedStep[] {
-  const seen = new Set<bigint>();
-  for (const r of records)
-    for (const line of r.responses) for (const m of line.matchAll(MODSEQ_RE)) seen.add(BigInt(m[1]));
-  const ranked = [...seen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const ctx: Context = {
-    modseqRank: new Map(ranked.map((v, i) => [v.toString(), i + 1])),
-    ids: new Map(),
-    uidvalidities: new Map(),
-    quotaRoots: new Map(),
-  };
-  return records.map((r) => ({
-    index: r.index,
-    session: r.session,
-    label: r.label,
-    sent: r.sent,
-    lines: normaliseStep(r, ctx),
-  }));
+  const ctx: Context = { ids: new Map(), uidvalidities: new Map(), quotaRoots: new Map() };
+  let highest = -1n;
+  const condstore = new Set<string>();
+  return records.map((r) => {
+    if (CONDSTORE_ENABLING.test(r.sent)) condstore.add(r.session);
+    // Before CONDSTORE is on, Dovecot leaves HIGHESTMODSEQ out of SELECT/EXAMINE and Nimbus
+    // sends it (RFC 7162 §3.1.2.1 asks for it on every SELECT); neither counts then.
+    const responses = condstore.has(r.session)
+      ? r.responses
+      : r.responses.filter((l) => !/^\* OK \[HIGHESTMODSEQ /i.test(l));
+    const lines = normaliseStep({ ...r, responses }, ctx);
+    // MODSEQ values are opaque; what compares is whether a step reached a new highest one.
+    const values = responses.flatMap((l) => [...l.matchAll(MODSEQ_RE)].map((m) => BigInt(m[1])));
+    if (values.length) {
+      const top = values.reduce((a, b) => (a > b ? a : b));
+      lines.push(top > highest ? '(modseq: new highest)' : '(modseq: no new highest)');
+      if (top > highest) highest = top;
+    }
+    return { index: r.index, session: r.session, label: r.label, sent: r.sent, lines };
+  });
 }
 
 function normaliseStep(r: StepRecord, ctx: Context): string[] {
@@ -77,6 +89,10 @@ function normaliseStep(r: StepRecord, ctx: Context): string[] {
 function statusesOnly(r: StepRecord): string[] {
   const out: string[] = [];
   for (const raw of r.responses) {
+    if (raw.startsWith('+')) {
+      out.push('+');
+      continue;
+    }
     const m = /^(\S+) (OK|NO|BAD|BYE)\b(?: \[([\w.=-]+))?/i.exec(raw);
     if (!m || (m[1] === '*' && m[2].toUpperCase() === 'OK')) continue;
     const who = m[1] === '*' ? '*' : m[1] === r.tag ? 'TAGGED' : 'OTHER-TAG';
@@ -111,7 +127,7 @@ function responseCode(code: string, ctx: Context): string {
     case 'MODIFIED':
       return `MODIFIED ${seqSet(args[0], true)}`;
     case 'PERMANENTFLAGS':
-      return `PERMANENTFLAGS ${sortedList(args[0])}`;
+      return `PERMANENTFLAGS ${sortedList(withoutIgnoredKeywords(args[0]))}`;
     case 'MAILBOXID':
       return `MAILBOXID (${objectId(args[0]?.t === 'list' ? args[0].items[0] : args[0], ctx)})`;
     default:
@@ -140,10 +156,12 @@ function untaggedLine(rest: string, r: StepRecord, ctx: Context): string[] {
     case 'ID':
       return ['* ID <server id>'];
     case 'FLAGS':
-      return [`* FLAGS ${sortedList(items[0])}`];
+      return [`* FLAGS ${sortedList(withoutIgnoredKeywords(items[0]))}`];
     case 'LIST':
     case 'LSUB':
-      return [`* ${kind} ${[sortedList(items[0]), ...items.slice(1).map(print)].join(' ')}`];
+      return [
+        `* ${kind} ${[sortedList(optionalAttributesDropped(items[0], kind, r.sent)), ...items.slice(1).map(print)].join(' ')}`,
+      ];
     case 'STATUS':
       return [`* STATUS ${print(items[0] ?? atom(''))} ${pairs(items[1], ctx)}`];
     case 'SEARCH':
@@ -154,6 +172,20 @@ function untaggedLine(rest: string, r: StepRecord, ctx: Context): string[] {
     case 'VANISHED': {
       const earlier = items[0]?.t === 'list' ? `${print(items[0])} ` : '';
       return [`* VANISHED ${earlier}${seqSet(items[items.length - 1], true)}`];
+    }
+    case 'ACL': {
+      // identifier/rights pairs in any order, rights letters in any order (RFC 4314)
+      const pairs: string[] = [];
+      for (let i = 1; i + 1 < items.length; i += 2) pairs.push(`${print(items[i])} ${rights(items[i + 1])}`);
+      return [`* ACL ${print(items[0] ?? atom(''))} ${pairs.sort().join(' ')}`.trimEnd()];
+    }
+    case 'MYRIGHTS':
+      return [`* MYRIGHTS ${print(items[0] ?? atom(''))} ${rights(items[1])}`];
+    case 'LISTRIGHTS': {
+      const groups = items.slice(3).map(rights).sort();
+      return [
+        `* LISTRIGHTS ${items.slice(0, 2).map(print).join(' ')} ${rights(items[2])} ${groups.join(' ')}`.trimEnd(),
+      ];
     }
     case 'QUOTAROOT':
       return [
@@ -175,6 +207,7 @@ function fetchItems(items: Node[], ctx: Context): string {
     let printed: string;
     if (key === 'FLAGS') printed = sortedList(value);
     else if (key === 'MODSEQ') printed = `(${modseq(value.t === 'list' ? value.items[0] : value, ctx)})`;
+    else if (key === 'BODY' || key === 'BODYSTRUCTURE') printed = print(bodyStructure(value));
     else if (key === 'INTERNALDATE' || key === 'SAVEDATE') printed = value.t === 'nil' ? 'NIL' : '<date>';
     else if (key === 'EMAILID' || key === 'THREADID')
       printed = value.t === 'list' ? `(${objectId(value.items[0], ctx)})` : print(value);
@@ -183,6 +216,46 @@ function fetchItems(items: Node[], ctx: Context): string {
   }
   out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return `(${out.map(([k, v]) => `${k} ${v}`).join(' ')})`;
+}
+
+const upper = (n: Node | undefined): Node | undefined =>
+  n && (n.t === 'atom' || n.t === 'str') ? { t: 'str', v: n.v.toUpperCase() } : n;
+
+/**
+ * MIME type, subtype, encoding and parameter names are case-insensitive (RFC 2045): Dovecot
+ * sends them as the message spells them, Nimbus partly upper-cased. Values stay as they are.
+ */
+function bodyStructure(node: Node): Node {
+  if (node.t !== 'list' || node.items.length === 0) return node;
+  const items = [...node.items];
+  if (items[0].t === 'list') {
+    // multipart: parts, then subtype and the extension data
+    let i = 0;
+    while (i < items.length && items[i].t === 'list') {
+      items[i] = bodyStructure(items[i]);
+      i++;
+    }
+    if (i < items.length) items[i] = upper(items[i])!;
+    if (items[i + 1]?.t === 'list') items[i + 1] = paramNames(items[i + 1]);
+    return { t: 'list', items };
+  }
+  items[0] = upper(items[0])!;
+  items[1] = upper(items[1])!;
+  if (items[2]) items[2] = paramNames(items[2]);
+  if (items[5]) items[5] = upper(items[5])!;
+  const type = `${text(items[0])}/${text(items[1])}`;
+  if ((type === 'MESSAGE/RFC822' || type === 'MESSAGE/GLOBAL') && items[8])
+    items[8] = bodyStructure(items[8]);
+  return { t: 'list', items };
+}
+
+/** Parameter names, and the value of CHARSET (a case-insensitive charset name). */
+function paramNames(node: Node): Node {
+  if (node.t !== 'list') return node;
+  const items = node.items.map((n, i) => (i % 2 === 0 ? upper(n)! : n));
+  for (let i = 0; i + 1 < items.length; i += 2)
+    if (text(items[i]) === 'CHARSET') items[i + 1] = upper(items[i + 1])!;
+  return { t: 'list', items };
 }
 
 function pairs(node: Node | undefined, ctx: Context): string {
@@ -232,15 +305,50 @@ function esearch(items: Node[], ctx: Context): string {
   return [...head, ...results.sort()].join(' ');
 }
 
+const SPECIAL_USE = new Set(['\\ALL', '\\ARCHIVE', '\\DRAFTS', '\\FLAGGED', '\\JUNK', '\\SENT', '\\TRASH']);
+const CHILD_INFO = new Set(['\\HASCHILDREN', '\\HASNOCHILDREN']);
+
+/**
+ * Attributes a server may add without being asked: child info in an extended LIST without
+ * RETURN (CHILDREN) (RFC 5258 §4), special-use attributes in an extended LIST that did not ask
+ * for them (RFC 6154 §2) and in LSUB. Dropped on both sides, so only requested ones compare.
+ */
+function optionalAttributesDropped(node: Node | undefined, kind: string, sent: string): Node | undefined {
+  if (node?.t !== 'list') return node;
+  const extended = /^LIST\s+\(|^LIST\s+\S+\s+\(|\bRETURN\s+\(/i.test(sent);
+  const dropChildren = extended && !/\bRETURN\s+\(.*\bCHILDREN\b/i.test(sent);
+  const dropSpecialUse = kind === 'LSUB' || (extended && !/\bSPECIAL-USE\b/i.test(sent));
+  return {
+    t: 'list',
+    items: node.items.filter((n) => {
+      const v = (text(n) ?? '').toUpperCase();
+      return !(dropChildren && CHILD_INFO.has(v)) && !(dropSpecialUse && SPECIAL_USE.has(v));
+    }),
+  };
+}
+
+function withoutIgnoredKeywords(node: Node | undefined): Node | undefined {
+  if (node?.t !== 'list') return node;
+  return {
+    t: 'list',
+    items: node.items.filter((n) => !MAILBOX_KEYWORDS_IGNORED.has((text(n) ?? '').toUpperCase())),
+  };
+}
+
+function rights(node: Node | undefined): string {
+  const v = text(node);
+  return v === null ? (node ? print(node) : '') : JSON.stringify([...v].sort().join(''));
+}
+
 function sortedList(node: Node | undefined): string {
   if (!node || node.t !== 'list') return node ? print(node) : '';
   return `(${node.items.map(print).sort().join(' ')})`;
 }
 
-function modseq(node: Node | undefined, ctx: Context): string {
+function modseq(node: Node | undefined, _ctx: Context): string {
   const v = text(node);
   if (v === null || !/^\d+$/.test(v)) return node ? print(node) : '?';
-  return `<modseq#${ctx.modseqRank.get(BigInt(v).toString()) ?? '?'}>`;
+  return '<modseq>';
 }
 
 function uidvalidity(node: Node | undefined, ctx: Context): string {

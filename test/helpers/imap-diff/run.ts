@@ -1,7 +1,7 @@
 /** Plays every script on both servers (fresh accounts per script) and compares the transcripts. */
 import { compareTranscripts, type KnownDifference, type StepDifference } from './diff';
 import { normalise, type NormalisedStep } from './normalise';
-import { runScript, type Account, type Script } from './script';
+import { runScript, type Account, type Script, type StepRecord } from './script';
 
 export interface DiffServer {
   name: string;
@@ -12,6 +12,8 @@ export interface DiffServer {
 
 export interface ScriptResult {
   script: Script;
+  /** What each server sent, before normalising (kept for replaying a report). */
+  raw: { nimbus: StepRecord[]; reference: StepRecord[] };
   nimbus: NormalisedStep[];
   reference: NormalisedStep[];
   diffs: StepDifference[];
@@ -39,9 +41,9 @@ export async function runDifferential(
   const results: ScriptResult[] = [];
   for (const [index, script] of scripts.entries()) {
     const errors: string[] = [];
-    const play = async (server: DiffServer): Promise<NormalisedStep[]> => {
+    const play = async (server: DiffServer): Promise<StepRecord[]> => {
       try {
-        return normalise(await runScript(script, server.port, await server.accounts(script, index)));
+        return await runScript(script, server.port, await server.accounts(script, index));
       } catch (e) {
         errors.push(`${server.name}: ${(e as Error).message}`);
         return [];
@@ -50,15 +52,29 @@ export async function runDifferential(
     // One after the other: concurrent runs would change nothing but the load on two cores.
     const n = await play(nimbus);
     const r = await play(reference);
-    const result: ScriptResult = {
-      script,
-      nimbus: n,
-      reference: r,
-      diffs: compareTranscripts(script.name, n, r, known),
-      errors,
-    };
+    const result = compareRecords(script, n, r, known, errors);
     results.push(result);
     onScript?.(result);
   }
   return results;
+}
+
+/** Normalises and compares two recordings of a script (also used to replay a saved run). */
+export function compareRecords(
+  script: Script,
+  nimbus: StepRecord[],
+  reference: StepRecord[],
+  known: KnownDifference[],
+  errors: string[] = [],
+): ScriptResult {
+  const n = normalise(nimbus);
+  const r = normalise(reference);
+  return {
+    script,
+    raw: { nimbus, reference },
+    nimbus: n,
+    reference: r,
+    diffs: compareTranscripts(script.name, n, r, known),
+    errors,
+  };
 }

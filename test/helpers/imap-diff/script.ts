@@ -40,7 +40,7 @@ export interface DoneStep extends StepBase {
   done: true;
 }
 
-/** Waits (up to a few seconds) until an untagged response matches, and records what arrived. */
+/** Waits (up to a few seconds) until an untagged response matches; records nothing but a timeout. */
 export interface WaitStep extends StepBase {
   wait: RegExp;
   timeoutMs?: number;
@@ -149,8 +149,11 @@ export async function runScript(
       if ('c' in step) {
         const tag = `t${index}`;
         record.tag = tag;
-        record.sent = expand(step.c);
-        const done = await sendCommand(wire, tag, record.sent, step.timeoutMs ?? defaultTimeoutMs);
+        const command = expand(step.c);
+        // The record keeps the start only: big literals would bloat saved runs.
+        record.sent =
+          command.length > 4_000 ? `${command.slice(0, 4_000)}…[${command.length} bytes]` : command;
+        const done = await sendCommand(wire, tag, command, step.timeoutMs ?? defaultTimeoutMs);
         finish(done, 'no tagged response (timeout)');
         for (const [v, re] of Object.entries(step.capture ?? {})) {
           const m = record.responses.map((r) => re.exec(r)).find((x) => x);
@@ -172,9 +175,12 @@ export async function runScript(
         const ok = await wire.waitFor(isTagged(tag), defaultTimeoutMs);
         finish(ok, 'no tagged response to DONE (timeout)');
       } else if ('wait' in step) {
+        // A barrier only: what arrived stays queued for the session's next step, so how the
+        // server splits its pushes into packets never changes which step records them.
         record.sent = `(wait for ${String(step.wait)})`;
         const ok = await wire.waitFor((r) => step.wait.test(r), step.timeoutMs ?? 5_000);
-        finish(ok, 'awaited response did not arrive (timeout)');
+        if (!ok)
+          record.incomplete = wire.closed ? 'connection closed' : 'awaited response did not arrive (timeout)';
       } else {
         record.sent = step.raw;
         wire.write(step.raw);
