@@ -227,6 +227,20 @@ export const OPENAPI = {
         responses: ok('jobs', { type: 'array' }),
       },
     },
+    '/grants': {
+      get: {
+        summary: 'List shared-mailbox grants (IMAP ACLs set by users), by domain or account',
+        parameters: [queryParam('domain'), queryParam('address')],
+        responses: ok('grants', { type: 'array' }),
+      },
+    },
+    '/grants/{id}': {
+      delete: {
+        summary: 'Remove one shared-mailbox grant',
+        parameters: [pathParam('id')],
+        responses: ok('removed grant'),
+      },
+    },
     '/queue/{id}': {
       get: { summary: 'Show a spool job', parameters: [pathParam('id')], responses: ok('job') },
       delete: {

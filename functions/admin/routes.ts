@@ -281,6 +281,22 @@ export function adminRouter(ctx: WebContext): Router {
     })),
   );
 
+  // Shared-mailbox grants users made with IMAP SETACL: list them, remove one.
+  router.add(
+    'GET',
+    p('/grants'),
+    run('acl.list', (r) => ({
+      op: 'acl.list',
+      domain: r.query.get('domain') ?? undefined,
+      address: r.query.get('address') ?? undefined,
+    })),
+  );
+  router.add(
+    'DELETE',
+    p('/grants/:id'),
+    run('acl.remove', (r) => ({ op: 'acl.remove', id: Number(param(r, 'id')) || 0 })),
+  );
+
   router.add(
     'GET',
     p('/queue'),

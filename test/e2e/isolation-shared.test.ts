@@ -349,3 +349,35 @@ describe('webmail', () => {
     expect(own.status).toBe(200);
   });
 });
+
+describe('admin API', () => {
+  it('lists grants by domain and removes one (GET/DELETE /api/admin/grants)', async () => {
+    await h.node.admin({ op: 'admin.add', name: 'grants-root', password: 'grants admin password 1' });
+    const login = await h.call('http', {
+      path: '/api/admin/login',
+      body: { name: 'grants-root', password: 'grants admin password 1' },
+    });
+    const auth = { authorization: `Bearer ${login.json().token}` };
+    const list = await h.call('http', { path: '/api/admin/grants?domain=a.test', headers: auth });
+    expect(list.status).toBe(200);
+    const grants = list.json() as { id: number; mailbox: string; identifier: string; rights: string }[];
+    const shared = grants.find((g) => g.mailbox === 'Shared' && g.identifier === BOB)!;
+    expect(shared.rights).toBe('lr');
+    expect(grants.some((g) => g.mailbox === 'Team' && g.identifier === 'anyone')).toBe(true);
+    const other = await h.call('http', { path: '/api/admin/grants?domain=b.test', headers: auth });
+    expect((other.json() as { mailbox: string }[]).map((g) => g.mailbox)).toEqual(['Open']);
+    expect((await h.call('http', { path: '/api/admin/grants' })).status).toBe(401);
+    const removed = await h.call('http', {
+      method: 'DELETE',
+      path: `/api/admin/grants/${shared.id}`,
+      headers: auth,
+    });
+    expect(removed.status).toBe(200);
+    const b = await imap(BOB);
+    expect(await answer(b, `EXAMINE "${OU}/Shared"`)).toMatch(/^NO \[NONEXISTENT\]/);
+    expect(
+      (await h.call('http', { method: 'DELETE', path: `/api/admin/grants/${shared.id}`, headers: auth }))
+        .status,
+    ).toBe(404);
+  });
+});

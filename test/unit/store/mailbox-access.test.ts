@@ -46,7 +46,8 @@ beforeAll(async () => {
       users[address] = { id: accountId, domainId, address };
       for (const name of ['INBOX', 'Team', 'Team/Sub']) {
         const created = await admin.create(accountId, name);
-        boxes[`${address}:${name}`] = created.mailbox?.id ?? (await admin.get(accountId, name))!.id;
+        boxes[`${address}:${name}`] =
+          (created.ok ? created.mailbox?.id : undefined) ?? (await admin.get(accountId, name))!.id;
       }
     }
   }
