@@ -1,9 +1,10 @@
 /**
- * Binary parts in IMAP's BODY forms (RFC 3516 §4.2): a part with Content-Transfer-Encoding
- * "binary" can hold NULs and bare line breaks, which a plain IMAP literal must not carry. Such
- * parts are served re-encoded as base64 (76-column lines, as Dovecot does when it stores them),
- * with the header saying "base64"; the stored bytes stay as they came, so BINARY[] and JMAP
- * still read the original.
+ * The form in which IMAP serves a message when it differs from the stored bytes. Binary parts
+ * (RFC 3516 §4.2): Content-Transfer-Encoding "binary" can hold NULs and bare line breaks, which
+ * a plain IMAP literal must not carry; such parts are served base64-encoded (76-column lines,
+ * as Dovecot does when it stores them) with the header saying "base64". The stored bytes stay
+ * as they came (JMAP and SEARCH read them); BINARY[] decodes the served form, so a binary part
+ * still comes back byte for byte. (Bare LF line ends are still served as stored.)
  */
 import type { BodyPart, MessageStructure, SinglePartFields } from './types';
 
@@ -38,8 +39,13 @@ function rewriteHeader(header: Buffer): Buffer {
   return rewritten === text ? header : Buffer.from(rewritten, 'latin1');
 }
 
-/** The message as the BODY forms serve it: every binary part base64-encoded. */
-export function convertBinaryParts(raw: Buffer, structure: MessageStructure): Buffer {
+/** Whether IMAP serves the message differently from how it is stored (see servedBytes). */
+export function needsServedForm(structure: MessageStructure): boolean {
+  return binaryParts(structure.body).length > 0;
+}
+
+/** The message as IMAP serves it: every binary part base64-encoded; `raw` itself when none. */
+export function servedBytes(raw: Buffer, structure: MessageStructure): Buffer {
   const parts = binaryParts(structure.body);
   if (parts.length === 0) return raw;
   const chunks: Buffer[] = [];

@@ -11,7 +11,7 @@ import {
   parseLanguage,
   type ContentType,
 } from './content-type';
-import { binaryParts, convertBinaryParts } from './binary-convert';
+import { needsServedForm, servedBytes } from './binary-convert';
 import { buildEnvelope } from './envelope';
 import { firstValue, readHeader } from './header-parser';
 import { splitMultipart } from './multipart';
@@ -161,7 +161,7 @@ function parseStructure(raw: Buffer, convert: boolean): MessageStructure {
     headerSize: top.part.bodyStart,
     size: raw.length,
   };
-  if (convert && binaryParts(structure.body).length > 0)
-    structure.converted = parseStructure(convertBinaryParts(raw, structure), false);
+  if (convert && needsServedForm(structure))
+    structure.converted = parseStructure(servedBytes(raw, structure), false);
   return structure;
 }

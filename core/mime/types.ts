@@ -139,8 +139,8 @@ export interface MessageStructure {
   /** Octets of the whole message. */
   size: number;
   /**
-   * Present only when a part is Content-Transfer-Encoding: binary: the structure of the message
-   * as IMAP's BODY forms serve it, with those parts base64-encoded (see binary-convert.ts).
+   * Present only when IMAP serves the message differently from the stored bytes (a part with
+   * Content-Transfer-Encoding: binary): the structure of the served form (binary-convert.ts).
    */
   converted?: MessageStructure;
 }

@@ -98,18 +98,16 @@ function needs(items: FetchItem[]): Needs {
 /** What one message's items are rendered from. */
 interface Source {
   record: MessageRecord;
-  /** The stored bytes (BINARY[] decodes these). */
-  bytes: MessageBytes | null;
-  /** The bytes as the BODY forms serve them: binary parts base64-encoded (RFC 3516). */
+  /** The bytes as IMAP serves them: binary parts base64-encoded (RFC 3516). */
   served: ByteSource | null;
   objects: MessageObjects;
 }
 
 async function renderItem(s: ImapSession, item: FetchItem, source: Source, out: Chunk[]): Promise<void> {
   const utf8 = s.utf8;
-  const { record, bytes, objects } = source;
-  const stored = record.structure as MessageStructure; // present when needs() asked for it
-  const structure = record.structure?.converted ?? stored;
+  const { record, objects } = source;
+  // The served form's structure; present when needs() asked for it.
+  const structure = (record.structure?.converted ?? record.structure) as MessageStructure;
   const served = source.served!;
   if (item.kind === 'preview') {
     out.push('PREVIEW ', nstring(objects.preview(record), utf8));
@@ -165,15 +163,15 @@ async function renderItem(s: ImapSession, item: FetchItem, source: Source, out: 
       }
     }
   }
-  // BINARY forms decode the stored bytes: the original content, whatever BODY serves.
+  // BINARY forms decode the served form too: a binary part's base64 gives back its bytes.
   if (item.kind === 'binary-size') {
-    const data = await binaryBytes(bytes!, stored, item.path, null);
+    const data = await binaryBytes(served, structure, item.path, null);
     out.push(`BINARY.SIZE[${item.path.join('.')}] ${data ? data.length : 0}`);
     return;
   }
   const origin = item.partial ? `<${item.partial.start}>` : '';
   if (item.binary) {
-    const data = await binaryBytes(bytes!, stored, item.section.path, item.partial);
+    const data = await binaryBytes(served, structure, item.section.path, item.partial);
     out.push(`BINARY[${item.section.path.join('.')}]${origin} `);
     // A section that names no part is empty, as in Dovecot (clients expect a string here).
     if (!data) out.push(literal(Buffer.alloc(0)));
@@ -273,7 +271,7 @@ export const fetch: Handler = async (s, { uid, t }) => {
         const bytes = need.body ? new MessageBytes(s.services.deps.blobs, record) : null;
         const converted = record.structure?.converted;
         const served = bytes && converted ? new ConvertedBytes(bytes, record.structure!) : bytes;
-        const source: Source = { record, bytes, served, objects };
+        const source: Source = { record, served, objects };
         const out: Chunk[] = [];
         for (const item of list) {
           const chunks: Chunk[] = [];

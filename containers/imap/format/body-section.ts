@@ -4,10 +4,10 @@
  * Offsets in the structure count from the start of the full message (header prefix + blob).
  */
 import {
-  convertBinaryParts,
   decodeTransferEncoding,
   filterHeaderFields,
   resolveSection,
+  servedBytes,
   type MessageStructure,
 } from '../../../core/mime';
 import type { BlobStore } from '../../../core/ports/blob-store';
@@ -53,8 +53,8 @@ export class MessageBytes implements ByteSource {
 }
 
 /**
- * The message as the BODY forms serve it when it has binary parts (structure.converted): the
- * stored bytes with those parts base64-encoded, built once per message and FETCH.
+ * The message as IMAP serves it when that differs from the stored bytes (structure.converted:
+ * binary parts base64-encoded), built once per message and FETCH.
  */
 export class ConvertedBytes implements ByteSource {
   private full: Buffer | null = null;
@@ -65,7 +65,7 @@ export class ConvertedBytes implements ByteSource {
   ) {}
 
   async all(): Promise<Buffer> {
-    this.full ??= convertBinaryParts(await this.stored.all(), this.structure);
+    this.full ??= servedBytes(await this.stored.all(), this.structure);
     return this.full;
   }
 
@@ -141,7 +141,7 @@ const DECODABLE = new Set(['7bit', '8bit', 'binary', 'base64', 'quoted-printable
 
 /** BINARY[path]: the part's body with its transfer encoding removed (RFC 3516). */
 export async function binaryBytes(
-  bytes: MessageBytes,
+  bytes: ByteSource,
   structure: MessageStructure,
   path: number[],
   partial: { start: number; length: number } | null,

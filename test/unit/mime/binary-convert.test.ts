@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import {
   base64Lines,
   binaryParts,
-  convertBinaryParts,
+  servedBytes,
   decodeTransferEncoding,
   parseMessageStructure,
   resolveSection,
@@ -51,12 +51,12 @@ describe('base64Lines', () => {
   });
 });
 
-describe('convertBinaryParts and structure.converted', () => {
+describe('servedBytes and structure.converted', () => {
   test('a message without binary parts has no converted structure and is served as stored', () => {
     const raw = mixed([{ cte: '8bit', body: Buffer.from('ab\0cd', 'latin1') }]);
     const structure = parseMessageStructure(raw);
     expect(structure.converted).toBeUndefined();
-    expect(convertBinaryParts(raw, structure)).toBe(raw);
+    expect(servedBytes(raw, structure)).toBe(raw);
   });
 
   test('rewrites the header to base64 (same length) and describes the served bytes', () => {
@@ -65,7 +65,7 @@ describe('convertBinaryParts and structure.converted', () => {
       { cte: null, body: Buffer.from('plain') },
     ]);
     const structure = parseMessageStructure(raw);
-    const served = convertBinaryParts(raw, structure);
+    const served = servedBytes(raw, structure);
     expect(served.toString('latin1')).toContain('Content-Transfer-Encoding: base64\r\n\r\neAB5\r\n--ZZ');
     const converted = structure.converted!;
     expect(converted.size).toBe(served.length);
@@ -78,7 +78,7 @@ describe('convertBinaryParts and structure.converted', () => {
 
   test('a binary top-level body, and one inside an encapsulated message', () => {
     const top = crlf('Subject: t\nContent-Transfer-Encoding: binary\n\nab\0cd\n');
-    const served = convertBinaryParts(top, parseMessageStructure(top));
+    const served = servedBytes(top, parseMessageStructure(top));
     expect(served.toString('latin1')).toBe(
       'Subject: t\r\nContent-Transfer-Encoding: base64\r\n\r\nYWIAY2QNCg==',
     );
@@ -89,7 +89,7 @@ describe('convertBinaryParts and structure.converted', () => {
     expect(structure.converted!.body.kind).toBe('message');
   });
 
-  test('property: served bytes carry no NUL, decode to the stored parts, and match the converted structure', () => {
+  test('property: binary parts carry no NUL and decode to the stored bytes; the structure matches', () => {
     const body = fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a).filter((b) => b !== 0x2d));
     const part = fc.record({ cte: fc.constantFrom('binary', 'BINARY', '8bit', null), body });
     fc.assert(
@@ -97,7 +97,7 @@ describe('convertBinaryParts and structure.converted', () => {
         const raw = mixed(parts.map((p) => ({ cte: p.cte, body: Buffer.from(p.body) })));
         const structure = parseMessageStructure(raw);
         const converted = structure.converted ?? structure;
-        const served = convertBinaryParts(raw, structure);
+        const served = servedBytes(raw, structure);
         expect(converted.size).toBe(served.length);
         parts.forEach((p, i) => {
           const stored = resolveSection(structure, [i + 1])!;
