@@ -325,6 +325,15 @@ describe('JMAP', () => {
     expect(await a.command('s', 'STATUS Secret (MESSAGES)')).toMatch(/MESSAGES 1\)/);
   });
 
+  it("takes no uploads into Alice's account", async () => {
+    const res = await h.call('http', {
+      path: `/jmap/upload/${ids.alice}`,
+      headers: { ...h.basic(BOB, PW), 'content-type': 'message/rfc822' },
+      body: Buffer.from('Subject: planted\r\n\r\nx\r\n'),
+    });
+    expect([403, 404]).toContain(res.status);
+  });
+
   it("does not serve Alice's blobs to Bob, under either account", async () => {
     for (const account of [ids.alice, ids.bob]) {
       const res = await h.call('http', {
