@@ -4,6 +4,7 @@
  * right data; any input parses or throws ParseError, nothing else).
  */
 import fc from 'fast-check';
+import { parseStatusItems } from '../../../containers/imap/commands/status';
 import { parseFetchItems } from '../../../containers/imap/parser/fetch-grammar';
 import { parseObjectId } from '../../../containers/imap/parser/object-search-keys';
 import { parseSearchKey } from '../../../containers/imap/parser/search-grammar';
@@ -84,6 +85,19 @@ describe('SEARCH keys', () => {
     ]) {
       expect(() => key(bad)).toThrow(ParseError);
     }
+  });
+});
+
+describe('STATUS items', () => {
+  test('MAILBOXID (OBJECTID), SIZE (STATUS=SIZE) and APPENDLIMIT are items; others are BAD', () => {
+    expect(parseStatusItems(tok('(MAILBOXID size AppendLimit MESSAGES)'))).toEqual([
+      'MAILBOXID',
+      'SIZE',
+      'APPENDLIMIT',
+      'MESSAGES',
+    ]);
+    for (const bad of ['(EMAILID)', '()', '(MAILBOXID', 'MAILBOXID'])
+      expect(() => parseStatusItems(tok(bad))).toThrow(ParseError);
   });
 });
 
