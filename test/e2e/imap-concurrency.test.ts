@@ -151,6 +151,25 @@ describe('new keywords', () => {
     expect(await b.command('n2', 'NOOP')).not.toMatch(/\* FLAGS/);
   });
 
+  it('a session in IDLE gets FLAGS before the pushed FETCH that shows a new keyword', async () => {
+    const { user, pass } = await newUser();
+    const a = await login(user, pass);
+    const b = await login(user, pass);
+    await append(b, 'INBOX', msg('one'));
+    await a.command('s', 'SELECT INBOX');
+    await b.command('s', 'SELECT INBOX');
+    a.write('i IDLE\r\n');
+    await a.until(/^\+ /m);
+    a.take();
+    await b.command('k', 'STORE 1 +FLAGS ($Idle)');
+    const pushed = await a.until(/^\* 1 FETCH \(FLAGS \(\$Idle/m);
+    expect(pushed).toMatch(
+      /^\* FLAGS \([^)]*\$Idle\)\r\n\* OK \[PERMANENTFLAGS \([^)]*\$Idle \\\*\)\][^\r]*\r\n\* 1 FETCH/m,
+    );
+    a.write('DONE\r\n');
+    expect(await a.tagged('i')).toMatch(/^i OK/m);
+  });
+
   it('a keyword that arrives with APPEND (or COPY) is announced before FETCH shows it; EXAMINE keeps PERMANENTFLAGS ()', async () => {
     const { user, pass } = await newUser();
     const a = await login(user, pass);
