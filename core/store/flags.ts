@@ -21,8 +21,14 @@ export interface StoreResult {
 
 const SEEN = '\\Seen';
 
-function apply(op: 'add' | 'remove' | 'replace', current: string[], flags: string[]): string[] {
-  if (op === 'replace') return [...new Set(flags)];
+function apply(
+  op: 'add' | 'remove' | 'replace',
+  current: string[],
+  flags: string[],
+  fixed?: (flag: string) => boolean,
+): string[] {
+  // Flags the user may not change (ACL rights, RFC 4314 §4) survive a replacement.
+  if (op === 'replace') return [...new Set([...(fixed ? current.filter(fixed) : []), ...flags])];
   if (op === 'add') {
     const out = [...current];
     const lower = new Set(current.map((f) => f.toLowerCase()));
@@ -53,6 +59,8 @@ export async function storeFlags(
     op: 'add' | 'remove' | 'replace';
     flags: string[];
     unchangedSince?: number | null;
+    /** Flags this user may not change: kept as they are by a replacing STORE. */
+    fixed?: (flag: string) => boolean;
   },
 ): Promise<StoreResult> {
   const result: StoreResult = { updated: [], modified: [], unchanged: [] };
@@ -75,7 +83,7 @@ export async function storeFlags(
         result.modified.push(uid);
         continue;
       }
-      const next = apply(input.op, row.flags, input.flags);
+      const next = apply(input.op, row.flags, input.flags, input.fixed);
       if (sameSet(next, row.flags)) {
         result.unchanged.push({ uid, flags: row.flags, modseq });
         continue;

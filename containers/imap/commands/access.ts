@@ -89,8 +89,8 @@ export const permittedFlags = (rights: string, flags: string[]): string[] =>
 /**
  * STORE on the selected mailbox: the flags it may change, or the answer when it may change
  * none of those named: OK without a change, as Dovecot answers, since clients handle a NO to
- * STORE badly (RFC 4314 §4). A replacing STORE with only some flag rights would clear flags it
- * may not touch, so it needs all three (NO [NOPERM]).
+ * STORE badly (RFC 4314 §4). A replacing STORE keeps the flags the user may not change
+ * (`fixedFlags`).
  */
 export function storableFlags(
   selected: SelectedMailbox,
@@ -98,9 +98,16 @@ export function storableFlags(
   flags: string[],
 ): string[] | CommandResult {
   const rights = selectedRights(selected);
-  if (op === 'replace') return hasRights(rights, 'stw') ? flags : NOPERM;
   const allowed = permittedFlags(rights, flags);
+  if (op === 'replace') return allowed;
   return allowed.length === 0 && flags.length > 0
     ? ok('STORE completed (no flag may be changed here)')
     : allowed;
+}
+
+/** The flags a replacing STORE must leave alone on the selected mailbox (none with s, t and w). */
+export function fixedFlags(selected: SelectedMailbox): ((flag: string) => boolean) | undefined {
+  const rights = selectedRights(selected);
+  if (hasRights(rights, 'stw')) return undefined;
+  return (flag) => !mayChangeFlag(rights, flag);
 }

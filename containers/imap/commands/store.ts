@@ -5,7 +5,7 @@ import { formatSequenceSet } from '../format/strings';
 import { parseSequenceSet, parseStoreArgs } from '../parser/grammar';
 import { no, ok } from '../types';
 import type { Handler } from './context';
-import { storableFlags } from './access';
+import { fixedFlags, storableFlags } from './access';
 
 export const store: Handler = async (s, { uid, t }) => {
   const selected = s.selected!;
@@ -30,6 +30,7 @@ export const store: Handler = async (s, { uid, t }) => {
     op: args.op,
     flags,
     unchangedSince: args.unchangedSince,
+    fixed: fixedFlags(selected),
   });
   for (const u of result.updated) selected.own.set(u.uid, u.modseq);
   // Expunged elsewhere, not yet reported here: nothing is stored; the echo shows the last known
