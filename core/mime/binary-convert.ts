@@ -1,10 +1,11 @@
 /**
- * The form in which IMAP serves a message when it differs from the stored bytes. Binary parts
- * (RFC 3516 §4.2): Content-Transfer-Encoding "binary" can hold NULs and bare line breaks, which
- * a plain IMAP literal must not carry; such parts are served base64-encoded (76-column lines,
- * as Dovecot does when it stores them) with the header saying "base64". The stored bytes stay
- * as they came (JMAP and SEARCH read them); BINARY[] decodes the served form, so a binary part
- * still comes back byte for byte. (Bare LF line ends are still served as stored.)
+ * The form in which IMAP serves a message when it differs from the stored bytes:
+ * - binary parts (RFC 3516 §4.2): Content-Transfer-Encoding "binary" can hold NULs and bare
+ *   line breaks, which a plain IMAP literal must not carry; such parts are served base64-encoded
+ *   (76-column lines, as Dovecot does when it stores them) with the header saying "base64";
+ * - bare LF line ends (a message appended with Unix line ends) are served as CRLF.
+ * The stored bytes stay as they came (JMAP and SEARCH read them); BINARY[] decodes the served
+ * form, so a binary part still comes back byte for byte.
  */
 import type { BodyPart, MessageStructure, SinglePartFields } from './types';
 
@@ -39,23 +40,57 @@ function rewriteHeader(header: Buffer): Buffer {
   return rewritten === text ? header : Buffer.from(rewritten, 'latin1');
 }
 
-/** Whether IMAP serves the message differently from how it is stored (see servedBytes). */
-export function needsServedForm(structure: MessageStructure): boolean {
-  return binaryParts(structure.body).length > 0;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** True when some LF is not preceded by CR (a message appended with Unix line ends). */
+export function hasBareLf(raw: Buffer): boolean {
+  for (let i = raw.indexOf(LF); i >= 0; i = raw.indexOf(LF, i + 1))
+    if (i === 0 || raw[i - 1] !== CR) return true;
+  return false;
 }
 
-/** The message as IMAP serves it: every binary part base64-encoded; `raw` itself when none. */
+/** `chunk` with every bare LF made CRLF; `before` is the byte served just before it (-1: none). */
+function toCrlf(chunk: Buffer, before: number): Buffer {
+  const out: Buffer[] = [];
+  let from = 0;
+  for (let i = chunk.indexOf(LF); i >= 0; i = chunk.indexOf(LF, i + 1)) {
+    if ((i === 0 ? before : chunk[i - 1]) === CR) continue;
+    out.push(chunk.subarray(from, i), Buffer.from([CR]));
+    from = i;
+  }
+  if (out.length === 0) return chunk;
+  out.push(chunk.subarray(from));
+  return Buffer.concat(out);
+}
+
+/** Whether IMAP serves the message differently from how it is stored (see servedBytes). */
+export function needsServedForm(raw: Buffer, structure: MessageStructure): boolean {
+  return binaryParts(structure.body).length > 0 || hasBareLf(raw);
+}
+
+/**
+ * The message as IMAP serves it: every binary part base64-encoded, every bare LF outside them
+ * made CRLF (RFC 5322 lines end in CRLF; Dovecot serves such messages the same way). `raw`
+ * itself when nothing changes.
+ */
 export function servedBytes(raw: Buffer, structure: MessageStructure): Buffer {
-  const parts = binaryParts(structure.body);
-  if (parts.length === 0) return raw;
+  if (!needsServedForm(raw, structure)) return raw;
   const chunks: Buffer[] = [];
+  let last = -1;
+  const add = (chunk: Buffer, lineEnds: boolean): void => {
+    const out = lineEnds ? toCrlf(chunk, last) : chunk;
+    if (out.length === 0) return;
+    chunks.push(out);
+    last = out[out.length - 1];
+  };
   let pos = 0;
-  for (const part of parts) {
-    chunks.push(raw.subarray(pos, part.headerStart));
-    chunks.push(rewriteHeader(raw.subarray(part.headerStart, part.bodyStart)));
-    chunks.push(base64Lines(raw.subarray(part.bodyStart, part.bodyEnd)));
+  for (const part of binaryParts(structure.body)) {
+    add(raw.subarray(pos, part.headerStart), true);
+    add(rewriteHeader(raw.subarray(part.headerStart, part.bodyStart)), true);
+    add(base64Lines(raw.subarray(part.bodyStart, part.bodyEnd)), false);
     pos = part.bodyEnd;
   }
-  chunks.push(raw.subarray(pos));
+  add(raw.subarray(pos), true);
   return Buffer.concat(chunks);
 }

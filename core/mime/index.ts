@@ -28,4 +28,4 @@ export { parseAddressList } from './address-list';
 export { extractSearchText, BODY_TEXT_LIMIT, type SearchText } from './text-extract';
 export { decodeHeaderValue } from './decode-header';
 export { decodeTransferEncoding } from './transfer-decoding';
-export { binaryParts, servedBytes, needsServedForm, base64Lines } from './binary-convert';
+export { binaryParts, servedBytes, needsServedForm, hasBareLf, base64Lines } from './binary-convert';

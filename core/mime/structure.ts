@@ -161,7 +161,7 @@ function parseStructure(raw: Buffer, convert: boolean): MessageStructure {
     headerSize: top.part.bodyStart,
     size: raw.length,
   };
-  if (convert && needsServedForm(structure))
+  if (convert && needsServedForm(raw, structure))
     structure.converted = parseStructure(servedBytes(raw, structure), false);
   return structure;
 }

@@ -140,7 +140,8 @@ export interface MessageStructure {
   size: number;
   /**
    * Present only when IMAP serves the message differently from the stored bytes (a part with
-   * Content-Transfer-Encoding: binary): the structure of the served form (binary-convert.ts).
+   * Content-Transfer-Encoding: binary, or bare LF line ends): the structure of the served form
+   * (binary-convert.ts).
    */
   converted?: MessageStructure;
 }

@@ -150,6 +150,27 @@ describe('binary parts in the BODY forms (RFC 3516)', () => {
     expect(none).toContain('BODY[3] {0}\r\n BINARY[3] {0}\r\n BODY[1.TEXT] {0}\r\n BINARY.SIZE[3] 0)');
   });
 
+  it('serves a message appended with bare LF line ends as CRLF, sizes included (as Dovecot)', async () => {
+    const r = await login();
+    await r.command('c', 'CREATE Lf');
+    const lf =
+      'Subject: lf\nContent-Type: multipart/mixed; boundary=lf\n\n--lf\nContent-Type: text/plain\n\none\ntwo\n--lf--\n';
+    await append(r, 'Lf', Buffer.from(lf));
+    await r.command('s', 'SELECT Lf');
+    const out = await r.command(
+      'f',
+      'FETCH 1 (RFC822.SIZE BODYSTRUCTURE BODY.PEEK[] BODY.PEEK[1] BINARY.PEEK[1] BINARY.SIZE[1] BODY.PEEK[1]<2.5>)',
+    );
+    const crlfText = lf.replace(/\n/g, '\r\n');
+    expect(literalAfter(out, 'BODY[]')).toBe(crlfText);
+    expect(out).toContain(`RFC822.SIZE ${crlfText.length} `);
+    expect(out).toContain('("text" "plain" ("charset" "us-ascii") NIL NIL "7BIT" 8 1 NIL NIL NIL NIL)');
+    expect(literalAfter(out, 'BODY[1]')).toBe('one\r\ntwo');
+    expect(literalAfter(out, 'BINARY[1]')).toBe('one\r\ntwo');
+    expect(out).toContain('BINARY.SIZE[1] 8');
+    expect(literalAfter(out, 'BODY[1]<2>')).toBe('e\r\ntw');
+  });
+
   it('counts the served size in STATUS SIZE (at least the sum of RFC822.SIZE, RFC 8438)', async () => {
     const r = await login();
     await r.command('c', 'CREATE Sized');

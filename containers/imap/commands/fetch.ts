@@ -98,7 +98,7 @@ function needs(items: FetchItem[]): Needs {
 /** What one message's items are rendered from. */
 interface Source {
   record: MessageRecord;
-  /** The bytes as IMAP serves them: binary parts base64-encoded (RFC 3516). */
+  /** The bytes as IMAP serves them: binary parts base64-encoded (RFC 3516), bare LF as CRLF. */
   served: ByteSource | null;
   objects: MessageObjects;
 }

@@ -54,7 +54,7 @@ export class MessageBytes implements ByteSource {
 
 /**
  * The message as IMAP serves it when that differs from the stored bytes (structure.converted:
- * binary parts base64-encoded), built once per message and FETCH.
+ * binary parts base64-encoded, bare LF made CRLF), built once per message and FETCH.
  */
 export class ConvertedBytes implements ByteSource {
   private full: Buffer | null = null;

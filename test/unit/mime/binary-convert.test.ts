@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import {
   base64Lines,
   binaryParts,
+  hasBareLf,
   servedBytes,
   decodeTransferEncoding,
   parseMessageStructure,
@@ -76,6 +77,26 @@ describe('servedBytes and structure.converted', () => {
     expect(served.subarray(second.body.start, second.body.end).toString()).toBe('plain');
   });
 
+  test('bare LF line ends are served as CRLF; binary content inside keeps its bytes', () => {
+    const lf = Buffer.from(
+      'Subject: lf\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\none\ntwo\n--b--\n',
+    );
+    expect(hasBareLf(lf)).toBe(true);
+    const structure = parseMessageStructure(lf);
+    const served = servedBytes(lf, structure);
+    expect(served.toString()).toBe(lf.toString().replace(/\n/g, '\r\n'));
+    expect(structure.converted!.size).toBe(served.length);
+    expect(hasBareLf(crlf('a\nb\n'))).toBe(false);
+    const mixedEnds = Buffer.from('Subject: m\r\nX: y\n\r\nbody\n', 'latin1');
+    expect(servedBytes(mixedEnds, parseMessageStructure(mixedEnds)).toString()).toBe(
+      'Subject: m\r\nX: y\r\n\r\nbody\r\n',
+    );
+    const bin = Buffer.from('Subject: b\nContent-Transfer-Encoding: binary\n\na\nb\0', 'latin1');
+    expect(servedBytes(bin, parseMessageStructure(bin)).toString('latin1')).toBe(
+      `Subject: b\r\nContent-Transfer-Encoding: base64\r\n\r\n${Buffer.from('a\nb\0', 'latin1').toString('base64')}`,
+    );
+  });
+
   test('a binary top-level body, and one inside an encapsulated message', () => {
     const top = crlf('Subject: t\nContent-Transfer-Encoding: binary\n\nab\0cd\n');
     const served = servedBytes(top, parseMessageStructure(top));
@@ -111,7 +132,9 @@ describe('servedBytes and structure.converted', () => {
               ),
             ).toBe(true);
           } else {
-            expect(bytes.equals(raw.subarray(stored.body.start, stored.body.end))).toBe(true);
+            // Other parts: the same bytes, bare LF made CRLF.
+            const body = raw.subarray(stored.body.start, stored.body.end).toString('latin1');
+            expect(bytes.toString('latin1')).toBe(body.replace(/(?<!\r)\n/g, '\r\n'));
           }
         });
       }),
