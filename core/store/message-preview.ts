@@ -10,6 +10,8 @@ export function messagePreview(raw: Buffer, structure: MessageStructure): string
   const lists = bodyLists(0, structure);
   const textual = (leaves: Leaf[]): Leaf[] => leaves.filter((l) => l.jmap.type.startsWith('text/'));
   const text = makePreview(raw, { textBody: textual(lists.textBody), htmlBody: textual(lists.htmlBody) });
-  // The 256-unit cut may split a surrogate pair; a lone half is not a character.
-  return /[\uD800-\uDBFF]$/.test(text) ? text.slice(0, -1) : text;
+  // Control characters (a NUL from a broken encoding) have no place in a preview string; the
+  // 256-unit cut may split a surrogate pair, and a lone half is not a character.
+  const clean = text.replace(/[\u0000-\u001f\u007f]/g, '');
+  return /[\uD800-\uDBFF]$/.test(clean) ? clean.slice(0, -1) : clean;
 }
