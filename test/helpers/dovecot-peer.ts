@@ -208,6 +208,8 @@ export class DovecotPeer {
       'ssl = no',
       'disable_plaintext_auth = no',
       'auth_mechanisms = plain login',
+      // no 2 s pause after a failed login: the differential scripts fail logins on purpose
+      'auth_failure_delay = 0',
       'first_valid_uid = 1',
       'first_valid_gid = 1',
       'mail_fsync = always',
@@ -240,7 +242,8 @@ export class DovecotPeer {
       '  list = children',
       '}',
       'plugin {',
-      '  acl = vfile',
+      // no ACL cache: a revoked right takes effect at once, as in Nimbus
+      '  acl = vfile:cache_secs=0',
       // "anyone" grants, as Nimbus allows them (Dovecot forbids them by default)
       '  acl_anyone = allow',
       `  acl_shared_dict = file:${this.home}/shared-mailboxes.db`,

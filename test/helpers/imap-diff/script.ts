@@ -50,6 +50,8 @@ export interface WaitStep extends StepBase {
 export interface RawStep extends StepBase {
   raw: string;
   statusOnly?: boolean;
+  /** How long to wait for a status response or continuation (default 3 s). */
+  timeoutMs?: number;
 }
 
 export type Step = CommandStep | IdleStep | DoneStep | WaitStep | RawStep;
@@ -184,7 +186,7 @@ export async function runScript(
       } else {
         record.sent = step.raw;
         wire.write(step.raw);
-        await wire.waitFor((r) => /^\S+ (OK|NO|BAD|BYE)\b/.test(r), 3_000);
+        await wire.waitFor((r) => /^(\S+ (OK|NO|BAD|BYE)\b|\+)/.test(r), step.timeoutMs ?? 3_000);
         finish(true, '');
       }
     }

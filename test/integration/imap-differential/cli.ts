@@ -4,7 +4,8 @@
  * `--all` also prints the differences the allowlist explains; `--transcript` prints both
  * normalised transcripts of every selected script. `--save=file.json` keeps the raw responses,
  * `--replay=file.json` compares a saved run again (after changing the normaliser or the
- * allowlist) without starting any server.
+ * allowlist) without starting any server. `--doc` prints the allowlist as the Markdown list
+ * that docs/imap.md ("Differential test against Dovecot") carries.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { formatReport, unusedEntries } from '../../helpers/imap-diff/diff';
@@ -31,8 +32,43 @@ function show(r: ScriptResult, all: boolean, transcript: boolean): void {
   }
 }
 
+/** The allowlist as Markdown, grouped by kind, for docs/imap.md. */
+function allowlistMarkdown(): string {
+  const order = [
+    'nimbus-gap',
+    'dovecot-lacks',
+    'dovecot-deviates',
+    'rfc-allows-both',
+    'environment',
+    'out-of-scope',
+  ];
+  const out: string[] = [];
+  for (const kind of order) {
+    const entries = KNOWN_DIFFERENCES.filter((k) => k.kind === kind);
+    if (!entries.length) continue;
+    out.push(`**${kind}** (${entries.length})`, '');
+    for (const k of entries) {
+      const where = [
+        k.script instanceof RegExp
+          ? String(k.script) === '/./'
+            ? 'all scripts'
+            : String(k.script)
+          : k.script,
+      ];
+      if (k.step) where.push(String(k.step));
+      out.push(`- ${where.map((w) => `\`${w.replace(/`/g, "'")}\``).join(' · ')}: ${k.reason}`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args.includes('--doc')) {
+    console.log(allowlistMarkdown());
+    return;
+  }
   const option = (name: string): string | undefined =>
     args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const all = args.includes('--all');

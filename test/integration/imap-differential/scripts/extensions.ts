@@ -40,7 +40,8 @@ export const EXTENSION_SCRIPTS: Script[] = [
   {
     name: 'acl-shared',
     users: ['owner', 'friend'],
-    sessions: { o: { user: 'owner' }, f: { user: 'friend' } },
+    // f2 is a second session of the friend that first looks after the grant is gone
+    sessions: { o: { user: 'owner' }, f: { user: 'friend' }, f2: { user: 'friend' } },
     steps: [
       { s: 'o', c: 'CREATE Team' },
       { s: 'o', c: append('Team', message({ subject: 'shared one' })) },
@@ -71,6 +72,8 @@ export const EXTENSION_SCRIPTS: Script[] = [
       { s: 'f', c: 'NOOP', label: 'rights revoked while selected' },
       { s: 'f', c: `SELECT ${shared('Team')}`, label: 'SELECT after the grant is gone' },
       { s: 'f', c: 'LIST "" "*"', label: 'LIST after the grant is gone' },
+      { s: 'f2', c: `SELECT ${shared('Team')}`, label: 'SELECT after the grant is gone (new session)' },
+      { s: 'f2', c: 'LIST "" "*"', label: 'LIST after the grant is gone (new session)' },
     ],
   },
   {

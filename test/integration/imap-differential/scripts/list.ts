@@ -77,7 +77,7 @@ export const LIST_SCRIPTS: Script[] = [
       { c: 'CREATE Parent/Child' },
       {
         c: 'LIST "" "Parent" RETURN (STATUS (MESSAGES))',
-        label: 'LIST-STATUS of a \\Noselect (or plain) superior',
+        label: 'LIST-STATUS of an implicit superior',
       },
     ],
   },
