@@ -17,9 +17,10 @@ import { writeAssets } from '../functions/webmail/assets';
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'dist', 'cli');
 
-async function main(): Promise<void> {
+/** Builds into `out` (default dist/cli); `webmail: false` skips the UI (the benchmarks need none). */
+export async function buildCli(out = OUT, options: { webmail?: boolean } = {}): Promise<void> {
   // Build into a fresh directory, then swap it in: a CLI started meanwhile sees the old or the new build.
-  const staging = `${OUT}.tmp-${process.pid}`;
+  const staging = `${out}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   const startedAt = Date.now();
@@ -36,17 +37,19 @@ async function main(): Promise<void> {
     metafile: true,
     logLevel: 'warning',
   });
-  await writeAssets(path.join(staging, 'webmail-assets'));
+  if (options.webmail !== false) await writeAssets(path.join(staging, 'webmail-assets'));
   const sources = Object.keys(result.metafile.inputs).filter((file) => !file.includes('node_modules/'));
   // Changed dependencies show in the lockfile: cheaper than 1,500 stats of node_modules per command.
   const inputs = { builtAt: startedAt, files: [...sources, 'package.json', 'package-lock.json'] };
   writeFileSync(path.join(staging, 'inputs.json'), `${JSON.stringify(inputs)}\n`);
-  rmSync(OUT, { recursive: true, force: true });
-  renameSync(staging, OUT);
-  process.stdout.write(`built ${path.relative(ROOT, OUT)}/nimbus.cjs from ${sources.length} source files\n`);
+  rmSync(out, { recursive: true, force: true });
+  renameSync(staging, out);
+  process.stdout.write(`built ${path.relative(ROOT, out)}/nimbus.cjs from ${sources.length} source files\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  buildCli().catch((error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
+}

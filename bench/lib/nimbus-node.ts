@@ -1,0 +1,154 @@
+/**
+ * A Nimbus node for the benchmarks: the CLI bundle (bin/build-cli.ts) built privately for this run,
+ * so figures never include tsx compiling TypeScript, started with `nimbus start` on a temp data dir
+ * (PGlite) or on a database URL, all ports on 127.0.0.1 chosen by the OS.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildCli } from '../../bin/build-cli';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** Builds the bundle under dist/ (where node_modules resolves PGlite); returns its path and a cleanup. */
+export async function buildBenchBundle(): Promise<{ bundle: string; remove: () => void }> {
+  const out = path.join(ROOT, 'dist', `bench-${process.pid}`);
+  await buildCli(out, { webmail: false });
+  return {
+    bundle: path.join(out, 'nimbus.cjs'),
+    remove: () => rmSync(out, { recursive: true, force: true }),
+  };
+}
+
+export interface NimbusPorts {
+  smtp: number;
+  imap: number;
+  http: number;
+}
+
+export class NimbusNode {
+  readonly dataDir = mkdtempSync(path.join(os.tmpdir(), 'nimbus-versus-'));
+  private child: ChildProcess | null = null;
+  ports: NimbusPorts = { smtp: 0, imap: 0, http: 0 };
+
+  constructor(
+    private readonly bundle: string,
+    private readonly databaseUrl?: string,
+  ) {
+    // The load generators log in without TLS and open more sessions than a client normally would.
+    writeFileSync(
+      path.join(this.dataDir, 'bench-config.json'),
+      JSON.stringify({
+        smtp: { maxConnectionsPerIp: 1000, pregreetMs: 0 },
+        imap: { allowInsecureAuth: true, maxConnectionsPerIp: 1000, maxConnectionsPerUserIp: 1000 },
+      }),
+    );
+  }
+
+  get pid(): number {
+    return this.child?.pid ?? 0;
+  }
+
+  /** Starts the node; resolves with the milliseconds from spawn to the first 200 from /healthz. */
+  async start(): Promise<number> {
+    const started = performance.now();
+    const child = spawn(
+      process.execPath,
+      [
+        this.bundle,
+        '--data',
+        this.dataDir,
+        '--config',
+        path.join(this.dataDir, 'bench-config.json'),
+        'start',
+        '--roles',
+        'mx,delivery,imap,web',
+        '--smtp-port',
+        '0',
+        '--imap-port',
+        '0',
+        '--http-port',
+        '0',
+      ],
+      {
+        env: {
+          ...process.env,
+          LOG_LEVEL: 'warn',
+          LOG_FORMAT: 'json',
+          ...(this.databaseUrl ? { DATABASE_URL: this.databaseUrl } : {}),
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    this.child = child;
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('nimbus: listening')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`nimbus exited ${code}: ${out}`)));
+    });
+    const ports = JSON.parse(readFileSync(path.join(this.dataDir, 'ports.json'), 'utf8')) as NimbusPorts;
+    this.ports = ports;
+    for (;;) {
+      const ok = await fetch(`http://127.0.0.1:${ports.http}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) return performance.now() - started;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** An admin command through the node's admin endpoint (as `nimbus` does with a node running). */
+  async admin(command: Record<string, unknown>): Promise<void> {
+    const node = JSON.parse(readFileSync(path.join(this.dataDir, 'node.json'), 'utf8')) as { token: string };
+    const response = await fetch(`http://127.0.0.1:${this.ports.http}/internal/admin`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${node.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(command),
+    });
+    if (!response.ok)
+      throw new Error(`admin ${JSON.stringify(command)}: ${response.status} ${await response.text()}`);
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  }
+
+  async remove(): Promise<void> {
+    await this.stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Resident set size (VmRSS) and its peak so far (VmHWM) of a process, in MiB. */
+export function rssMiB(pid: number): { rss: number; peak: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+    return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+  } catch {
+    return { rss: NaN, peak: NaN };
+  }
+}
+
+/** Samples VmRSS every 100 ms until stopped; returns the highest value seen, in MiB. */
+export function sampleRss(pid: number): () => number {
+  let max = rssMiB(pid).rss;
+  const timer = setInterval(() => (max = Math.max(max, rssMiB(pid).rss)), 100);
+  return () => {
+    clearInterval(timer);
+    return Math.max(max, rssMiB(pid).rss);
+  };
+}
