@@ -59,6 +59,7 @@ export function imapCapabilities(context: CapabilityContext): string[] {
     'ACL',
     'RIGHTS=texk',
     'LIST-MYRIGHTS',
+    'LIST-METADATA',
     'METADATA',
     'METADATA-SERVER',
     'NOTIFY',

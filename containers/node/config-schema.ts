@@ -122,6 +122,21 @@ export const configSchema = z.object({
       maxLiteralSize: positive.default(50 * 1024 * 1024),
       maxPipelinedCommands: positive.default(100),
       maxErrors: positive.default(20),
+      /** NOTIFY (RFC 5465): undelivered changes per session before NOTIFICATIONOVERFLOW. */
+      notifyMaxPending: positive.default(5000),
+      /** METADATA (RFC 5464) limits and the read-only server entries. */
+      metadata: z
+        .object({
+          maxValueSize: z.coerce.number().int().min(1024).default(65_536),
+          maxEntriesPerMailbox: z.coerce.number().int().min(10).default(100),
+          maxEntriesPerAccount: z.coerce.number().int().min(10).default(1000),
+          maxTotalSize: positive.default(1024 * 1024),
+          privateEntries: bool.default(true),
+          /** /shared/admin of the server; defaults to mailto:postmaster@<hostname>. */
+          adminUri: z.string().optional(),
+          serverComment: z.string().optional(),
+        })
+        .default({}),
       /** Memory for message headers clients fetch repeatedly (list views); 0 turns it off. */
       headerCacheBytes: z.coerce
         .number()

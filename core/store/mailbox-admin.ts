@@ -6,6 +6,7 @@ import { mailboxNameProblem } from '../mail/mailbox-name';
 import type { MailboxEvents } from '../ports/events';
 import type { SqlExecutor } from '../ports/sql';
 import type { MailboxRow } from './mailbox-store';
+import { retainExpunged } from './expunge-retention';
 
 export const HIERARCHY_DELIMITER = '/';
 
@@ -329,10 +330,13 @@ async function moveAllMessages(tx: SqlExecutor, inbox: MailboxRow, target: Mailb
   );
   const state = locked.rows[0];
   const modseq = Number(state.highestmodseq);
-  await tx.query(
-    `INSERT INTO expunged_messages (mailbox_id, uid, modseq)
-     SELECT $1, uid, $2 FROM messages WHERE mailbox_id = $1 ON CONFLICT DO NOTHING`,
-    [inbox.id, modseq],
+  // Sessions that still show these messages in INBOX keep reading them (expunge-retention.ts).
+  const moved = await tx.query<{ uid: string }>(`SELECT uid FROM messages WHERE mailbox_id = $1`, [inbox.id]);
+  await retainExpunged(
+    tx,
+    inbox.id,
+    moved.rows.map((row) => Number(row.uid)),
+    modseq,
   );
   await tx.query(`UPDATE messages SET mailbox_id = $2, modseq = LEAST(modseq, $3) WHERE mailbox_id = $1`, [
     inbox.id,

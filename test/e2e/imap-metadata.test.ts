@@ -9,9 +9,6 @@ import pino from 'pino';
 import { ImapServer, DEFAULT_IMAP_OPTIONS } from '../../containers/imap/imap-server';
 import { AuthThrottle } from '../../core/auth/auth-throttle';
 import type { MailboxChange } from '../../core/ports/events';
-import { listMetadataResponse } from '../../containers/imap/commands/metadata';
-import { toBuffer } from '../../containers/imap/format/strings';
-import type { ImapSession } from '../../containers/imap/session';
 import { addUser, python, RawImap, startImapHarness, type ImapHarness } from './imap-harness';
 
 const LIMITS = {
@@ -420,30 +417,20 @@ test('a change is published on the Events port as kind metadata with its entry n
   ]);
 });
 
-test('LIST-METADATA building block: the METADATA response after a LIST line, NIL when unset', async () => {
+test('LIST-METADATA (RFC 9590): LIST RETURN (METADATA (…)) answers each listed mailbox, NIL when unset', async () => {
   const raw = await login('erin');
   await raw.command('a', 'CREATE Listed');
   await raw.command('b', 'SETMETADATA Listed (/shared/comment "listed" /private/color "red")');
+  const out = await raw.command(
+    'c',
+    'LIST "" "Listed" RETURN (METADATA (/shared/comment /private/color /private/none))',
+  );
+  expect(out).toMatch(
+    /^\* LIST \([^)]*\) "\/" "Listed"\r\n\* METADATA "Listed" \(\/shared\/comment "listed" \/private\/color "red" \/private\/none NIL\)\r\nc OK/m,
+  );
+  expect(await raw.command('d', 'LIST "" "Listed" RETURN (METADATA (/shared/bad/))')).toMatch(/^d BAD/m);
+  expect(await raw.command('e', 'CAPABILITY')).toMatch(/ LIST-METADATA[ \r]/);
   await raw.close();
-  const id = await accountId('erin@meta.test');
-  const box = await h.node.storage.db.query<{ id: string }>(
-    `SELECT id FROM mailboxes WHERE account_id = $1 AND name = 'Listed'`,
-    [id],
-  );
-  const mailbox = { id: Number(box.rows[0].id), account_id: id };
-  // Only what the function reads of a session: the user, UTF8=ACCEPT, the options and the ports.
-  const session = {
-    account: { id },
-    utf8: false,
-    options: { ...DEFAULT_IMAP_OPTIONS, hostname: 'imap.test.example', metadata: LIMITS },
-    services: { deps: { db: h.node.storage.db, events: h.node.storage.events } },
-  } as unknown as ImapSession;
-  const entries = ['/shared/comment', '/private/color', '/private/none'];
-  const out = toBuffer(await listMetadataResponse(session, 'Listed', mailbox, 'lrswipkxtea', entries));
-  expect(out.toString()).toBe(
-    '* METADATA "Listed" (/shared/comment "listed" /private/color "red" /private/none NIL)\r\n',
-  );
-  expect(await listMetadataResponse(session, 'Listed', mailbox, 'l', entries)).toEqual([]);
 });
 
 const SCRIPT = String.raw`
@@ -473,7 +460,7 @@ print(json.dumps(out))
 
 test('Python imaplib: server admin entry, a literal value set, read and removed', async () => {
   const out = JSON.parse(await python(SCRIPT, { PORT: String(h.port) }));
-  expect(out.caps).toEqual(['METADATA', 'METADATA-SERVER']);
+  expect(out.caps).toEqual(['LIST-METADATA', 'METADATA', 'METADATA-SERVER']);
   expect(out.admin).toEqual(['OK', ['"" (/shared/admin "mailto:postmaster@imap.test.example")']]);
   expect(out.set).toBe('OK');
   expect(out.get).toEqual(['OK', ['"INBOX" (/private/comment "from python")']]);

@@ -230,7 +230,7 @@ describe('extensions', () => {
   it('ID, NAMESPACE, CAPABILITY, UNSELECT, GETQUOTAROOT, COMPRESS refusal twice', async () => {
     const r = await login();
     expect(await r.command('i1', 'ID ("name" "test")')).toMatch(/\* ID \("name" "Nimbus Mail"/);
-    expect(await r.command('i2', 'NAMESPACE')).toMatch(/\* NAMESPACE \(\("" "\/"\)\) NIL NIL/);
+    expect(await r.command('i2', 'NAMESPACE')).toMatch(/\* NAMESPACE \(\("" "\/"\)\) \(\("Other Users\/" "\/"\)\) NIL/);
     await r.command('i3', 'SELECT INBOX');
     expect(await r.command('i4', 'UNSELECT')).toMatch(/i4 OK/);
     expect(await r.command('i5', 'FETCH 1 FLAGS')).toMatch(/i5 BAD/);

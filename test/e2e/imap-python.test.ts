@@ -86,7 +86,7 @@ describe('IMAP with Python imaplib', () => {
     const out = JSON.parse(await python(SCRIPT, { PORT: String(h.port) }));
     expect(out.capability).toEqual(expect.arrayContaining(['IMAP4REV1', 'IDLE', 'AUTH=PLAIN']));
     expect(out.login).toBe('OK');
-    expect(out.namespace).toBe('(("" "/")) NIL NIL');
+    expect(out.namespace).toBe('(("" "/")) (("Other Users/" "/")) NIL');
     expect(out.append[0]).toBe('OK');
     expect(out.append[1]).toMatch(/^\[APPENDUID \d+ 1\] APPEND completed$/);
     expect(out.select).toEqual(['OK', '3']);

@@ -8,10 +8,12 @@ import type { MailboxRow } from '../../../core/store/mailbox-store';
 import { decodeModifiedUtf7 } from '../../../core/util/modified-utf7';
 import { mailboxName, type Chunk } from '../format/strings';
 import { normaliseInbox, parseListMailbox } from '../parser/grammar';
+import { parseListMetadataOption } from '../parser/metadata-grammar';
 import { ParseError, type Tokenizer } from '../parser/tokenizer';
 import type { ImapSession } from '../session';
 import { bad, ok } from '../types';
 import { mailboxAccess, principal } from './access';
+import { listMetadataResponse } from './metadata';
 import type { Handler } from './context';
 import { parseStatusItems, statusResponse } from './status';
 
@@ -50,6 +52,7 @@ function parseListArgs(t: Tokenizer, s: ImapSession) {
   const select = new Set<string>();
   const ret = new Set<string>();
   let statusItems: string[] | null = null;
+  let metadataEntries: string[] | null = null;
   let extended = false;
   t.sp();
   if (t.peek() === 0x28) {
@@ -80,6 +83,9 @@ function parseListArgs(t: Tokenizer, s: ImapSession) {
       if (opt === 'STATUS') {
         t.sp();
         statusItems = parseStatusItems(t);
+      } else if (opt === 'METADATA') {
+        t.sp();
+        metadataEntries = parseListMetadataOption(t);
       } else if (!['SUBSCRIBED', 'CHILDREN', 'SPECIAL-USE', 'MYRIGHTS'].includes(opt)) {
         throw new ParseError(`Unknown LIST return option ${opt}`);
       }
@@ -87,7 +93,15 @@ function parseListArgs(t: Tokenizer, s: ImapSession) {
     });
   }
   t.end();
-  return { select, ret, statusItems: statusItems as string[] | null, reference, patterns, extended };
+  return {
+    select,
+    ret,
+    statusItems: statusItems as string[] | null,
+    metadataEntries,
+    reference,
+    patterns,
+    extended,
+  };
 }
 
 interface Entry {
@@ -214,6 +228,10 @@ export const list: Handler = async (s, { t }) => {
     // LIST-MYRIGHTS (RFC 8440): after the LIST line, for mailboxes only.
     if (ret.has('MYRIGHTS')) {
       s.send('* MYRIGHTS ', mailboxName(line.name, s.utf8), ` ${formatRights(entry.rights)}\r\n`);
+    }
+    // LIST-METADATA (RFC 9590): the requested entries, as GETMETADATA would answer them.
+    if (args.metadataEntries) {
+      s.send(...(await listMetadataResponse(s, line.name, row, entry.rights, args.metadataEntries)));
     }
   }
   return ok('LIST completed');
