@@ -60,6 +60,8 @@ export async function reportChanges(
       if (session.condstore) session.send(` MODSEQ (${change.modseq})`);
     } else if (session.qresync || session.condstore)
       session.send(` UID ${change.uid} MODSEQ (${change.modseq})`);
+    // RFC 5465 §5.1: with NOTIFY, an unsolicited flag FETCH carries the UID.
+    else if (session.notify.enabled) session.send(` UID ${change.uid}`);
     session.send(')\r\n');
   }
   selected.own.clear();

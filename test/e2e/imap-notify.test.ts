@@ -165,8 +165,8 @@ describe('the selected mailbox', () => {
     await b.command('s', 'SELECT INBOX');
     await b.command('s', 'UID STORE 1 +FLAGS (\\Flagged)');
     expect(await unsolicited(a, /\* 1 FETCH \(FLAGS[^\r]*\r\n/)).toMatch(
-      // RFC 5465 §5.1 wants UID in it too (mailbox-sync.ts adds it with CONDSTORE/QRESYNC only).
-      /\* 1 FETCH \(FLAGS \(\\Flagged( \\Recent)?\)( UID 1)?\)\r\n/,
+      // RFC 5465 §5.1: the unsolicited flag FETCH carries the UID once NOTIFY is on.
+      /\* 1 FETCH \(FLAGS \(\\Flagged( \\Recent)?\) UID 1\)\r\n/,
     );
     await b.command('s', 'UID STORE 1 +FLAGS (\\Deleted)');
     await b.command('s', 'EXPUNGE');
