@@ -403,6 +403,9 @@ describe('capabilities and limits', () => {
     expect(await r.command('s', 'STATUS INBOX (APPENDLIMIT)')).toContain(
       '* STATUS "INBOX" (APPENDLIMIT 200000)',
     );
+    expect(await r.command('l', 'LIST "" INBOX RETURN (STATUS (APPENDLIMIT))')).toContain(
+      '* STATUS "INBOX" (APPENDLIMIT 200000)',
+    );
     // RFC 7889: a message of exactly APPENDLIMIT octets is accepted, one more is refused.
     const exact = Buffer.concat([crlf('Subject: big\n\n'), Buffer.alloc(200_000 - 16, 0x61)]);
     expect(exact.length).toBe(200_000);
