@@ -1,8 +1,8 @@
 /**
  * IMAP benchmark (npx tsx bench/imap.ts): starts an IMAP server in a child process on
  * 127.0.0.1 (PGlite in a temp dir, or NIMBUS_BENCH_DATABASE_URL for PostgreSQL), then prints
- *   - ops/s of a mixed workload (login, select, fetch headers, fetch body, store flags,
- *     append, expunge) at 10 and 50 concurrent clients,
+ *   - ops/s of the mixed workload (bench/lib/imap-mixed.ts: login, list, status, select, append,
+ *     fetch, store, expunge, logout; every answer checked) at 10 and 50 concurrent clients,
  *   - FETCH latency on a 10,000-message mailbox,
  *   - server peak RSS with 1,000 and 10,000 idle (IDLE) connections.
  * Options: BENCH_SECONDS (default 10), BENCH_IDLE (default "1000,10000").
@@ -23,6 +23,7 @@ import { MailboxStore } from '../core/store/mailbox-store';
 import { BlobHeadCache } from '../core/store/blob-head-cache';
 import { AuthThrottle } from '../core/auth/auth-throttle';
 import { ImapServer, DEFAULT_IMAP_OPTIONS } from '../containers/imap/imap-server';
+import { runMixed } from './lib/imap-mixed';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const IDLE_COUNTS = (process.env.BENCH_IDLE ?? '1000,10000').split(',').map(Number);
@@ -138,37 +139,19 @@ function literal(text: string): string {
   return `{${Buffer.byteLength(text)}+}\r\n${text}`;
 }
 
+/** The state-tracking mixed workload (bench/lib/imap-mixed.ts, shared with `bench -- versus`). */
 async function mixed(port: number, clients: number): Promise<number> {
-  let ops = 0;
-  const end = Date.now() + SECONDS * 1000;
-  const worker = async (id: number): Promise<void> => {
-    const user = `user${id % 50}@bench.test`;
-    let i = 0;
-    while (Date.now() < end) {
-      const c = await Conn.open(port);
-      await c.cmd(`LOGIN ${user} pw`);
-      ops++;
-      await c.cmd(`APPEND INBOX ${literal(sample(i++))}`);
-      ops++;
-      await c.cmd('SELECT INBOX');
-      ops++;
-      for (let k = 0; k < 5 && Date.now() < end; k++) {
-        await c.cmd('UID FETCH 1:* (UID FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS (FROM SUBJECT DATE)])');
-        await c.cmd('FETCH * (BODY.PEEK[])');
-        await c.cmd('STORE * +FLAGS.SILENT (\\Seen)');
-        await c.cmd(`APPEND INBOX ${literal(sample(i++))}`);
-        await c.cmd('STORE 1 +FLAGS.SILENT (\\Deleted)');
-        await c.cmd('EXPUNGE');
-        ops += 6;
-      }
-      await c.cmd('LOGOUT').catch(() => undefined);
-      ops++;
-      c.close();
-    }
-  };
-  const started = Date.now();
-  await Promise.all(Array.from({ length: clients }, (_, i) => worker(i)));
-  return ops / ((Date.now() - started) / 1000);
+  const result = await runMixed({
+    port,
+    clients,
+    seconds: SECONDS,
+    account: (i) => `user${i % 50}@bench.test`,
+    password: 'pw',
+  });
+  if (result.errors.length) {
+    console.log(`  ${result.errors.length} wrong answers, e.g. ${result.errors.slice(0, 3).join('; ')}`);
+  }
+  return result.ops / result.seconds;
 }
 
 function percentile(values: number[], p: number): number {
@@ -270,9 +253,7 @@ async function main(): Promise<void> {
     console.log(
       `IMAP benchmark (server pid ${child.pid}, ${process.env.NIMBUS_BENCH_DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${os.cpus().length} CPUs)`,
     );
-    console.log(
-      'Mixed workload (login, append, select, fetch headers, fetch body, store, append, expunge, logout):',
-    );
+    console.log('Mixed workload (login, list, status, select, append, fetch, store, expunge, logout):');
     for (const clients of [10, 50]) {
       const rate = await mixed(port, clients);
       console.log(`  ${String(clients).padStart(3)} clients: ${rate.toFixed(0)} ops/s`);
