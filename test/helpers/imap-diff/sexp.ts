@@ -94,10 +94,19 @@ export function print(node: Node): string {
       return `(${node.items.map(print).join(' ')})`;
     default: {
       const v = node.v;
-      if (ATOM_SAFE.test(v) && v.toUpperCase() !== 'NIL') return v;
+      if (atomSafe(v) && v.toUpperCase() !== 'NIL') return v;
       return JSON.stringify(v.length > 400 ? `${v.slice(0, 200)}…[${v.length} bytes, sha ${hash(v)}]` : v);
     }
   }
+}
+
+/**
+ * Whether `v` reads back as one atom: atom characters, and brackets only as whole
+ * `[…]` groups (a section, where spaces and parentheses may appear), never stray ones.
+ */
+function atomSafe(v: string): boolean {
+  const outside = v.replace(/\[[^[\]\r\n"]*\]/g, '[]');
+  return ATOM_SAFE.test(outside) && !/\[(?!\])|(?<!\[)\]/.test(outside);
 }
 
 /** Short stable hash so long literals still compare exactly but print briefly. */
