@@ -1,24 +1,22 @@
 /**
- * One IMAP connection: reads commands (CommandReader), runs them one at a time through the
- * command table, and keeps the selected mailbox in step with other sessions (sync at the
- * points RFC 9051 §7.5 allows, pushed during IDLE by the Events port).
+ * One IMAP connection's state: login, TLS and compression, output, and the selected mailbox
+ * kept in step with other sessions (sync at the points RFC 9051 §7.5 allows, pushed during
+ * IDLE by the Events port). Reading and running commands is session-input.ts.
  */
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Account } from '../../core/directory/types';
 import type { MailboxChange } from '../../core/ports/events';
 import { imapCapabilities } from './capabilities';
-import { dispatch } from './commands';
 import { permittedFlags, selectedRights } from './commands/access';
 import { ImapConnection } from './connection';
 import { IdleState } from './idle-state';
-import { checkLiteral, commandTag } from './literal-limits';
 import { reportChanges, reportExpunges } from './mailbox-sync';
 import { NotifyState } from './notify-state';
-import { CommandReader } from './parser/command-reader';
 import { ParseError } from './parser/tokenizer';
 import { toBuffer, type Chunk } from './format/strings';
 import { SelectedMailbox } from './selected';
+import { SessionInput } from './session-input';
 import type { ImapServices } from './services';
 import type { CommandResult, ImapServerOptions, SessionState } from './types';
 
@@ -36,25 +34,19 @@ export class ImapSession {
   compressed = false;
   /** SEARCHRES "$": UIDs saved by the last SEARCH RETURN (SAVE). */
   saved: number[] | null = null;
-  /** Commands that may not see EXPUNGE responses while running. */
   private readonly connection: ImapConnection;
-  private readonly reader = new CommandReader();
-  private busy = false;
+  /** Reading and running commands, literals, continuation lines (session-input.ts). */
+  private readonly input: SessionInput;
   private errors = 0;
   private readonly idle = new IdleState(this);
   /** NOTIFY (RFC 5465): what is pushed, and when (notify-state.ts). */
   readonly notify = new NotifyState(this);
-  private lineHandler: ((line: Buffer) => Promise<void>) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private unauthTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   /** Change events of the owner of a selected shared mailbox (ACL, commands/access.ts). */
   private ownerWatch: (() => void) | null = null;
   private dirty = false;
-  private appendBytes = 0;
-  private paused = false;
-  /** A literal of the command being received was accepted: NOTIFY waits until it has run. */
-  private literalOpen = false;
   /** CONDSTORE was just enabled with a mailbox selected: HIGHESTMODSEQ is owed (RFC 7162 §3.1). */
   private announceModseq = false;
   /** Releases this session's slot in the per-user-and-address limit (set at login). */
@@ -69,10 +61,11 @@ export class ImapSession {
     private readonly onClose: () => void,
   ) {
     this.connection = new ImapConnection(socket, {
-      data: (chunk) => this.onData(chunk),
+      data: (chunk) => this.input.onData(chunk),
       error: (error) => this.log.debug({ err: error }, 'socket error'),
       close: () => this.finish(),
     });
+    this.input = new SessionInput(this, this.connection);
   }
 
   get closed(): boolean {
@@ -164,19 +157,7 @@ export class ImapSession {
     this.bye(`${this.options.hostname} Server shutting down`);
   }
 
-  // Input -------------------------------------------------------------------------------------
-
-  private onData(chunk: Buffer): void {
-    if (this.closed) return;
-    this.reader.push(chunk);
-    if (!this.paused && this.reader.buffered > this.options.maxCommandLineLength && this.busy) {
-      if (this.reader.pendingLines() > this.options.maxPipelinedCommands) {
-        this.paused = true;
-        this.connection.pause();
-      }
-    }
-    void this.pump();
-  }
+  // Lifecycle and commands --------------------------------------------------------------------
 
   private finish(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -198,113 +179,14 @@ export class ImapSession {
     this.timer.unref?.();
   }
 
-  private async pump(): Promise<void> {
-    if (this.busy || this.closed) return;
-    this.busy = true;
-    try {
-      while (!this.closed) {
-        if (this.notifyQuiet) await this.notify.deliver();
-        const progressed = await this.step();
-        if (!progressed) break;
-      }
-    } catch (error) {
-      this.log.error({ err: error }, 'IMAP session failed');
-      this.bye('Internal server error');
-    } finally {
-      this.busy = false;
-      this.flush();
-    }
-    if (this.paused && !this.closed) {
-      this.paused = false;
-      this.connection.resume();
-    }
-    // A NOTIFY change that arrived while the loop was finishing.
-    if (this.notify.hasWork && !this.closed && this.notifyQuiet) void this.pump();
-  }
-
-  /** NOTIFY may send untagged responses: no command runs or is half received (IDLE aside). */
-  private get notifyQuiet(): boolean {
-    return (this.lineHandler === null || this.idle.active) && !this.literalOpen;
-  }
-
   /** NOTIFY has changes to report: delivered now if no command runs, else after it. */
   notifyPending(): void {
-    void this.pump();
-  }
-
-  private async step(): Promise<boolean> {
-    if (this.lineHandler) {
-      const line = this.reader.readLine(this.options.maxCommandLineLength);
-      if (line === null) return false;
-      const handler = this.lineHandler;
-      if (line === 'too-long') {
-        this.lineHandler = null;
-        this.send('* BAD Line too long\r\n');
-        return true;
-      }
-      await handler(line);
-      this.flush();
-      return true;
-    }
-    const event = this.reader.next(this.options.maxCommandLineLength);
-    if (!event) return false;
-    this.armTimer();
-    if (event.kind === 'too-long') {
-      const tag = commandTag(event.prefix.toString('latin1'));
-      this.send(`${tag} BAD Command line too long\r\n`);
-      this.countError();
-      return true;
-    }
-    if (event.kind === 'literal') {
-      await this.decideLiteral(event.prefix, event.size, event.sync);
-      this.flush();
-      return true;
-    }
-    await this.runCommand(event.data);
-    this.flush();
-    return true;
-  }
-
-  private async decideLiteral(prefix: Buffer, size: number, sync: boolean): Promise<void> {
-    const { tag, append, tooLarge } = checkLiteral(
-      prefix,
-      size,
-      sync,
-      this.state !== 'not-authenticated',
-      this.options,
-    );
-    const refuse = (response: string, fatal = false): void => {
-      this.appendBytes = 0;
-      this.literalOpen = false;
-      if (sync) this.reader.reject();
-      else this.reader.discard();
-      this.send(`${tag} ${response}\r\n`);
-      if (fatal) this.bye('Literal too large');
-    };
-    if (tooLarge) return refuse(tooLarge.response, tooLarge.fatal);
-    if (append && this.account) {
-      this.appendBytes += size;
-      const quota = await this.services.admin.quota(this.account.id);
-      if (quota.limit !== null && quota.used + this.appendBytes > quota.limit) {
-        return refuse('NO [OVERQUOTA] Quota exceeded (mailbox is full)');
-      }
-    }
-    this.reader.accept();
-    this.literalOpen = true;
-    if (sync) this.send('+ Ready for literal data\r\n');
+    void this.input.pump();
   }
 
   countError(): void {
     this.errors++;
     if (this.errors >= this.options.maxErrors) this.bye('Too many invalid commands');
-  }
-
-  private async runCommand(data: Buffer): Promise<void> {
-    this.appendBytes = 0;
-    this.literalOpen = false;
-    const result = await dispatch(this, data);
-    if (!result) return; // the handler answered (IDLE, AUTHENTICATE continuation, STARTTLS…)
-    this.finishCommand(result.tag, result.result);
   }
 
   finishCommand(tag: string, result: CommandResult): void {
@@ -315,7 +197,7 @@ export class ImapSession {
 
   /** Runs a continuation exchange: the next client line goes to `handler`. */
   expectLine(handler: ((line: Buffer) => Promise<void>) | null): void {
-    this.lineHandler = handler;
+    this.input.expectLine(handler);
   }
 
   // Authentication ----------------------------------------------------------------------------
@@ -339,7 +221,7 @@ export class ImapSession {
   // TLS and compression -----------------------------------------------------------------------
 
   startTls(tag: string): void {
-    this.reader.clear(); // pipelined input after STARTTLS must not survive the handshake
+    this.input.clear(); // pipelined input after STARTTLS must not survive the handshake
     this.send(`${tag} OK Begin TLS negotiation now\r\n`);
     this.flush();
     this.connection.upgradeToTls(
