@@ -279,7 +279,8 @@ async function cleanup(): Promise<void> {
   cleanups.length = 0;
 }
 
-process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => void cleanup().then(() => process.exit(130)));
 main().then(
   () => cleanup().then(() => process.exit(0)),
   (error: unknown) => {
