@@ -3,14 +3,12 @@ import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { AuthThrottle } from '../../core/auth/auth-throttle';
 import { decodeUtf8Strict } from '../../core/util/utf8';
-import { acceptMessage } from './accept-message';
 import { SmtpAuthDialogue } from './auth-dialogue';
-import { SmtpBodyReceiver, type BodyStep } from './body-receiver';
-import { fetchBurl, parseBurlArgument } from './burl-command';
 import { parseCommandLine } from './command-parser';
 import { InputBuffer } from './input-buffer';
 import { handleMail, handleRcpt } from './envelope-commands';
 import { helloReply, helloSyntaxError } from './hello-reply';
+import { SmtpMessageCommands } from './message-commands';
 import { formatReply, reply, type SmtpReply } from './smtp-reply';
 import type { Envelope, SessionInfo, SmtpPolicy, SmtpServerOptions } from './types';
 
@@ -19,7 +17,7 @@ type Mode = 'command' | 'data' | 'bdat' | 'auth' | 'closed';
 /**
  * One SMTP session (RFC 5321 + ESMTP). Commands are read one at a time from the input buffer, so
  * pipelined commands are answered in order; handlers that touch storage run to completion before
- * the next command is read.
+ * the next command is read. DATA, BDAT and BURL are message-commands.ts; AUTH is auth-dialogue.ts.
  */
 export class SmtpSession {
   readonly info: SessionInfo;
@@ -30,10 +28,9 @@ export class SmtpSession {
   private greeted = false;
   private ehlo = false;
   envelope: Envelope | null = null;
-  private readonly body: SmtpBodyReceiver;
+  private readonly message: SmtpMessageCommands;
   private readonly authDialogue: SmtpAuthDialogue;
   private errors = 0;
-  private messages = 0;
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
 
@@ -49,7 +46,23 @@ export class SmtpSession {
   ) {
     this.socket = socket;
     this.info = info;
-    this.body = new SmtpBodyReceiver(options, log);
+    this.message = new SmtpMessageCommands({
+      info,
+      options,
+      policy,
+      log,
+      envelope: () => this.envelope,
+      esmtp: () => this.ehlo,
+      setMode: (mode) => {
+        this.mode = mode;
+      },
+      armTimer: () => this.armTimer(),
+      resetTransaction: () => this.resetTransaction(),
+      respond: (r) => this.respond(r),
+      writeReply: (r) => this.writeReply(r),
+      error: (r) => this.error(r),
+      close: () => this.close(),
+    });
     this.authDialogue = new SmtpAuthDialogue({
       info,
       options,
@@ -163,9 +176,9 @@ export class SmtpSession {
   private async step(): Promise<boolean> {
     switch (this.mode) {
       case 'data':
-        return this.afterBody(this.body.readData(this.input));
+        return this.message.readData(this.input);
       case 'bdat':
-        return this.afterBody(this.body.readBdat(this.input, this.envelope));
+        return this.message.readBdat(this.input);
       default: {
         const line = this.input.readLine(this.options.limits.maxCommandLineLength);
         if (line === null) return false;
@@ -199,12 +212,12 @@ export class SmtpSession {
       case 'RCPT':
         return this.respond(await handleRcpt(this, argument));
       case 'DATA':
-        return this.data(argument);
+        return this.message.data(argument);
       case 'BDAT':
-        return this.bdatStart(argument);
+        return this.message.bdatStart(argument);
       case 'BURL':
-        if (!this.burlOffered) return this.error(reply(500, '5.5.2', 'Command unrecognized'));
-        return this.burl(argument);
+        if (!this.message.burlOffered) return this.error(reply(500, '5.5.2', 'Command unrecognized'));
+        return this.message.burl(argument);
       case 'RSET':
         this.resetTransaction();
         return this.respond(reply(250, '2.0.0', 'Ok'));
@@ -242,88 +255,7 @@ export class SmtpSession {
     this.resetTransaction();
     this.info.helo = argument;
     this.ehlo = verb === 'EHLO';
-    this.respond(helloReply(verb, argument, this.options, this.info, this.burlOffered));
-  }
-
-  private data(argument: string): void {
-    const refused = this.body.startData(argument, this.envelope);
-    if (refused) return this.error(refused);
-    this.mode = 'data';
-    this.armTimer();
-    this.writeReply(reply(354, undefined, 'End data with <CR><LF>.<CR><LF>'));
-  }
-
-  private bdatStart(argument: string): void {
-    if (this.body.startBdat(argument, this.envelope) === 'desync') {
-      // Without a size the chunk's end is unknown: its bytes must not be read as commands.
-      this.resetTransaction();
-      this.writeReply(reply(501, '5.5.4', 'Syntax: BDAT size [LAST]'));
-      this.writeReply(reply(421, '4.5.0', `${this.options.hostname} Lost synchronisation, closing`));
-      return this.close();
-    }
-    this.mode = 'bdat';
-    this.armTimer();
-  }
-
-  /** Back to commands once a DATA body or a BDAT chunk is complete. */
-  private async afterBody(step: BodyStep): Promise<boolean> {
-    if (step === 'need-more') return false;
-    if (step === 'reading') return true;
-    this.mode = 'command';
-    this.armTimer();
-    if (step.done === 'message') {
-      await this.finishMessage(step.data);
-    } else {
-      if (step.done === 'refused') this.resetTransaction();
-      this.respond(step.reply);
-    }
-    return true;
-  }
-
-  private async finishMessage(data: Buffer): Promise<void> {
-    const envelope = this.envelope!;
-    this.resetTransaction();
-    const { reply: answer, queued } = await acceptMessage(
-      {
-        info: this.info,
-        hostname: this.options.hostname,
-        policy: this.policy,
-        log: this.log,
-        esmtp: this.ehlo,
-        maxHops: this.options.limits.maxHops,
-      },
-      envelope,
-      data,
-    );
-    if (queued) this.messages++;
-    this.respond(answer);
-    if (queued && this.messages >= this.options.limits.maxMessagesPerConnection) {
-      this.writeReply(reply(421, '4.7.0', 'Too many messages in this connection, closing'));
-      this.close();
-    }
-  }
-
-  /** BURL (RFC 4468): only on submission, and only where the policy can resolve URLs. */
-  private get burlOffered(): boolean {
-    return this.options.name === 'submission' && this.policy.fetchBurl !== undefined;
-  }
-
-  private async burl(argument: string): Promise<void> {
-    const request = parseBurlArgument(argument);
-    if ('code' in request) return this.error(request);
-    let fetched: { data: Buffer } | { reply: SmtpReply };
-    try {
-      fetched = await fetchBurl(this.info, this.envelope, this.policy, request);
-    } catch (error) {
-      this.log.warn({ err: error }, 'BURL fetch failed');
-      fetched = { reply: reply(451, '4.4.1', 'Temporary failure fetching the URL, try again later') };
-    }
-    if ('reply' in fetched) {
-      // Like a refused BDAT chunk, a failed BURL ends the transaction (RFC 4468 §4, RFC 3030 §2).
-      if (this.envelope) this.resetTransaction();
-      return this.respond(fetched.reply);
-    }
-    await this.afterBody(this.body.addBurl(fetched.data, request.last, this.envelope));
+    this.respond(helloReply(verb, argument, this.options, this.info, this.message.burlOffered));
   }
 
   private startTls(argument: string): void {
@@ -358,7 +290,7 @@ export class SmtpSession {
 
   resetTransaction(): void {
     this.envelope = null;
-    this.body.reset();
+    this.message.reset();
   }
 
   /** Sends a reply to a command (errors count towards the per-session error limit). */
