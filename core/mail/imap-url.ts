@@ -1,9 +1,10 @@
 /**
- * IMAP URLs (RFC 5092) with the URLAUTH parts of RFC 4467: parsing, formatting and the relative
- * references CATENATE uses ("/INBOX;UIDVALIDITY=7/;UID=3", ";UID=3/;SECTION=1"). Only the forms
- * that name a server, a mailbox or a message (part) are accepted; search URLs ("?...") are not.
- * Components are percent-decoded to UTF-8 (strictly: invalid UTF-8 is an error, never U+FFFD).
- * No sockets, no store: callers resolve the result.
+ * IMAP URLs (RFC 5092) with the URLAUTH parts of RFC 4467: the URL model and its parser,
+ * including the relative references CATENATE uses ("/INBOX;UIDVALIDITY=7/;UID=3",
+ * ";UID=3/;SECTION=1"). Only the forms that name a server, a mailbox or a message (part) are
+ * accepted; search URLs ("?...") are not. Components are percent-decoded to UTF-8 (strictly:
+ * invalid UTF-8 is an error, never U+FFFD). No sockets, no store: callers resolve the result.
+ * Formatting is imap-url-format.ts; the section text as a FETCH section is imap-url-section.ts.
  */
 import { decodeUtf8Strict } from '../util/utf8';
 
@@ -60,8 +61,8 @@ const MAX_NUMBER = 0xffffffff;
 const MAX_URL_LENGTH = 8192;
 
 // RFC 5092 character classes: achar (user, access), bchar = achar plus ":" "@" "/" (mailbox, section).
-const ACHAR = /^[A-Za-z0-9\-._~!$'()*+,&=]$/;
-const BCHAR = /^[A-Za-z0-9\-._~!$'()*+,&=:@/]$/;
+export const ACHAR = /^[A-Za-z0-9\-._~!$'()*+,&=]$/;
+export const BCHAR = /^[A-Za-z0-9\-._~!$'()*+,&=:@/]$/;
 
 function decodeComponent(text: string, allowed: RegExp, what: string): string {
   if (text === '') throw new ImapUrlError(`Empty ${what}`);
@@ -83,16 +84,6 @@ function decodeComponent(text: string, allowed: RegExp, what: string): string {
   if (decoded === null) throw new ImapUrlError(`${what} is not valid UTF-8`);
   if (/[\x00-\x1f\x7f]/.test(decoded)) throw new ImapUrlError(`Control character in ${what}`);
   return decoded;
-}
-
-function encodeComponent(text: string, allowed: RegExp): string {
-  let out = '';
-  for (const byte of Buffer.from(text, 'utf8')) {
-    const c = String.fromCharCode(byte);
-    // "%" itself, and everything outside the class, is percent-encoded.
-    out += byte < 0x80 && allowed.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
 }
 
 function parseNumber(text: string, what: string, nonZero: boolean): number {
@@ -132,11 +123,6 @@ function parseAccess(text: string): UrlAccess {
   if (!m) throw new ImapUrlError('Invalid URLAUTH access identifier');
   const kind = m[1].toLowerCase() === 'submit' ? 'submit' : 'user';
   return { kind, user: decodeComponent(m[2], ACHAR, 'access user') };
-}
-
-function formatAccess(access: UrlAccess): string {
-  if (access.kind === 'authuser' || access.kind === 'anonymous') return access.kind;
-  return `${access.kind}+${encodeComponent(access.user, ACHAR)}`;
 }
 
 function parseServer(text: string): ImapUrlServer {
@@ -335,67 +321,4 @@ export function resolveImapUrl(url: ImapUrl, base: ImapUrl): ImapUrl {
     uid: base.uid,
     section: url.section ?? base.section,
   };
-}
-
-function formatServer(server: ImapUrlServer): string {
-  let info = server.user === null ? '' : encodeComponent(server.user, ACHAR);
-  if (server.auth !== null) info += `;AUTH=${server.auth}`;
-  const port = server.port === null ? '' : `:${server.port}`;
-  return `imap://${info === '' ? '' : `${info}@`}${server.host}${port}`;
-}
-
-/** The URL up to ";URLAUTH=<access>" (the rump GENURLAUTH signs), or the whole URL without URLAUTH. */
-export function formatImapUrlRump(url: ImapUrl): string {
-  let out = url.server ? formatServer(url.server) : '';
-  if (url.mailbox !== null) {
-    out += `/${encodeComponent(url.mailbox, BCHAR)}`;
-    if (url.uidvalidity !== null) out += `;UIDVALIDITY=${url.uidvalidity}`;
-  }
-  const params: string[] = [];
-  if (url.uid !== null) params.push(`;UID=${url.uid}`);
-  if (url.section !== null) params.push(`;SECTION=${encodeComponent(url.section, BCHAR)}`);
-  if (url.partial !== null) {
-    params.push(
-      `;PARTIAL=${url.partial.start}${url.partial.length === null ? '' : `.${url.partial.length}`}`,
-    );
-  }
-  // Within a mailbox URL each of these follows a "/"; a message-relative reference starts with ";".
-  out += url.mailbox === null ? params.join('/') : params.map((p) => `/${p}`).join('');
-  if (url.expire !== null) out += `;EXPIRE=${url.expire.toISOString().replace('.000Z', 'Z')}`;
-  if (url.urlauth !== null) out += `;URLAUTH=${formatAccess(url.urlauth.access)}`;
-  return out;
-}
-
-/** The canonical text of a URL (parameter names upper-case, components percent-encoded). */
-export function formatImapUrl(url: ImapUrl): string {
-  const rump = formatImapUrlRump(url);
-  const auth = url.urlauth;
-  if (!auth || auth.mechanism === null || auth.token === null) return rump;
-  return `${rump}:${auth.mechanism.toLowerCase()}:${auth.token}`;
-}
-
-/**
- * A URL section ("1.2", "HEADER", "1.2.MIME", "HEADER.FIELDS (FROM TO)") as a FETCH section:
- * the part path, the specifier and the header field names. null when the text is not a section.
- */
-export interface UrlSection {
-  path: number[];
-  specifier: null | 'HEADER' | 'HEADER.FIELDS' | 'HEADER.FIELDS.NOT' | 'TEXT' | 'MIME';
-  fields: string[];
-}
-
-export function parseUrlSection(text: string): UrlSection | null {
-  const m =
-    /^((?:[1-9]\d{0,8})(?:\.[1-9]\d{0,8})*)?(?:(?:^|\.)(HEADER|TEXT|MIME|HEADER\.FIELDS(?:\.NOT)?))?(?: \(([^()]*)\))?$/i.exec(
-      text,
-    );
-  if (!m || text === '') return null;
-  const path = m[1] ? m[1].split('.').map(Number) : [];
-  const specifier = (m[2]?.toUpperCase() ?? null) as UrlSection['specifier'];
-  if (specifier === 'MIME' && path.length === 0) return null;
-  const listed = specifier === 'HEADER.FIELDS' || specifier === 'HEADER.FIELDS.NOT';
-  if (listed !== (m[3] !== undefined)) return null;
-  const fields = listed ? m[3].split(' ').filter((f) => f !== '') : [];
-  if (listed && (fields.length === 0 || !fields.every((f) => /^[\x21-\x39\x3b-\x7e]+$/.test(f)))) return null;
-  return { path, specifier, fields };
 }

@@ -12,7 +12,8 @@ import { filterHeaderFields, resolveSection, type MessageStructure } from '../mi
 import type { BlobStore } from '../ports/blob-store';
 import type { SqlExecutor } from '../ports/sql';
 import { UrlauthKeys } from '../auth/urlauth-keys';
-import { parseUrlSection, type ImapUrl } from '../mail/imap-url';
+import type { ImapUrl } from '../mail/imap-url';
+import { parseUrlSection } from '../mail/imap-url-section';
 
 export interface UrlRequester {
   accountId: number;

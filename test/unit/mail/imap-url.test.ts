@@ -1,14 +1,8 @@
 /** IMAP URLs (RFC 5092, URLAUTH parts of RFC 4467): examples from the RFCs, errors, and properties. */
 import fc from 'fast-check';
-import {
-  formatImapUrl,
-  formatImapUrlRump,
-  ImapUrlError,
-  parseImapUrl,
-  parseUrlSection,
-  resolveImapUrl,
-  type ImapUrl,
-} from '../../../core/mail/imap-url';
+import { ImapUrlError, parseImapUrl, resolveImapUrl, type ImapUrl } from '../../../core/mail/imap-url';
+import { formatImapUrl, formatImapUrlRump } from '../../../core/mail/imap-url-format';
+import { parseUrlSection } from '../../../core/mail/imap-url-section';
 
 const SEED = 20261203;
 const RUNS = 300;
