@@ -37,7 +37,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-export const DOVECOT_BINARY = '/usr/sbin/dovecot';
+/** Debian's path; NIMBUS_DOVECOT_BINARY points elsewhere (another distribution, or a missing one to test the skip). */
+export const DOVECOT_BINARY = process.env.NIMBUS_DOVECOT_BINARY ?? '/usr/sbin/dovecot';
 
 /** True when Dovecot is installed (suites that need it skip otherwise). */
 export function dovecotAvailable(): boolean {

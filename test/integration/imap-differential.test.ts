@@ -6,7 +6,7 @@
  * where that is a failure. `npx tsx test/integration/imap-differential/cli.ts` prints the same
  * report outside jest.
  */
-import { dovecotAvailable } from '../helpers/dovecot-peer';
+import { DOVECOT_BINARY, dovecotAvailable } from '../helpers/dovecot-peer';
 import { formatReport, unusedEntries } from '../helpers/imap-diff/diff';
 import type { ScriptResult } from '../helpers/imap-diff/run';
 import { KNOWN_DIFFERENCES } from './imap-differential/known-differences';
@@ -17,7 +17,9 @@ const available = dovecotAvailable();
 const inCi = process.env.CI === 'true';
 
 if (!available && !inCi) {
-  console.warn('imap-differential: /usr/sbin/dovecot is not installed (apt-get install dovecot-imapd); suite skipped');
+  console.warn(
+    `imap-differential: ${DOVECOT_BINARY} is not installed (apt-get install dovecot-imapd); suite skipped`,
+  );
 }
 
 const suite = available || inCi ? describe : describe.skip;
@@ -27,7 +29,8 @@ suite('IMAP differential test against Dovecot', () => {
   let results: ScriptResult[] = [];
 
   beforeAll(async () => {
-    if (!available) throw new Error('CI=true but Dovecot (dovecot-imapd) is not installed: .ci/run installs it');
+    if (!available)
+      throw new Error('CI=true but Dovecot (dovecot-imapd) is not installed: .ci/run installs it');
     servers = await startServers(ALL_SCRIPTS);
     results = await runAll(servers, ALL_SCRIPTS);
   }, 600_000);

@@ -39,6 +39,37 @@ export const SESSION_SCRIPTS: Script[] = [
     ],
   },
   {
+    name: 'two-sessions-move',
+    sessions: two,
+    steps: [
+      ...THREE,
+      { c: 'ENABLE QRESYNC' },
+      { c: 'SELECT INBOX' },
+      { s: 'b', c: 'SELECT INBOX' },
+      { s: 'b', c: 'MOVE 2 Drafts' },
+      { c: 'NOOP', label: 'another session moved a message away (VANISHED)' },
+      { c: 'UID FETCH 1:* (FLAGS)' },
+      { c: 'STATUS Drafts (MESSAGES UIDNEXT)' },
+    ],
+  },
+  {
+    name: 'two-sessions-condstore',
+    sessions: two,
+    steps: [
+      ...THREE,
+      { c: 'SELECT INBOX (CONDSTORE)' },
+      { s: 'b', c: 'SELECT INBOX (CONDSTORE)' },
+      { c: 'FETCH 1 (MODSEQ)', capture: { m: /MODSEQ \((\d+)\)/ } },
+      { s: 'b', c: 'STORE 1 +FLAGS (\\Seen)' },
+      {
+        c: 'STORE 1 (UNCHANGEDSINCE ${m}) +FLAGS (\\Flagged)',
+        label: 'UNCHANGEDSINCE after another session changed it',
+      },
+      { c: 'NOOP' },
+      { c: 'FETCH 1 (FLAGS MODSEQ)' },
+    ],
+  },
+  {
     name: 'recent',
     sessions: two,
     steps: [
