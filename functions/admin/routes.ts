@@ -3,140 +3,29 @@
  * core/admin AdminCommand — the same code the CLI reaches through /internal/admin — after admin
  * authentication (bearer token from POST /api/admin/login, or Basic over TLS/loopback), and
  * every call is written to the audit log (who, what, when, outcome; secrets redacted).
- * The Lambda route (infra) is ANY /admin/{proxy+}: both /api/admin/... and /admin/... are served.
+ * This file is the route table; authentication and login are admin-auth.ts, running a command
+ * is command-route.ts. The Lambda route (infra) is ANY /admin/{proxy+}: both /api/admin/...
+ * and /admin/... are served.
  */
-import { AdminError, type AdminCommand } from '../../core/admin/admin-commands';
-import { parseBoundedJson, type JsonLimits } from '../../core/util/bounded-json';
-import { audit, auditLog, authenticateAdmin, getAdmin, type Admin } from '../../core/webadmin/admins';
-import { isLoopback, issueToken, lookupToken, revokeToken } from '../web/auth';
+import type { AdminCommand } from '../../core/admin/admin-commands';
+import { auditLog } from '../../core/webadmin/admins';
 import type { WebContext } from '../web/context';
 import { jsonResponse, Router, type WebHandler, type WebRequest, type WebResponse } from '../web/types';
+import { addLoginRoutes, authenticate } from './admin-auth';
+import { commandRoute } from './command-route';
 import { OPENAPI } from './openapi';
-
-type Body = Record<string, unknown>;
-type CommandOf = (request: WebRequest, body: Body) => AdminCommand;
-
-const ERROR_STATUS: Record<string, number> = {
-  'not-found': 404,
-  duplicate: 409,
-  exists: 409,
-  invalid: 400,
-  'bad-address': 400,
-  'bad-domain': 400,
-  'unknown-domain': 404,
-  'has-accounts': 409,
-  'weak-password': 400,
-  'alias-loop': 400,
-  unavailable: 503,
-};
-
-function parseBody(request: WebRequest, limits?: JsonLimits): Body {
-  if (request.body.length === 0) return {};
-  // A JsonBodyError is a SyntaxError: answered 400 'invalid' below.
-  const value = parseBoundedJson(request.body, limits);
-  if (!value || typeof value !== 'object' || Array.isArray(value))
-    throw new AdminError('invalid', 'JSON object expected');
-  return value as Body;
-}
-
-async function authenticate(
-  ctx: WebContext,
-  request: WebRequest,
-): Promise<Admin | { status: number; error: string }> {
-  // The admin realm: its failures never lock mailbox users out (and theirs never lock admins).
-  const throttle = ctx.throttle.admin;
-  const wait = throttle.addressRetryAfter(request.sourceIp);
-  if (wait > 0) return { status: 429, error: `too many failed logins; try again in ${wait} s` };
-  const header = request.headers.authorization ?? '';
-  if (/^bearer /i.test(header)) {
-    const row = await lookupToken(ctx.db, header.slice(7).trim(), ['admin']);
-    const admin = row?.admin_id ? await getAdmin(ctx.db, Number(row.admin_id)) : null;
-    if (admin) return admin;
-  } else if (/^basic /i.test(header)) {
-    if (!request.secure && !isLoopback(request.sourceIp))
-      return { status: 403, error: 'Basic authentication needs TLS' };
-    const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
-    const i = decoded.indexOf(':');
-    const name = i > 0 ? decoded.slice(0, i) : '';
-    const retry = throttle.retryAfter(request.sourceIp, name);
-    if (retry > 0) return { status: 429, error: `too many failed logins; try again in ${retry} s` };
-    const admin = i > 0 ? await authenticateAdmin(ctx.db, name, decoded.slice(i + 1)) : null;
-    if (admin) {
-      throttle.recordSuccess(request.sourceIp, name);
-      return admin;
-    }
-    throttle.recordFailure(request.sourceIp, name);
-    return { status: 401, error: 'invalid admin credentials' };
-  } else return { status: 401, error: 'admin authentication required' };
-  // A bad bearer token is not counted: 256 random bits leave nothing to guess.
-  return { status: 401, error: 'invalid admin credentials' };
-}
+import { str } from './request-body';
 
 export const ADMIN_PREFIX = '/api/admin';
 
 export function adminRouter(ctx: WebContext): Router {
   const router = new Router();
-  const run =
-    (action: string, command: CommandOf, status = 200): WebHandler =>
-    async (request) => {
-      const admin = await authenticate(ctx, request);
-      if ('error' in admin) return jsonResponse(admin.status, { error: admin.error });
-      let cmd: AdminCommand | null = null;
-      try {
-        cmd = command(request, parseBody(request, ctx.jsonLimits));
-        // core/admin writes the audit entry (actor, target, old and new value, outcome).
-        const result = await ctx.admin(cmd, { actor: admin.name });
-        return jsonResponse(status, result);
-      } catch (error) {
-        const code =
-          error instanceof AdminError ? error.code : error instanceof SyntaxError ? 'invalid' : null;
-        if (code === null) throw error;
-        // A request refused before it became a command (bad body) is not seen by core/admin.
-        if (cmd === null && request.method !== 'GET')
-          await audit(ctx.db, { actor: admin.name, action, outcome: `error: ${code}` });
-        return jsonResponse(ERROR_STATUS[code] ?? 422, { error: (error as Error).message, code });
-      }
-    };
+  const run = commandRoute(ctx);
   const p = (path: string) => ADMIN_PREFIX + path;
-  const str = (v: unknown) => (typeof v === 'string' ? v : '');
   const param = (r: WebRequest, name: string) => r.params?.[name] ?? '';
 
   router.add('GET', p('/openapi.json'), async () => jsonResponse(200, OPENAPI));
-  router.add('POST', p('/login'), async (request) => {
-    let body: Body;
-    try {
-      body = parseBody(request, ctx.jsonLimits);
-    } catch {
-      return jsonResponse(400, { error: 'JSON object expected' });
-    }
-    const wait = ctx.throttle.admin.retryAfter(request.sourceIp, str(body.name));
-    if (wait > 0) return jsonResponse(429, { error: `too many failed logins; try again in ${wait} s` });
-    const admin = await authenticateAdmin(ctx.db, str(body.name), str(body.password));
-    if (!admin) {
-      ctx.throttle.admin.recordFailure(request.sourceIp, str(body.name));
-      await audit(ctx.db, {
-        actor: str(body.name) || '?',
-        action: 'login',
-        outcome: 'error: unauthorized',
-        detail: { ip: request.sourceIp },
-      });
-      return jsonResponse(401, { error: 'invalid admin credentials' });
-    }
-    ctx.throttle.admin.recordSuccess(request.sourceIp, str(body.name));
-    const { token } = await issueToken(ctx.db, { adminId: admin.id }, 'admin', 12 * 3600);
-    await audit(ctx.db, {
-      actor: admin.name,
-      action: 'login',
-      outcome: 'ok',
-      detail: { ip: request.sourceIp },
-    });
-    return jsonResponse(201, { token, tokenType: 'Bearer', expiresIn: 12 * 3600 });
-  });
-  router.add('POST', p('/logout'), async (request) => {
-    const header = request.headers.authorization ?? '';
-    if (/^bearer /i.test(header)) await revokeToken(ctx.db, header.slice(7).trim());
-    return { status: 204 };
-  });
+  addLoginRoutes(router, ctx, p);
   router.add('GET', p('/audit'), async (request) => {
     const admin = await authenticate(ctx, request);
     if ('error' in admin) return jsonResponse(admin.status, { error: admin.error });
