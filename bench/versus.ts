@@ -12,7 +12,8 @@
  * Each figure is printed with its ratio to the peer. Asserts nothing; talks only to 127.0.0.1.
  * Options (env): BENCH_MESSAGES (per SMTP shape, default 1000), BENCH_PER_CONNECTION (100),
  * BENCH_SECONDS (per IMAP run, 10), BENCH_ONLY (comma list of postfix,dovecot,pglite,postgres),
- * BENCH_POSTGRES_URL (server to create the database on, default postgres://postgres@127.0.0.1:5432/postgres).
+ * BENCH_POSTGRES_URL (server to create the database on, default postgres://postgres@127.0.0.1:5432/postgres),
+ * BENCH_POSTFIX_ROOT (a Postfix unpacked with dpkg -x instead of installed).
  */
 import os from 'node:os';
 import { Client } from 'pg';
@@ -20,7 +21,7 @@ import { dovecotAvailable, startDovecotPeer } from '../test/helpers/dovecot-peer
 import { ImapLoadClient } from './lib/imap-client';
 import { runMixed, type MixedResult } from './lib/imap-mixed';
 import { buildBenchBundle, NimbusNode, rssMiB, sampleRss } from './lib/nimbus-node';
-import { PostfixMaildirPeer, postfixAvailable } from './lib/postfix-maildir';
+import { PostfixMaildirPeer, postfixAvailable, unpackedPostfix } from './lib/postfix-maildir';
 import { runSmtpScenario, type SmtpFigures } from './lib/smtp-scenario';
 import { fmt } from './lib/stats';
 
@@ -77,12 +78,15 @@ async function imapBoth(port: number, into: Figures): Promise<void> {
 
 async function postfix(): Promise<Figures | null> {
   if (!ONLY.has('postfix')) return null;
-  if (!postfixAvailable()) {
+  const unpacked = process.env.BENCH_POSTFIX_ROOT;
+  if (!(unpacked ? process.getuid?.() === 0 : postfixAvailable())) {
     log('Postfix: not installed (or not root): SMTP figures without a peer');
     return null;
   }
-  log('Postfix (virtual maildir delivery, fsync before 250 and before new/):');
-  const peer = new PostfixMaildirPeer(DOMAIN, [RCPT]);
+  log(
+    `Postfix${unpacked ? ` (unpacked in ${unpacked})` : ''}, virtual maildir delivery, fsync before 250 and before new/:`,
+  );
+  const peer = new PostfixMaildirPeer(DOMAIN, [RCPT], unpacked ? unpackedPostfix(unpacked) : {});
   cleanups.push(() => peer.stop());
   await peer.start();
   const figures: Figures = { imap: new Map() };

@@ -25,6 +25,46 @@ import { freePort, postfixAvailable } from '../../test/helpers/postfix-peer';
 
 export { postfixAvailable };
 
+export interface PostfixMaildirOptions {
+  /** The postfix command (default the installed /usr/sbin/postfix). */
+  binary?: string;
+  /** The stock master.cf to derive ours from (default /etc/postfix/master.cf). */
+  masterTemplate?: string;
+  /** Owner of the queue (default postfix, the user Debian's package creates). */
+  mailOwner?: string;
+  /** More main.cf lines, last (they win), e.g. the directories of a Postfix unpacked elsewhere. */
+  extraMain?: string[];
+  /** Environment for the postfix command (and, through import_environment, its daemons). */
+  env?: Record<string, string>;
+}
+
+/**
+ * Postfix unpacked rather than installed (`apt-get download postfix && dpkg -x postfix_*.deb DIR`):
+ * its own binaries, libraries and stock master.cf, and, as the package's postfix user and postdrop
+ * group do not exist then, other unprivileged ones (nothing here uses postdrop). Root still needed.
+ */
+export function unpackedPostfix(root: string): PostfixMaildirOptions & { env: Record<string, string> } {
+  const lib = path.join(root, 'usr/lib/postfix');
+  const hasPostfixUser = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .some((l) => l.startsWith('postfix:'));
+  return {
+    binary: path.join(root, 'usr/sbin/postfix'),
+    masterTemplate: path.join(root, 'usr/share/postfix/master.cf.dist'),
+    mailOwner: hasPostfixUser ? 'postfix' : 'nobody',
+    extraMain: [
+      `daemon_directory = ${lib}/sbin`,
+      `command_directory = ${root}/usr/sbin`,
+      `shlib_directory = ${lib}`,
+      `meta_directory = ${root}/etc/postfix`,
+      // The daemons find the package's shared libraries through the master's environment.
+      'import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME LD_LIBRARY_PATH',
+      ...(hasPostfixUser ? [] : ['setgid_group = games', 'default_privs = daemon']),
+    ],
+    env: { LD_LIBRARY_PATH: lib },
+  };
+}
+
 export class PostfixMaildirPeer {
   readonly dir = mkdtempSync(path.join(os.tmpdir(), 'nimbus-versus-postfix-'));
   private readonly etc = path.join(this.dir, 'etc');
@@ -34,6 +74,7 @@ export class PostfixMaildirPeer {
   constructor(
     private readonly domain: string,
     private readonly users: string[],
+    private readonly options: PostfixMaildirOptions = {},
   ) {}
 
   /** Where virtual(8) delivers `address` (a maildir: the trailing slash in the map). */
@@ -66,7 +107,8 @@ export class PostfixMaildirPeer {
     mkdirSync(this.etc);
     mkdirSync(path.join(this.dir, 'spool'), { mode: 0o755 });
     mkdirSync(path.join(this.dir, 'data'), { mode: 0o700 });
-    execFileSync('chown', ['postfix:', path.join(this.dir, 'data')]);
+    const owner = this.options.mailOwner ?? 'postfix';
+    execFileSync('chown', [`${owner}:`, path.join(this.dir, 'data')]);
     mkdirSync(this.mail, { mode: 0o755 });
     chownSync(this.mail, uid, gid);
     writeFileSync(
@@ -77,7 +119,7 @@ export class PostfixMaildirPeer {
       'compatibility_level = 3.6',
       `queue_directory = ${this.dir}/spool`,
       `data_directory = ${this.dir}/data`,
-      'mail_owner = postfix',
+      `mail_owner = ${owner}`,
       'setgid_group = postdrop',
       'inet_interfaces = 127.0.0.1',
       'inet_protocols = ipv4',
@@ -100,10 +142,11 @@ export class PostfixMaildirPeer {
       'alias_database =',
       'local_recipient_maps =',
       'smtpd_banner = $myhostname ESMTP bench peer',
+      ...(this.options.extraMain ?? []),
     ].join('\n');
     writeFileSync(path.join(this.etc, 'main.cf'), `${main}\n`);
     // The stock master.cf without chroot, smtpd on our port instead of 25.
-    const master = readFileSync('/etc/postfix/master.cf', 'utf8')
+    const master = readFileSync(this.options.masterTemplate ?? '/etc/postfix/master.cf', 'utf8')
       .split('\n')
       .filter((line) => !line.startsWith('#') && line.trim() !== '')
       .filter((line) => !/^(smtp|submission|smtps)\s+inet/.test(line))
@@ -138,7 +181,10 @@ export class PostfixMaildirPeer {
 
   private postfix(command: string): void {
     try {
-      execFileSync('/usr/sbin/postfix', ['-c', this.etc, command], { stdio: 'pipe' });
+      execFileSync(this.options.binary ?? '/usr/sbin/postfix', ['-c', this.etc, command], {
+        stdio: 'pipe',
+        env: { ...process.env, ...this.options.env },
+      });
     } catch (error) {
       const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
       throw new Error(`postfix ${command} failed: ${stderr.trim() || (error as Error).message}`);
