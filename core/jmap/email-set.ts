@@ -5,8 +5,6 @@ import { storeFlags } from '../store/flags';
 import { ImapAppender } from '../store/imap-append';
 import { MailboxStore } from '../store/mailbox-store';
 import { MessageMover, OverQuotaError } from '../store/copy-move';
-import { retainExpunged } from '../store/expunge-retention';
-import type { SqlExecutor } from '../ports/sql';
 import type { JmapAccount, JmapDeps } from './context';
 import { readBlob } from './blobs';
 import { setError, type SetError } from './errors';
@@ -97,52 +95,6 @@ export class SetErrorThrow extends Error {
   ) {
     super(error.type);
   }
-}
-
-/** Moves one message to another mailbox keeping its row (so its JMAP id); IMAP sees EXPUNGE + new UID. */
-export async function moveInPlace(
-  deps: JmapDeps,
-  account: JmapAccount,
-  messageId: number,
-  from: number,
-  to: number,
-): Promise<void> {
-  await deps.db.transaction(async (tx: SqlExecutor) => {
-    const [first, second] = from < to ? [from, to] : [to, from];
-    for (const id of [first, second]) {
-      const locked = await tx.query(`SELECT id FROM mailboxes WHERE id = $1 AND account_id = $2 FOR UPDATE`, [
-        id,
-        account.id,
-      ]);
-      if (locked.rows.length === 0) throw new Error('mailbox vanished');
-    }
-    const msg = await tx.query<{ uid: string; seen: boolean }>(
-      `SELECT uid, '\\Seen' = ANY(flags) AS seen FROM messages WHERE id = $1 AND mailbox_id = $2`,
-      [messageId, from],
-    );
-    if (!msg.rows[0]) return;
-    const unseen = msg.rows[0].seen ? 0 : 1;
-    const source = await tx.query<{ highestmodseq: string }>(
-      `UPDATE mailboxes SET highestmodseq = highestmodseq + 1, message_count = message_count - 1,
-              unseen_count = unseen_count - $2 WHERE id = $1 RETURNING highestmodseq`,
-      [from, unseen],
-    );
-    const target = await tx.query<{ uid: string; highestmodseq: string }>(
-      `UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1, message_count = message_count + 1,
-              unseen_count = unseen_count + $2 WHERE id = $1 RETURNING uidnext - 1 AS uid, highestmodseq`,
-      [to, unseen],
-    );
-    // The QRESYNC record, and the message stays readable under its old UID (expunge-retention.ts).
-    await retainExpunged(tx, from, [Number(msg.rows[0].uid)], Number(source.rows[0].highestmodseq));
-    await tx.query(`UPDATE messages SET mailbox_id = $2, uid = $3, modseq = $4 WHERE id = $1`, [
-      messageId,
-      to,
-      target.rows[0].uid,
-      target.rows[0].highestmodseq,
-    ]);
-  });
-  await deps.events.publish({ accountId: account.id, mailboxId: from, kind: 'expunge' });
-  await deps.events.publish({ accountId: account.id, mailboxId: to, kind: 'append' });
 }
 
 async function appendTo(
@@ -293,7 +245,13 @@ export async function emailSet(
       op: 'replace',
       flags: [...keep, ...flags],
     });
-    if (target !== m.mailboxId) await moveInPlace(deps, account, m.id, m.mailboxId, target);
+    // The row moves (it keeps its JMAP id); IMAP sees an expunge and a new UID.
+    if (target !== m.mailboxId) {
+      await new MessageMover(deps.db, deps.events).move(
+        { sourceOwnerId: account.id, sourceId: m.mailboxId, targetOwnerId: account.id, targetId: target },
+        [m.uid],
+      );
+    }
     updated[id] = null;
   }
 

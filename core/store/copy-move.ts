@@ -42,12 +42,20 @@ export interface Transfer {
   keep?: FlagRights;
 }
 
-async function copyInTx(
+/**
+ * COPY inserts new rows that share the source blobs. MOVE moves the rows themselves: the message
+ * keeps its row id (so its EMAILID and JMAP id, RFC 8474 §5.1), its search text and thread, and the
+ * source records the expunge with the data kept readable (expunge-retention.ts).
+ */
+async function transferInTx(
   tx: SqlExecutor,
   transfer: Transfer,
   uids: number[],
-  checkQuota: boolean,
+  mode: 'copy' | 'move',
 ): Promise<CopyResult & { modseq: number }> {
+  const crossOwner = transfer.sourceOwnerId !== transfer.targetOwnerId;
+  // Within one account a MOVE leaves the quota as it is.
+  const checkQuota = mode === 'copy' || crossOwner;
   const { sourceId, targetId, targetOwnerId: accountId } = transfer;
   const keep = transfer.keep ?? ALL_FLAGS;
   // Lock order everywhere: account (quota) then mailboxes by id. The target's owner pays the quota.
@@ -91,11 +99,38 @@ async function copyInTx(
   );
   const modseq = Number(bumped.rows[0].highestmodseq);
   const sourceUids = source.rows.map((r) => Number(r.uid));
+  const targetUids = sourceUids.map((_, i) => firstUid + i);
+  const keptFlags = `ARRAY(SELECT f FROM unnest(flags) f WHERE CASE f WHEN '\\Seen' THEN $6::boolean
+                  WHEN '\\Deleted' THEN $7::boolean ELSE $8::boolean END)`;
+  if (mode === 'move') {
+    const sourceUnseen = source.rows.filter((r) => !r.seen).length;
+    const expunged = await tx.query<{ highestmodseq: string }>(
+      `UPDATE mailboxes SET highestmodseq = highestmodseq + 1, message_count = message_count - $2,
+              unseen_count = unseen_count - $3
+       WHERE id = $1 RETURNING highestmodseq`,
+      [sourceId, count, sourceUnseen],
+    );
+    await retainExpunged(tx, sourceId, sourceUids, Number(expunged.rows[0].highestmodseq));
+    await tx.query(
+      `UPDATE messages m SET mailbox_id = $1, uid = x.new_uid, modseq = $3, flags = ${keptFlags}
+       FROM (SELECT id, $2 + row_number() OVER (ORDER BY uid) - 1 AS new_uid
+             FROM messages WHERE mailbox_id = $4 AND uid = ANY($5::bigint[])) x
+       WHERE m.id = x.id`,
+      [targetId, firstUid, modseq, sourceId, uidArray(sourceUids), keep.seen, keep.deleted, keep.other],
+    );
+    if (crossOwner) {
+      await tx.query(`UPDATE accounts SET used_bytes = used_bytes + $2 WHERE id = $1`, [accountId, bytes]);
+      await tx.query(`UPDATE accounts SET used_bytes = GREATEST(0, used_bytes - $2) WHERE id = $1`, [
+        transfer.sourceOwnerId,
+        bytes,
+      ]);
+    }
+    return { uidvalidity, sourceUids, targetUids, modseq };
+  }
   await tx.query(
     `INSERT INTO messages (mailbox_id, uid, modseq, flags, internal_date, size, blob_key, header_prefix, structure)
      SELECT $1, $2 + row_number() OVER (ORDER BY uid) - 1, $3,
-            ARRAY(SELECT f FROM unnest(flags) f WHERE CASE f WHEN '\\Seen' THEN $6::boolean
-                  WHEN '\\Deleted' THEN $7::boolean ELSE $8::boolean END),
+            ${keptFlags},
             internal_date, size, blob_key, header_prefix, structure
      FROM messages WHERE mailbox_id = $4 AND uid = ANY($5::bigint[]) ORDER BY uid`,
     [targetId, firstUid, modseq, sourceId, uidArray(sourceUids), keep.seen, keep.deleted, keep.other],
@@ -108,12 +143,7 @@ async function copyInTx(
     [sourceId, uidArray(sourceUids)],
   );
   await tx.query(`UPDATE accounts SET used_bytes = used_bytes + $2 WHERE id = $1`, [accountId, bytes]);
-  return {
-    uidvalidity,
-    sourceUids,
-    targetUids: sourceUids.map((_, i) => firstUid + i),
-    modseq,
-  };
+  return { uidvalidity, sourceUids, targetUids, modseq };
 }
 
 /**
@@ -175,7 +205,7 @@ export class MessageMover {
   ) {}
 
   async copy(transfer: Transfer, uids: number[]): Promise<CopyResult> {
-    const result = await this.db.transaction((tx) => copyInTx(tx, transfer, uids, true));
+    const result = await this.db.transaction((tx) => transferInTx(tx, transfer, uids, 'copy'));
     if (result.targetUids.length > 0) {
       await this.events.publish({
         accountId: transfer.targetOwnerId,
@@ -188,16 +218,11 @@ export class MessageMover {
   }
 
   /**
-   * MOVE: copy and expunge in one transaction. Within one account the quota is unchanged
-   * overall, so not checked; into another owner's mailbox it is that owner's quota.
+   * MOVE (IMAP and JMAP): the rows move in one transaction, keeping their ids. Within one account
+   * the quota is unchanged, so not checked; into another owner's mailbox it is that owner's quota.
    */
   async move(transfer: Transfer, uids: number[]): Promise<CopyResult> {
-    const crossOwner = transfer.sourceOwnerId !== transfer.targetOwnerId;
-    const result = await this.db.transaction(async (tx) => {
-      const copied = await copyInTx(tx, transfer, uids, crossOwner);
-      await expungeInTx(tx, transfer.sourceOwnerId, transfer.sourceId, copied.sourceUids);
-      return copied;
-    });
+    const result = await this.db.transaction((tx) => transferInTx(tx, transfer, uids, 'move'));
     if (result.targetUids.length > 0) {
       await this.events.publish({
         accountId: transfer.targetOwnerId,

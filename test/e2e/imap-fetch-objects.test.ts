@@ -240,6 +240,27 @@ describe('OBJECTID (RFC 8474)', () => {
     expect(await r.command('x', 'UID SEARCH THREADID')).toMatch(/x BAD /);
   });
 
+  it('MOVE keeps the EMAILID and THREADID (RFC 8474 §5.1); COPY gives the copy its own EMAILID', async () => {
+    const r = await login();
+    await r.command('c', 'CREATE MoveFrom');
+    await r.command('d', 'CREATE MoveTo');
+    await append(r, 'MoveFrom', crlf('Subject: moving\nMessage-ID: <mv1@example.test>\n\nbody\n'));
+    await r.command('s', 'SELECT MoveFrom');
+    const objectIds = (text: string): string | undefined =>
+      /(EMAILID \(e[0-9a-z]+\) THREADID \(t[0-9a-z]+\))/.exec(text)?.[1];
+    const before = objectIds(await r.command('f', 'FETCH 1 (EMAILID THREADID)'));
+    expect(before).toBeDefined();
+    await r.command('p', 'COPY 1 MoveTo');
+    expect(await r.command('m', 'MOVE 1 MoveTo')).toMatch(/m OK/);
+    await r.command('t', 'SELECT MoveTo');
+    const out = await r.command('g', 'FETCH 1:2 (EMAILID THREADID)');
+    const [copied, moved] = [...out.matchAll(/EMAILID \(e[0-9a-z]+\) THREADID \(t[0-9a-z]+\)/g)].map(
+      (m) => m[0],
+    );
+    expect(moved).toBe(before);
+    expect(copied).not.toBe(before);
+  });
+
   it('keeps a mailbox id across RENAME; RENAME INBOX gives the moved messages a new mailbox', async () => {
     const r = await login();
     const id = (text: string): string | undefined => /MAILBOXID \((M[0-9a-z]+)\)/.exec(text)?.[1];
