@@ -227,10 +227,38 @@ describe('extensions', () => {
     expect(await r.command('lb', 'LIST "" "É*"')).toContain(Buffer.from('"Été"').toString('latin1'));
   });
 
+  it('LIST (SUBSCRIBED RECURSIVEMATCH): CHILDINFO goes to the closest parent the patterns list (RFC 5258 §3.5)', async () => {
+    const r = await login();
+    for (const box of ['Job', 'Job/Clients', 'Job/Clients/Acme', 'Job/Notes']) {
+      await r.command('c', `CREATE ${box}`);
+      await r.command('u', `UNSUBSCRIBE ${box}`);
+    }
+    await r.command('s', 'SUBSCRIBE Job/Clients/Acme');
+    const childInfo = (name: string) => `* LIST (\\HasChildren) "/" "${name}" ("CHILDINFO" ("SUBSCRIBED"))\r`;
+    const jobLines = (out: string) => out.split('\n').filter((l) => l.includes('"Job'));
+    // Job/Clients matches "Job/%" and carries the CHILDINFO: "Job" is not listed for it.
+    const both = await r.command('r1', 'LIST (SUBSCRIBED RECURSIVEMATCH) "" ("J%" "Job/%")');
+    expect(jobLines(both)).toEqual([childInfo('Job/Clients')]);
+    expect(both).toMatch(/^r1 OK/m);
+    // One pattern each: the parent it matches is listed, with CHILDINFO.
+    expect(jobLines(await r.command('r2', 'LIST (SUBSCRIBED RECURSIVEMATCH) "" "J%"'))).toEqual([
+      childInfo('Job'),
+    ]);
+    expect(jobLines(await r.command('r3', 'LIST (SUBSCRIBED RECURSIVEMATCH) "" "Job/%"'))).toEqual([
+      childInfo('Job/Clients'),
+    ]);
+    // The subscribed mailbox itself matches: no parent is listed for it.
+    expect(jobLines(await r.command('r4', 'LIST (SUBSCRIBED RECURSIVEMATCH) "" ("J%" "Job/*")'))).toEqual([
+      '* LIST (\\Subscribed \\HasNoChildren) "/" "Job/Clients/Acme"\r',
+    ]);
+  });
+
   it('ID, NAMESPACE, CAPABILITY, UNSELECT, GETQUOTAROOT, COMPRESS refusal twice', async () => {
     const r = await login();
     expect(await r.command('i1', 'ID ("name" "test")')).toMatch(/\* ID \("name" "Nimbus Mail"/);
-    expect(await r.command('i2', 'NAMESPACE')).toMatch(/\* NAMESPACE \(\("" "\/"\)\) \(\("Other Users\/" "\/"\)\) NIL/);
+    expect(await r.command('i2', 'NAMESPACE')).toMatch(
+      /\* NAMESPACE \(\("" "\/"\)\) \(\("Other Users\/" "\/"\)\) NIL/,
+    );
     await r.command('i3', 'SELECT INBOX');
     expect(await r.command('i4', 'UNSELECT')).toMatch(/i4 OK/);
     expect(await r.command('i5', 'FETCH 1 FLAGS')).toMatch(/i5 BAD/);

@@ -136,6 +136,16 @@ async function visibleEntries(s: ImapSession): Promise<Entry[]> {
   return entries;
 }
 
+/** True if a mailbox strictly between `ancestor` and its descendant `name` matches the patterns. */
+function matchedBetween(ancestor: string, name: string, matches: (name: string) => boolean): boolean {
+  const parts = name.split(HIERARCHY_DELIMITER);
+  const depth = ancestor.split(HIERARCHY_DELIMITER).length;
+  for (let i = depth + 1; i < parts.length; i++) {
+    if (matches(parts.slice(0, i).join(HIERARCHY_DELIMITER))) return true;
+  }
+  return false;
+}
+
 export const list: Handler = async (s, { t }) => {
   const args = parseListArgs(t, s);
   const { select, ret, reference, patterns } = args;
@@ -178,8 +188,9 @@ export const list: Handler = async (s, { t }) => {
       const prefix = name + HIERARCHY_DELIMITER;
       const below = select.has('RECURSIVEMATCH') ? [...subs].filter((x) => x.startsWith(prefix)) : [];
       // A parent that is not subscribed itself is only listed for subscribed descendants the
-      // patterns do not list on their own (RFC 5258 §3.5; Dovecot answers the same).
-      if (!subscribed && !below.some((x) => !matches(x))) continue;
+      // patterns do not list, and only as their closest listed ancestor: a nearer one that
+      // matches a pattern carries the CHILDINFO instead (RFC 5258 §3.5; Dovecot answers the same).
+      if (!subscribed && !below.some((x) => !matches(x) && !matchedBetween(name, x, matches))) continue;
       const childInfo = below.length > 0;
       if (specialOnly && !specialUse(entry)) continue;
       const attrs: string[] = [];
