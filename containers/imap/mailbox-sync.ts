@@ -5,6 +5,7 @@
 import { formatSequenceSet } from './format/strings';
 import type { SelectedMailbox } from './selected';
 import type { ImapSession } from './session';
+import type { CommandResult } from './types';
 
 /** What a report saw, for the listeners that run after it. */
 export interface ReportedChanges {
@@ -66,9 +67,14 @@ export async function reportChanges(
   }
   selected.own.clear();
   if (changes.added.length > 0) {
-    if (!selected.readOnly && !session.rev2) {
+    // A keyword new to this client is announced before the message that carries it (RFC 9051 §7.3.5).
+    if (selected.unannounced(changes.addedKeywords).length > 0) session.announceFlags(selected);
+    if (!session.rev2 && !selected.readOnly) {
       const claim = await session.services.view.claimRecent(selected.id);
       for (const uid of changes.added) if (uid >= claim.from && uid < claim.to) selected.recent.add(uid);
+    } else if (!session.rev2) {
+      // Read-only: nothing is claimed, but what nobody has claimed is \Recent here too (RFC 3501 §2.3.2).
+      for (const uid of changes.added) if (uid >= changes.recentUid) selected.recent.add(uid);
     }
     selected.add(changes.added);
     session.send(`* ${selected.exists} EXISTS\r\n`);
@@ -78,20 +84,39 @@ export async function reportChanges(
   for (const listener of reportListeners) await listener(session, selected, changes);
 }
 
-/** EXPUNGE (or VANISHED with QRESYNC) for uids this client still knows. */
-export function reportExpunges(session: ImapSession, selected: SelectedMailbox, uids: number[]): void {
+/** EXPUNGE (or VANISHED with QRESYNC) for uids this client still knows; returns how many. */
+export function reportExpunges(session: ImapSession, selected: SelectedMailbox, uids: number[]): number {
   const known = uids.filter((uid) => selected.has(uid)).sort((a, b) => a - b);
-  if (known.length === 0) return;
+  if (known.length === 0) return 0;
   for (const listener of expungeListeners) listener(session, selected, known);
   if (session.qresync || session.uidonly) {
     // UIDONLY (RFC 9586 §3) reports expunges as VANISHED, as QRESYNC does.
     for (const uid of known) selected.remove(uid);
     session.send(`* VANISHED ${formatSequenceSet(known)}\r\n`);
-    return;
+    return known.length;
   }
   // Highest first, so each sequence number is still valid when the client applies it.
   for (let i = known.length - 1; i >= 0; i--) {
     const seq = selected.remove(known[i]);
     if (seq > 0) session.send(`* ${seq} EXPUNGE\r\n`);
   }
+  return known.length;
+}
+
+/**
+ * The tagged OK of a command that reported expunges under QRESYNC carries the mailbox's new
+ * HIGHESTMODSEQ: required for EXPUNGE and UID EXPUNGE (RFC 7162 §3.2.7, §3.2.9) and MOVE (RFC 6851
+ * §4.4), and sent as Dovecot does for any other command (NOOP, …) whose report included expunges,
+ * since VANISHED carries no mod-sequence of its own. Every change up to that value has just been
+ * reported.
+ */
+export function withHighestModseq(
+  session: ImapSession,
+  result: CommandResult,
+  expungedBefore: number,
+): CommandResult {
+  const selected = session.selected;
+  if (result.status !== 'OK' || result.code || !selected || !session.qresync) return result;
+  if (session.expungesReported === expungedBefore) return result;
+  return { ...result, code: `HIGHESTMODSEQ ${selected.modseq}` };
 }

@@ -49,6 +49,8 @@ export class ImapSession {
   private dirty = false;
   /** CONDSTORE was just enabled with a mailbox selected: HIGHESTMODSEQ is owed (RFC 7162 §3.1). */
   private announceModseq = false;
+  /** Messages reported expunged so far (a command that reported some ends with HIGHESTMODSEQ). */
+  expungesReported = 0;
   /** Releases this session's slot in the per-user-and-address limit (set at login). */
   private releaseUserSlot: (() => void) | null = null;
 
@@ -283,7 +285,7 @@ export class ImapSession {
 
   /** EXPUNGE (or VANISHED with QRESYNC) for uids this client still knows. */
   reportExpunges(uids: number[]): void {
-    if (this.selected) reportExpunges(this, this.selected, uids);
+    if (this.selected) this.expungesReported += reportExpunges(this, this.selected, uids);
   }
 
   /**

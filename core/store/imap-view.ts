@@ -37,6 +37,8 @@ export interface MailboxChanges extends MailboxState {
   flags: { uid: number; flags: string[]; modseq: number }[];
   expunged: number[];
   added: number[];
+  /** Keywords the added messages carry (distinct): new ones must be announced in FLAGS first. */
+  addedKeywords: string[];
 }
 
 /** Columns beyond uid and flags that FETCH can ask for. */
@@ -213,17 +215,21 @@ export class ImapView {
   async changes(mailboxId: number, modseq: number, knownMaxUid: number): Promise<MailboxChanges | null> {
     const state = await this.state(mailboxId);
     if (!state) return null;
-    const out: MailboxChanges = { ...state, flags: [], expunged: [], added: [] };
+    const out: MailboxChanges = { ...state, flags: [], expunged: [], added: [], addedKeywords: [] };
     if (state.highestmodseq <= modseq && state.uidnext <= knownMaxUid + 1) return out;
     const changed = await this.db.query<{ uid: string; flags: string[]; modseq: string }>(
       `SELECT uid, flags, modseq FROM messages WHERE mailbox_id = $1 AND (modseq > $2 OR uid > $3) ORDER BY uid`,
       [mailboxId, modseq, knownMaxUid],
     );
+    const keywords = new Set<string>();
     for (const row of changed.rows) {
       const uid = Number(row.uid);
-      if (uid > knownMaxUid) out.added.push(uid);
-      else out.flags.push({ uid, flags: row.flags, modseq: Number(row.modseq) });
+      if (uid > knownMaxUid) {
+        out.added.push(uid);
+        for (const flag of row.flags) if (!flag.startsWith('\\')) keywords.add(flag);
+      } else out.flags.push({ uid, flags: row.flags, modseq: Number(row.modseq) });
     }
+    out.addedKeywords = [...keywords];
     const expunged = await this.db.query<{ uid: string }>(
       `SELECT uid FROM expunged_messages WHERE mailbox_id = $1 AND modseq > $2 AND uid <= $3 ORDER BY uid`,
       [mailboxId, modseq, knownMaxUid],

@@ -125,6 +125,157 @@ c.logout()
   });
 });
 
+describe('\\Recent in the session that holds it (RFC 3501 §2.3.2)', () => {
+  it('STATUS RECENT of the selected mailbox counts what this session holds; other sessions see 0', async () => {
+    const { user, pass } = await newUser();
+    const a = await login(user, pass);
+    const b = await login(user, pass);
+    const c = await login(user, pass);
+    await append(c, 'INBOX', msg('one'));
+    await append(c, 'INBOX', msg('two'));
+    // EXAMINE claims nothing, but the unclaimed messages are \Recent in its view.
+    expect(await b.command('e', 'EXAMINE INBOX')).toMatch(/^\* 2 RECENT\r$/m);
+    expect(await b.command('f1', 'FETCH 1:2 FLAGS')).toMatch(
+      /^\* 1 FETCH \(FLAGS \(\\Recent\)\)\r\n\* 2 FETCH \(FLAGS \(\\Recent\)\)\r\nf1 OK/m,
+    );
+    expect(await b.command('s1', 'STATUS INBOX (RECENT)')).toMatch(/^\* STATUS "INBOX" \(RECENT 2\)\r$/m);
+    // SELECT claims them: the selecting session still counts them, an unselected one does not.
+    expect(await a.command('s', 'SELECT INBOX')).toMatch(/^\* 2 RECENT\r$/m);
+    expect(await a.command('s2', 'STATUS INBOX (MESSAGES RECENT UNSEEN)')).toMatch(
+      /^\* STATUS "INBOX" \(MESSAGES 2 RECENT 2 UNSEEN 2\)\r$/m,
+    );
+    expect(await c.command('s3', 'STATUS INBOX (RECENT)')).toMatch(/^\* STATUS "INBOX" \(RECENT 0\)\r$/m);
+    // The EXAMINE session was told first, so they stay \Recent in its view.
+    expect(await b.command('s4', 'STATUS INBOX (RECENT)')).toMatch(/^\* STATUS "INBOX" \(RECENT 2\)\r$/m);
+    // A new arrival: unclaimed, so every session counts it until one SELECT session claims it.
+    await append(c, 'INBOX', msg('three'));
+    expect(await c.command('s5', 'STATUS INBOX (RECENT)')).toMatch(/\(RECENT 1\)/);
+    expect(await b.command('n1', 'NOOP')).toMatch(/^\* 3 EXISTS\r\n\* 3 RECENT\r\n/m);
+    // STATUS answers before the report that follows it claims the arrival.
+    expect(await a.command('s6', 'STATUS INBOX (RECENT)')).toMatch(
+      /^\* STATUS "INBOX" \(RECENT 3\)\r\n\* 3 EXISTS\r\n\* 3 RECENT\r\ns6 OK/m,
+    );
+    expect(await a.command('s7', 'STATUS INBOX (RECENT)')).toMatch(/\(RECENT 3\)/);
+    expect(await c.command('s8', 'STATUS INBOX (RECENT)')).toMatch(/\(RECENT 0\)/);
+    // Claimed by the SELECT session before the EXAMINE session heard of it: not \Recent there.
+    await append(c, 'INBOX', msg('four'));
+    expect(await a.command('n3', 'NOOP')).toMatch(/^\* 4 EXISTS\r\n\* 4 RECENT\r\n/m);
+    expect(await b.command('n4', 'NOOP')).toMatch(/^\* 4 EXISTS\r\n\* 3 RECENT\r\n/m);
+    expect(await b.command('f2', 'FETCH 3:4 FLAGS')).toMatch(
+      /^\* 3 FETCH \(FLAGS \(\\Recent\)\)\r\n\* 4 FETCH \(FLAGS \(\)\)\r\nf2 OK/m,
+    );
+    // An expunged message no longer counts.
+    await a.command('d', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
+    await a.command('x', 'EXPUNGE');
+    expect(await a.command('s9', 'STATUS INBOX (MESSAGES RECENT)')).toMatch(/\(MESSAGES 3 RECENT 3\)/);
+  });
+
+  it('Python imaplib: STATUS RECENT of the selected mailbox and \\Recent after EXAMINE', async () => {
+    const { user, pass } = await newUser();
+    const r = await login(user, pass);
+    await append(r, 'INBOX', msg('one'));
+    await append(r, 'INBOX', msg('two'));
+    const out = await python(
+      `
+import imaplib, os
+c = imaplib.IMAP4('127.0.0.1', int(os.environ['PORT']))
+c.login(os.environ['U'], os.environ['P'])
+c.select('INBOX', readonly=True)
+print('examine', c.fetch('1', '(FLAGS)')[1])
+c.select('INBOX')
+print('status', c.status('INBOX', '(RECENT)')[1])
+c.logout()
+`,
+      { PORT: String(h.port), U: user, P: pass },
+    );
+    expect(out).toMatch(/^examine \[b'1 \(FLAGS \(\\\\Recent\)\)'\]$/m);
+    expect(out).toMatch(/^status \[b'"INBOX" \(RECENT 2\)'\]$/m);
+  });
+});
+
+describe('HIGHESTMODSEQ in the tagged OK of a command that reported expunges (QRESYNC)', () => {
+  async function qresyncInbox(user: string, pass: string): Promise<RawImap> {
+    const r = await login(user, pass);
+    expect(await r.command('q', 'ENABLE QRESYNC')).toMatch(/^\* ENABLED QRESYNC/m);
+    await r.command('s', 'SELECT INBOX');
+    return r;
+  }
+  const highest = async (r: RawImap): Promise<number> =>
+    Number(/HIGHESTMODSEQ (\d+)/.exec(await r.command('h', 'STATUS INBOX (HIGHESTMODSEQ)'))![1]);
+
+  it('EXPUNGE, UID EXPUNGE and MOVE end with OK [HIGHESTMODSEQ n]; nothing expunged, plain OK', async () => {
+    const { user, pass } = await newUser();
+    const r = await login(user, pass);
+    for (const s of ['1', '2', '3', '4', '5']) await append(r, 'INBOX', msg(s));
+    await r.command('c', 'CREATE Dest');
+    const a = await qresyncInbox(user, pass);
+    expect(await a.command('x0', 'EXPUNGE')).toMatch(/^x0 OK EXPUNGE completed\r$/m);
+    await a.command('d1', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
+    const expunged = await a.command('x1', 'EXPUNGE');
+    const x1 = /^\* VANISHED 1\r\nx1 OK \[HIGHESTMODSEQ (\d+)\] /m.exec(expunged);
+    expect(x1).not.toBeNull();
+    expect(Number(x1![1])).toBe(await highest(a));
+    await a.command('d2', 'STORE 1:2 +FLAGS.SILENT (\\Deleted)');
+    const uidExpunged = await a.command('x2', 'UID EXPUNGE 3');
+    const x2 = /^\* VANISHED 3\r\nx2 OK \[HIGHESTMODSEQ (\d+)\] /m.exec(uidExpunged);
+    expect(Number(x2![1])).toBeGreaterThan(Number(x1![1]));
+    expect(Number(x2![1])).toBe(await highest(a));
+    const moved = await a.command('m', 'UID MOVE 4 Dest');
+    const m = /^\* VANISHED 4\r\nm OK \[HIGHESTMODSEQ (\d+)\] /m.exec(moved);
+    expect(moved).toMatch(/^\* OK \[COPYUID \d+ 4 1\]/m);
+    expect(Number(m![1])).toBe(await highest(a));
+    // Without QRESYNC (CONDSTORE only) the RFC asks for nothing: EXPUNGE responses, plain OK.
+    const b = await login(user, pass);
+    await b.command('s', 'SELECT INBOX (CONDSTORE)');
+    await b.command('d', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
+    expect(await b.command('x', 'EXPUNGE')).toMatch(/^\* 1 EXPUNGE\r\nx OK EXPUNGE completed\r$/m);
+  });
+
+  it("a NOOP that reports another session's MOVE ends with it too; one that reports none does not", async () => {
+    const { user, pass } = await newUser();
+    const r = await login(user, pass);
+    for (const s of ['1', '2', '3']) await append(r, 'INBOX', msg(s));
+    await r.command('c', 'CREATE Dest');
+    const a = await qresyncInbox(user, pass);
+    const b = await qresyncInbox(user, pass);
+    expect(await a.command('m', 'MOVE 2 Dest')).toMatch(/^m OK \[HIGHESTMODSEQ \d+\]/m);
+    const noop = await b.command('n1', 'NOOP');
+    const n = /^\* VANISHED 2\r\nn1 OK \[HIGHESTMODSEQ (\d+)\] /m.exec(noop);
+    expect(n).not.toBeNull();
+    expect(Number(n![1])).toBe(await highest(b));
+    expect(await b.command('n2', 'NOOP')).toMatch(/^n2 OK NOOP completed\r$/m);
+    // A flag change alone brings no HIGHESTMODSEQ to the tagged OK.
+    await a.command('f', 'STORE 1 +FLAGS (\\Flagged)');
+    expect(await b.command('n3', 'NOOP')).toMatch(
+      /^\* 1 FETCH \(FLAGS \(\\Flagged\) UID 1 MODSEQ \(\d+\)\)\r\nn3 OK NOOP/m,
+    );
+  });
+
+  it('Python imaplib reads the HIGHESTMODSEQ of an EXPUNGE', async () => {
+    const { user, pass } = await newUser();
+    const r = await login(user, pass);
+    await append(r, 'INBOX', msg('one'), '\\Deleted');
+    await append(r, 'INBOX', msg('two'));
+    const out = await python(
+      `
+import imaplib, os
+c = imaplib.IMAP4('127.0.0.1', int(os.environ['PORT']))
+c.login(os.environ['U'], os.environ['P'])
+c.enable('QRESYNC')
+c.select('INBOX')
+c.response('HIGHESTMODSEQ')
+print('expunge', c.expunge()[0], c.response('VANISHED'), c.response('HIGHESTMODSEQ'))
+print('status', c.status('INBOX', '(HIGHESTMODSEQ)')[1])
+c.logout()
+`,
+      { PORT: String(h.port), U: user, P: pass },
+    );
+    const m = /^expunge OK \('VANISHED', \[b'1'\]\) \('HIGHESTMODSEQ', \[b'(\d+)'\]\)$/m.exec(out);
+    expect(m).not.toBeNull();
+    expect(out).toContain(`status [b'"INBOX" (HIGHESTMODSEQ ${m![1]})']`);
+  });
+});
+
 describe('new keywords', () => {
   it('announces FLAGS and PERMANENTFLAGS to every selecting session before a FETCH shows the keyword', async () => {
     const { user, pass } = await newUser();
@@ -170,31 +321,46 @@ describe('new keywords', () => {
     expect(await a.tagged('i')).toMatch(/^i OK/m);
   });
 
-  it('a keyword that arrives with APPEND (or COPY) is announced before FETCH shows it; EXAMINE keeps PERMANENTFLAGS ()', async () => {
+  it('a keyword that arrives with APPEND (or COPY) is announced with the EXISTS, before FETCH shows it; EXAMINE keeps PERMANENTFLAGS ()', async () => {
     const { user, pass } = await newUser();
     const a = await login(user, pass);
     const b = await login(user, pass);
+    const c = await login(user, pass);
     await a.command('c', 'CREATE Other');
     await append(a, 'Other', msg('copied'), '$Copied');
     await a.command('s', 'SELECT INBOX');
     await b.command('s', 'EXAMINE INBOX');
-    await append(a, 'INBOX', msg('appended'), '$Green');
-    const fetched = await a.command('f1', 'FETCH 1 FLAGS');
-    expect(fetched).toMatch(
-      /\* FLAGS \([^)]*\$Green\)\r\n\* OK \[PERMANENTFLAGS \([^)]*\$Green \\\*\)\][^\r]*\r\n/,
+    // The appending session itself: FLAGS and PERMANENTFLAGS come before the EXISTS.
+    const appended = await append(a, 'INBOX', msg('appended'), '$Green');
+    expect(appended).toMatch(
+      /^\* FLAGS \(\\Answered \\Flagged \\Deleted \\Seen \\Draft \$Forwarded \$MDNSent \$Junk \$NotJunk \$Green\)\r\n\* OK \[PERMANENTFLAGS \([^)]*\$Green \\\*\)\][^\r]*\r\n\* 1 EXISTS\r\n/m,
     );
-    expect(fetched.indexOf('* FLAGS')).toBeLessThan(fetched.indexOf('* 1 FETCH'));
-    await b.command('n', 'NOOP'); // EXISTS first: b's view has no message 1 yet
-    const other = await b.command('f1', 'FETCH 1 FLAGS');
-    expect(other).toMatch(/\* FLAGS \([^)]*\$Green\)\r\n\* OK \[PERMANENTFLAGS \(\)\]/);
+    expect(await a.command('f1', 'FETCH 1 FLAGS')).toMatch(
+      /^\* 1 FETCH \(FLAGS \(\$Green \\Recent\)\)\r\nf1 OK/m,
+    );
+    // Another session (read-only): FLAGS and PERMANENTFLAGS () before its EXISTS.
+    expect(await b.command('n', 'NOOP')).toMatch(
+      /^\* FLAGS \([^)]*\$Green\)\r\n\* OK \[PERMANENTFLAGS \(\)\][^\r]*\r\n\* 1 EXISTS\r\n/m,
+    );
+    expect(await b.command('f1', 'FETCH 1 FLAGS')).not.toMatch(/\* FLAGS/);
+    // An APPEND by a session that has nothing selected reaches the selecting sessions the same way.
+    await append(c, 'INBOX', msg('from c'), '$Blue');
+    expect(await a.command('n1', 'NOOP')).toMatch(
+      /^\* FLAGS \([^)]*\$Green \$Blue\)\r\n\* OK \[PERMANENTFLAGS \([^)]*\$Blue \\\*\)\][^\r]*\r\n\* 2 EXISTS\r\n/m,
+    );
+    // COPY from another mailbox, as APPEND.
     await a.command('s2', 'SELECT Other');
     expect(await a.command('cp', 'COPY 1 INBOX')).toMatch(/cp OK/);
-    await a.command('s3', 'SELECT INBOX');
-    // SELECT lists the keywords already present.
-    await b.command('n2', 'NOOP');
-    expect(await b.command('f2', 'FETCH 2 FLAGS')).toMatch(
-      /\* FLAGS \([^)]*\$Copied\)[\s\S]*\* 2 FETCH \(FLAGS \(\$Copied\)\)/,
+    const noop = await b.command('n2', 'NOOP');
+    expect(noop).toMatch(
+      /^\* FLAGS \([^)]*\$Blue \$Copied\)\r\n\* OK \[PERMANENTFLAGS \(\)\][^\r]*\r\n\* 3 EXISTS/m,
     );
+    expect(await b.command('f2', 'FETCH 3 FLAGS')).toMatch(
+      /^\* 3 FETCH \(FLAGS \(\$Copied \\Recent\)\)\r\nf2 OK/m,
+    );
+    // A keyword already announced is not announced again.
+    await append(c, 'INBOX', msg('again'), '$green');
+    expect(await b.command('n3', 'NOOP')).not.toMatch(/\* FLAGS/);
   });
 
   it('Python imaplib records the FLAGS that announce a keyword it stored', async () => {

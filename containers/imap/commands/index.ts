@@ -6,6 +6,7 @@ import { ParseError, Tokenizer } from '../parser/tokenizer';
 import type { ImapSession } from '../session';
 import { bad, type CommandResult } from '../types';
 import { UidRequiredError, uidRequired } from '../uidonly';
+import { withHighestModseq } from '../mailbox-sync';
 import { ANY, AUTHED, NOT_AUTHED, SELECTED, type CommandSpec } from './context';
 import { capability, enable, id, logout, noop, compress, namespace } from './any-state';
 import { authenticate, login, starttls } from './auth';
@@ -122,6 +123,7 @@ export async function dispatch(
   const refused = uidRequired(session.uidonly, name, spec.uid === true, uid);
   if (refused) return { tag, result: refused };
   let result: CommandResult | null;
+  const expungedBefore = session.expungesReported;
   try {
     result = await spec.handler(session, { tag, name, uid, t });
   } catch (error) {
@@ -141,6 +143,7 @@ export async function dispatch(
     } catch (error) {
       session.log.warn({ err: error }, 'mailbox sync failed');
     }
+    result = withHighestModseq(session, result, expungedBefore);
   }
   return { tag, result };
 }

@@ -87,9 +87,11 @@ export const select: Handler = async (s, { name: command, t }) => {
     const claim = await view.claimRecent(mailbox.id);
     for (const uid of uids) if (uid >= claim.from && uid < claim.to) selected.recent.add(uid);
     recent = selected.recent.size;
-  } else if (readOnly && state) {
-    // EXAMINE reports the unclaimed messages without claiming them (RFC 3501 §6.3.2).
-    recent = uids.filter((uid) => uid >= state.recentUid).length;
+  } else if (readOnly && !s.rev2 && state) {
+    // EXAMINE does not claim (RFC 3501 §6.3.2), but this session is among the first to be told
+    // about the unclaimed messages, so they are \Recent in its view (§2.3.2), as in Dovecot's.
+    for (const uid of uids) if (uid >= state.recentUid) selected.recent.add(uid);
+    recent = selected.recent.size;
   }
   s.selected = selected;
   selectedWith(s, selected, found);

@@ -61,6 +61,21 @@ function value(s: ImapSession, item: string, st: MailboxStatus, id: number): str
   }
 }
 
+/**
+ * RECENT counts the messages with \Recent in this session's view (RFC 3501 §6.3.10, §2.3.2): in
+ * the selected mailbox that includes the ones this session holds (claimed by its SELECT, or seen
+ * unclaimed by its EXAMINE), which the store no longer counts as unclaimed.
+ */
+async function recentCount(s: ImapSession, id: number, unclaimed: number): Promise<number> {
+  const selected = s.selected;
+  if (!selected || selected.id !== id || selected.recent.size === 0) return unclaimed;
+  const state = await s.services.view.state(id);
+  const from = state?.recentUid ?? Number.MAX_SAFE_INTEGER;
+  let held = 0;
+  for (const uid of selected.recent) if (uid < from && !selected.pendingExpunges.has(uid)) held++;
+  return unclaimed + held;
+}
+
 export async function statusResponse(
   s: ImapSession,
   name: string,
@@ -71,6 +86,7 @@ export async function statusResponse(
   // RFC 8438: SIZE is at least the sum of RFC822.SIZE, which counts binary parts as served.
   if (items.includes('SIZE')) st.size += await s.services.view.convertedGrowth(id);
   if (items.includes('HIGHESTMODSEQ')) s.enableCondstore();
+  if (items.includes('RECENT')) st.recent = await recentCount(s, id, st.recent);
   return [
     '* STATUS ',
     mailboxName(name, s.utf8),
