@@ -221,8 +221,9 @@ describe('shared mailboxes', () => {
     await append(c, 'INBOX', 'from carol', '\\Seen \\Flagged \\Deleted');
     await c.command('w9', 'SELECT INBOX');
     expect(await c.command('wa', `COPY 1 ${shared('Reports')}`)).toMatch(/^wa OK \[COPYUID /m);
+    // EXAMINE: nobody has claimed the copy, so it is \Recent in this view (RFC 3501 §2.3.2).
     await a.command('wb', 'EXAMINE Reports');
-    expect(await a.command('wc', 'FETCH 2 (FLAGS)')).toMatch(/^\* 2 FETCH \(FLAGS \(\\Seen\)\)/m);
+    expect(await a.command('wc', 'FETCH 2 (FLAGS)')).toMatch(/^\* 2 FETCH \(FLAGS \(\\Seen \\Recent\)\)\r$/m);
   });
 
   it('CREATE needs k on the parent and inherits its ACL; DELETE needs x; RENAME stays with the owner', async () => {
