@@ -76,6 +76,8 @@ export class NimbusNode {
           ...process.env,
           LOG_LEVEL: 'warn',
           LOG_FORMAT: 'json',
+          // The IMAP role also opens IMAPS: on any free port, like the others.
+          NIMBUS_IMAPS_PORT: '0',
           ...(this.databaseUrl ? { DATABASE_URL: this.databaseUrl } : {}),
         },
         stdio: ['ignore', 'pipe', 'inherit'],

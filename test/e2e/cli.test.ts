@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { NodeProcess, nimbus } from '../helpers/node-process';
+import { ANY_PORTS_ARGS, ANY_PORTS_ENV, NodeProcess, nimbus } from '../helpers/node-process';
 
 let dataDir: string;
 const data = () => ['--data', dataDir];
@@ -88,7 +88,7 @@ describe('admin CLI without a running node (opens the database directly)', () =>
 
 describe('admin CLI with a running node (through its admin endpoint)', () => {
   it('changes are seen by the running node at once', async () => {
-    const node = new NodeProcess(dataDir, ['--smtp-port', '0', '--pop3-port', '0', '--http-port', '0']);
+    const node = new NodeProcess(dataDir, ANY_PORTS_ARGS, ANY_PORTS_ENV);
     const ports = await node.start();
     try {
       const added = nimbus([...data(), 'user', 'add', 'erin@cli.test', '--password', STRONG]);

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { mailboxNameProblem } from '../../core/mail/mailbox-name';
-import { NodeProcess, nimbus } from '../helpers/node-process';
+import { ANY_PORTS_ENV, NodeProcess, nimbus } from '../helpers/node-process';
 import { Dialogue } from '../helpers/smtp-dialogue';
 import { modelDataEnd } from '../unit/fuzz/smtp-model';
 
@@ -41,8 +41,9 @@ beforeAll(async () => {
       NIMBUS_ALLOW_INSECURE_AUTH: 'true',
       NIMBUS_IMAP_ALLOW_INSECURE_AUTH: 'true',
       NIMBUS_POP3_ALLOW_INSECURE_AUTH: 'true',
-      // Submission takes AUTH only over TLS: its implicit-TLS port is the one we use.
-      NIMBUS_SUBMISSIONS_PORT: '0',
+      // Submission takes AUTH only over TLS: its implicit-TLS port is the one we use. The other
+      // implicit-TLS ports on any free port too, so that parallel suites don't collide.
+      ...ANY_PORTS_ENV,
     },
   );
   ports = await node.start();
