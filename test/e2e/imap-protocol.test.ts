@@ -3,6 +3,7 @@
  * QRESYNC, ESEARCH / SEARCHRES, BINARY, MULTIAPPEND, LIST-EXTENDED, the EXPUNGE rules between
  * sessions, SASL-IR, and BYE on shutdown.
  */
+import fc from 'fast-check';
 import { addUser, RawImap, startImapHarness, type ImapHarness } from './imap-harness';
 
 let h: ImapHarness;
@@ -251,6 +252,64 @@ describe('extensions', () => {
     expect(jobLines(await r.command('r4', 'LIST (SUBSCRIBED RECURSIVEMATCH) "" ("J%" "Job/*")'))).toEqual([
       '* LIST (\\Subscribed \\HasNoChildren) "/" "Job/Clients/Acme"\r',
     ]);
+  });
+
+  it('property: RECURSIVEMATCH lists what is subscribed and each closest listed parent of what the patterns miss', async () => {
+    const r = await login();
+    const tree = ['Pr', 'Pr/A', 'Pr/A/X', 'Pr/A/Y', 'Pr/B', 'Pr/B/Z'];
+    for (const box of tree) await r.command('c', `CREATE ${box}`);
+    const pool = ['Pr%', 'Pr', 'Pr/%', 'Pr/%/%', 'Pr/A/%', 'Pr/B', 'Pr/A', 'Pr/B*'];
+    const regex = (p: string) =>
+      new RegExp(
+        `^${p
+          .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/%/g, '[^/]*')}$`,
+      );
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.subarray(tree),
+        fc.subarray(pool, { minLength: 1 }),
+        async (subscribed, patterns) => {
+          for (const box of tree) {
+            await r.command('s', `${subscribed.includes(box) ? 'SUBSCRIBE' : 'UNSUBSCRIBE'} ${box}`);
+          }
+          const tag = `p${++n}`;
+          const out = await r.command(
+            tag,
+            `LIST (SUBSCRIBED RECURSIVEMATCH) "" (${patterns.map((p) => `"${p}"`).join(' ')})`,
+          );
+          expect(out).toMatch(new RegExp(`^${tag} OK`, 'm'));
+          const listed = new Map<string, string>();
+          for (const m of out.matchAll(
+            /^\* LIST \(([^)]*)\) "\/" "(Pr[^"]*)"( \("CHILDINFO" \("SUBSCRIBED"\)\))?\r$/gm,
+          )) {
+            listed.set(m[2], `${m[1].includes('\\Subscribed') ? 'S' : '-'}${m[3] ? 'C' : '-'}`);
+          }
+          const matches = (name: string) => patterns.some((p) => regex(p).test(name));
+          const expected = new Map<string, string>();
+          for (const name of tree) {
+            if (!matches(name)) continue;
+            const below = subscribed.filter((d) => d.startsWith(name + '/'));
+            const childInfo = below.length > 0 ? 'C' : '-';
+            if (subscribed.includes(name)) {
+              expected.set(name, 'S' + childInfo);
+              continue;
+            }
+            // Closest listed ancestor of a subscribed mailbox no pattern lists.
+            const owed = below.some(
+              (d) =>
+                !matches(d) &&
+                !tree.some((m) => m.startsWith(name + '/') && d.startsWith(m + '/') && matches(m)),
+            );
+            if (owed) expected.set(name, '-C');
+          }
+          expect(Object.fromEntries(listed)).toEqual(Object.fromEntries(expected));
+        },
+      ),
+      { numRuns: 100, examples: [[['Pr/A/X'], ['Pr%', 'Pr/%']]] },
+    );
   });
 
   it('ID, NAMESPACE, CAPABILITY, UNSELECT, GETQUOTAROOT, COMPRESS refusal twice', async () => {
