@@ -64,7 +64,7 @@ interface SizeResult {
 
 const cleanups: (() => Promise<void> | void)[] = [];
 const errors: string[] = [];
-const log = (line: string): void => void process.stdout.write(`${line}\n`);
+const log = (line: string): void => void process.stdout.write(`${line.trimEnd()}\n`);
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number): string => String(n).padStart(2, '0');
@@ -247,13 +247,15 @@ function report(options: Options, all: Map<string, Map<number, SizeResult>>): vo
   const last = options.sizes[options.sizes.length - 1];
   const k = (n: number): string => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
   log('');
+  const ratio = (a: number, b: number): string => (last > first ? `${fmt(a / b, 1)}× |` : '');
   log(
-    `Median of ${options.runs} runs, ms (µs per message in the mailbox); ratio ${k(last)}/${k(first)} ` +
-      `for ${fmt(last / first, 0)}× the messages:`,
+    `Median of ${options.runs} runs, ms (µs per message in the mailbox)` +
+      (last > first ? `; ratio ${k(last)}/${k(first)} for ${fmt(last / first, 0)}× the messages:` : ':'),
   );
   log('');
-  log(`| backend | operation | ${options.sizes.map(k).join(' | ')} | ${k(last)}/${k(first)} |`);
-  log(`|---|---|${options.sizes.map(() => '---').join('|')}|---|`);
+  const ratioHead = last > first ? ` ${k(last)}/${k(first)} |` : '';
+  log(`| backend | operation | ${options.sizes.map(k).join(' | ')} |${ratioHead}`);
+  log(`|---|---|${options.sizes.map(() => '---').join('|')}|${ratioHead ? '---|' : ''}`);
   for (const [backend, results] of all) {
     const cells = (get: (r: SizeResult, size: number) => string): string =>
       options.sizes.map((size) => (results.has(size) ? get(results.get(size)!, size) : '-')).join(' | ');
@@ -261,12 +263,12 @@ function report(options: Options, all: Map<string, Map<number, SizeResult>>): vo
       const ms = (size: number): number => results.get(size)?.medians.get(op) ?? NaN;
       log(
         `| ${backend} | ${op} | ${cells((r, size) => `${fmt(r.medians.get(op)!)} (${fmt((r.medians.get(op)! * 1000) / size, 2)})`)} | ` +
-          `${fmt(ms(last) / ms(first), 1)}× |`,
+          ratio(ms(last), ms(first)),
       );
     }
     log(
       `| ${backend} | fill, s (${FILL_HOW}) | ${cells((r) => fmt(r.fillSeconds))} | ` +
-        `${fmt((results.get(last)?.fillSeconds ?? NaN) / (results.get(first)?.fillSeconds ?? NaN), 1)}× |`,
+        ratio(results.get(last)?.fillSeconds ?? NaN, results.get(first)?.fillSeconds ?? NaN),
     );
   }
   log('');
@@ -294,17 +296,26 @@ async function main(): Promise<void> {
   report(options, all);
 }
 
-async function cleanup(): Promise<void> {
-  for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => undefined);
-  cleanups.length = 0;
+let cleaning: Promise<void> | null = null;
+let interrupted = false;
+/** Runs every cleanup once, newest first, even when a signal and main's end both ask for it. */
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const fn of cleanups.splice(0).reverse()) await Promise.resolve(fn()).catch(() => undefined);
+  })();
+  return cleaning;
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => void cleanup().then(() => process.exit(130)));
+  process.once(signal, () => {
+    interrupted = true;
+    void cleanup().then(() => process.exit(130));
+  });
 main().then(
   () => cleanup().then(() => process.exit(0)),
   (error: unknown) => {
-    console.error(error);
-    void cleanup().then(() => process.exit(1));
+    // After a signal the node is going away too: its closed connections are not the error to show.
+    if (!interrupted) console.error(error);
+    void cleanup().then(() => process.exit(interrupted ? 130 : 1));
   },
 );
