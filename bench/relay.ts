@@ -7,7 +7,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
@@ -16,6 +15,7 @@ import { loadConfig } from '../containers/node/config';
 import { startNode } from '../containers/node/node';
 import { SmtpSink } from '../test/helpers/smtp-sink';
 import { fmt, summarise } from './lib/stats';
+import { freePort } from '../test/helpers/ports';
 
 const arg = (name: string, fallback: number) => {
   const index = process.argv.indexOf(`--${name}`);
@@ -24,15 +24,6 @@ const arg = (name: string, fallback: number) => {
 const MESSAGES = arg('messages', 2000);
 const LATENCY = arg('latency', 100);
 const DOMAINS = 20;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function main() {
   const sink = await new SmtpSink().start();

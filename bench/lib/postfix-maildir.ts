@@ -18,10 +18,10 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, postfixAvailable } from '../../test/helpers/postfix-peer';
+import { postfixAvailable } from '../../test/helpers/postfix-peer';
+import { freePort, waitForPort } from '../../test/helpers/ports';
 
 export { postfixAvailable };
 
@@ -158,7 +158,7 @@ export class PostfixMaildirPeer {
     );
     this.postfix('check');
     this.postfix('start');
-    await waitForPort(this.port);
+    await waitForPort(this.port, 'postfix');
     return this;
   }
 
@@ -190,20 +190,4 @@ export class PostfixMaildirPeer {
       throw new Error(`postfix ${command} failed: ${stderr.trim() || (error as Error).message}`);
     }
   }
-}
-
-async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`postfix did not listen on ${port}`);
 }

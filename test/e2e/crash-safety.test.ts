@@ -7,7 +7,8 @@ import { PgliteDatabase } from '../../core/adapters/pglite/pglite-database';
 import { PgDatabase } from '../../core/adapters/postgres/pg-database';
 import type { SqlDatabase } from '../../core/ports/sql';
 import { crashMessage, expectCrashOutcome } from '../helpers/crash-check';
-import { NodeProcess, freePort, nimbus } from '../helpers/node-process';
+import { NodeProcess, nimbus } from '../helpers/node-process';
+import { freePort } from '../helpers/ports';
 import { createTestDatabaseUrl } from '../helpers/test-database';
 
 /**

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { authenticate, dkimSign } from 'mailauth';
 import { TestDns } from '../helpers/dns-records';
 import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
-import { freePort } from '../helpers/scanner-daemons';
+import { freePort } from '../helpers/ports';
 import { Dialogue } from '../helpers/smtp-dialogue';
 
 /**

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
 import { folderTexts } from '../helpers/mailbox-contents';
-import { freePort } from '../helpers/node-process';
+import { freePort } from '../helpers/ports';
 import { makeTestCa, makeTestLeaf } from '../helpers/test-certificates';
 
 const BIN = path.resolve(__dirname, '../../bin/nimbus.cjs');

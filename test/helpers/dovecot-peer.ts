@@ -36,6 +36,7 @@ import {
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports';
 
 /** Debian's path; NIMBUS_DOVECOT_BINARY points elsewhere (another distribution, or a missing one to test the skip). */
 export const DOVECOT_BINARY = process.env.NIMBUS_DOVECOT_BINARY ?? '/usr/sbin/dovecot';
@@ -62,17 +63,6 @@ export interface DovecotPeerOptions {
   sharedPrefix?: string;
   /** Extra top-level config lines, appended last (they override the defaults above them). */
   extraConfig?: string[];
-}
-
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface Identity {
@@ -121,7 +111,7 @@ export class DovecotPeer {
   constructor(private readonly options: DovecotPeerOptions = {}) {}
 
   async start(): Promise<this> {
-    this.port = this.options.port ?? (await freeLoopbackPort());
+    this.port = this.options.port ?? (await freePort());
     // Auth (dovecot user) reads the passwd-file; login/anvil processes reach base_dir.
     chmodSync(this.dir, 0o755);
     mkdirSync(this.home, { mode: 0o755 });

@@ -6,6 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { freePort } from './ports';
 
 export interface Moto {
   endpoint: string;
@@ -20,18 +21,6 @@ export interface Moto {
 
 export function motoAvailable(): boolean {
   return spawnSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' }).status === 0;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitUp(endpoint: string, child: ChildProcess): Promise<void> {

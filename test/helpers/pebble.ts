@@ -10,7 +10,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import type { DnsTxtRecords } from '../../core/ports/dns-records';
-import { freePort } from './moto';
+import { freePort } from './ports';
 import { makeTestLeaf } from './test-certificates';
 
 export interface Pebble {

@@ -1,24 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import selfsigned from 'selfsigned';
+import { freePort, waitForPort } from './ports';
 
 /** True when Debian's postfix is installed (integration suites skip otherwise). */
 export function postfixAvailable(): boolean {
   return existsSync('/usr/sbin/postfix') && process.getuid?.() === 0;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface PostfixPeerOptions {
@@ -111,7 +100,7 @@ export class PostfixPeer {
     );
     this.postfix('check');
     this.postfix('start');
-    await waitForPort(this.port);
+    await waitForPort(this.port, 'postfix');
     return this;
   }
 
@@ -167,20 +156,4 @@ export class PostfixPeer {
       throw new Error(`postfix ${command} failed: ${stderr.trim() || (error as Error).message}`);
     }
   }
-}
-
-async function waitForPort(port: number, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`postfix did not listen on ${port}`);
 }

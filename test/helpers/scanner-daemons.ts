@@ -3,6 +3,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, w
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports';
 
 /**
  * The real content-scanner daemons from Debian's packages (clamav-daemon, spamassassin, rspamd),
@@ -22,17 +23,6 @@ export const TEST_VIRUS = 'NIMBUS-TEST-VIRUS-7f3a9c';
 export const GTUBE = 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function hex(text: string): string {
   return Buffer.from(text, 'latin1').toString('hex');

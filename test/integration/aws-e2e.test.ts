@@ -19,7 +19,8 @@ import { SqsSpool } from '../../core/adapters/aws/sqs-spool';
 import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
 import { Dialogue } from '../helpers/smtp-dialogue';
 import { crashMessage, expectCrashOutcome } from '../helpers/crash-check';
-import { NodeProcess, freePort, nimbus } from '../helpers/node-process';
+import { NodeProcess, nimbus } from '../helpers/node-process';
+import { freePort } from '../helpers/ports';
 import { createTestDatabaseUrl } from '../helpers/test-database';
 import { startFaultProxy, startMoto, type FaultProxy, type Moto } from '../helpers/moto';
 

@@ -4,7 +4,8 @@ import { dkimVerify } from 'mailauth';
 import { OverrideResolver } from '../../core/adapters/dns/override-resolver';
 import { mailauthResolver } from '../../core/security/dns-adapter';
 import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
-import { PostfixPeer, freePort, postfixAvailable } from '../helpers/postfix-peer';
+import { PostfixPeer, postfixAvailable } from '../helpers/postfix-peer';
+import { freePort } from '../helpers/ports';
 import { folderTexts } from '../helpers/mailbox-contents';
 
 /**
