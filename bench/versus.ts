@@ -16,7 +16,6 @@
  * BENCH_POSTFIX_ROOT (a Postfix unpacked with dpkg -x instead of installed).
  */
 import os from 'node:os';
-import { Client } from 'pg';
 import { dovecotAvailable, startDovecotPeer } from '../test/helpers/dovecot-peer';
 import { ImapLoadClient } from './lib/imap-client';
 import { runMixed, type MixedResult } from './lib/imap-mixed';
@@ -24,6 +23,7 @@ import { buildBenchBundle, NimbusNode, rssMiB, sampleRss } from './lib/nimbus-no
 import { PostfixMaildirPeer, postfixAvailable, unpackedPostfix } from './lib/postfix-maildir';
 import { runSmtpScenario, type SmtpFigures } from './lib/smtp-scenario';
 import { fmt } from './lib/stats';
+import { DEFAULT_POSTGRES_URL, freshPostgres } from './lib/fresh-postgres';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
 const PER_CONNECTION = Number(process.env.BENCH_PER_CONNECTION ?? 100);
@@ -31,7 +31,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SESSIONS = 20;
 const CLIENT_COUNTS = [10, 50];
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'postfix,dovecot,pglite,postgres').split(','));
-const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
 const DOMAIN = 'bench.test';
 const RCPT = `rcpt@${DOMAIN}`;
 const PASSWORD = 'Versus-Bench-Password-2026';
@@ -112,31 +112,19 @@ async function dovecot(): Promise<Figures | null> {
   return figures;
 }
 
-async function freshPostgres(): Promise<string | null> {
-  const admin = new Client({ connectionString: POSTGRES_URL });
-  try {
-    await admin.connect();
-  } catch (error) {
-    log(`PostgreSQL at ${POSTGRES_URL} not reachable (${(error as Error).message}): skipped`);
+async function versusDatabase(): Promise<string | null> {
+  const fresh = await freshPostgres(POSTGRES_URL, 'nimbus_versus');
+  if ('unreachable' in fresh) {
+    log(`PostgreSQL at ${POSTGRES_URL} not reachable (${fresh.unreachable}): skipped`);
     return null;
   }
-  const name = `nimbus_versus_${process.pid}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  cleanups.push(async () => {
-    const again = new Client({ connectionString: POSTGRES_URL });
-    await again.connect();
-    await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await again.end();
-  });
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
+  cleanups.push(fresh.drop);
+  return fresh.url;
 }
 
 async function nimbus(bundle: string, backend: 'pglite' | 'postgres'): Promise<Figures | null> {
   if (!ONLY.has(backend)) return null;
-  const databaseUrl = backend === 'postgres' ? await freshPostgres() : undefined;
+  const databaseUrl = backend === 'postgres' ? await versusDatabase() : undefined;
   if (databaseUrl === null) return null;
   log(`Nimbus on ${backend === 'postgres' ? 'PostgreSQL (fresh database)' : 'PGlite (embedded default)'}:`);
   const node = new NimbusNode(bundle, databaseUrl);
