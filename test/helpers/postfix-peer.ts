@@ -1,14 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import selfsigned from 'selfsigned';
-import { freePort, waitForPort } from './ports';
+import { PostfixInstance, postfixAvailable } from './postfix-instance';
 
-/** True when Debian's postfix is installed (integration suites skip otherwise). */
-export function postfixAvailable(): boolean {
-  return existsSync('/usr/sbin/postfix') && process.getuid?.() === 0;
-}
+export { postfixAvailable };
 
 export interface PostfixPeerOptions {
   /** Domain Postfix accepts (virtual alias domain). */
@@ -29,20 +24,16 @@ export interface PostfixPeerOptions {
  * master drops privileges to the `postfix` user itself).
  */
 export class PostfixPeer {
-  readonly dir = mkdtempSync(path.join(os.tmpdir(), 'nimbus-postfix-'));
-  readonly etc = path.join(this.dir, 'etc');
-  port = 0;
+  private readonly instance = new PostfixInstance('nimbus-postfix-');
+  readonly etc = this.instance.etc;
 
   constructor(private readonly options: PostfixPeerOptions) {}
 
+  get port(): number {
+    return this.instance.port;
+  }
+
   async start(): Promise<this> {
-    this.port = this.options.port ?? (await freePort());
-    // The postfix user must reach its queue under this directory.
-    chmodSync(this.dir, 0o755);
-    mkdirSync(this.etc, { recursive: true });
-    mkdirSync(path.join(this.dir, 'spool'), { mode: 0o755 });
-    mkdirSync(path.join(this.dir, 'data'), { mode: 0o700 });
-    execFileSync('chown', ['postfix:', path.join(this.dir, 'data')]);
     const pems = await selfsigned.generate([{ name: 'commonName', value: `mx.${this.options.domain}` }], {
       keySize: 2048,
       algorithm: 'sha256',
@@ -50,57 +41,28 @@ export class PostfixPeer {
     writeFileSync(path.join(this.etc, 'key.pem'), pems.private, { mode: 0o600 });
     writeFileSync(path.join(this.etc, 'cert.pem'), pems.cert);
     this.writeMaps();
-    const main = [
-      'compatibility_level = 3.6',
-      `queue_directory = ${this.dir}/spool`,
-      `data_directory = ${this.dir}/data`,
-      'mail_owner = postfix',
-      'setgid_group = postdrop',
-      'inet_interfaces = 127.0.0.1',
-      'inet_protocols = ipv4',
-      `myhostname = mx.${this.options.domain}`,
-      `mydomain = ${this.options.domain}`,
-      'mydestination =',
-      'mynetworks = 127.0.0.0/8',
-      `virtual_alias_domains = ${this.options.domain}`,
-      `virtual_alias_maps = texthash:${this.etc}/virtual`,
-      `transport_maps = texthash:${this.etc}/transport`,
-      `smtpd_recipient_restrictions = check_recipient_access texthash:${this.etc}/access, permit_mynetworks, reject_unauth_destination`,
-      'disable_dns_lookups = yes',
-      'smtp_host_lookup = native',
-      'smtp_dns_support_level = disabled',
-      `maillog_file = ${this.dir}/maillog`,
-      `maillog_file_prefixes = ${this.dir}`,
-      'smtpd_tls_security_level = may',
-      `smtpd_tls_cert_file = ${this.etc}/cert.pem`,
-      `smtpd_tls_key_file = ${this.etc}/key.pem`,
-      'smtpd_tls_received_header = yes',
-      'smtp_tls_security_level = may',
-      'queue_run_delay = 1s',
-      'minimal_backoff_time = 1s',
-      'maximal_backoff_time = 2s',
-      'biff = no',
-      'smtputf8_enable = yes',
-      'alias_maps =',
-      'alias_database =',
-      'local_recipient_maps =',
-      'smtpd_banner = $myhostname ESMTP test peer',
-    ].join('\n');
-    writeFileSync(path.join(this.etc, 'main.cf'), main + '\n');
-    // The stock master.cf without chroot, listening on our port instead of 25.
-    const master = readFileSync('/etc/postfix/master.cf', 'utf8')
-      .split('\n')
-      .filter((line) => !line.startsWith('#') && line.trim() !== '')
-      .filter((line) => !/^(smtp|submission|smtps)\s+inet/.test(line))
-      .map((line) => line.replace(/^(\S+\s+\S+\s+\S+\s+\S+\s+)y(\s)/, '$1n$2'))
-      .join('\n');
-    writeFileSync(
-      path.join(this.etc, 'master.cf'),
-      `127.0.0.1:${this.port} inet n - n - - smtpd\n${master}\n`,
+    await this.instance.start(
+      [
+        ...this.instance.baseMain(`mx.${this.options.domain}`),
+        `mydomain = ${this.options.domain}`,
+        `virtual_alias_domains = ${this.options.domain}`,
+        `virtual_alias_maps = texthash:${this.etc}/virtual`,
+        `transport_maps = texthash:${this.etc}/transport`,
+        `smtpd_recipient_restrictions = check_recipient_access texthash:${this.etc}/access, permit_mynetworks, reject_unauth_destination`,
+        'smtp_host_lookup = native',
+        'smtpd_tls_security_level = may',
+        `smtpd_tls_cert_file = ${this.etc}/cert.pem`,
+        `smtpd_tls_key_file = ${this.etc}/key.pem`,
+        'smtpd_tls_received_header = yes',
+        'smtp_tls_security_level = may',
+        'queue_run_delay = 1s',
+        'minimal_backoff_time = 1s',
+        'maximal_backoff_time = 2s',
+        'smtputf8_enable = yes',
+        'smtpd_banner = $myhostname ESMTP test peer',
+      ],
+      this.options.port,
     );
-    this.postfix('check');
-    this.postfix('start');
-    await waitForPort(this.port, 'postfix');
     return this;
   }
 
@@ -108,24 +70,15 @@ export class PostfixPeer {
   update(changes: Partial<Pick<PostfixPeerOptions, 'access' | 'aliases'>>): void {
     Object.assign(this.options, changes);
     this.writeMaps();
-    this.postfix('reload');
+    this.instance.run('reload');
   }
 
   log(): string {
-    try {
-      return readFileSync(path.join(this.dir, 'maillog'), 'utf8');
-    } catch {
-      return '';
-    }
+    return this.instance.log();
   }
 
-  async stop(): Promise<void> {
-    try {
-      this.postfix('stop');
-    } catch {
-      // not running
-    }
-    rmSync(this.dir, { recursive: true, force: true });
+  stop(): Promise<void> {
+    return this.instance.stop();
   }
 
   private writeMaps(): void {
@@ -146,14 +99,5 @@ export class PostfixPeer {
       ),
     );
     writeFileSync(path.join(this.etc, 'access'), lines(this.options.access));
-  }
-
-  private postfix(command: string): void {
-    try {
-      execFileSync('/usr/sbin/postfix', ['-c', this.etc, command], { stdio: 'pipe' });
-    } catch (error) {
-      const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
-      throw new Error(`postfix ${command} failed: ${stderr.trim() || (error as Error).message}`);
-    }
   }
 }
