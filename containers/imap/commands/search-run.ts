@@ -7,8 +7,9 @@ import { TextDecoder } from 'node:util';
 import { evaluate, type CoreSearchKey, type SearchRow } from '../../../core/store/search/search-engine';
 import type { SequenceSet } from '../parser/grammar';
 import type { SearchKey } from '../parser/search-grammar';
+import type { Tokenizer } from '../parser/tokenizer';
 import type { ImapSession } from '../session';
-import { no } from '../types';
+import { no, type CommandResult } from '../types';
 import { UidRequiredError } from '../uidonly';
 
 export class BadCharsetError extends Error {}
@@ -25,6 +26,24 @@ export function decoderFor(charset: string | null): (b: Buffer) => string {
     throw new BadCharsetError(name);
   }
   return (b) => decoder.decode(b);
+}
+
+/**
+ * Parses a SEARCH or SORT program. A charset we cannot decode answers `NO [BADCHARSET]` (returned
+ * as `refused`); a command that fails while asking for RETURN (SAVE) empties "$" (RFC 5182 §2.1).
+ */
+export function parseProgram<P>(
+  s: ImapSession,
+  t: Tokenizer,
+  parse: (t: Tokenizer, decoders: typeof decoderFor) => P,
+): { program: P } | { refused: CommandResult } {
+  try {
+    return { program: parse(t, decoderFor) };
+  } catch (error) {
+    if (/\bRETURN\s*\([^)]*SAVE/i.test(t.buf.toString('latin1'))) s.saved = [];
+    if (error instanceof BadCharsetError) return { refused: BADCHARSET };
+    throw error;
+  }
 }
 
 /** The messages a search looks at: the client's view, minus expunges it has not been told of. */

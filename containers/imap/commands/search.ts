@@ -7,7 +7,7 @@ import { parseSearchProgram, type ReturnOptions } from '../parser/search-grammar
 import { ok } from '../types';
 import type { CommandContext, Handler } from './context';
 import { answerReturns, onlySave } from './search-answer';
-import { BADCHARSET, BadCharsetError, compile, decoderFor, matchingRows } from './search-run';
+import { compile, matchingRows, parseProgram } from './search-run';
 
 export { sort } from './sort';
 export { thread } from './thread';
@@ -27,15 +27,9 @@ const REV2_RETURNS: ReturnOptions = {
 export const search: Handler = async (s, { tag, uid, t }: CommandContext) => {
   const selected = s.selected!;
   t.sp();
-  let program;
-  try {
-    program = parseSearchProgram(t, decoderFor);
-  } catch (error) {
-    // RFC 5182 §2.1: a failed SEARCH ... SAVE leaves "$" empty.
-    if (/\bRETURN\s*\([^)]*SAVE/i.test(t.buf.toString('latin1'))) s.saved = [];
-    if (error instanceof BadCharsetError) return BADCHARSET;
-    throw error;
-  }
+  const parsed = parseProgram(s, t, parseSearchProgram);
+  if ('refused' in parsed) return parsed.refused;
+  const { program } = parsed;
   const usesModseq = { value: false };
   const key = compile(s, program.key, usesModseq);
   const rows = await matchingRows(s, key);

@@ -7,19 +7,14 @@ import { parseSortProgram } from '../parser/search-grammar';
 import { ok } from '../types';
 import type { Handler } from './context';
 import { answerReturns } from './search-answer';
-import { BADCHARSET, BadCharsetError, compile, decoderFor, matchingRows } from './search-run';
+import { compile, matchingRows, parseProgram } from './search-run';
 
 export const sort: Handler = async (s, { tag, uid, t }) => {
   const selected = s.selected!;
   t.sp();
-  let program;
-  try {
-    program = parseSortProgram(t, decoderFor);
-  } catch (error) {
-    if (/\bRETURN\s*\([^)]*SAVE/i.test(t.buf.toString('latin1'))) s.saved = [];
-    if (error instanceof BadCharsetError) return BADCHARSET;
-    throw error;
-  }
+  const parsed = parseProgram(s, t, parseSortProgram);
+  if ('refused' in parsed) return parsed.refused;
+  const { program } = parsed;
   const usesModseq = { value: false };
   const key = compile(s, program.key, usesModseq);
   const rows = sortRows(await matchingRows(s, key, { envelope: true }), program.criteria);
