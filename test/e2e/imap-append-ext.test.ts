@@ -223,7 +223,7 @@ describe('REPLACE', () => {
     );
     expect(out).toMatch(
       new RegExp(
-        `^\\* OK \\[APPENDUID ${validity} 3\\] .*\\r\\n\\* 1 EXPUNGE\\r\\n\\* 2 EXISTS\\r\\n(\\* \\d+ RECENT\\r\\n)?r1 OK REPLACE completed`,
+        `^\\* OK \\[APPENDUID ${validity} 3\\] .*\\r\\n\\* 3 EXISTS\\r\\n(\\* \\d+ RECENT\\r\\n)?\\* 1 EXPUNGE\\r\\nr1 OK REPLACE completed`,
         'm',
       ),
     );

@@ -1,8 +1,8 @@
 /**
  * REPLACE / UID REPLACE (RFC 8508): appends a new message (literal, literal8 or CATENATE) to a
  * mailbox and expunges one message of the selected mailbox, in one transaction: both or
- * neither. Answers `* OK [APPENDUID v uid]`, then the EXPUNGE (or VANISHED) of the old message,
- * then the tagged OK. Rights as for APPEND on the target and for MOVE on the source ("t", "e").
+ * neither. Answers `* OK [APPENDUID v uid]`, then (within the selected mailbox) its EXISTS, then the
+ * EXPUNGE (or VANISHED) of the old message, then the tagged OK. Rights as for APPEND on the target and for MOVE on the source ("t", "e").
  */
 import { OverQuotaError } from '../../../core/store/copy-move';
 import { ReplacedMessageGoneError } from '../../../core/store/imap-append';
@@ -47,6 +47,8 @@ export const replace: Handler = async (s, { uid, t }) => {
       { accountId: selected.mailbox.account_id, mailboxId: selected.id, uid: target },
     );
     s.send(`* OK [APPENDUID ${result.uidvalidity} ${result.uids[0]}] Replacement message ready\r\n`);
+    // RFC 8508 §3.3: replacing within the selected mailbox, the new message's EXISTS comes first.
+    if (found.mailbox.id === selected.id) await s.sync(false);
     s.reportExpunges(result.expunged);
     return ok('REPLACE completed');
   } catch (error) {
