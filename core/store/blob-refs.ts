@@ -27,6 +27,18 @@ export async function acquireBlobs(
   );
 }
 
+/** One more reference on the blob of each message `uids` of `mailboxId` (a copy, or a held expunge). */
+export async function acquireMessageBlobs(tx: SqlExecutor, mailboxId: number, uids: number[]): Promise<void> {
+  if (uids.length === 0) return;
+  await tx.query(
+    `UPDATE blobs b SET refcount = b.refcount + x.n, updated_at = now()
+     FROM (SELECT blob_key, count(*)::int AS n FROM messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[])
+           GROUP BY blob_key) x
+     WHERE b.key = x.blob_key`,
+    [mailboxId, `{${uids.join(',')}}`],
+  );
+}
+
 export async function releaseBlobs(tx: SqlExecutor, refs: { key: string; count: number }[]): Promise<void> {
   if (refs.length === 0) return;
   await tx.query(

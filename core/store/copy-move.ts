@@ -4,6 +4,7 @@
  */
 import type { MailboxEvents } from '../ports/events';
 import type { SqlDatabase, SqlExecutor } from '../ports/sql';
+import { acquireMessageBlobs, releaseBlobs } from './blob-refs';
 import { retainExpunged } from './expunge-retention';
 
 export class OverQuotaError extends Error {
@@ -135,13 +136,7 @@ async function transferInTx(
      FROM messages WHERE mailbox_id = $4 AND uid = ANY($5::bigint[]) ORDER BY uid`,
     [targetId, firstUid, modseq, sourceId, uidArray(sourceUids), keep.seen, keep.deleted, keep.other],
   );
-  await tx.query(
-    `UPDATE blobs b SET refcount = b.refcount + x.n, updated_at = now()
-     FROM (SELECT blob_key, count(*)::int AS n FROM messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[])
-           GROUP BY blob_key) x
-     WHERE b.key = x.blob_key`,
-    [sourceId, uidArray(sourceUids)],
-  );
+  await acquireMessageBlobs(tx, sourceId, sourceUids);
   await tx.query(`UPDATE accounts SET used_bytes = used_bytes + $2 WHERE id = $1`, [accountId, bytes]);
   return { uidvalidity, sourceUids, targetUids, modseq };
 }
@@ -182,10 +177,9 @@ export async function expungeInTx(
     bytes += Number(row.size);
     if (!row.seen) unseen++;
   }
-  await tx.query(
-    `UPDATE blobs b SET refcount = b.refcount - x.n, updated_at = now()
-     FROM (SELECT unnest($1::text[]) AS key, unnest($2::int[]) AS n) x WHERE b.key = x.key`,
-    [[...perBlob.keys()], [...perBlob.values()]],
+  await releaseBlobs(
+    tx,
+    [...perBlob].map(([key, count]) => ({ key, count })),
   );
   await tx.query(
     `UPDATE mailboxes SET message_count = message_count - $2, unseen_count = unseen_count - $3 WHERE id = $1`,

@@ -16,7 +16,7 @@
  */
 import type { MessageStructure } from '../mime';
 import type { SqlDatabase, SqlExecutor } from '../ports/sql';
-import { releaseBlobs } from './blob-refs';
+import { acquireMessageBlobs, releaseBlobs } from './blob-refs';
 import type { MessageRecord } from './imap-view';
 
 /** How long expunged messages stay readable (seconds). */
@@ -57,13 +57,7 @@ export async function retainExpunged(
      FROM messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[])`,
     [mailboxId, uidArray(uids), retentionSeconds],
   );
-  await tx.query(
-    `UPDATE blobs b SET refcount = b.refcount + x.n, updated_at = now()
-     FROM (SELECT blob_key, count(*)::int AS n FROM messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[])
-           GROUP BY blob_key) x
-     WHERE b.key = x.blob_key`,
-    [mailboxId, uidArray(uids)],
-  );
+  await acquireMessageBlobs(tx, mailboxId, uids);
 }
 
 /**
