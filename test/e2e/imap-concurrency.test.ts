@@ -8,7 +8,15 @@ import net from 'node:net';
 import fc from 'fast-check';
 import { collectGarbage } from '../../core/store/blob-refs';
 import { releaseExpiredHolds } from '../../core/store/expunge-retention';
-import { addUser, client, python, RawImap, startImapHarness, type ImapHarness } from './imap-harness';
+import {
+  addUser,
+  client,
+  python,
+  RawImap,
+  startImapHarness,
+  type ImapHarness,
+  testMessage,
+} from './imap-harness';
 
 let h: ImapHarness;
 const raws: RawImap[] = [];
@@ -28,15 +36,7 @@ async function login(user: string, pass: string): Promise<RawImap> {
   return r;
 }
 
-const msg = (subject: string, body = 'body'): string =>
-  `Subject: ${subject}\r\nFrom: x@example.org\r\n\r\n${body}\r\n`;
-
-async function append(r: RawImap, mailbox: string, text: string, flags = ''): Promise<string> {
-  return r.command(
-    'A',
-    `APPEND ${mailbox} ${flags ? `(${flags}) ` : ''}{${Buffer.byteLength(text)}+}\r\n${text}`,
-  );
-}
+const msg = testMessage;
 
 beforeAll(async () => {
   h = await startImapHarness({ maxConnectionsPerUserIp: 3, maxConnectionsPerIp: 40 });
@@ -54,8 +54,8 @@ describe('\\Recent and HIGHESTMODSEQ', () => {
   it('EXAMINE reports the recent count without claiming it; SELECT then claims it', async () => {
     const { user, pass } = await newUser();
     const r = await login(user, pass);
-    await append(r, 'INBOX', msg('one'));
-    await append(r, 'INBOX', msg('two'));
+    await r.append('INBOX', msg('one'));
+    await r.append('INBOX', msg('two'));
     expect(await r.command('s1', 'STATUS INBOX (RECENT)')).toMatch(/\* STATUS "INBOX" \(RECENT 2\)/);
     const examine = await r.command('e1', 'EXAMINE INBOX');
     expect(examine).toMatch(/^\* 2 RECENT\r$/m);
@@ -80,8 +80,8 @@ describe('\\Recent and HIGHESTMODSEQ', () => {
   ])('the first CONDSTORE-enabling command (%s) sends OK [HIGHESTMODSEQ] once', async (command, shows) => {
     const { user, pass } = await newUser();
     const r = await login(user, pass);
-    await append(r, 'INBOX', msg('one'));
-    await append(r, 'INBOX', msg('two'));
+    await r.append('INBOX', msg('one'));
+    await r.append('INBOX', msg('two'));
     const select = await r.command('s', 'SELECT INBOX');
     const highest = Number(/HIGHESTMODSEQ (\d+)/.exec(select)![1]);
     const first = await r.command('c1', command);
@@ -96,8 +96,8 @@ describe('\\Recent and HIGHESTMODSEQ', () => {
   it('Python imaplib: EXAMINE counts RECENT, the first FETCH MODSEQ brings HIGHESTMODSEQ', async () => {
     const { user, pass } = await newUser();
     const r = await login(user, pass);
-    await append(r, 'INBOX', msg('one'));
-    await append(r, 'INBOX', msg('two'));
+    await r.append('INBOX', msg('one'));
+    await r.append('INBOX', msg('two'));
     const out = await python(
       `
 import imaplib, os
@@ -131,8 +131,8 @@ describe('\\Recent in the session that holds it (RFC 3501 §2.3.2)', () => {
     const a = await login(user, pass);
     const b = await login(user, pass);
     const c = await login(user, pass);
-    await append(c, 'INBOX', msg('one'));
-    await append(c, 'INBOX', msg('two'));
+    await c.append('INBOX', msg('one'));
+    await c.append('INBOX', msg('two'));
     // EXAMINE claims nothing, but the unclaimed messages are \Recent in its view.
     expect(await b.command('e', 'EXAMINE INBOX')).toMatch(/^\* 2 RECENT\r$/m);
     expect(await b.command('f1', 'FETCH 1:2 FLAGS')).toMatch(
@@ -148,7 +148,7 @@ describe('\\Recent in the session that holds it (RFC 3501 §2.3.2)', () => {
     // The EXAMINE session was told first, so they stay \Recent in its view.
     expect(await b.command('s4', 'STATUS INBOX (RECENT)')).toMatch(/^\* STATUS "INBOX" \(RECENT 2\)\r$/m);
     // A new arrival: unclaimed, so every session counts it until one SELECT session claims it.
-    await append(c, 'INBOX', msg('three'));
+    await c.append('INBOX', msg('three'));
     expect(await c.command('s5', 'STATUS INBOX (RECENT)')).toMatch(/\(RECENT 1\)/);
     expect(await b.command('n1', 'NOOP')).toMatch(/^\* 3 EXISTS\r\n\* 3 RECENT\r\n/m);
     // STATUS answers before the report that follows it claims the arrival.
@@ -158,7 +158,7 @@ describe('\\Recent in the session that holds it (RFC 3501 §2.3.2)', () => {
     expect(await a.command('s7', 'STATUS INBOX (RECENT)')).toMatch(/\(RECENT 3\)/);
     expect(await c.command('s8', 'STATUS INBOX (RECENT)')).toMatch(/\(RECENT 0\)/);
     // Claimed by the SELECT session before the EXAMINE session heard of it: not \Recent there.
-    await append(c, 'INBOX', msg('four'));
+    await c.append('INBOX', msg('four'));
     expect(await a.command('n3', 'NOOP')).toMatch(/^\* 4 EXISTS\r\n\* 4 RECENT\r\n/m);
     expect(await b.command('n4', 'NOOP')).toMatch(/^\* 4 EXISTS\r\n\* 3 RECENT\r\n/m);
     expect(await b.command('f2', 'FETCH 3:4 FLAGS')).toMatch(
@@ -173,8 +173,8 @@ describe('\\Recent in the session that holds it (RFC 3501 §2.3.2)', () => {
   it('Python imaplib: STATUS RECENT of the selected mailbox and \\Recent after EXAMINE', async () => {
     const { user, pass } = await newUser();
     const r = await login(user, pass);
-    await append(r, 'INBOX', msg('one'));
-    await append(r, 'INBOX', msg('two'));
+    await r.append('INBOX', msg('one'));
+    await r.append('INBOX', msg('two'));
     const out = await python(
       `
 import imaplib, os
@@ -206,7 +206,7 @@ describe('HIGHESTMODSEQ in the tagged OK of a command that reported expunges (QR
   it('EXPUNGE, UID EXPUNGE and MOVE end with OK [HIGHESTMODSEQ n]; nothing expunged, plain OK', async () => {
     const { user, pass } = await newUser();
     const r = await login(user, pass);
-    for (const s of ['1', '2', '3', '4', '5']) await append(r, 'INBOX', msg(s));
+    for (const s of ['1', '2', '3', '4', '5']) await r.append('INBOX', msg(s));
     await r.command('c', 'CREATE Dest');
     const a = await qresyncInbox(user, pass);
     expect(await a.command('x0', 'EXPUNGE')).toMatch(/^x0 OK EXPUNGE completed\r$/m);
@@ -234,7 +234,7 @@ describe('HIGHESTMODSEQ in the tagged OK of a command that reported expunges (QR
   it("a NOOP that reports another session's MOVE ends with it too; one that reports none does not", async () => {
     const { user, pass } = await newUser();
     const r = await login(user, pass);
-    for (const s of ['1', '2', '3']) await append(r, 'INBOX', msg(s));
+    for (const s of ['1', '2', '3']) await r.append('INBOX', msg(s));
     await r.command('c', 'CREATE Dest');
     const a = await qresyncInbox(user, pass);
     const b = await qresyncInbox(user, pass);
@@ -254,8 +254,8 @@ describe('HIGHESTMODSEQ in the tagged OK of a command that reported expunges (QR
   it('Python imaplib reads the HIGHESTMODSEQ of an EXPUNGE', async () => {
     const { user, pass } = await newUser();
     const r = await login(user, pass);
-    await append(r, 'INBOX', msg('one'), '\\Deleted');
-    await append(r, 'INBOX', msg('two'));
+    await r.append('INBOX', msg('one'), '\\Deleted');
+    await r.append('INBOX', msg('two'));
     const out = await python(
       `
 import imaplib, os
@@ -281,8 +281,8 @@ describe('new keywords', () => {
     const { user, pass } = await newUser();
     const a = await login(user, pass);
     const b = await login(user, pass);
-    await append(a, 'INBOX', msg('one'));
-    await append(a, 'INBOX', msg('two'));
+    await a.append('INBOX', msg('one'));
+    await a.append('INBOX', msg('two'));
     const sel = await a.command('s', 'SELECT INBOX');
     expect(sel).not.toMatch(/\$Blue/);
     await b.command('s', 'SELECT INBOX');
@@ -306,7 +306,7 @@ describe('new keywords', () => {
     const { user, pass } = await newUser();
     const a = await login(user, pass);
     const b = await login(user, pass);
-    await append(b, 'INBOX', msg('one'));
+    await b.append('INBOX', msg('one'));
     await a.command('s', 'SELECT INBOX');
     await b.command('s', 'SELECT INBOX');
     a.write('i IDLE\r\n');
@@ -327,11 +327,11 @@ describe('new keywords', () => {
     const b = await login(user, pass);
     const c = await login(user, pass);
     await a.command('c', 'CREATE Other');
-    await append(a, 'Other', msg('copied'), '$Copied');
+    await a.append('Other', msg('copied'), '$Copied');
     await a.command('s', 'SELECT INBOX');
     await b.command('s', 'EXAMINE INBOX');
     // The appending session itself: FLAGS and PERMANENTFLAGS come before the EXISTS.
-    const appended = await append(a, 'INBOX', msg('appended'), '$Green');
+    const appended = await a.append('INBOX', msg('appended'), '$Green');
     expect(appended).toMatch(
       /^\* FLAGS \(\\Answered \\Flagged \\Deleted \\Seen \\Draft \$Forwarded \$MDNSent \$Junk \$NotJunk \$Green\)\r\n\* OK \[PERMANENTFLAGS \([^)]*\$Green \\\*\)\][^\r]*\r\n\* 1 EXISTS\r\n/m,
     );
@@ -344,7 +344,7 @@ describe('new keywords', () => {
     );
     expect(await b.command('f1', 'FETCH 1 FLAGS')).not.toMatch(/\* FLAGS/);
     // An APPEND by a session that has nothing selected reaches the selecting sessions the same way.
-    await append(c, 'INBOX', msg('from c'), '$Blue');
+    await c.append('INBOX', msg('from c'), '$Blue');
     expect(await a.command('n1', 'NOOP')).toMatch(
       /^\* FLAGS \([^)]*\$Green \$Blue\)\r\n\* OK \[PERMANENTFLAGS \([^)]*\$Blue \\\*\)\][^\r]*\r\n\* 2 EXISTS\r\n/m,
     );
@@ -359,14 +359,14 @@ describe('new keywords', () => {
       /^\* 3 FETCH \(FLAGS \(\$Copied \\Recent\)\)\r\nf2 OK/m,
     );
     // A keyword already announced is not announced again.
-    await append(c, 'INBOX', msg('again'), '$green');
+    await c.append('INBOX', msg('again'), '$green');
     expect(await b.command('n3', 'NOOP')).not.toMatch(/\* FLAGS/);
   });
 
   it('Python imaplib records the FLAGS that announce a keyword it stored', async () => {
     const { user, pass } = await newUser();
     const r = await login(user, pass);
-    await append(r, 'INBOX', msg('one'));
+    await r.append('INBOX', msg('one'));
     const out = await python(
       `
 import imaplib, os
@@ -461,7 +461,7 @@ describe('FETCH of messages expunged by another session', () => {
     const a = await login(user, pass);
     const b = await login(user, pass);
     for (const n of [1, 2, 3])
-      await append(a, 'INBOX', msg(`m${n}`, `body of m${n} for ${user}`), n === 2 ? '$Two' : '');
+      await a.append('INBOX', msg(`m${n}`, `body of m${n} for ${user}`), n === 2 ? '$Two' : '');
     await a.command('s', 'SELECT INBOX');
     await b.command('s', 'SELECT INBOX');
     await b.command('d', 'STORE 2 +FLAGS.SILENT (\\Deleted)');
@@ -503,7 +503,7 @@ describe('FETCH of messages expunged by another session', () => {
     const a = await login(user, pass);
     const b = await login(user, pass);
     const total = 12;
-    for (let n = 1; n <= total; n++) await append(b, 'INBOX', msg(`c${n}`, `load ${n} ${user}`));
+    for (let n = 1; n <= total; n++) await b.append('INBOX', msg(`c${n}`, `load ${n} ${user}`));
     await a.command('s', 'SELECT INBOX');
     await b.command('s', 'SELECT INBOX');
     const expunger = (async () => {
@@ -534,7 +534,7 @@ describe('FETCH of messages expunged by another session', () => {
     const { user, pass } = await newUser();
     const a = await login(user, pass);
     const b = await login(user, pass);
-    for (const n of [1, 2]) await append(a, 'INBOX', msg(`m${n}`));
+    for (const n of [1, 2]) await a.append('INBOX', msg(`m${n}`));
     await a.command('e', 'ENABLE QRESYNC');
     await a.command('s', 'SELECT INBOX');
     await b.command('s', 'SELECT INBOX');
@@ -592,7 +592,7 @@ describe('FETCH of messages expunged by another session', () => {
     const { user, pass } = await newUser();
     const a = await login(user, pass);
     await a.command('c', 'CREATE Gone');
-    await append(a, 'Gone', msg('gone', `leak check ${user}`));
+    await a.append('Gone', msg('gone', `leak check ${user}`));
     await a.command('s', 'SELECT Gone');
     await a.command('d', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
     await a.command('x', 'EXPUNGE');
@@ -622,7 +622,7 @@ describe('FETCH of messages expunged by another session', () => {
   it('a POP3 deletion (MailboxStore.expunge) is retained the same way', async () => {
     const { user, pass } = await newUser();
     const a = await login(user, pass);
-    for (const n of [1, 2]) await append(a, 'INBOX', msg(`p${n}`, `pop ${n} ${user}`));
+    for (const n of [1, 2]) await a.append('INBOX', msg(`p${n}`, `pop ${n} ${user}`));
     await a.command('s', 'SELECT INBOX');
     const id = await accountId(user);
     const inbox = await h.node.mailboxes.getMailbox(id, 'INBOX');
@@ -636,7 +636,7 @@ describe('FETCH of messages expunged by another session', () => {
   it('imapflow and Python imaplib read a message another session has just expunged', async () => {
     const { user, pass } = await newUser();
     const r = await login(user, pass);
-    for (const n of [1, 2]) await append(r, 'INBOX', msg(`m${n}`, `text ${n}`));
+    for (const n of [1, 2]) await r.append('INBOX', msg(`m${n}`, `text ${n}`));
     const c = client(h, user, pass);
     await c.connect();
     try {
@@ -682,7 +682,7 @@ describe('UIDONLY (RFC 9586)', () => {
   async function uidonly(): Promise<{ r: RawImap; user: string; pass: string }> {
     const { user, pass } = await newUser();
     const r = await login(user, pass);
-    for (const n of [1, 2, 3]) await append(r, 'INBOX', msg(`m${n}`));
+    for (const n of [1, 2, 3]) await r.append('INBOX', msg(`m${n}`));
     expect(await r.command('c', 'CAPABILITY')).toMatch(/^\* CAPABILITY .* UIDONLY[ \r]/m);
     expect(await r.command('e', 'ENABLE UIDONLY')).toMatch(/^\* ENABLED UIDONLY\r\ne OK/m);
     return { r, user, pass };

@@ -96,6 +96,10 @@ export function python(script: string, env: Record<string, string>): Promise<str
 }
 
 /** A raw protocol conversation: send lines, read until the tagged reply. */
+/** A small test message with a subject. */
+export const testMessage = (subject: string, body = 'body'): string =>
+  `Subject: ${subject}\r\nFrom: x@example.org\r\n\r\n${body}\r\n`;
+
 export class RawImap {
   private buffer = '';
   private waiters: (() => void)[] = [];
@@ -159,6 +163,14 @@ export class RawImap {
   async command(tag: string, command: string): Promise<string> {
     this.write(`${tag} ${command}\r\n`);
     return this.tagged(tag);
+  }
+
+  /** APPEND with a non-synchronising literal (LITERAL+), tag A; returns the responses. */
+  append(mailbox: string, text: string, flags = ''): Promise<string> {
+    return this.command(
+      'A',
+      `APPEND ${mailbox} ${flags ? `(${flags}) ` : ''}{${Buffer.byteLength(text)}+}\r\n${text}`,
+    );
   }
 
   async tagged(tag: string): Promise<string> {

@@ -4,7 +4,7 @@
  * sessions, SASL-IR, and BYE on shutdown.
  */
 import fc from 'fast-check';
-import { addUser, RawImap, startImapHarness, type ImapHarness } from './imap-harness';
+import { addUser, RawImap, startImapHarness, type ImapHarness, testMessage } from './imap-harness';
 
 let h: ImapHarness;
 const raws: RawImap[] = [];
@@ -16,15 +16,7 @@ async function login(user = 'pat@example.test', pass = 'pat-pw'): Promise<RawIma
   return r;
 }
 
-const msg = (subject: string, body = 'body'): string =>
-  `Subject: ${subject}\r\nFrom: x@example.org\r\n\r\n${body}\r\n`;
-
-async function append(r: RawImap, mailbox: string, text: string, flags = ''): Promise<string> {
-  return r.command(
-    'A',
-    `APPEND ${mailbox} ${flags ? `(${flags}) ` : ''}{${Buffer.byteLength(text)}+}\r\n${text}`,
-  );
-}
+const msg = testMessage;
 
 beforeAll(async () => {
   h = await startImapHarness({ maxLiteralSize: 100_000, maxCommandLineLength: 2000 });
@@ -85,7 +77,7 @@ describe('syntax and limits', () => {
     // A non-synchronising literal over quota is read and discarded.
     r.write(`q2 APPEND INBOX {3000+}\r\n${'z'.repeat(3000)}\r\n`);
     expect(await r.tagged('q2')).toMatch(/q2 NO \[OVERQUOTA\]/);
-    expect(await append(r, 'INBOX', msg('small'))).toMatch(/A OK \[APPENDUID \d+ 1\]/);
+    expect(await r.append('INBOX', msg('small'))).toMatch(/A OK \[APPENDUID \d+ 1\]/);
   });
 
   it('supports AUTHENTICATE PLAIN with SASL-IR and with a continuation', async () => {
@@ -133,8 +125,8 @@ describe('extensions', () => {
   it('CONDSTORE: UNCHANGEDSINCE fails with MODIFIED, CHANGEDSINCE returns only changes', async () => {
     const r = await login();
     await r.command('k0', 'CREATE Cond');
-    await append(r, 'Cond', msg('c1'));
-    await append(r, 'Cond', msg('c2'));
+    await r.append('Cond', msg('c1'));
+    await r.append('Cond', msg('c2'));
     const sel = await r.command('k1', 'SELECT Cond (CONDSTORE)');
     const modseq = Number(/HIGHESTMODSEQ (\d+)/.exec(sel)![1]);
     const stored = await r.command('k2', `UID STORE 1 (UNCHANGEDSINCE ${modseq}) +FLAGS (\\Flagged)`);
@@ -155,7 +147,7 @@ describe('extensions', () => {
     ]) {
       const r = await login();
       await r.command(`${tag}0`, `CREATE Implicit${tag}`);
-      await append(r, `Implicit${tag}`, msg(`i${tag}`));
+      await r.append(`Implicit${tag}`, msg(`i${tag}`));
       await r.command(`${tag}1`, `SELECT Implicit${tag}`);
       expect(await r.command(`${tag}2`, 'STORE 1 +FLAGS (\\Flagged)')).not.toMatch(/MODSEQ/);
       await r.command(`${tag}3`, enabling);
@@ -168,7 +160,7 @@ describe('extensions', () => {
   it('QRESYNC: VANISHED (EARLIER) on SELECT and VANISHED on expunge', async () => {
     const r = await login();
     await r.command('v0', 'CREATE Qr');
-    for (let i = 0; i < 3; i++) await append(r, 'Qr', msg(`q${i}`));
+    for (let i = 0; i < 3; i++) await r.append('Qr', msg(`q${i}`));
     const st = await r.command('v1', 'STATUS Qr (UIDVALIDITY HIGHESTMODSEQ)');
     const [, uidvalidity, modseq] = /UIDVALIDITY (\d+) HIGHESTMODSEQ (\d+)/.exec(st)!;
     const other = await login();
@@ -190,7 +182,7 @@ describe('extensions', () => {
   it('ESEARCH and SEARCHRES', async () => {
     const r = await login();
     await r.command('e0', 'CREATE Es');
-    for (let i = 0; i < 5; i++) await append(r, 'Es', msg(`e${i}`), i % 2 ? '\\Seen' : '');
+    for (let i = 0; i < 5; i++) await r.append('Es', msg(`e${i}`), i % 2 ? '\\Seen' : '');
     await r.command('e1', 'SELECT Es');
     expect(await r.command('e2', 'SEARCH RETURN (MIN MAX COUNT ALL) UNSEEN')).toMatch(
       /\* ESEARCH \(TAG "e2"\) MIN 1 MAX 5 ALL 1,3,5 COUNT 3\r\n/,
@@ -334,7 +326,7 @@ describe('several sessions on one mailbox', () => {
     const a = await login();
     const b = await login();
     await a.command('x0', 'CREATE Shared');
-    for (let i = 0; i < 3; i++) await append(a, 'Shared', msg(`s${i}`));
+    for (let i = 0; i < 3; i++) await a.append('Shared', msg(`s${i}`));
     await a.command('x1', 'SELECT Shared');
     await b.command('y1', 'SELECT Shared');
     await b.command('y2', 'STORE 1 +FLAGS (\\Deleted)');
@@ -349,14 +341,14 @@ describe('several sessions on one mailbox', () => {
     expect(await a.command('x4', 'STORE 2 +FLAGS (\\Seen)')).not.toMatch(/\* \d+ EXPUNGE/);
     const noop = await a.command('x5', 'NOOP');
     expect(noop).toMatch(/\* 1 EXPUNGE\r\n/);
-    await append(b, 'Shared', msg('late'));
+    await b.append('Shared', msg('late'));
     expect(await a.command('x6', 'NOOP')).toMatch(/\* 3 EXISTS\r\n/);
   });
 
   it('gives \\Recent to one session only', async () => {
     const a = await login();
     await a.command('r0', 'CREATE Rec');
-    await append(a, 'Rec', msg('recent'));
+    await a.append('Rec', msg('recent'));
     expect(await a.command('r1', 'SELECT Rec')).toMatch(/\* 1 RECENT/);
     const b = await login();
     expect(await b.command('r2', 'SELECT Rec')).toMatch(/\* 0 RECENT/);
@@ -370,7 +362,7 @@ describe('several sessions on one mailbox', () => {
     await a.until(/\+ idling/);
     a.take();
     const b = await login();
-    await append(b, 'INBOX', msg('push'));
+    await b.append('INBOX', msg('push'));
     await a.until(/\* \d+ EXISTS/);
     a.write('DONE\r\n');
     expect(await a.tagged('d1')).toMatch(/d1 OK IDLE terminated/);
