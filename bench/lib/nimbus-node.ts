@@ -56,6 +56,8 @@ export class NimbusNode {
     const child = spawn(
       process.execPath,
       [
+        // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the node under load.
+        ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
         this.bundle,
         '--data',
         this.dataDir,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { QueryResult, SqlDatabase, SqlExecutor } from '../../ports/sql';
 import { StorageUnavailableError } from '../../ports/sql';
+import { statementStats } from './statement-stats';
 
 // BIGINT ids and counters fit in a double for any realistic mail store.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
@@ -82,6 +83,7 @@ export class PgDatabase implements SqlDatabase {
         transaction: (inner) => inner(tx),
       };
       try {
+        statementStats?.('BEGIN');
         await client.query('BEGIN');
         const result = await fn(tx);
         await client.query('COMMIT');
@@ -109,6 +111,7 @@ export class PgDatabase implements SqlDatabase {
    * named statements pin connections.
    */
   private statement(sql: string, params?: readonly unknown[]): pg.QueryConfig {
+    statementStats?.(sql);
     const values = params ? [...params] : undefined;
     if (!this.prepared || !values || values.length === 0 || this.unprepared.has(sql))
       return { text: sql, values };
