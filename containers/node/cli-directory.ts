@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { AdminError, type AdminCommand } from '../../core/admin/admin-commands';
+import { AdminError } from '../../core/admin/admin-error';
+import type { AdminCommand } from '../../core/admin/admin-commands';
 import type { Forwarding } from '../../core/directory/account-forwarding';
 import { formatSize } from '../../core/util/size';
 import { passwordFrom, quota } from './cli-input';

@@ -5,7 +5,7 @@
  * the Route 53 construct uses.
  */
 import type { Command } from 'commander';
-import { AdminError } from '../../core/admin/admin-commands';
+import { AdminError } from '../../core/admin/admin-error';
 import { mtaStsPolicy, parseMtaStsMode } from '../../core/dns/mta-sts';
 import { formatZone } from '../../core/dns/zone-format';
 import {

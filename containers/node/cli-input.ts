@@ -1,4 +1,4 @@
-import { AdminError } from '../../core/admin/admin-commands';
+import { AdminError } from '../../core/admin/admin-error';
 import { parseSize } from '../../core/util/size';
 
 async function readStdinPassword(): Promise<string> {

@@ -4,7 +4,7 @@
  * Needs no data directory or database: only the two endpoints and a mailbox's credentials.
  */
 import type { Command } from 'commander';
-import { AdminError } from '../../core/admin/admin-commands';
+import { AdminError } from '../../core/admin/admin-error';
 import {
   DEFAULT_PORTS,
   completeResults,

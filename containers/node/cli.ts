@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import { AdminError, type AdminCommand } from '../../core/admin/admin-commands';
+import { AdminError } from '../../core/admin/admin-error';
+import type { AdminCommand } from '../../core/admin/admin-commands';
 import type { JobState, QueueName } from '../../core/ports/spool';
 import { formatSettingValue, type SettingValue } from '../../core/security/settings';
 import { runAdmin } from './admin-client';
@@ -10,7 +11,6 @@ import { passwordFrom } from './cli-input';
 import { ConfigError, loadConfig, type NodeConfig } from './config';
 import { printResult } from './cli-output';
 import { createLogger } from './logger';
-import { startNode } from './node';
 import { installProcessGuards } from './process-guards';
 import { registerClusterCommands } from '../cluster/cluster-cli';
 
@@ -96,6 +96,10 @@ export function buildProgram(): Command {
       longRunning = true;
       // Errors nothing handled: logged, never a silent exit (docs/operations.md "Unexpected errors").
       const guards = installProcessGuards(log);
+      // Loaded here, synchronously and only by `start`: other commands never pay for the node's
+      // modules (a dynamic import() would need an ESM loader for a relative path under node16).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { startNode } = require('./node') as typeof import('./node');
       const node = await startNode(config, log);
       guards.onFatal(() => node.stop());
       process.stdout.write(`nimbus: listening ${JSON.stringify(node.ports)} (data ${config.dataDir})\n`);

@@ -13,6 +13,7 @@ import { ClusterRegistry } from '../cluster/registry';
 import { assertPasswordAcceptable, WeakPasswordError } from '../security/password-policy';
 import { isAudited, valueAfter, valueBefore, writeAudit } from './admin-audit';
 import { listGrants, removeGrant } from '../store/mailbox-access';
+import { AdminError } from './admin-error';
 
 /**
  * Every administrative operation as data, so the CLI can run it against the database directly or
@@ -66,15 +67,7 @@ export interface AdminContext {
   dkim?: DkimKeyStore;
 }
 
-export class AdminError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AdminError';
-  }
-}
+export { AdminError };
 
 /** Who asks for a command: recorded in the audit log with every change. */
 export interface AdminOrigin {
