@@ -95,6 +95,8 @@ export const configSchema = z.object({
       maxConnections: positive.default(1000),
       maxConnectionsPerIp: positive.default(20),
       maxHops: positive.default(50),
+      /** Seconds the RCPT check may reuse a recipient/domain lookup (docs/operations.md); 0 disables. */
+      recipientCacheSeconds: ms.default(5),
     })
     .default({}),
   pop3: z

@@ -50,7 +50,7 @@ export class InboundPolicy implements SmtpPolicy {
   }
 
   async checkRecipient(session: SessionInfo, envelope: Envelope, address: string): Promise<SmtpReply | null> {
-    const resolution = await this.directory.resolve(address);
+    const resolution = await this.directory.cachedResolve(address);
     if (resolution.kind === 'not-local') {
       if (await this.mayRelay(session)) return null;
       return reply(550, '5.7.1', 'Relay access denied');
@@ -83,7 +83,7 @@ export class InboundPolicy implements SmtpPolicy {
     const recipientDomains = await Promise.all(
       recipients.map(async (address) => {
         const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-        return (await this.directory.isLocalDomain(domain)) ? domain : null;
+        return (await this.directory.cachedIsLocalDomain(domain)) ? domain : null;
       }),
     );
     const decision = await this.security.onMessage(client(session), {

@@ -78,7 +78,7 @@ export class SubmissionPolicy implements SmtpPolicy {
     address: string,
   ): Promise<SmtpReply | null> {
     if (!session.authenticatedAs) return reply(530, '5.7.0', 'Authentication required');
-    const resolution = await this.directory.resolve(address);
+    const resolution = await this.directory.cachedResolve(address);
     if (resolution.kind === 'unknown-user') {
       return reply(550, '5.1.1', 'Recipient address rejected: user unknown');
     }

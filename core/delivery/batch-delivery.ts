@@ -73,14 +73,14 @@ export class BatchDelivery {
       .map((p) => p.job)
       .filter((job) => !overQuotaJobs.has(job) && !filed.includes(job));
     for (const change of outcome.changes) await this.events.publish(change);
-    for (const item of outcome.stored) {
-      await this.vacation?.afterDelivery({
+    await this.vacation?.afterDeliveries(
+      outcome.stored.map((item) => ({
         account: item.account,
         recipient: item.account.address,
         mailFrom: item.job.payload.mailFrom,
         body: item.header,
-      });
-    }
+      })),
+    );
     await this.finish(delivered);
     return { delivered, rest: [...rest, ...overQuotaJobs, ...filed] };
   }

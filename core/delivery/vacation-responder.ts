@@ -38,26 +38,37 @@ export class VacationResponder {
   ) {}
 
   async afterDelivery(input: VacationInput): Promise<void> {
+    await this.afterDeliveries([input]);
+  }
+
+  /** afterDelivery for a batch of copies: one query finds which of their accounts are away. */
+  async afterDeliveries(inputs: VacationInput[]): Promise<void> {
     try {
-      await this.respond(input);
+      const candidates = inputs.filter((input) => mayReply(input));
+      if (candidates.length === 0) return;
+      const ids = [...new Set(candidates.map((input) => input.account.id))];
+      const vacation = await this.db.query<VacationRow & { account_id: number }>(
+        `SELECT account_id, subject, text_body, html_body FROM jmap_vacation
+         WHERE account_id = ANY($1::bigint[]) AND is_enabled
+           AND (from_date IS NULL OR from_date <= now()) AND (to_date IS NULL OR to_date > now())`,
+        [ids],
+      );
+      if (vacation.rows.length === 0) return;
+      const away = new Map(vacation.rows.map((row) => [Number(row.account_id), row]));
+      for (const input of candidates) {
+        const settings = away.get(input.account.id);
+        if (settings) await this.respond(input, settings).catch(() => undefined);
+      }
     } catch {
       // Best effort (see above): the message itself is delivered; no reply is better than a retry loop.
     }
   }
 
-  private async respond({ account, recipient, mailFrom, body }: VacationInput): Promise<void> {
+  private async respond(
+    { account, recipient, mailFrom, body }: VacationInput,
+    settings: VacationRow,
+  ): Promise<void> {
     const sender = mailFrom.trim().toLowerCase();
-    if (!sender || !sender.includes('@') || isRobotSender(sender)) return;
-    if (sender === account.address.toLowerCase()) return;
-    const vacation = await this.db.query<VacationRow>(
-      `SELECT subject, text_body, html_body FROM jmap_vacation
-       WHERE account_id = $1 AND is_enabled
-         AND (from_date IS NULL OR from_date <= now()) AND (to_date IS NULL OR to_date > now())`,
-      [account.id],
-    );
-    const settings = vacation.rows[0];
-    if (!settings) return;
-
     const fields = parseHeaderFields(body.subarray(0, findHeaderEnd(body, 0, body.length)));
     const all = (name: string) =>
       fields.filter((f) => f.name.toLowerCase() === name).map((f) => f.value.trim());
@@ -106,6 +117,17 @@ export class VacationResponder {
       throw error;
     }
   }
+}
+
+/** The envelope checks that need no query: a real sender, not a robot, not the account itself. */
+function mayReply({ account, mailFrom }: VacationInput): boolean {
+  const sender = mailFrom.trim().toLowerCase();
+  return (
+    Boolean(sender) &&
+    sender.includes('@') &&
+    !isRobotSender(sender) &&
+    sender !== account.address.toLowerCase()
+  );
 }
 
 /** RFC 3834 §2 / RFC 5230 §4.6: system and list addresses get no reply. */

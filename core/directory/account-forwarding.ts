@@ -19,7 +19,11 @@ export const MAX_FORWARD_TARGETS = 10;
  * Routing honours it in RecipientRouter; this class only reads and writes the setting.
  */
 export class AccountForwarding {
-  constructor(private readonly db: SqlExecutor) {}
+  /** `changed`: runs after a change (the directory clears its recipient cache). */
+  constructor(
+    private readonly db: SqlExecutor,
+    private readonly changed: () => void = () => undefined,
+  ) {}
 
   async get(address: string): Promise<Forwarding> {
     const account = await this.requireAccount(address);
@@ -53,6 +57,7 @@ export class AccountForwarding {
         ]);
       }
     });
+    this.changed();
     return { address: account.address, targets: normalised.sort(), keepCopy };
   }
 

@@ -9,6 +9,7 @@ import { AccountForwarding } from './account-forwarding';
 import { refuseLoop } from './alias-graph';
 import { toAccount, type AccountRow } from './account-row';
 import { RecipientRouter } from './recipient-router';
+import { DEFAULT_RECIPIENT_CACHE_SECONDS, RecipientCache } from './recipient-cache';
 import type { Account, Alias, Domain, Resolution } from './types';
 
 /** Domains, accounts, aliases, forwards and catch-all: who may receive mail here, and where it goes. */
@@ -23,12 +24,21 @@ export class Directory {
   /** Per-account forwarding (routing honours it in RecipientRouter). */
   readonly forwarding: AccountForwarding;
 
-  /** `srs`: honours bounce addresses minted by mail we forwarded (absent → they are unknown users). */
+  /** Answers reused by the SMTP RCPT path (cachedResolve, cachedIsLocalDomain); cleared on every change here. */
+  readonly recipientCache: RecipientCache;
+
+  /**
+   * `srs`: honours bounce addresses minted by mail we forwarded (absent → they are unknown users).
+   * `recipientCacheSeconds`: how long the SMTP RCPT path may reuse a lookup (0: never).
+   */
   constructor(
     private readonly db: SqlExecutor,
-    private readonly options: { srs?: Srs } = {},
+    private readonly options: { srs?: Srs; recipientCacheSeconds?: number } = {},
   ) {
-    this.forwarding = new AccountForwarding(db);
+    this.recipientCache = new RecipientCache(
+      options.recipientCacheSeconds ?? DEFAULT_RECIPIENT_CACHE_SECONDS,
+    );
+    this.forwarding = new AccountForwarding(db, () => this.recipientCache.clear());
   }
 
   // Domains -----------------------------------------------------------------
@@ -42,6 +52,7 @@ export class Directory {
       created_at: Date;
     }>(`INSERT INTO domains (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING *`, [domain]);
     if (result.rows.length === 0) throw new DirectoryError('duplicate', `domain ${domain} already exists`);
+    this.recipientCache.clear();
     return toDomain(result.rows[0]);
   }
 
@@ -103,6 +114,7 @@ export class Directory {
       }
       await tx.query(`DELETE FROM domains WHERE id = $1`, [domain.id]);
     });
+    this.recipientCache.clear();
   }
 
   /** Sets (or clears with null) the catch-all target: mail to unknown users of the domain goes there. */
@@ -110,6 +122,7 @@ export class Directory {
     const domain = await this.requireDomain(name);
     const normalised = target === null ? null : this.address(target).address;
     await this.db.query(`UPDATE domains SET catch_all = $2 WHERE id = $1`, [domain.id, normalised]);
+    this.recipientCache.clear();
   }
 
   // Accounts ----------------------------------------------------------------
@@ -124,19 +137,21 @@ export class Directory {
     const domain = await this.getDomain(parsed.domain);
     if (!domain) throw new DirectoryError('unknown-domain', `domain ${parsed.domain} is not hosted here`);
     const passwordHash = await hashPassword(password);
-    return this.db.transaction(async (tx) => {
-      const clash = await tx.query(`SELECT 1 FROM aliases WHERE source = $1 LIMIT 1`, [parsed.key]);
-      if (clash.rows.length > 0) throw new DirectoryError('duplicate', `${parsed.key} is already an alias`);
-      const result = await tx.query<AccountRow>(
-        `INSERT INTO accounts (domain_id, address, password_hash, quota_bytes)
+    return this.db
+      .transaction(async (tx) => {
+        const clash = await tx.query(`SELECT 1 FROM aliases WHERE source = $1 LIMIT 1`, [parsed.key]);
+        if (clash.rows.length > 0) throw new DirectoryError('duplicate', `${parsed.key} is already an alias`);
+        const result = await tx.query<AccountRow>(
+          `INSERT INTO accounts (domain_id, address, password_hash, quota_bytes)
          VALUES ($1, $2, $3, $4) ON CONFLICT (address) DO NOTHING RETURNING *`,
-        [domain.id, parsed.key, passwordHash, options.quotaBytes ?? null],
-      );
-      if (result.rows.length === 0)
-        throw new DirectoryError('duplicate', `account ${parsed.key} already exists`);
-      await createDefaultMailboxes(tx, result.rows[0].id);
-      return toAccount(result.rows[0]);
-    });
+          [domain.id, parsed.key, passwordHash, options.quotaBytes ?? null],
+        );
+        if (result.rows.length === 0)
+          throw new DirectoryError('duplicate', `account ${parsed.key} already exists`);
+        await createDefaultMailboxes(tx, result.rows[0].id);
+        return toAccount(result.rows[0]);
+      })
+      .finally(() => this.recipientCache.clear());
   }
 
   async getAccount(address: string): Promise<Account | null> {
@@ -176,11 +191,13 @@ export class Directory {
   async setQuota(address: string, quotaBytes: number | null): Promise<void> {
     const account = await this.requireAccount(address);
     await this.db.query(`UPDATE accounts SET quota_bytes = $2 WHERE id = $1`, [account.id, quotaBytes]);
+    this.recipientCache.clear();
   }
 
   async setDisabled(address: string, disabled: boolean): Promise<void> {
     const account = await this.requireAccount(address);
     await this.db.query(`UPDATE accounts SET disabled = $2 WHERE id = $1`, [account.id, disabled]);
+    this.recipientCache.clear();
   }
 
   /** Removes the account, its mailboxes and messages (their blobs lose a reference each). */
@@ -190,6 +207,7 @@ export class Directory {
       await releaseAccountBlobs(tx, account.id);
       await tx.query(`DELETE FROM accounts WHERE id = $1`, [account.id]);
     });
+    this.recipientCache.clear();
   }
 
   /** Checks a password; null for unknown, disabled or wrong. Same work either way (no user probing by timing). */
@@ -222,27 +240,29 @@ export class Directory {
     const to = targets.map((target) => this.address(target).address.toLowerCase());
     const domain = await this.getDomain(from.domain);
     if (!domain) throw new DirectoryError('unknown-domain', `domain ${from.domain} is not hosted here`);
-    return this.db.transaction(async (tx) => {
-      const account = await tx.query(`SELECT 1 FROM accounts WHERE address = $1`, [from.key]);
-      if (account.rows.length > 0) {
-        throw new DirectoryError(
-          'duplicate',
-          `${from.key} is an account; set its forwarding instead (nimbus user forward)`,
-        );
-      }
-      await refuseLoop(tx, from.key, to);
-      const added: Alias[] = [];
-      for (const target of to) {
-        const result = await tx.query(
-          `INSERT INTO aliases (domain_id, source, target) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id`,
-          [domain.id, from.key, target],
-        );
-        if (result.rows.length > 0) added.push({ source: from.key, target });
-      }
-      if (added.length === 0)
-        throw new DirectoryError('duplicate', `alias ${from.key} already has those targets`);
-      return added;
-    });
+    return this.db
+      .transaction(async (tx) => {
+        const account = await tx.query(`SELECT 1 FROM accounts WHERE address = $1`, [from.key]);
+        if (account.rows.length > 0) {
+          throw new DirectoryError(
+            'duplicate',
+            `${from.key} is an account; set its forwarding instead (nimbus user forward)`,
+          );
+        }
+        await refuseLoop(tx, from.key, to);
+        const added: Alias[] = [];
+        for (const target of to) {
+          const result = await tx.query(
+            `INSERT INTO aliases (domain_id, source, target) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id`,
+            [domain.id, from.key, target],
+          );
+          if (result.rows.length > 0) added.push({ source: from.key, target });
+        }
+        if (added.length === 0)
+          throw new DirectoryError('duplicate', `alias ${from.key} already has those targets`);
+        return added;
+      })
+      .finally(() => this.recipientCache.clear());
   }
 
   async listAliases(domainName?: string): Promise<Alias[]> {
@@ -261,6 +281,7 @@ export class Directory {
       `DELETE FROM aliases WHERE source = $1 AND ($2::text IS NULL OR target = $2)`,
       [from, target ? this.address(target).key : null],
     );
+    this.recipientCache.clear();
     if (result.rowCount === 0)
       throw new DirectoryError('not-found', `no alias ${from}${target ? ` → ${target}` : ''}`);
     return result.rowCount;
@@ -276,6 +297,16 @@ export class Directory {
   /** Where mail for an envelope recipient goes (aliases, accounts, forwarding, catch-all). */
   resolve(address: string): Promise<Resolution> {
     return RecipientRouter.resolve(this.db, address, this.options.srs);
+  }
+
+  /** resolve() through the recipient cache: for the SMTP RCPT check, not for delivery. */
+  cachedResolve(address: string): Promise<Resolution> {
+    return this.recipientCache.resolve(address, () => this.resolve(address));
+  }
+
+  /** isLocalDomain() through the recipient cache: for the SMTP paths, not for delivery. */
+  cachedIsLocalDomain(name: string): Promise<boolean> {
+    return this.recipientCache.isLocalDomain(name, () => this.isLocalDomain(name));
   }
 
   // Helpers -----------------------------------------------------------------
