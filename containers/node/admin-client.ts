@@ -10,7 +10,9 @@ import { openDatabase } from './storage';
 
 /**
  * Runs an admin command where it can run safely: through the running node's admin endpoint when a
- * node owns the data dir (PGlite is single-process), or directly against the database otherwise.
+ * node owns the data dir (its embedded database belongs to it), or directly against the database
+ * otherwise: the embedded PostgreSQL is started for the command and stopped after it (`db.close()`),
+ * under the data-dir lock, so no node starts on the same data dir meanwhile.
  */
 export async function runAdmin(config: NodeConfig, command: AdminCommand): Promise<unknown> {
   const actor = cliActor();

@@ -28,6 +28,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   NIMBUS_DATA_API_CLUSTER_ARN: 'dataApi.clusterArn',
   NIMBUS_DATA_API_SECRET_ARN: 'dataApi.secretArn',
   NIMBUS_DATA_API_DATABASE: 'dataApi.database',
+  NIMBUS_EMBEDDED_DB: 'storage.embedded',
   NIMBUS_BLOBS: 'blobs',
   NIMBUS_BLOBS_KMS_KEY_ID: 'blobsKmsKeyId',
   NIMBUS_SPOOL_BLOBS: 'spoolBlobs',

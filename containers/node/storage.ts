@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { FileBlobStore } from '../../core/adapters/local/file-blob-store';
 import { InProcessEvents } from '../../core/adapters/local/in-process-events';
-import { PgliteDatabase } from '../../core/adapters/pglite/pglite-database';
 import { PgDatabase } from '../../core/adapters/postgres/pg-database';
 import { PgEvents } from '../../core/adapters/postgres/pg-events';
 import { rdsIamPassword } from '../../core/adapters/aws/rds-iam-password';
@@ -17,6 +16,7 @@ import type { MailboxEvents } from '../../core/ports/events';
 import type { Spool } from '../../core/ports/spool';
 import type { SqlDatabase } from '../../core/ports/sql';
 import type { NodeConfig } from './config';
+import { EmbeddedPgDatabase, openEmbeddedDatabase } from './embedded-postgres-database';
 
 /** The adapters behind every port, chosen from configuration alone. */
 export interface Storage {
@@ -31,7 +31,7 @@ export interface Storage {
 }
 
 type DatabaseSettings = Pick<NodeConfig, 'databaseUrl' | 'dataDir'> &
-  Partial<Pick<NodeConfig, 'databasePassword' | 'database' | 'dataApi'>>;
+  Partial<Pick<NodeConfig, 'databasePassword' | 'database' | 'dataApi' | 'storage'>>;
 
 /** DATABASE_URL with DATABASE_PASSWORD inserted when the URL has none (the CDK app passes them apart). */
 export function connectionString(config: Pick<DatabaseSettings, 'databaseUrl' | 'databasePassword'>): string {
@@ -40,7 +40,11 @@ export function connectionString(config: Pick<DatabaseSettings, 'databaseUrl' | 
   return url.toString();
 }
 
-export async function openDatabase(config: DatabaseSettings): Promise<SqlDatabase> {
+/**
+ * DATABASE_URL, else the Data API, else the embedded database (storage.embedded: the embedded
+ * PostgreSQL, whose server this starts and `close()` stops, or PGlite).
+ */
+export async function openDatabase(config: DatabaseSettings, log?: Logger): Promise<SqlDatabase> {
   const dataApi = config.dataApi;
   if (dataApi?.clusterArn && config.databaseUrl) {
     throw new Error(
@@ -67,8 +71,13 @@ export async function openDatabase(config: DatabaseSettings): Promise<SqlDatabas
           secretArn: dataApi.secretArn!,
           database: dataApi.database,
         })
-      : await PgliteDatabase.open(path.join(config.dataDir, 'db'));
-  await runMigrations(db);
+      : await openEmbeddedDatabase(config, log);
+  try {
+    await runMigrations(db);
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
   return db;
 }
 
@@ -145,7 +154,7 @@ async function openBlobsAndSpool(config: NodeConfig, db: SqlDatabase) {
 }
 
 export async function openStorage(config: NodeConfig, log: Logger): Promise<Storage> {
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, log);
   let adapters: Awaited<ReturnType<typeof openBlobsAndSpool>>;
   try {
     adapters = await openBlobsAndSpool(config, db);
@@ -176,7 +185,7 @@ export async function openStorage(config: NodeConfig, log: Logger): Promise<Stor
     spool,
     events,
     description: {
-      database: db.kind,
+      database: db instanceof EmbeddedPgDatabase ? `postgres (embedded, ${db.server.pgData})` : db.kind,
       blobs: adapters.description.blobs,
       spool: adapters.description.spool,
       events: eventsKind === 'postgres' ? 'postgres LISTEN/NOTIFY' : 'in-process',
