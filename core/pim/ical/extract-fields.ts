@@ -1,0 +1,48 @@
+/**
+ * The fields a store keeps beside a calendar object: its UID and component type, and the span all
+ * its instances cover, for a time-range pre-filter in SQL. The span is conservative: floating and
+ * all-day times are widened by the extreme UTC offsets (their instant depends on the reader's time
+ * zone), a series without end or one cut by the expansion cap has no lastEnd, and a VTODO with no
+ * date has neither bound (it matches every range, RFC 4791 §9.9).
+ */
+import type { CalendarComponent } from '../types';
+import { expandInstances, isUnbounded, type ExpandOptions } from './instances';
+import { instanceInterval } from './intervals';
+import { parseCalendarObject } from './parse-calendar';
+import { FLOATING_SLACK_MS } from './time-values';
+
+export interface CalendarFields {
+  uid: string;
+  component: CalendarComponent;
+  firstStart: Date | null;
+  lastEnd: Date | null;
+}
+
+/** Validates a calendar object resource (throws InvalidCalendarData) and extracts its fields. */
+export function extractCalendarFields(
+  ics: string,
+  options: Pick<ExpandOptions, 'maxInstances'> = {},
+): CalendarFields {
+  const parsed = parseCalendarObject(ics);
+  const { uid, component } = parsed;
+  // A series without end has no lastEnd: its first occurrence (and the overrides) give firstStart.
+  const unbounded = !!parsed.master && isUnbounded(parsed.master);
+  const maxInstances = unbounded ? 1 : options.maxInstances;
+  const expansion = expandInstances(parsed.master, parsed.overrides, { maxInstances, floatingZone: null });
+  let first = Infinity;
+  let last = -Infinity;
+  let undated = false;
+  for (const instance of expansion.instances) {
+    const interval = instanceInterval(instance, null);
+    if (!interval) {
+      undated = true;
+      continue;
+    }
+    const slack = interval.floating ? FLOATING_SLACK_MS : 0;
+    first = Math.min(first, interval.startMs - slack);
+    last = Math.max(last, interval.endMs + slack);
+  }
+  if (undated || first === Infinity) return { uid, component, firstStart: null, lastEnd: null };
+  const open = expansion.unbounded || !expansion.complete;
+  return { uid, component, firstStart: new Date(first), lastEnd: open ? null : new Date(last) };
+}
