@@ -14,6 +14,11 @@ import { createLogger } from './logger';
 import { installProcessGuards } from './process-guards';
 import { registerClusterCommands } from '../cluster/cluster-cli';
 
+// libuv's threadpool (fs, crypto) has 4 threads by default: concurrent SMTP accepts (write, fsync,
+// rename per blob) would queue behind them. Read when the pool first starts, which is after the
+// imports above (they do no threadpool work); an operator's own value wins.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
 /** Exit codes scripts can rely on (documented in the README). */
 export const EXIT = {
   ok: 0,

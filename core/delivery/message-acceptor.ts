@@ -1,8 +1,9 @@
-import type { BlobInfo, BlobStore } from '../ports/blob-store';
+import type { BlobStore } from '../ports/blob-store';
 import type { Spool, SpoolPayload, SpoolRecipient } from '../ports/spool';
 import type { SqlDatabase } from '../ports/sql';
 import { newQueueId } from '../spool/queue-id';
 import { acquireBlobs, ensureStored } from '../store/blob-refs';
+import { commitAcceptBatch, giveBackReferences, spoolStoresIn, type AcceptedBlob } from './accept-batch';
 
 export interface AcceptInput {
   data: Buffer;
@@ -15,8 +16,7 @@ export interface AcceptInput {
 }
 
 interface Pending {
-  blob: BlobInfo;
-  data: Buffer;
+  blob: AcceptedBlob;
   payload: SpoolPayload;
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -28,7 +28,8 @@ const MAX_BATCH = 200;
  * The accept step of every SMTP transaction: bytes into the blob store, a reference in SQL, a job
  * in the spool. It resolves only when all three are durable, so the caller may then answer 250.
  * Concurrent accepts are committed together (group commit): while one batch is being written the
- * next one gathers, so the database sees a few statements per batch rather than per message.
+ * next one gathers, so the database sees a few statements per batch rather than per message. With
+ * the SQL spool a batch is one commit (accept-batch.ts); with SQS the references commit first.
  */
 export class MessageAcceptor {
   private queue: Pending[] = [];
@@ -56,7 +57,7 @@ export class MessageAcceptor {
       dsn: input.dsn,
     };
     await new Promise<void>((resolve, reject) => {
-      this.queue.push({ blob, data: input.data, payload, resolve, reject });
+      this.queue.push({ blob: { ...blob, data: input.data }, payload, resolve, reject });
       this.kick();
     });
     this.onAccepted();
@@ -74,43 +75,56 @@ export class MessageAcceptor {
   }
 
   private async flush(batch: Pending[]): Promise<void> {
+    try {
+      if (spoolStoresIn(this.spool, this.db)) await this.commitOnce(batch);
+      else await this.acquireThenEnqueue(batch);
+    } catch (error) {
+      batch.forEach((p) => p.reject(error));
+      return;
+    }
+    batch.forEach((p) => p.resolve());
+  }
+
+  /** The SQL spool: references and jobs in one commit. */
+  private async commitOnce(batch: Pending[]): Promise<void> {
+    try {
+      await commitAcceptBatch(this.db, this.blobs, 'inbound', batch);
+    } catch (error) {
+      // Rolled back: nothing to give back, unless the commit happened and only its reply was lost
+      // (then the jobs are in the spool, and their references are given back once).
+      await this.giveBack(batch, true);
+      throw error;
+    }
+  }
+
+  /** Another spool (SQS): the references commit first, then the jobs go to the queue. */
+  private async acquireThenEnqueue(batch: Pending[]): Promise<void> {
     const refs = new Map<string, { key: string; size: number; count: number }>();
     for (const { blob } of batch) {
       const ref = refs.get(blob.key) ?? { key: blob.key, size: blob.size, count: 0 };
       ref.count++;
       refs.set(blob.key, ref);
     }
+    await this.db.transaction((tx) => acquireBlobs(tx, [...refs.values()]));
     try {
-      await this.db.transaction((tx) => acquireBlobs(tx, [...refs.values()]));
-    } catch (error) {
-      batch.forEach((p) => p.reject(error));
-      return;
-    }
-    try {
-      await Promise.all(batch.map((p) => ensureStored(this.blobs, p.blob.key, p.data)));
+      await Promise.all(batch.map((p) => ensureStored(this.blobs, p.blob.key, p.blob.data)));
       await this.spool.enqueueMany(
         'inbound',
         batch.map((p) => ({ id: p.payload.queueId, payload: p.payload })),
       );
     } catch (error) {
-      // Not accepted: give the references back — through the once-per-queue-id record that delivery
-      // uses, because some of these jobs may have reached the queue all the same (an SQS batch that
-      // failed part-way, a commit whose reply was lost): their delivery must not release again.
-      await this.db
-        .query(
-          `WITH released AS (
-             INSERT INTO deliveries (queue_id, recipient)
-             SELECT q, '#spool-reference' FROM unnest($1::text[]) AS q ON CONFLICT DO NOTHING RETURNING queue_id),
-           counts AS (
-             SELECT x.k AS key, count(*)::int AS n FROM unnest($1::text[], $2::text[]) AS x(q, k)
-             JOIN released r ON r.queue_id = x.q GROUP BY x.k)
-           UPDATE blobs b SET refcount = b.refcount - c.n, updated_at = now() FROM counts c WHERE b.key = c.key`,
-          [batch.map((p) => p.payload.queueId), batch.map((p) => p.blob.key)],
-        )
-        .catch(() => undefined);
-      batch.forEach((p) => p.reject(error));
-      return;
+      // Some of these jobs may have reached the queue all the same (an SQS batch that failed
+      // part-way): the once-per-queue-id record keeps their delivery from releasing again.
+      await this.giveBack(batch, false);
+      throw error;
     }
-    batch.forEach((p) => p.resolve());
+  }
+
+  private async giveBack(batch: Pending[], onlyQueued: boolean): Promise<void> {
+    await giveBackReferences(
+      this.db,
+      batch.map((p) => ({ queueId: p.payload.queueId, blobKey: p.blob.key })),
+      { onlyQueued },
+    ).catch(() => undefined);
   }
 }

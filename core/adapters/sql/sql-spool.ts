@@ -21,6 +21,11 @@ interface JobRow {
 export class SqlSpool implements Spool {
   constructor(private readonly db: SqlExecutor) {}
 
+  /** Whether the jobs live in `db`, so that a transaction of `db` can write them with other rows. */
+  storesIn(db: SqlExecutor): boolean {
+    return this.db === db;
+  }
+
   async enqueue(queue: QueueName, id: string, payload: SpoolPayload, options?: { delaySeconds?: number }) {
     await this.db.query(
       `INSERT INTO spool_jobs (id, queue, state, payload, visible_at)
