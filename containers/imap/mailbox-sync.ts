@@ -2,6 +2,7 @@
  * Bringing a client's view of the selected mailbox up to date (RFC 9051 §7.5): expunges (only
  * where the protocol allows them), flag changes made elsewhere, new messages.
  */
+import type { MailboxChanges } from '../../core/store/imap-view';
 import { formatSequenceSet } from './format/strings';
 import type { SelectedMailbox } from './selected';
 import type { ImapSession } from './session';
@@ -27,6 +28,20 @@ export function onChangesReported(listener: ReportListener): void {
   if (!reportListeners.includes(listener)) reportListeners.push(listener);
 }
 
+/** Says whether a session needs every report, even when nothing is known to have changed. */
+export type ReportDemand = (session: ImapSession) => boolean;
+
+const reportDemands: ReportDemand[] = [];
+
+/** CONTEXT=SEARCH/SORT results follow the session's own changes too: they need the reports. */
+export function onReportsWanted(demand: ReportDemand): void {
+  if (!reportDemands.includes(demand)) reportDemands.push(demand);
+}
+
+export function reportsWanted(session: ImapSession): boolean {
+  return reportDemands.some((demand) => demand(session));
+}
+
 /** Runs just before EXPUNGE/VANISHED is sent for `uids`, while their sequence numbers hold. */
 export type ExpungeListener = (session: ImapSession, selected: SelectedMailbox, uids: number[]) => void;
 
@@ -48,6 +63,19 @@ export async function reportChanges(
     session.bye('Selected mailbox was deleted or renamed away');
     return;
   }
+  await applyChanges(session, selected, changes, allowExpunge);
+}
+
+/**
+ * Reports `changes` to the client and applies them to its view: what changes() read, or what the
+ * session's own APPEND into the selected mailbox is known to have added (commands/append.ts).
+ */
+export async function applyChanges(
+  session: ImapSession,
+  selected: SelectedMailbox,
+  changes: MailboxChanges,
+  allowExpunge: boolean,
+): Promise<void> {
   for (const uid of changes.expunged) if (selected.has(uid)) selected.pendingExpunges.add(uid);
   if (allowExpunge && selected.pendingExpunges.size > 0)
     session.reportExpunges([...selected.pendingExpunges]);

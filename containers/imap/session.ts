@@ -11,7 +11,7 @@ import { imapCapabilities } from './capabilities';
 import { permittedFlags, selectedRights } from './commands/access';
 import { ImapConnection } from './connection';
 import { IdleState } from './idle-state';
-import { reportChanges, reportExpunges } from './mailbox-sync';
+import { reportChanges, reportExpunges, reportsWanted } from './mailbox-sync';
 import { NotifyState } from './notify-state';
 import { ParseError } from './parser/tokenizer';
 import { toBuffer, type Chunk } from './format/strings';
@@ -19,6 +19,9 @@ import { SelectedMailbox } from './selected';
 import { SessionInput } from './session-input';
 import type { ImapServices } from './services';
 import type { CommandResult, ImapServerOptions, SessionState } from './types';
+
+/** Changes to messages: their events carry the MODSEQ they produced. */
+const MESSAGE_KINDS = new Set<MailboxChange['kind']>(['append', 'flags', 'expunge']);
 
 export interface SessionInfo {
   id: string;
@@ -46,7 +49,10 @@ export class ImapSession {
   private unsubscribe: (() => void) | null = null;
   /** Change events of the owner of a selected shared mailbox (ACL, commands/access.ts). */
   private ownerWatch: (() => void) | null = null;
+  /** Something may have changed in the selected mailbox that no report has covered yet. */
   private dirty = false;
+  /** Highest MODSEQ announced by change events for the selected mailbox (own writes included). */
+  private eventModseq = 0;
   /** CONDSTORE was just enabled with a mailbox selected: HIGHESTMODSEQ is owed (RFC 7162 §3.1). */
   private announceModseq = false;
   /** Messages reported expunged so far (a command that reported some ends with HIGHESTMODSEQ). */
@@ -244,6 +250,7 @@ export class ImapSession {
   // Selected mailbox --------------------------------------------------------------------------
 
   deselect(): void {
+    this.eventModseq = 0;
     this.ownerWatch?.();
     this.ownerWatch = null;
     this.selected = null;
@@ -264,17 +271,55 @@ export class ImapSession {
     if (this.notify.observe(change)) return; // after NOTIFY, it decides what is pushed (RFC 5465 §4)
     const selected = this.selected;
     if (!selected || (change.mailboxId !== selected.id && change.kind !== 'mailboxes')) return;
-    this.dirty = true;
+    // A message change names its MODSEQ: the session's own writes then need no read (see sync()).
+    if (change.mailboxId === selected.id && change.modseq !== undefined && MESSAGE_KINDS.has(change.kind))
+      this.eventModseq = Math.max(this.eventModseq, change.modseq);
+    else this.dirty = true;
     if (this.idle.active) void this.idle.push();
   }
 
   /**
-   * Reports what changed in the selected mailbox since the last report: expunges (only when
-   * `allowExpunge`), flag changes, new messages (mailbox-sync.ts).
+   * The session's own write moved the selected mailbox from MODSEQ `modseq - bumps` to `modseq`.
+   * If that is where this session's view stood, nobody else changed anything in between (every
+   * change bumps HIGHESTMODSEQ under the mailbox row lock), so the view advances without a read;
+   * otherwise the next sync reads. Returns whether the view advanced.
    */
-  async sync(allowExpunge: boolean): Promise<void> {
+  ownWrite(mailboxId: number, modseq: number, bumps: number): boolean {
+    const selected = this.selected;
+    if (!selected || selected.id !== mailboxId) return false;
+    // NOTIFY and CONTEXT updates are computed from reports: they must see this change read back.
+    if (modseq - bumps === selected.modseq && !this.reportsEverything) {
+      selected.modseq = modseq;
+      return true;
+    }
+    this.dirty = true;
+    return false;
+  }
+
+  /**
+   * True when a report could show nothing new: no change event beyond what this session's view
+   * covers, nothing withheld, and nobody (NOTIFY, CONTEXT updates) asking for every report.
+   */
+  private upToDate(selected: SelectedMailbox, allowExpunge: boolean): boolean {
+    if (this.dirty || this.eventModseq > selected.modseq || this.announceModseq) return false;
+    if (allowExpunge && selected.pendingExpunges.size > 0) return false;
+    return !this.reportsEverything;
+  }
+
+  /** NOTIFY or CONTEXT=SEARCH/SORT updates are on: every change must go through a report. */
+  private get reportsEverything(): boolean {
+    return this.notify.enabled || reportsWanted(this);
+  }
+
+  /**
+   * Reports what changed in the selected mailbox since the last report: expunges (only when
+   * `allowExpunge`), flag changes, new messages (mailbox-sync.ts). Unless `check` (NOOP, CHECK,
+   * IDLE, SELECT, STATUS: clients poll with these), the read is skipped when upToDate().
+   */
+  async sync(allowExpunge: boolean, check = true): Promise<void> {
     const selected = this.selected;
     if (!selected) return;
+    if (!check && this.upToDate(selected, allowExpunge)) return;
     this.dirty = false;
     await this.notify.syncSelected(selected, () => reportChanges(this, selected, allowExpunge));
     if (this.announceModseq && this.selected === selected) {

@@ -4,6 +4,7 @@
  */
 import { accessMigrations } from './migrations-access';
 import { imapAclMigrations } from './migrations-imap-acl';
+import { imapFastMigrations } from './migrations-imap-fast';
 import { imapMessagesMigrations } from './migrations-imap-messages';
 import { imapMetadataMigrations } from './migrations-imap-metadata';
 import { imapUrlauthMigrations } from './migrations-imap-urlauth';
@@ -384,4 +385,5 @@ CREATE INDEX recovery_log_at_idx ON recovery_log(at);
   ...imapAclMigrations,
   ...imapUrlauthMigrations,
   ...imapMetadataMigrations,
+  ...imapFastMigrations,
 ];

@@ -5,7 +5,7 @@
 import type { MailboxEvents } from '../ports/events';
 import type { SqlDatabase, SqlExecutor } from '../ports/sql';
 import { acquireMessageBlobs, releaseBlobs } from './blob-refs';
-import { retainExpunged } from './expunge-retention';
+import { EXPUNGE_RETENTION_SECONDS, retainExpunged } from './expunge-retention';
 
 export class OverQuotaError extends Error {
   constructor() {
@@ -152,13 +152,23 @@ export async function expungeInTx(
   mailboxId: number,
   uids: number[],
 ): Promise<number[]> {
-  if (uids.length === 0) return [];
+  return (await expungeWithModseq(tx, accountId, mailboxId, uids)).removed;
+}
+
+/** expungeInTx, also returning the MODSEQ the expunge took (0 when nothing was locked). */
+export async function expungeWithModseq(
+  tx: SqlExecutor,
+  accountId: number,
+  mailboxId: number,
+  uids: number[],
+): Promise<{ removed: number[]; modseq: number }> {
+  if (uids.length === 0) return { removed: [], modseq: 0 };
   const lock = await tx.query<{ highestmodseq: string }>(
     `UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = $1 AND account_id = $2
      RETURNING highestmodseq`,
     [mailboxId, accountId],
   );
-  if (lock.rows.length === 0) return [];
+  if (lock.rows.length === 0) return { removed: [], modseq: 0 };
   const modseq = Number(lock.rows[0].highestmodseq);
   // QRESYNC record plus the retained data and blob hold (expunge-retention.ts).
   await retainExpunged(tx, mailboxId, uids, modseq);
@@ -167,7 +177,7 @@ export async function expungeInTx(
      RETURNING uid, size, blob_key, '\\Seen' = ANY(flags) AS seen`,
     [mailboxId, uidArray(uids)],
   );
-  if (deleted.rows.length === 0) return [];
+  if (deleted.rows.length === 0) return { removed: [], modseq };
   const removed = deleted.rows.map((r) => Number(r.uid)).sort((a, b) => a - b);
   const perBlob = new Map<string, number>();
   let bytes = 0;
@@ -189,7 +199,7 @@ export async function expungeInTx(
     accountId,
     bytes,
   ]);
-  return removed;
+  return { removed, modseq };
 }
 
 export class MessageMover {
@@ -234,9 +244,31 @@ export class MessageMover {
   }
 
   async expunge(accountId: number, mailboxId: number, uids: number[]): Promise<number[]> {
-    const removed = await this.db.transaction((tx) => expungeInTx(tx, accountId, mailboxId, uids));
-    if (removed.length > 0) await this.events.publish({ accountId, mailboxId, kind: 'expunge' });
-    return removed;
+    const result = await this.db.transaction((tx) => expungeWithModseq(tx, accountId, mailboxId, uids));
+    if (result.removed.length > 0)
+      await this.events.publish({ accountId, mailboxId, kind: 'expunge', modseq: result.modseq });
+    return result.removed;
+  }
+
+  /**
+   * IMAP EXPUNGE / UID EXPUNGE / CLOSE: removes the messages flagged \Deleted (only those of
+   * `within` when given), chosen under the mailbox lock, in one statement (imap_expunge,
+   * migrations-imap-fast.ts). Returns the UIDs removed and the MODSEQ of the expunge.
+   */
+  async expungeDeleted(
+    accountId: number,
+    mailboxId: number,
+    within?: number[],
+  ): Promise<{ removed: number[]; modseq: number }> {
+    if (within && within.length === 0) return { removed: [], modseq: 0 };
+    const rows = await this.db.query<{ out_uid: string; out_modseq: string }>(
+      `SELECT out_uid, out_modseq FROM imap_expunge($1::bigint, $2::bigint, $3::bigint[], $4::int)`,
+      [accountId, mailboxId, within ? uidArray(within) : null, EXPUNGE_RETENTION_SECONDS],
+    );
+    const removed = rows.rows.map((r) => Number(r.out_uid));
+    const modseq = Number(rows.rows[0]?.out_modseq ?? 0);
+    if (removed.length > 0) await this.events.publish({ accountId, mailboxId, kind: 'expunge', modseq });
+    return { removed, modseq };
   }
 
   /** UIDs flagged \Deleted (optionally limited to `within`). */

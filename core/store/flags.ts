@@ -65,6 +65,44 @@ export async function storeFlags(
 ): Promise<StoreResult> {
   const result: StoreResult = { updated: [], modified: [], unchanged: [] };
   if (input.uids.length === 0) return result;
+  if (input.op === 'replace' && input.fixed) await storeInTransaction(db, input, result);
+  else await storeInOneCall(db, input, result);
+  if (result.updated.length > 0) {
+    await events.publish({
+      accountId: input.accountId,
+      mailboxId: input.mailboxId,
+      kind: 'flags',
+      modseq: result.updated[0].modseq,
+    });
+  }
+  return result;
+}
+
+type StoreInput = Parameters<typeof storeFlags>[2];
+
+/** The whole STORE in one statement: imap_store_flags (migrations-imap-fast.ts). */
+async function storeInOneCall(db: SqlDatabase, input: StoreInput, result: StoreResult): Promise<void> {
+  const rows = await db.query<{
+    out_uid: string;
+    out_flags: string[];
+    out_modseq: string;
+    out_outcome: string;
+  }>(
+    `SELECT out_uid, out_flags, out_modseq, out_outcome
+     FROM imap_store_flags($1::bigint, $2::bigint[], $3::text, $4::text[], $5::bigint)`,
+    [input.mailboxId, `{${input.uids.join(',')}}`, input.op, input.flags, input.unchangedSince ?? null],
+  );
+  for (const row of rows.rows) {
+    const uid = Number(row.out_uid);
+    const update = { uid, flags: row.out_flags, modseq: Number(row.out_modseq) };
+    if (row.out_outcome === 'modified') result.modified.push(uid);
+    else if (row.out_outcome === 'unchanged') result.unchanged.push(update);
+    else result.updated.push(update);
+  }
+}
+
+/** A replacing STORE that must keep ACL-fixed flags: the rows are read and written from here. */
+async function storeInTransaction(db: SqlDatabase, input: StoreInput, result: StoreResult): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.query(`SELECT id FROM mailboxes WHERE id = $1 FOR UPDATE`, [input.mailboxId]);
     const rows = await tx.query<{ id: string; uid: string; flags: string[]; modseq: string }>(
@@ -113,13 +151,4 @@ export async function storeFlags(
     );
     for (const c of changes) result.updated.push({ uid: c.uid, flags: c.flags, modseq });
   });
-  if (result.updated.length > 0) {
-    await events.publish({
-      accountId: input.accountId,
-      mailboxId: input.mailboxId,
-      kind: 'flags',
-      modseq: result.updated[0].modseq,
-    });
-  }
-  return result;
 }

@@ -34,6 +34,8 @@ interface StoredItem {
 export interface AppendResult {
   uidvalidity: number;
   uids: number[];
+  /** The mailbox's HIGHESTMODSEQ after the append (one MODSEQ per message). */
+  modseq: number;
 }
 
 export class ImapAppender {
@@ -44,14 +46,34 @@ export class ImapAppender {
     private readonly events: MailboxEvents,
   ) {}
 
+  /** The blobs are written first; their references and the rows in one statement (imap_append). */
   async append(accountId: number, mailboxId: number, items: AppendItem[]): Promise<AppendResult> {
     const stored = await this.storeBlobs(items);
-    const result = await this.db.transaction(async (tx) => {
-      await this.checkQuota(tx, accountId, total(items));
-      return this.appendInTx(tx, accountId, mailboxId, stored);
-    });
+    const rows = await this.db.query<{
+      out_uidvalidity: string | null;
+      out_uid: string | null;
+      out_modseq: string;
+    }>(`SELECT out_uidvalidity, out_uid, out_modseq FROM imap_append($1::bigint, $2::bigint, $3::jsonb)`, [
+      accountId,
+      mailboxId,
+      JSON.stringify(
+        stored.map(({ item, info, structure }) => ({
+          key: info.key,
+          size: info.size,
+          flags: item.flags,
+          date: item.internalDate?.toISOString() ?? null,
+          structure,
+        })),
+      ),
+    ]);
+    if (rows.rows.length === 0 || rows.rows[0].out_uid === null) throw new OverQuotaError();
+    const result = {
+      uidvalidity: Number(rows.rows[0].out_uidvalidity),
+      uids: rows.rows.map((r) => Number(r.out_uid)),
+      modseq: Number(rows.rows[0].out_modseq),
+    };
     await this.finish(accountId, mailboxId, stored, result);
-    return { uidvalidity: result.uidvalidity, uids: result.uids };
+    return result;
   }
 
   /**
@@ -83,7 +105,7 @@ export class ImapAppender {
     });
     await this.finish(accountId, mailboxId, stored, result);
     await this.events.publish({ accountId: source.accountId, mailboxId: source.mailboxId, kind: 'expunge' });
-    return { uidvalidity: result.uidvalidity, uids: result.uids, expunged: result.expunged };
+    return result;
   }
 
   private async storeBlobs(items: AppendItem[]): Promise<StoredItem[]> {
@@ -115,7 +137,7 @@ export class ImapAppender {
     accountId: number,
     mailboxId: number,
     stored: StoredItem[],
-  ): Promise<AppendResult & { modseq: number }> {
+  ): Promise<AppendResult> {
     const mailbox = await tx.query<{ uidvalidity: string }>(
       `SELECT uidvalidity FROM mailboxes WHERE id = $1 AND account_id = $2 FOR UPDATE`,
       [mailboxId, accountId],

@@ -87,18 +87,16 @@ export class ImapView {
    * Only read-write selections claim (RFC 3501 §2.3.2).
    */
   async claimRecent(mailboxId: number): Promise<{ from: number; to: number }> {
-    const result = await this.db.transaction(async (tx) => {
-      const before = await tx.query<{ recent_uid: string }>(
-        `SELECT recent_uid FROM mailboxes WHERE id = $1 FOR UPDATE`,
-        [mailboxId],
-      );
-      const after = await tx.query<{ uidnext: string }>(
-        `UPDATE mailboxes SET recent_uid = uidnext WHERE id = $1 RETURNING uidnext`,
-        [mailboxId],
-      );
-      return { from: Number(before.rows[0]?.recent_uid ?? 1), to: Number(after.rows[0]?.uidnext ?? 1) };
-    });
-    return result;
+    // One statement: the row lock of the sub-select makes concurrent claims take turns, and the
+    // sub-select's row is the value before this claim.
+    const result = await this.db.query<{ from_uid: string; to_uid: string }>(
+      `UPDATE mailboxes m SET recent_uid = m.uidnext
+       FROM (SELECT id, recent_uid FROM mailboxes WHERE id = $1 FOR UPDATE) before
+       WHERE m.id = before.id RETURNING before.recent_uid AS from_uid, m.uidnext AS to_uid`,
+      [mailboxId],
+    );
+    const row = result.rows[0];
+    return { from: Number(row?.from_uid ?? 1), to: Number(row?.to_uid ?? 1) };
   }
 
   async firstUnseen(mailboxId: number): Promise<number | null> {

@@ -5,11 +5,12 @@
  * parts are checked once resolved, and the transaction re-checks the quota.
  */
 import { OverQuotaError } from '../../../core/store/copy-move';
-import type { AppendItem } from '../../../core/store/imap-append';
+import type { AppendItem, AppendResult } from '../../../core/store/imap-append';
 import { formatSequenceSet } from '../format/strings';
 import { parseAppendMessage, type AppendMessage } from '../parser/append-grammar';
 import { parseMailbox } from '../parser/grammar';
 import { ParseError } from '../parser/tokenizer';
+import { applyChanges } from '../mailbox-sync';
 import type { ImapSession } from '../session';
 import { no, ok, type CommandResult } from '../types';
 import { isResult, openMailbox, permittedFlags, TRYCREATE } from './access';
@@ -36,12 +37,44 @@ export const append: Handler = async (s, { t }) => {
   }
   try {
     const result = await s.services.appender.append(found.ownerId, found.mailbox.id, items);
+    await reportOwnAppend(s, found.mailbox.id, result, items);
     return ok('APPEND completed', `APPENDUID ${result.uidvalidity} ${formatSequenceSet(result.uids)}`);
   } catch (error) {
     if (error instanceof OverQuotaError) return no('Quota exceeded (mailbox is full)', 'OVERQUOTA');
     throw error;
   }
 };
+
+/**
+ * APPEND into the selected mailbox: when nothing else changed it meanwhile (ImapSession.ownWrite),
+ * the new messages are reported as they are known here, without reading the mailbox again.
+ */
+async function reportOwnAppend(
+  s: ImapSession,
+  mailboxId: number,
+  result: AppendResult,
+  items: AppendItem[],
+): Promise<void> {
+  const selected = s.selected;
+  if (!selected || selected.id !== mailboxId || result.uidvalidity !== selected.mailbox.uidvalidity) return;
+  if (selected.readOnly || !s.ownWrite(mailboxId, result.modseq, result.uids.length)) return;
+  const keywords = new Set(items.flatMap((item) => item.flags.filter((f) => !f.startsWith('\\'))));
+  await applyChanges(
+    s,
+    selected,
+    {
+      uidvalidity: result.uidvalidity,
+      uidnext: result.uids[result.uids.length - 1] + 1,
+      highestmodseq: result.modseq,
+      recentUid: 0, // read-only views use it; this one is read-write
+      flags: [],
+      expunged: [],
+      added: result.uids,
+      addedKeywords: [...keywords],
+    },
+    false,
+  );
+}
 
 /** The bytes of one append-message (CATENATE resolved), or the NO to answer. */
 export async function toItem(s: ImapSession, message: AppendMessage): Promise<AppendItem | CommandResult> {

@@ -15,7 +15,12 @@ import {
   type SortCriterion,
   type SortValues,
 } from '../../../core/store/search/sort-order';
-import { onChangesReported, onExpungesReported, type ReportedChanges } from '../mailbox-sync';
+import {
+  onChangesReported,
+  onExpungesReported,
+  onReportsWanted,
+  type ReportedChanges,
+} from '../mailbox-sync';
 import type { SelectedMailbox } from '../selected';
 import type { ImapSession } from '../session';
 import { ok, no, type CommandResult } from '../types';
@@ -141,6 +146,7 @@ function beforeExpunge(s: ImapSession, selected: SelectedMailbox, uids: number[]
 
 onChangesReported(afterReport);
 onExpungesReported(beforeExpunge);
+onReportsWanted((s) => (contexts.get(s)?.size ?? 0) > 0);
 
 /** CANCELUPDATE "tag" *(SP "tag") (RFC 5267 §4.2); an unknown tag is NO, as in Dovecot. */
 export const cancelupdate: Handler = async (s, { t }): Promise<CommandResult> => {

@@ -14,8 +14,7 @@ export const close: Handler = async (s, { t }) => {
   const selected = s.selected!;
   // Without the "e" right CLOSE still closes, silently without expunging (RFC 4314 §4).
   if (!selected.readOnly && selectedHas(selected, 'e')) {
-    const deleted = await s.services.mover.deletedUids(selected.id);
-    await s.services.mover.expunge(selected.mailbox.account_id, selected.id, deleted);
+    await s.services.mover.expungeDeleted(selected.mailbox.account_id, selected.id);
   }
   s.deselect();
   return ok('CLOSE completed');
@@ -38,8 +37,12 @@ export const expunge: Handler = async (s, { uid, t }) => {
   if (selected.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
   // Without "e" nothing is expunged; OK as from Dovecot and as CLOSE does (RFC 4314 §4).
   if (!selectedHas(selected, 'e')) return ok('EXPUNGE completed (no expunge right here)');
-  const deleted = await s.services.mover.deletedUids(selected.id, within);
-  const removed = await s.services.mover.expunge(selected.mailbox.account_id, selected.id, deleted);
+  const { removed, modseq } = await s.services.mover.expungeDeleted(
+    selected.mailbox.account_id,
+    selected.id,
+    within,
+  );
+  if (removed.length > 0) s.ownWrite(selected.id, modseq, 1);
   // Other sessions' expunges are reported too (the sync after the command), ours right here.
   s.reportExpunges(removed);
   return ok('EXPUNGE completed');

@@ -81,6 +81,9 @@ const COMMANDS: Record<string, CommandSpec> = {
   MOVE: { handler: move, states: SELECTED, uid: true },
 };
 
+/** Clients poll with these: they always read the mailbox's state (others skip an idle read). */
+const POLLING = new Set(['NOOP', 'CHECK', 'IDLE', 'SELECT', 'EXAMINE', 'STATUS']);
+
 const TAG = /^[\x21\x23-\x27\x2c-\x5b\x5d-\x7a\x7c\x7e]+$/; // ASTRING-CHAR minus "+"; no "(", ")", "{", "%", "*", '"', "\"
 
 export async function dispatch(
@@ -139,7 +142,7 @@ export async function dispatch(
   if (!result) return null;
   if (session.selected && session.state === 'selected') {
     try {
-      await session.sync(!(spec.noExpunge && !uid));
+      await session.sync(!(spec.noExpunge && !uid), POLLING.has(name));
     } catch (error) {
       session.log.warn({ err: error }, 'mailbox sync failed');
     }

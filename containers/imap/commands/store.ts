@@ -32,7 +32,9 @@ export const store: Handler = async (s, { uid, t }) => {
     unchangedSince: args.unchangedSince,
     fixed: fixedFlags(selected),
   });
-  for (const u of result.updated) selected.own.set(u.uid, u.modseq);
+  // One MODSEQ for the command; once the view has advanced by it, no report can echo it back.
+  const advanced = result.updated.length > 0 && s.ownWrite(selected.id, result.updated[0].modseq, 1);
+  if (!advanced) for (const u of result.updated) selected.own.set(u.uid, u.modseq);
   // Expunged elsewhere, not yet reported here: nothing is stored; the echo shows the last known
   // flags (expunge-retention.ts), so the client sees the change did not apply.
   const found = new Set([...result.updated, ...result.unchanged].map((u) => u.uid).concat(result.modified));
