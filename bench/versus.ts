@@ -7,11 +7,15 @@
  *     connection (a message counts once it is in the mailbox: IMAP STATUS for Nimbus, maildir files
  *     for Postfix);
  *   - the IMAP mixed workload (bench/lib/imap-mixed.ts) at 10 and 50 state-tracking clients;
- *   - for Nimbus, on PGlite (the embedded default) and on PostgreSQL (a fresh database of its own):
- *     start-up to healthy on an existing data directory, idle RSS, peak RSS during the SMTP load.
+ *   - for Nimbus, on the embedded default (the embedded PostgreSQL; its column names the engine that
+ *     ran), on PostgreSQL (a fresh database of its own) and, on request, on PGlite
+ *     (NIMBUS_EMBEDDED_DB=pglite): start-up to healthy on an existing data directory, idle memory
+ *     and peak memory during the SMTP load, summed over the node and its PostgreSQL processes.
  * Each figure is printed with its ratio to the peer. Asserts nothing; talks only to 127.0.0.1.
  * Options (env): BENCH_MESSAGES (per SMTP shape, default 1000), BENCH_PER_CONNECTION (100),
- * BENCH_SECONDS (per IMAP run, 10), BENCH_ONLY (comma list of postfix,dovecot,pglite,postgres),
+ * BENCH_SECONDS (per IMAP run, 10), BENCH_ONLY (comma list of postfix,dovecot,pglite,postgres,
+ * pglite-legacy; `pglite` means the embedded default, `pglite-legacy` PGlite itself; default all but
+ * pglite-legacy),
  * BENCH_POSTGRES_URL (server to create the database on, default postgres://postgres@127.0.0.1:5432/postgres),
  * BENCH_POSTFIX_ROOT (a Postfix unpacked with dpkg -x instead of installed).
  */
@@ -19,7 +23,7 @@ import os from 'node:os';
 import { dovecotAvailable, startDovecotPeer } from '../test/helpers/dovecot-peer';
 import { ImapLoadClient } from './lib/imap-client';
 import { runMixed, type MixedResult } from './lib/imap-mixed';
-import { buildBenchBundle, NimbusNode, rssMiB, sampleRss } from './lib/nimbus-node';
+import { buildBenchBundle, NimbusNode, sampleRss, treeMemoryMiB } from './lib/nimbus-node';
 import { PostfixMaildirPeer, postfixAvailable, unpackedPostfix } from './lib/postfix-maildir';
 import { runSmtpScenario, type SmtpFigures } from './lib/smtp-scenario';
 import { fmt } from './lib/stats';
@@ -43,9 +47,20 @@ interface Figures {
   smtpMany?: SmtpFigures;
   imap: Map<number, MixedResult>;
   startupMs?: number;
+  /** Summed VmRSS of the node and its embedded PostgreSQL processes (shared pages counted per process). */
   idleRss?: number;
+  /** Summed Pss of the same processes (shared pages divided among them). */
+  idlePss?: number;
   peakSmtpRss?: number;
 }
+
+/** The embedded default (whatever engine it runs), PostgreSQL by URL, or PGlite by setting. */
+type NimbusBackend = 'embedded' | 'postgres' | 'pglite-legacy';
+const BACKEND_KEYS: Record<NimbusBackend, string> = {
+  embedded: 'pglite', // the name of the embedded column before PostgreSQL became the default
+  postgres: 'postgres',
+  'pglite-legacy': 'pglite-legacy',
+};
 
 const cleanups: (() => Promise<void> | void)[] = [];
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -122,14 +137,25 @@ async function versusDatabase(): Promise<string | null> {
   return fresh.url;
 }
 
-async function nimbus(bundle: string, backend: 'pglite' | 'postgres'): Promise<Figures | null> {
-  if (!ONLY.has(backend)) return null;
+/** The column name: what the node says it runs on (/healthz), so the embedded column names its engine. */
+function columnName(backend: NimbusBackend, database: string): string {
+  if (backend === 'postgres') return 'PostgreSQL';
+  const engine = database.startsWith('postgres') ? 'PostgreSQL' : 'PGlite';
+  return backend === 'embedded' ? `embedded default (${engine})` : `${engine} (NIMBUS_EMBEDDED_DB=pglite)`;
+}
+
+async function nimbus(
+  bundle: string,
+  backend: NimbusBackend,
+): Promise<{ name: string; figures: Figures } | null> {
+  if (!ONLY.has(BACKEND_KEYS[backend]) && !(backend === 'embedded' && ONLY.has('embedded'))) return null;
   const databaseUrl = backend === 'postgres' ? await versusDatabase() : undefined;
   if (databaseUrl === null) return null;
-  log(`Nimbus on ${backend === 'postgres' ? 'PostgreSQL (fresh database)' : 'PGlite (embedded default)'}:`);
-  const node = new NimbusNode(bundle, databaseUrl);
+  const node = new NimbusNode(bundle, databaseUrl, backend === 'pglite-legacy' ? 'pglite' : undefined);
   cleanups.push(() => node.remove());
   await node.start();
+  const name = columnName(backend, await node.database());
+  log(`Nimbus on ${name}${backend === 'postgres' ? ', a fresh database' : ''}:`);
   await node.admin({ op: 'domain.add', name: DOMAIN });
   for (const address of [RCPT, ...accounts])
     await node.admin({ op: 'user.add', address, password: PASSWORD });
@@ -137,9 +163,11 @@ async function nimbus(bundle: string, backend: 'pglite' | 'postgres'): Promise<F
   // Start-up and idle footprint on the now existing data directory.
   const startupMs = await node.start();
   await new Promise((r) => setTimeout(r, 3000));
-  const idleRss = rssMiB(node.pid).rss;
-  const figures: Figures = { imap: new Map(), startupMs, idleRss };
-  log(`  start-up to healthy ${fmt(startupMs, 0)} ms, idle RSS ${fmt(idleRss, 0)} MiB`);
+  const idle = treeMemoryMiB(node.pid);
+  const figures: Figures = { imap: new Map(), startupMs, idleRss: idle.rss, idlePss: idle.pss };
+  log(
+    `  start-up to healthy ${fmt(startupMs, 0)} ms, idle RSS ${fmt(idle.rss, 0)} MiB (PSS ${fmt(idle.pss, 0)} MiB), summed over ${idle.processes} processes`,
+  );
   const status = await ImapLoadClient.connect(node.ports.imap);
   cleanups.push(() => status.client.close());
   const login = await status.client.command(`LOGIN "${RCPT}" "${PASSWORD}"`);
@@ -153,10 +181,10 @@ async function nimbus(bundle: string, backend: 'pglite' | 'postgres'): Promise<F
   await smtpBoth(node.ports.smtp, inMailbox, figures);
   figures.peakSmtpRss = peak();
   status.client.close();
-  log(`  peak RSS during the SMTP load ${fmt(figures.peakSmtpRss, 0)} MiB`);
+  log(`  peak RSS during the SMTP load ${fmt(figures.peakSmtpRss, 0)} MiB (summed)`);
   await imapBoth(node.ports.imap, figures);
   await node.remove();
-  return figures;
+  return { name, figures };
 }
 
 function ratio(value: number | undefined, peer: number | undefined): string {
@@ -200,8 +228,9 @@ function report(
   }
   const own: [string, (f: Figures) => number | undefined][] = [
     ['start-up to healthy (ms)', (f) => f.startupMs],
-    ['idle RSS (MiB)', (f) => f.idleRss],
-    ['peak RSS during the SMTP load (MiB)', (f) => f.peakSmtpRss],
+    ['idle RSS, summed over node + PostgreSQL processes (MiB)', (f) => f.idleRss],
+    ['idle PSS, summed (MiB)', (f) => f.idlePss],
+    ['peak summed RSS during the SMTP load (MiB)', (f) => f.peakSmtpRss],
   ];
   for (const [label, get] of own)
     log(`| ${label} | — | ${backends.map((b) => ratio(get(nimbus.get(b)!), undefined)).join(' | ')} |`);
@@ -259,9 +288,9 @@ async function main(): Promise<void> {
   const built = await buildBenchBundle();
   cleanups.push(built.remove);
   const results = new Map<string, Figures>();
-  for (const backend of ['pglite', 'postgres'] as const) {
-    const figures = await nimbus(built.bundle, backend);
-    if (figures) results.set(backend === 'pglite' ? 'PGlite' : 'PostgreSQL', figures);
+  for (const backend of ['embedded', 'postgres', 'pglite-legacy'] as const) {
+    const result = await nimbus(built.bundle, backend);
+    if (result) results.set(result.name, result.figures);
   }
   report(peers, results);
 }

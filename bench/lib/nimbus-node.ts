@@ -1,10 +1,11 @@
 /**
  * A Nimbus node for the benchmarks: the CLI bundle (bin/build-cli.ts) built privately for this run,
  * so figures never include tsx compiling TypeScript, started with `nimbus start` on a temp data dir
- * (PGlite) or on a database URL, all ports on 127.0.0.1 chosen by the OS.
+ * (the embedded database: PostgreSQL by default, or PGlite) or on a database URL, all ports on
+ * 127.0.0.1 chosen by the OS. Memory figures cover the node and its embedded PostgreSQL processes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildCli } from '../../bin/build-cli';
@@ -35,6 +36,8 @@ export class NimbusNode {
   constructor(
     private readonly bundle: string,
     private readonly databaseUrl?: string,
+    /** NIMBUS_EMBEDDED_DB without a database URL; unset: the default engine. */
+    private readonly embedded?: 'postgres' | 'pglite',
   ) {
     // The load generators log in without TLS and open more sessions than a client normally would.
     writeFileSync(
@@ -81,6 +84,7 @@ export class NimbusNode {
           // The IMAP role also opens IMAPS: on any free port, like the others.
           NIMBUS_IMAPS_PORT: '0',
           ...(this.databaseUrl ? { DATABASE_URL: this.databaseUrl } : {}),
+          ...(this.embedded ? { NIMBUS_EMBEDDED_DB: this.embedded } : {}),
         },
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -104,6 +108,14 @@ export class NimbusNode {
       if (ok) return performance.now() - started;
       await new Promise((r) => setTimeout(r, 20));
     }
+  }
+
+  /** The database the node reports in /healthz (e.g. `postgres (embedded, …/pg)`, `pglite`). */
+  async database(): Promise<string> {
+    const health = (await fetch(`http://127.0.0.1:${this.ports.http}/healthz`).then((r) => r.json())) as {
+      storage?: { database?: string };
+    };
+    return health.storage?.database ?? 'unknown';
   }
 
   /** An admin command through the node's admin endpoint (as `nimbus` does with a node running). */
@@ -147,12 +159,57 @@ export function rssMiB(pid: number): { rss: number; peak: number } {
   }
 }
 
-/** Samples VmRSS every 100 ms until stopped; returns the highest value seen, in MiB. */
+/** `pid` and all its descendants (the node's embedded PostgreSQL: postmaster and backends). */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // "pid (comm) state ppid …": comm may hold spaces, the fields after the last ')' do not.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const tree: number[] = [];
+  for (const queue = [pid]; queue.length > 0;) {
+    const next = queue.shift()!;
+    tree.push(next);
+    queue.push(...(children.get(next) ?? []));
+  }
+  return tree;
+}
+
+/**
+ * Memory of a process tree, in MiB: the sum of each process's VmRSS (what the figures report: pages
+ * shared between processes, PostgreSQL's shared buffers above all, count once per process, so this
+ * overstates), and the sum of Pss from smaps_rollup (shared pages divided among their users).
+ */
+export function treeMemoryMiB(pid: number): { rss: number; pss: number; processes: number } {
+  let rss = 0;
+  let pss = 0;
+  const tree = processTree(pid);
+  for (const p of tree) {
+    const value = rssMiB(p).rss;
+    if (!Number.isNaN(value)) rss += value;
+    try {
+      const rollup = readFileSync(`/proc/${p}/smaps_rollup`, 'utf8');
+      pss += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) / 1024;
+    } catch {
+      // not readable (another user, not root) or exited
+    }
+  }
+  return { rss, pss, processes: tree.length };
+}
+
+/** Samples the summed VmRSS of the process tree every 100 ms until stopped; the highest value seen, in MiB. */
 export function sampleRss(pid: number): () => number {
-  let max = rssMiB(pid).rss;
-  const timer = setInterval(() => (max = Math.max(max, rssMiB(pid).rss)), 100);
+  let max = treeMemoryMiB(pid).rss;
+  const timer = setInterval(() => (max = Math.max(max, treeMemoryMiB(pid).rss)), 100);
   return () => {
     clearInterval(timer);
-    return Math.max(max, rssMiB(pid).rss);
+    return Math.max(max, treeMemoryMiB(pid).rss);
   };
 }

@@ -3,9 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { FileBlobStore } from '../../core/adapters/local/file-blob-store';
-import { PgliteDatabase } from '../../core/adapters/pglite/pglite-database';
-import { PgDatabase } from '../../core/adapters/postgres/pg-database';
-import type { SqlDatabase } from '../../core/ports/sql';
+import { openDatabase } from '../../containers/node/storage';
 import { crashMessage, expectCrashOutcome } from '../helpers/crash-check';
 import { NodeProcess, nimbus } from '../helpers/node-process';
 import { freePort } from '../helpers/ports';
@@ -90,10 +88,6 @@ async function sendAll(port: number, acked: Set<number>, isDone: () => boolean):
   return next;
 }
 
-async function openDatabase(dataDir: string, url: string | undefined): Promise<SqlDatabase> {
-  return url ? new PgDatabase({ connectionString: url }) : PgliteDatabase.open(path.join(dataDir, 'db'));
-}
-
 it('loses no message that got 250, duplicates none, and leaves none half-stored', async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'nimbus-crash-'));
   const database = await createTestDatabaseUrl();
@@ -138,7 +132,8 @@ it('loses no message that got 250, duplicates none, and leaves none half-stored'
     }
     expect(await node.kill('SIGTERM')).toBe(0);
 
-    const db = await openDatabase(dataDir, database.url);
+    // The node's own database: the CI PostgreSQL, or the embedded one (started here, stopped by close()).
+    const db = await openDatabase({ dataDir, databaseUrl: database.url });
     const blobs = new FileBlobStore(path.join(dataDir, 'blobs'));
     try {
       await expectCrashOutcome(db, blobs, acked, MESSAGES);
