@@ -4,8 +4,9 @@ import { SqlSpool } from '../../core/adapters/sql/sql-spool';
 import { Directory } from '../../core/directory/directory';
 import { DkimKeyStore } from '../../core/dkim/dkim-keys';
 import { loadSecretKey } from '../../core/dkim/secret-box';
+import type { SqlDatabase } from '../../core/ports/sql';
 import type { NodeConfig } from './config';
-import { acquireDataDirLock, readNodeFile } from './node-files';
+import { acquireDataDirLock, ensureDataDir, readNodeFile } from './node-files';
 import { openDatabase } from './storage';
 
 /**
@@ -18,8 +19,18 @@ export async function runAdmin(config: NodeConfig, command: AdminCommand): Promi
   const actor = cliActor();
   const node = await readNodeFile(config.dataDir);
   if (node && node.ports.http) return viaNode(node.host, node.ports.http, node.token, command, actor);
-  const release = config.databaseUrl ? async () => undefined : await acquireDataDirLock(config.dataDir);
-  const db = await openDatabase(config);
+  let release = async (): Promise<void> => undefined;
+  if (!config.databaseUrl) {
+    await ensureDataDir(config.dataDir); // the first command may come before the first start
+    release = await acquireDataDirLock(config.dataDir);
+  }
+  let db: SqlDatabase;
+  try {
+    db = await openDatabase(config);
+  } catch (error) {
+    await release();
+    throw error;
+  }
   try {
     const dkim = command.op.startsWith('dkim.')
       ? new DkimKeyStore(db, await loadSecretKey(config.secretKey, config.dataDir))
