@@ -4,6 +4,8 @@ import type { MailboxEvents } from '../ports/events';
 import type { LeasedJob, Spool } from '../ports/spool';
 import type { SqlDatabase, SqlExecutor } from '../ports/sql';
 import { deliveryFolder } from '../security/control-headers';
+import { spoolStoresIn } from './accept-batch';
+import { settleBatch } from './batch-settle';
 import type { VacationResponder } from './vacation-responder';
 
 /**
@@ -11,7 +13,8 @@ import type { VacationResponder } from './vacation-responder';
  * Set-based SQL (a handful of statements per batch instead of a dozen per message) is what makes
  * throughput independent of per-statement latency — which on embedded PGlite is most of the cost.
  * The guarantees are those of LocalDelivery: one transaction assigns UIDs/MODSEQs under the
- * mailbox row locks, deliveries are deduplicated on (queue id, recipient), then jobs are acked.
+ * mailbox row locks, deliveries are deduplicated on (queue id, recipient), and the jobs are acked
+ * in the same commit (SQL spool) or right after it (SQS).
  * Jobs that need more (aliases, forwarding accounts, catch-all, quota trouble) go to the slow path.
  */
 export class BatchDelivery {
@@ -67,21 +70,38 @@ export class BatchDelivery {
       }
     }
 
-    const outcome = await this.db.transaction((tx) => this.store(tx, items));
+    // With the SQL spool the jobs are acked in the delivering commit; otherwise after it.
+    const ackInCommit = spoolStoresIn(this.spool, this.db);
+    const { outcome, delivered } = await this.db.transaction(async (tx) => {
+      const stored = await this.store(tx, items);
+      const overQuotaJobs = new Set(stored.overQuota.map((item) => item.job));
+      const done = simple.map((p) => p.job).filter((job) => !overQuotaJobs.has(job) && !filed.includes(job));
+      await settleBatch(
+        tx,
+        stored.stored.map((item) => ({
+          blobKey: item.job.payload.blobKey,
+          blobSize: item.job.payload.size,
+          accountId: item.account.id,
+          bytes: item.size,
+        })),
+        done,
+        { ack: ackInCommit },
+      );
+      return { outcome: stored, delivered: done };
+    });
+    if (!ackInCommit && delivered.length > 0) await this.spool.ackMany(delivered);
     const overQuotaJobs = new Set(outcome.overQuota.map((item) => item.job));
-    const delivered = simple
-      .map((p) => p.job)
-      .filter((job) => !overQuotaJobs.has(job) && !filed.includes(job));
     for (const change of outcome.changes) await this.events.publish(change);
-    await this.vacation?.afterDeliveries(
-      outcome.stored.map((item) => ({
-        account: item.account,
-        recipient: item.account.address,
-        mailFrom: item.job.payload.mailFrom,
-        body: item.header,
-      })),
-    );
-    await this.finish(delivered);
+    const mayReply = outcome.stored.filter((item) => outcome.away.has(item.account.id));
+    if (mayReply.length > 0)
+      await this.vacation?.afterDeliveries(
+        mayReply.map((item) => ({
+          account: item.account,
+          recipient: item.account.address,
+          mailFrom: item.job.payload.mailFrom,
+          body: item.header,
+        })),
+      );
     return { delivered, rest: [...rest, ...overQuotaJobs, ...filed] };
   }
 
@@ -106,7 +126,7 @@ export class BatchDelivery {
     const freshKeys = new Set(fresh.rows.map((row) => `${row.queue_id} ${row.recipient}`));
     // One item per fresh key: an at-least-once queue (SQS) can put the same job twice in one batch.
     let todo = items.filter((i) => freshKeys.delete(`${i.job.payload.queueId} ${i.account.address}`));
-    if (todo.length === 0) return { changes: [], overQuota: [], stored: [] };
+    if (todo.length === 0) return { changes: [], overQuota: [], stored: [], away: new Set() };
 
     // 2. Lock the accounts (quota) and find their INBOXes, in id order to avoid deadlocks.
     const accountIds = [...new Set(todo.map((i) => i.account.id))].sort((a, b) => a - b);
@@ -115,9 +135,12 @@ export class BatchDelivery {
       quota_bytes: number | null;
       used_bytes: number;
       inbox: number;
+      away: boolean;
     }>(
-      `SELECT a.id, a.quota_bytes, a.used_bytes, m.id AS inbox FROM accounts a
-       JOIN mailboxes m ON m.account_id = a.id AND m.name = 'INBOX'
+      // `away`: a vacation response may be due (VacationResponder reads it only for those accounts).
+      `SELECT a.id, a.quota_bytes, a.used_bytes, m.id AS inbox,
+              EXISTS (SELECT 1 FROM jmap_vacation v WHERE v.account_id = a.id AND v.is_enabled) AS away
+       FROM accounts a JOIN mailboxes m ON m.account_id = a.id AND m.name = 'INBOX'
        WHERE a.id = ANY($1::bigint[]) ORDER BY a.id FOR UPDATE OF a`,
       [accountIds],
     );
@@ -143,7 +166,7 @@ export class BatchDelivery {
         [overQuota.map((i) => i.job.payload.queueId), overQuota.map((i) => i.account.address)],
       );
     }
-    if (todo.length === 0) return { changes: [], overQuota, stored: [] };
+    if (todo.length === 0) return { changes: [], overQuota, stored: [], away: new Set() };
 
     // 3. Allocate UIDs and MODSEQs per mailbox under its row lock.
     const perMailbox = new Map<number, DeliveryItem[]>();
@@ -186,7 +209,7 @@ export class BatchDelivery {
       });
     }
 
-    // 4. The messages, their blob references and the accounts' usage.
+    // 4. The messages.
     await tx.query(
       `INSERT INTO messages (mailbox_id, uid, modseq, internal_date, size, blob_key, header_prefix, structure)
        SELECT m, u, s, d, z, k, p, j::jsonb
@@ -203,43 +226,9 @@ export class BatchDelivery {
         rows.map((r) => r.item.structure),
       ],
     );
-    const refs = new Map<string, { size: number; count: number }>();
-    for (const { item } of rows) {
-      const ref = refs.get(item.job.payload.blobKey) ?? { size: item.job.payload.size, count: 0 };
-      ref.count++;
-      refs.set(item.job.payload.blobKey, ref);
-    }
-    await tx.query(
-      `INSERT INTO blobs (key, size, refcount) SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[])
-       ON CONFLICT (key) DO UPDATE SET refcount = blobs.refcount + EXCLUDED.refcount, updated_at = now()`,
-      [[...refs.keys()], [...refs.values()].map((r) => r.size), [...refs.values()].map((r) => r.count)],
-    );
-    const usage = new Map<number, number>();
-    for (const { item } of rows) usage.set(item.account.id, (usage.get(item.account.id) ?? 0) + item.size);
-    await tx.query(
-      `UPDATE accounts a SET used_bytes = a.used_bytes + u.bytes
-       FROM unnest($1::bigint[], $2::bigint[]) AS u(id, bytes) WHERE a.id = u.id`,
-      [[...usage.keys()], [...usage.values()]],
-    );
-    return { changes, overQuota, stored: todo };
-  }
-
-  /** Releases each job's spool reference exactly once, then acks the jobs. */
-  private async finish(jobs: LeasedJob[]): Promise<void> {
-    if (jobs.length === 0) return;
-    // The same job twice in a batch (SQS duplicate) must release its reference once.
-    const unique = [...new Map(jobs.map((job) => [job.payload.queueId, job] as const)).values()];
-    await this.db.query(
-      `WITH released AS (
-         INSERT INTO deliveries (queue_id, recipient)
-         SELECT q, '#spool-reference' FROM unnest($1::text[]) AS q ON CONFLICT DO NOTHING RETURNING queue_id),
-       counts AS (
-         SELECT x.k AS key, count(*)::int AS n FROM unnest($1::text[], $2::text[]) AS x(q, k)
-         JOIN released r ON r.queue_id = x.q GROUP BY x.k)
-       UPDATE blobs b SET refcount = b.refcount - c.n, updated_at = now() FROM counts c WHERE b.key = c.key`,
-      [unique.map((job) => job.payload.queueId), unique.map((job) => job.payload.blobKey)],
-    );
-    await this.spool.ackMany(jobs);
+    // 5. Blob references, usage, spool references and acks: settleBatch, in this transaction.
+    const away = new Set(locked.rows.filter((row) => row.away).map((row) => Number(row.id)));
+    return { changes, overQuota, stored: todo, away };
   }
 }
 
@@ -262,4 +251,6 @@ interface StoreOutcome {
   overQuota: DeliveryItem[];
   /** Items stored by this transaction (not duplicates, not over quota). */
   stored: DeliveryItem[];
+  /** Accounts with an enabled vacation response. */
+  away: Set<number>;
 }
