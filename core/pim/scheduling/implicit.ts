@@ -1,0 +1,154 @@
+/**
+ * Implicit scheduling (RFC 6638 §3.2): after a PUT or DELETE in a calendar, the server sends the
+ * iTIP messages the change implies. The organizer's change sends REQUEST to the attendees (all of
+ * them when something they see changed, else only the new ones) and CANCEL to removed attendees
+ * (or to everyone on DELETE); an attendee's PARTSTAT change, or their DELETE (as DECLINED), sends
+ * a REPLY to the organizer. Local recipients get it delivered (local-delivery.ts), remote ones
+ * by iMIP mail through the outbound path. Best effort per recipient: the PUT has already succeeded.
+ */
+import type { IcalComponent } from '../ical/ical-lib';
+import { buildImipMail } from './imip-mail';
+import {
+  attendeeProperty,
+  organizerMessage,
+  parseCalendarText,
+  participants,
+  replyMessage,
+  scheduledComponents,
+  significantContent,
+  type ItipMethod,
+} from './itip';
+import { deliverLocally } from './local-delivery';
+import type { LocalAccount, SchedulingDeps } from './ports';
+
+export interface CalendarObjectChange {
+  account: LocalAccount;
+  collectionId: number;
+  /** The object before the change (null: created). */
+  before: string | null;
+  /** The object after the change (null: deleted). */
+  after: string | null;
+}
+
+export interface SchedulingResult {
+  method: ItipMethod | null;
+  local: string[];
+  remote: string[];
+  failed: { address: string; error: string }[];
+}
+
+function parse(ics: string | null): IcalComponent | null {
+  if (!ics) return null;
+  try {
+    return parseCalendarText(ics);
+  } catch {
+    return null;
+  }
+}
+
+/** Sends one iTIP message to recipients: local ones delivered, remote ones mailed together. */
+async function send(
+  deps: SchedulingDeps,
+  method: ItipMethod,
+  itip: string,
+  sender: string,
+  recipients: string[],
+  summary: string,
+  result: SchedulingResult,
+  replyStatus?: string,
+): Promise<void> {
+  const remote: string[] = [];
+  for (const address of recipients) {
+    try {
+      const account = await deps.localAccount(address);
+      if (!account) {
+        remote.push(address);
+        continue;
+      }
+      await deliverLocally(deps.store, account, method, itip, sender);
+      result.local.push(address);
+    } catch (err) {
+      result.failed.push({ address, error: (err as Error).message });
+    }
+  }
+  if (remote.length === 0) return;
+  const now = deps.now?.() ?? new Date();
+  const data = buildImipMail({ method, from: sender, to: remote, summary, itip, now }, replyStatus);
+  try {
+    await deps.submit({
+      data,
+      mailFrom: sender,
+      recipients: remote.map((address) => ({ address })),
+      authenticatedAs: sender,
+    });
+    result.remote.push(...remote);
+  } catch (err) {
+    for (const address of remote) result.failed.push({ address, error: (err as Error).message });
+  }
+}
+
+function myPartstat(vcalendar: IcalComponent | null, me: string): string | null {
+  if (!vcalendar) return null;
+  const p = scheduledComponents(vcalendar)
+    .map((c) => attendeeProperty(c, me))
+    .find(Boolean);
+  return p ? String(p.getParameter('partstat') ?? 'NEEDS-ACTION').toUpperCase() : null;
+}
+
+const REPLY_WORDS: Record<string, string> = {
+  ACCEPTED: 'Accepted',
+  DECLINED: 'Declined',
+  TENTATIVE: 'Tentative',
+};
+
+/** Call after a successful PUT (before/after) or DELETE (after null) of a calendar object. */
+export async function onCalendarObjectChanged(
+  deps: SchedulingDeps,
+  change: CalendarObjectChange,
+): Promise<SchedulingResult> {
+  const result: SchedulingResult = { method: null, local: [], remote: [], failed: [] };
+  const before = parse(change.before);
+  const after = parse(change.after);
+  const current = after ?? before;
+  if (!current) return result;
+  const me = change.account.address.toLowerCase();
+  const info = participants(current);
+  if (!info.organizer || info.attendees.length === 0) return result;
+  const now = deps.now?.() ?? new Date();
+  const others = (v: IcalComponent | null) =>
+    v
+      ? participants(v)
+          .attendees.filter((a) => a.serverScheduled && a.address !== info.organizer)
+          .map((a) => a.address)
+      : [];
+
+  if (info.organizer === me) {
+    const was = others(before);
+    const is = others(after);
+    const removed = was.filter((a) => !is.includes(a));
+    if (removed.length && before) {
+      result.method = 'CANCEL';
+      await send(deps, 'CANCEL', organizerMessage(before, 'CANCEL', now), me, removed, info.summary, result);
+    }
+    if (after) {
+      const changed = !before || significantContent(before) !== significantContent(after);
+      const to = changed ? is : is.filter((a) => !was.includes(a));
+      if (to.length) {
+        result.method = 'REQUEST';
+        await send(deps, 'REQUEST', organizerMessage(after, 'REQUEST', now), me, to, info.summary, result);
+      }
+    }
+    return result;
+  }
+
+  // An attendee's own copy: tell the organizer when their answer changed (a DELETE declines).
+  const was = myPartstat(before, me);
+  const is = after ? myPartstat(after, me) : was ? 'DECLINED' : null;
+  if (!is || is === was || is === 'NEEDS-ACTION') return result;
+  const source = after ?? before;
+  if (!source) return result;
+  result.method = 'REPLY';
+  const itip = replyMessage(source, me, now, is);
+  await send(deps, 'REPLY', itip, me, [info.organizer], info.summary, result, REPLY_WORDS[is] ?? is);
+  return result;
+}

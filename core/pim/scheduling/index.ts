@@ -1,0 +1,7 @@
+/** CalDAV scheduling (RFC 6638): implicit iTIP on calendar changes, local delivery and iMIP (RFC 6047). */
+export { onCalendarObjectChanged, type CalendarObjectChange, type SchedulingResult } from './implicit';
+export { applyImipMessage, type ImipOutcome } from './apply-imip';
+export { deliverLocally, findByUid, inboxName, type DeliveryOutcome } from './local-delivery';
+export { buildImipMail, itipFromMail } from './imip-mail';
+export { freeBusyResponse, InvalidScheduleRequest, type FreeBusyAnswer } from './outbox-freebusy';
+export type { SchedulingDeps, SchedulingStore, LocalAccount, SubmitMail } from './ports';

@@ -1,0 +1,70 @@
+/**
+ * A free-busy request POSTed to the schedule outbox (RFC 6638 §3.2, the VFREEBUSY case of
+ * RFC 5546 §3.3): for each ATTENDEE hosted here, a VFREEBUSY REPLY over all their calendars;
+ * remote attendees get 5.3 (no scheduling support for that user). The DAV layer wraps the result
+ * in a CALDAV:schedule-response.
+ */
+import { freeBusy } from '../ical';
+import { parseCalendarText } from './itip';
+import { mailtoAddress, type LocalAccount, type SchedulingDeps } from './ports';
+
+export interface FreeBusyAnswer {
+  /** mailto: URI as the request named it. */
+  recipient: string;
+  /** iTIP REQUEST-STATUS, e.g. "2.0;Success". */
+  requestStatus: string;
+  calendarData: string | null;
+}
+
+export class InvalidScheduleRequest extends Error {}
+
+export async function freeBusyResponse(
+  deps: Pick<SchedulingDeps, 'store' | 'localAccount' | 'now'>,
+  requester: LocalAccount,
+  body: string,
+): Promise<FreeBusyAnswer[]> {
+  let vfreebusy;
+  try {
+    const vcalendar = parseCalendarText(body);
+    if (String(vcalendar.getFirstPropertyValue('method') ?? '').toUpperCase() !== 'REQUEST')
+      throw new Error('METHOD');
+    vfreebusy = vcalendar.getFirstSubcomponent('vfreebusy');
+  } catch {
+    throw new InvalidScheduleRequest('not an iTIP REQUEST');
+  }
+  if (!vfreebusy) throw new InvalidScheduleRequest('no VFREEBUSY');
+  const organizer = mailtoAddress(vfreebusy.getFirstPropertyValue('organizer'));
+  if (organizer !== requester.address.toLowerCase())
+    throw new InvalidScheduleRequest('ORGANIZER is not the requester');
+  const start = vfreebusy.getFirstPropertyValue('dtstart') as { toJSDate(): Date } | null;
+  const end = vfreebusy.getFirstPropertyValue('dtend') as { toJSDate(): Date } | null;
+  if (!start || !end) throw new InvalidScheduleRequest('VFREEBUSY needs DTSTART and DTEND');
+  const range = { start: start.toJSDate(), end: end.toJSDate() };
+  const uid = String(vfreebusy.getFirstPropertyValue('uid') ?? '');
+  const answers: FreeBusyAnswer[] = [];
+  for (const p of vfreebusy.getAllProperties('attendee')) {
+    const recipient = String(p.getFirstValue());
+    const address = mailtoAddress(recipient);
+    const account = address ? await deps.localAccount(address) : null;
+    if (!account) {
+      answers.push({ recipient, requestStatus: '5.3;No scheduling support for user', calendarData: null });
+      continue;
+    }
+    await deps.store.ensureDefaults(account.id);
+    const objects: string[] = [];
+    for (const c of await deps.store.collections(account.id, 'calendars')) {
+      if (c.kind === 'calendar') objects.push(...(await deps.store.objects.list(c.id)).map((o) => o.data));
+    }
+    const calendarData = freeBusy(objects, range, {
+      method: 'REPLY',
+      now: deps.now?.(),
+      extraProperties: [
+        ...(uid ? [`UID:${uid}`] : []),
+        `ORGANIZER:mailto:${organizer}`,
+        `ATTENDEE:mailto:${account.address}`,
+      ],
+    });
+    answers.push({ recipient, requestStatus: '2.0;Success', calendarData });
+  }
+  return answers;
+}
