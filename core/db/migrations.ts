@@ -3,6 +3,7 @@
  * every statement here must run unchanged on all three.
  */
 import { accessMigrations } from './migrations-access';
+import { easMigrations } from './migrations-eas';
 import { imapAclMigrations } from './migrations-imap-acl';
 import { imapFastMigrations } from './migrations-imap-fast';
 import { imapMessagesMigrations } from './migrations-imap-messages';
@@ -386,4 +387,5 @@ CREATE INDEX recovery_log_at_idx ON recovery_log(at);
   ...imapUrlauthMigrations,
   ...imapMetadataMigrations,
   ...imapFastMigrations,
+  ...easMigrations,
 ];

@@ -1,10 +1,13 @@
 /**
  * Client autoconfiguration with the deployment's real host names and ports:
  * Thunderbird autoconfig (/.well-known/autoconfig/mail/config-v1.1.xml, /mail/config-v1.1.xml)
- * and Outlook Autodiscover POX (/autodiscover/autodiscover.xml, POST or GET), and the MTA-STS
+ * and Outlook Autodiscover POX (/autodiscover/autodiscover.xml, POST or GET; a mobile request,
+ * MS-OXDSCLI's MobileSync schema, gets the ActiveSync URL), and the MTA-STS
  * policy (RFC 8461) that `nimbus dns records` advertises (/.well-known/mta-sts.txt).
  */
 import { mtaStsPolicy, parseMtaStsMode } from '../../core/dns/mta-sts';
+import { EAS_PATH } from '../eas/routes';
+import { baseUrl } from '../web/auth';
 import type { WebContext } from '../web/context';
 import { Router, type WebRequest, type WebResponse } from '../web/types';
 
@@ -70,6 +73,32 @@ ${[imap && protocol('IMAP', imap), pop3 && protocol('POP3', pop3), submission &&
 `;
 }
 
+const MOBILESYNC_SCHEMA = 'http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006';
+
+/** The MobileSync answer (MS-OXDSCLI §2.2.4): where the ActiveSync endpoint is. */
+export function mobileSyncResponse(email: string, easUrl: string): string {
+  return `<?xml version="1.0" encoding="utf-8"?>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">
+  <Response xmlns="${MOBILESYNC_SCHEMA}">
+    <Culture>en:us</Culture>
+    <User>
+      <DisplayName>${xmlEscape(email)}</DisplayName>
+      <EMailAddress>${xmlEscape(email)}</EMailAddress>
+    </User>
+    <Action>
+      <Settings>
+        <Server>
+          <Type>MobileSync</Type>
+          <Url>${xmlEscape(easUrl)}</Url>
+          <Name>${xmlEscape(easUrl)}</Name>
+        </Server>
+      </Settings>
+    </Action>
+  </Response>
+</Autodiscover>
+`;
+}
+
 export function autoconfigRouter(ctx: WebContext): Router {
   const router = new Router();
   const thunderbird = async (request: WebRequest): Promise<WebResponse> => {
@@ -85,6 +114,8 @@ export function autoconfigRouter(ctx: WebContext): Router {
     const email = match?.[1] ?? request.query.get('email') ?? '';
     if (!domainOf(email))
       return { status: 400, headers: { 'content-type': 'text/plain' }, body: 'EMailAddress required' };
+    if (request.body.toString('utf8').includes(MOBILESYNC_SCHEMA))
+      return xml(mobileSyncResponse(email, baseUrl(ctx, request) + EAS_PATH));
     return xml(autodiscoverResponse(ctx, email));
   };
   // Same text for every hosted domain (mta-sts.DOMAIN is a CNAME to the web host). The mode is

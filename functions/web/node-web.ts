@@ -4,6 +4,7 @@
  */
 import { adminHandler } from '../admin/routes';
 import { autoconfigRouter } from '../autoconfig/routes';
+import { easRouter } from '../eas/routes';
 import { jmapRouter } from '../jmap/routes';
 import { webmailRouter } from '../webmail/routes';
 import { loadAssets } from '../webmail/assets';
@@ -16,7 +17,8 @@ export function webHandler(ctx: WebContext): WebHandler {
   const admin = adminHandler(ctx);
   const auto = autoconfigRouter(ctx);
   const webmail = webmailRouter(ctx);
-  const routers: Router[] = [jmap, auto, webmail];
+  const eas = easRouter(ctx);
+  const routers: Router[] = [jmap, auto, eas, webmail];
   return async (request) => {
     if (request.path.startsWith('/api/admin/') || request.path === '/api/admin') return admin(request);
     for (const router of routers) {

@@ -1,0 +1,49 @@
+/**
+ * Migrations for Exchange ActiveSync (issue #15): versions 100–109. Same dialect rules as
+ * migrations.ts. Everything a device has been told lives here, so any web node can serve its
+ * next request and a node killed mid-command loses nothing.
+ */
+import type { Migration } from './migrations';
+
+export const easMigrations: Migration[] = [
+  {
+    version: 100,
+    name: 'ActiveSync devices (policy keys, remote wipe) and their folder hierarchy state',
+    sql: `
+CREATE TABLE eas_devices (
+  id BIGSERIAL PRIMARY KEY,
+  account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  device_id TEXT NOT NULL,
+  device_type TEXT NOT NULL,
+  user_agent TEXT,
+  protocol_version TEXT,
+  -- The acknowledged policy key (MS-ASPROV step two); NULL: not provisioned.
+  policy_key BIGINT,
+  -- The temporary key of step one, until the device acknowledges the policy with it.
+  pending_policy_key BIGINT,
+  provisioned_at TIMESTAMPTZ,
+  wipe_state TEXT NOT NULL DEFAULT 'none' CHECK (wipe_state IN ('none', 'pending', 'wiped')),
+  -- AccountOnlyRemoteWipe (16.1): the device removes this account's data only.
+  wipe_account_only BOOLEAN NOT NULL DEFAULT false,
+  wipe_requested_at TIMESTAMPTZ,
+  wipe_acknowledged_at TIMESTAMPTZ,
+  -- settings:DeviceInformation (model, IMEI, friendly name, OS …) as the device last sent it.
+  device_info JSONB NOT NULL DEFAULT '{}',
+  first_seen TIMESTAMPTZ NOT NULL DEFAULT now(),
+  last_sync TIMESTAMPTZ,
+  UNIQUE (account_id, device_id)
+);
+
+-- FolderSync: the hierarchy as the device last received it, under its SyncKey. The previous
+-- key and snapshot stay so that a device that lost the response can repeat the request.
+CREATE TABLE eas_folder_state (
+  device_row_id BIGINT PRIMARY KEY REFERENCES eas_devices(id) ON DELETE CASCADE,
+  sync_key INTEGER NOT NULL,
+  folders JSONB NOT NULL,
+  previous_key INTEGER,
+  previous_folders JSONB,
+  updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+`,
+  },
+];
