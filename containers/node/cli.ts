@@ -6,6 +6,7 @@ import { formatSettingValue, type SettingValue } from '../../core/security/setti
 import { runAdmin } from './admin-client';
 import { registerDirectoryCommands } from './cli-directory';
 import { registerDnsCommands } from './cli-dns';
+import { registerEasCommands } from './cli-eas';
 import { registerSmokeCommand } from './cli-smoke';
 import { passwordFrom } from './cli-input';
 import { ConfigError, loadConfig, type NodeConfig } from './config';
@@ -131,6 +132,7 @@ export function buildProgram(): Command {
     });
 
   registerDirectoryCommands(program, admin);
+  registerEasCommands(program, admin);
 
   const queue = program.command('queue').description('the spool: messages waiting for delivery or relay');
   queue

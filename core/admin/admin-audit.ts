@@ -10,6 +10,7 @@ import type { AdminCommand, AdminContext } from './admin-commands';
 import { SecuritySettingsStore } from '../security/settings-store';
 import { redact } from '../webadmin/admins';
 import { grantById } from '../store/mailbox-access';
+import { easValueBefore } from './eas-devices';
 
 /** Operations that change nothing (not recorded). */
 const READS = new Set<AdminCommand['op']>([
@@ -25,6 +26,7 @@ const READS = new Set<AdminCommand['op']>([
   'security.show',
   'dkim.show',
   'cluster.status',
+  'eas.devices',
 ]);
 
 export function isAudited(command: AdminCommand): boolean {
@@ -95,6 +97,9 @@ export async function valueBefore(ctx: AdminContext, command: AdminCommand): Pro
       const rows = await ctx.db.query(`SELECT 1 FROM admins WHERE name = $1`, [command.name.toLowerCase()]);
       return { exists: rows.rows.length > 0 };
     }
+    case 'eas.wipe':
+    case 'eas.remove':
+      return easValueBefore(ctx, command);
     default:
       return null;
   }

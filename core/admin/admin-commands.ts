@@ -13,6 +13,7 @@ import { ClusterRegistry } from '../cluster/registry';
 import { assertPasswordAcceptable, WeakPasswordError } from '../security/password-policy';
 import { isAudited, valueAfter, valueBefore, writeAudit } from './admin-audit';
 import { listGrants, removeGrant } from '../store/mailbox-access';
+import { runEasAdminCommand, type EasAdminCommand } from './eas-devices';
 import { AdminError } from './admin-error';
 
 /**
@@ -55,7 +56,9 @@ export type AdminCommand =
   // Web admin API (issue #8): administrators, configuration profile export/import.
   | { op: 'admin.add'; name: string; password: string }
   | { op: 'config.export' }
-  | { op: 'config.import'; profile: unknown };
+  | { op: 'config.import'; profile: unknown }
+  // ActiveSync devices (core/admin/eas-devices.ts): list, remote wipe, remove.
+  | EasAdminCommand;
 
 export interface AdminContext {
   db: SqlDatabase;
@@ -269,6 +272,10 @@ async function run(ctx: AdminContext, command: AdminCommand): Promise<unknown> {
       if (!key) throw new AdminError('not-found', `no DKIM key for ${command.domain}`);
       return key;
     }
+    case 'eas.devices':
+    case 'eas.wipe':
+    case 'eas.remove':
+      return runEasAdminCommand(ctx, command);
   }
 }
 
