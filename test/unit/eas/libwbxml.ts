@@ -209,3 +209,18 @@ export function comparable(node: EasElement): unknown {
     ...(node.children.length ? { children: node.children.map(comparable) } : {}),
   };
 }
+
+/**
+ * wbxml2xml's tree with its <unknown> elements named as ours where ours is a tag libwbxml lacks
+ * (LIBWBXML_LACKS): same position, same page. Anything else stays as libwbxml read it.
+ */
+export function alignLacking(theirs: EasElement, ours: EasElement): EasElement {
+  const lacking =
+    theirs.name === 'unknown' && LIBWBXML_LACKS.includes(`${namespaceOf(ours.page)}.${ours.name}`);
+  return {
+    ...theirs,
+    page: lacking ? ours.page : theirs.page,
+    name: lacking ? ours.name : theirs.name,
+    children: theirs.children.map((c, i) => (ours.children[i] ? alignLacking(c, ours.children[i]) : c)),
+  };
+}
