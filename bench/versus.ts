@@ -52,6 +52,7 @@ interface Figures {
   /** Summed Pss of the same processes (shared pages divided among them). */
   idlePss?: number;
   peakSmtpRss?: number;
+  peakSmtpPss?: number;
 }
 
 /** The embedded default (whatever engine it runs), PostgreSQL by URL, or PGlite by setting. */
@@ -179,9 +180,13 @@ async function nimbus(
   };
   const peak = sampleRss(node.pid);
   await smtpBoth(node.ports.smtp, inMailbox, figures);
-  figures.peakSmtpRss = peak();
+  const peakMemory = peak();
+  figures.peakSmtpRss = peakMemory.rss;
+  figures.peakSmtpPss = peakMemory.pss;
   status.client.close();
-  log(`  peak RSS during the SMTP load ${fmt(figures.peakSmtpRss, 0)} MiB (summed)`);
+  log(
+    `  peak during the SMTP load: RSS ${fmt(peakMemory.rss, 0)} MiB, PSS ${fmt(peakMemory.pss, 0)} MiB (summed)`,
+  );
   await imapBoth(node.ports.imap, figures);
   await node.remove();
   return { name, figures };
@@ -231,6 +236,7 @@ function report(
     ['idle RSS, summed over node + PostgreSQL processes (MiB)', (f) => f.idleRss],
     ['idle PSS, summed (MiB)', (f) => f.idlePss],
     ['peak summed RSS during the SMTP load (MiB)', (f) => f.peakSmtpRss],
+    ['peak summed PSS during the SMTP load (MiB)', (f) => f.peakSmtpPss],
   ];
   for (const [label, get] of own)
     log(`| ${label} | — | ${backends.map((b) => ratio(get(nimbus.get(b)!), undefined)).join(' | ')} |`);

@@ -204,12 +204,19 @@ export function treeMemoryMiB(pid: number): { rss: number; pss: number; processe
   return { rss, pss, processes: tree.length };
 }
 
-/** Samples the summed VmRSS of the process tree every 100 ms until stopped; the highest value seen, in MiB. */
-export function sampleRss(pid: number): () => number {
-  let max = treeMemoryMiB(pid).rss;
-  const timer = setInterval(() => (max = Math.max(max, treeMemoryMiB(pid).rss)), 100);
+/** Samples the process tree's summed VmRSS and Pss every 100 ms until stopped; the highest of each, in MiB. */
+export function sampleRss(pid: number): () => { rss: number; pss: number } {
+  const max = { rss: 0, pss: 0 };
+  const sample = () => {
+    const now = treeMemoryMiB(pid);
+    max.rss = Math.max(max.rss, now.rss);
+    max.pss = Math.max(max.pss, now.pss);
+  };
+  sample();
+  const timer = setInterval(sample, 100);
   return () => {
     clearInterval(timer);
-    return Math.max(max, treeMemoryMiB(pid).rss);
+    sample();
+    return max;
   };
 }

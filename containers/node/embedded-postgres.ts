@@ -77,6 +77,7 @@ export interface EmbeddedPostgresOptions {
 /** A running embedded server; `stop()` shuts it down (fast shutdown) and waits for it. */
 export class EmbeddedPostgres {
   private readonly recent: string[] = [];
+  private stopping = false;
   private readonly exited: Promise<void>;
   private readonly onExit = () => this.child.kill('SIGINT');
 
@@ -90,7 +91,12 @@ export class EmbeddedPostgres {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     // A node that exits without stopping us (process.exit on a start-up error) still ends its server.
     process.once('exit', this.onExit);
-    void this.exited.then(() => process.removeListener('exit', this.onExit));
+    void this.exited.then(() => {
+      process.removeListener('exit', this.onExit);
+      // The node keeps running (health 503, SMTP 451) until an operator or supervisor restarts it.
+      if (!this.stopping)
+        log?.error({ code: child.exitCode, signal: child.signalCode }, 'embedded PostgreSQL exited');
+    });
     let level: ForwardLevel = 'debug';
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
@@ -159,6 +165,7 @@ export class EmbeddedPostgres {
 
   /** Fast shutdown (SIGINT: sessions are ended, a checkpoint written) and waits for the exit. */
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.running) {
       this.child.kill('SIGINT');
       const timer = setTimeout(() => this.child.kill('SIGQUIT'), STOP_TIMEOUT_MS);
