@@ -5,3 +5,4 @@ export { deliverLocally, findByUid, inboxName, type DeliveryOutcome } from './lo
 export { buildImipMail, itipFromMail } from './imip-mail';
 export { freeBusyResponse, InvalidScheduleRequest, type FreeBusyAnswer } from './outbox-freebusy';
 export type { SchedulingDeps, SchedulingStore, LocalAccount, SubmitMail } from './ports';
+export { ImipReceiver, mayCarryItip } from './imip-hook';

@@ -6,6 +6,7 @@ import {
   applyImipMessage,
   buildImipMail,
   freeBusyResponse,
+  ImipReceiver,
   itipFromMail,
   onCalendarObjectChanged,
   type SchedulingDeps,
@@ -257,6 +258,18 @@ describe('applyImipMessage', () => {
     expect(unfold((await store.objectsIn(ALICE.id, 'personal'))[0].data)).toMatch(
       /PARTSTAT=NEEDS-ACTION[^\r]*:mailto:carol@remote.example/,
     );
+  });
+
+  test('the delivery hook skips mail without a text/calendar part and applies one with it', async () => {
+    const { store } = await organizerWithEvent();
+    const receiver = new ImipReceiver(() => store);
+    const plain = Buffer.from('From: a@b.example\r\nSubject: hi\r\n\r\nhello\r\n');
+    expect(await receiver.afterDelivery({ account: ALICE, message: plain })).toBeNull();
+    const outcome = await receiver.afterDelivery({
+      account: ALICE,
+      message: reply('carol@remote.example', 'ACCEPTED'),
+    });
+    expect(outcome).toEqual({ method: 'REPLY', outcome: 'applied' });
   });
 
   test('a plain mail is not iTIP', async () => {
