@@ -6,6 +6,7 @@
 import type { MailboxEvents } from '../ports/events';
 import type { SqlDatabase } from '../ports/sql';
 import type { EasDevice } from './devices';
+import type { PimFolderSource } from './folders';
 import type { EasPolicy } from './policy';
 import type { ProtocolVersion } from './protocol';
 import type { EasElement } from './wbxml/tree';
@@ -14,6 +15,8 @@ export interface EasDeps {
   db: SqlDatabase;
   events: MailboxEvents;
   policy: EasPolicy;
+  /** Calendars, contacts and tasks folders (core/eas/pim-folders.ts); absent: mail folders only. */
+  pim?: PimFolderSource;
 }
 
 export interface EasRequest {

@@ -74,8 +74,9 @@ export function mailFolders(rows: MailboxRow[]): EasFolder[] {
 }
 
 /**
- * The seam for calendars, contacts and tasks (core/pim): a source of folders of types 8/9/7
- * (default) and 13/14/15 (others). None is registered yet, so devices get mail folders only.
+ * Calendars, contacts and tasks (core/pim): a source of folders of types 8/9/7 (default) and
+ * 13/14/15 (others); core/eas/pim-folders.ts adapts the PIM store. Without one (EasDeps.pim),
+ * devices get mail folders only.
  */
 export interface PimFolderSource {
   folders(accountId: number): Promise<EasFolder[]>;
@@ -85,7 +86,7 @@ export interface PimFolderSource {
 export async function currentFolders(
   admin: { list(accountId: number): Promise<MailboxRow[]> },
   accountId: number,
-  pim: PimFolderSource | null = null,
+  pim?: PimFolderSource,
 ): Promise<EasFolder[]> {
   const mail = mailFolders(await admin.list(accountId));
   return pim ? [...mail, ...(await pim.folders(accountId))] : mail;

@@ -49,7 +49,7 @@ async function handle(request: EasRequest): Promise<EasResponse> {
   if (request.body?.name !== 'FolderSync' || key === undefined || !/^[0-9]{1,9}$/.test(key))
     return folderSyncStatus(FolderSyncStatus.BadRequest);
   const { db, events } = request.deps;
-  const now = await currentFolders(new MailboxAdmin(db, events), request.account.id);
+  const now = await currentFolders(new MailboxAdmin(db, events), request.account.id, request.deps.pim);
   const snapshot = snapshotOf(now);
   return db.transaction(async (tx) => {
     const state = await loadFolderState(tx, request.device.id, true);
