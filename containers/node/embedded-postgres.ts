@@ -78,6 +78,8 @@ export interface EmbeddedPostgresOptions {
 export class EmbeddedPostgres {
   private readonly recent: string[] = [];
   private stopping = false;
+  /** Set when the binary could not be run at all (EACCES, ENOENT): no 'exit' follows then. */
+  private spawnError?: Error;
   private readonly exited: Promise<void>;
   private readonly onExit = () => this.child.kill('SIGINT');
 
@@ -88,13 +90,19 @@ export class EmbeddedPostgres {
     private readonly privateSocketDir: boolean,
     private readonly log: Logger | undefined,
   ) {
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    this.exited = new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.once('error', (error) => {
+        this.spawnError = error;
+        resolve();
+      });
+    });
     // A node that exits without stopping us (process.exit on a start-up error) still ends its server.
     process.once('exit', this.onExit);
     void this.exited.then(() => {
       process.removeListener('exit', this.onExit);
       // The node keeps running (health 503, SMTP 451) until an operator or supervisor restarts it.
-      if (!this.stopping)
+      if (!this.stopping && !this.spawnError)
         log?.error({ code: child.exitCode, signal: child.signalCode }, 'embedded PostgreSQL exited');
     });
     let level: ForwardLevel = 'debug';
@@ -114,7 +122,7 @@ export class EmbeddedPostgres {
   }
 
   get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
+    return !this.spawnError && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** Initialises `<dataDir>/pg` when absent, starts the server and waits until it accepts connections. */
@@ -187,6 +195,8 @@ export class EmbeddedPostgres {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     const failed = this.exited.then(() => 'exited' as const);
     for (;;) {
+      if (this.spawnError)
+        throw this.failure(`cannot run ${this.child.spawnfile}: ${this.spawnError.message}`);
       if (!this.running)
         throw this.failure(`exited during start-up (${this.child.exitCode ?? this.child.signalCode})`);
       const file = await fs.readFile(path.join(this.pgData, 'postmaster.pid'), 'utf8').catch(() => '');
