@@ -75,6 +75,8 @@ export async function applyChanges(
   selected: SelectedMailbox,
   changes: MailboxChanges,
   allowExpunge: boolean,
+  /** The \Recent claim already made for `changes.added` (an APPEND's, commands/append.ts). */
+  claimed?: { from: number; to: number },
 ): Promise<void> {
   for (const uid of changes.expunged) if (selected.has(uid)) selected.pendingExpunges.add(uid);
   if (allowExpunge && selected.pendingExpunges.size > 0)
@@ -98,7 +100,7 @@ export async function applyChanges(
     // A keyword new to this client is announced before the message that carries it (RFC 9051 §7.3.5).
     if (selected.unannounced(changes.addedKeywords).length > 0) session.announceFlags(selected);
     if (!session.rev2 && !selected.readOnly) {
-      const claim = await session.services.view.claimRecent(selected.id);
+      const claim = claimed ?? (await session.services.view.claimRecent(selected.id));
       for (const uid of changes.added) if (uid >= claim.from && uid < claim.to) selected.recent.add(uid);
     } else if (!session.rev2) {
       // Read-only: nothing is claimed, but what nobody has claimed is \Recent here too (RFC 3501 §2.3.2).

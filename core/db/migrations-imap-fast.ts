@@ -1,5 +1,5 @@
 /**
- * Migrations for one-round-trip IMAP writes: versions 72-79. STORE and EXPUNGE as PL/pgSQL
+ * Migrations for one-round-trip IMAP writes: versions 72-79 (72-75 used). STORE and EXPUNGE as PL/pgSQL
  * functions, so each is one statement from the node (PL/pgSQL runs on PGlite, PostgreSQL and
  * Aurora alike, and the Data API calls it like any SELECT). Same dialect rules as migrations.ts.
  * The callers are core/store/flags.ts and core/store/copy-move.ts.
@@ -167,6 +167,58 @@ BEGIN
   FROM jsonb_array_elements(p_items) WITH ORDINALITY AS i(x, n);
   UPDATE accounts SET used_bytes = used_bytes + v_total WHERE id = p_account;
   RETURN QUERY SELECT v_validity, v_first + n - 1, v_base + v_n FROM generate_series(1, v_n) n;
+END;
+$$ LANGUAGE plpgsql;
+`,
+  },
+  {
+    version: 75,
+    name: 'IMAP APPEND claims \\Recent for the appending session',
+    // Version 74 plus p_claim_recent: the appending session has the mailbox selected read-write
+    // under IMAP4rev1, so the new messages are \Recent in it (RFC 3501 §2.3.2) when every earlier
+    // one has been claimed already; out_claimed says whether they were, sparing a second statement.
+    sql: `
+DROP FUNCTION imap_append(BIGINT, BIGINT, JSONB);
+CREATE FUNCTION imap_append(p_account BIGINT, p_mailbox BIGINT, p_items JSONB, p_claim_recent BOOLEAN)
+RETURNS TABLE (out_uidvalidity BIGINT, out_uid BIGINT, out_modseq BIGINT, out_claimed BOOLEAN) AS $$
+DECLARE
+  v_quota BIGINT;
+  v_used BIGINT;
+  v_total BIGINT;
+  v_n INT;
+  v_unseen INT;
+  v_validity BIGINT;
+  v_first BIGINT;
+  v_base BIGINT;
+  v_claimed BOOLEAN;
+BEGIN
+  SELECT quota_bytes, used_bytes INTO v_quota, v_used FROM accounts WHERE id = p_account FOR UPDATE;
+  SELECT count(*)::int, coalesce(sum((x->>'size')::bigint), 0)::bigint,
+         (count(*) FILTER (WHERE NOT (x->'flags' ? '\\Seen')))::int
+    INTO v_n, v_total, v_unseen FROM jsonb_array_elements(p_items) x;
+  IF v_quota IS NOT NULL AND v_used + v_total > v_quota THEN
+    RETURN QUERY SELECT NULL::bigint, NULL::bigint, NULL::bigint, false;
+    RETURN;
+  END IF;
+  UPDATE mailboxes SET uidnext = uidnext + v_n, highestmodseq = highestmodseq + v_n,
+                       message_count = message_count + v_n, unseen_count = unseen_count + v_unseen,
+                       recent_uid = CASE WHEN p_claim_recent AND recent_uid = uidnext
+                                         THEN uidnext + v_n ELSE recent_uid END
+    WHERE id = p_mailbox AND account_id = p_account
+    RETURNING uidvalidity, uidnext - v_n, highestmodseq - v_n, recent_uid = uidnext
+      INTO v_validity, v_first, v_base, v_claimed;
+  IF NOT FOUND THEN RAISE EXCEPTION 'mailbox vanished'; END IF;
+  INSERT INTO blobs (key, size, refcount)
+  SELECT x->>'key', max((x->>'size')::bigint), count(*)::int FROM jsonb_array_elements(p_items) x
+  GROUP BY x->>'key'
+  ON CONFLICT (key) DO UPDATE SET refcount = blobs.refcount + EXCLUDED.refcount, updated_at = now();
+  INSERT INTO messages (mailbox_id, uid, modseq, flags, internal_date, size, blob_key, header_prefix, structure)
+  SELECT p_mailbox, v_first + n - 1, v_base + n, ARRAY(SELECT jsonb_array_elements_text(x->'flags')),
+         coalesce((x->>'date')::timestamptz, now()), (x->>'size')::bigint, x->>'key', ''::bytea, x->'structure'
+  FROM jsonb_array_elements(p_items) WITH ORDINALITY AS i(x, n);
+  UPDATE accounts SET used_bytes = used_bytes + v_total WHERE id = p_account;
+  RETURN QUERY SELECT v_validity, v_first + n - 1, v_base + v_n, p_claim_recent AND v_claimed
+    FROM generate_series(1, v_n) n;
 END;
 $$ LANGUAGE plpgsql;
 `,

@@ -36,6 +36,8 @@ export interface AppendResult {
   uids: number[];
   /** The mailbox's HIGHESTMODSEQ after the append (one MODSEQ per message). */
   modseq: number;
+  /** The new messages were claimed as \Recent for the caller (append's `claimRecent`). */
+  recentClaimed?: boolean;
 }
 
 export class ImapAppender {
@@ -46,31 +48,41 @@ export class ImapAppender {
     private readonly events: MailboxEvents,
   ) {}
 
-  /** The blobs are written first; their references and the rows in one statement (imap_append). */
-  async append(accountId: number, mailboxId: number, items: AppendItem[]): Promise<AppendResult> {
+  /**
+   * The blobs are written first; their references and the rows in one statement (imap_append).
+   * `claimRecent`: an IMAP4rev1 session with the mailbox selected read-write claims the new
+   * messages as \Recent in the same statement, when nothing older is unclaimed.
+   */
+  async append(
+    accountId: number,
+    mailboxId: number,
+    items: AppendItem[],
+    options: { claimRecent?: boolean } = {},
+  ): Promise<AppendResult> {
     const stored = await this.storeBlobs(items);
+    const described = stored.map(({ item, info, structure }) => ({
+      key: info.key,
+      size: info.size,
+      flags: item.flags,
+      date: item.internalDate?.toISOString() ?? null,
+      structure,
+    }));
     const rows = await this.db.query<{
       out_uidvalidity: string | null;
       out_uid: string | null;
       out_modseq: string;
-    }>(`SELECT out_uidvalidity, out_uid, out_modseq FROM imap_append($1::bigint, $2::bigint, $3::jsonb)`, [
-      accountId,
-      mailboxId,
-      JSON.stringify(
-        stored.map(({ item, info, structure }) => ({
-          key: info.key,
-          size: info.size,
-          flags: item.flags,
-          date: item.internalDate?.toISOString() ?? null,
-          structure,
-        })),
-      ),
-    ]);
+      out_claimed: boolean;
+    }>(
+      `SELECT out_uidvalidity, out_uid, out_modseq, out_claimed
+       FROM imap_append($1::bigint, $2::bigint, $3::jsonb, $4::boolean)`,
+      [accountId, mailboxId, JSON.stringify(described), options.claimRecent === true],
+    );
     if (rows.rows.length === 0 || rows.rows[0].out_uid === null) throw new OverQuotaError();
     const result = {
       uidvalidity: Number(rows.rows[0].out_uidvalidity),
       uids: rows.rows.map((r) => Number(r.out_uid)),
       modseq: Number(rows.rows[0].out_modseq),
+      recentClaimed: rows.rows[0].out_claimed === true,
     };
     await this.finish(accountId, mailboxId, stored, result);
     return result;

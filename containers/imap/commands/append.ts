@@ -36,7 +36,9 @@ export const append: Handler = async (s, { t }) => {
     items.push({ ...item, flags: permittedFlags(found.rights, item.flags) });
   }
   try {
-    const result = await s.services.appender.append(found.ownerId, found.mailbox.id, items);
+    const selected = s.selected;
+    const claimRecent = selected?.id === found.mailbox.id && !selected.readOnly && !s.rev2;
+    const result = await s.services.appender.append(found.ownerId, found.mailbox.id, items, { claimRecent });
     await reportOwnAppend(s, found.mailbox.id, result, items);
     return ok('APPEND completed', `APPENDUID ${result.uidvalidity} ${formatSequenceSet(result.uids)}`);
   } catch (error) {
@@ -57,6 +59,8 @@ async function reportOwnAppend(
 ): Promise<void> {
   const selected = s.selected;
   if (!selected || selected.id !== mailboxId || result.uidvalidity !== selected.mailbox.uidvalidity) return;
+  // Claimed for this session: \Recent here whichever way the messages are reported.
+  if (result.recentClaimed) for (const uid of result.uids) selected.recent.add(uid);
   if (selected.readOnly || !s.ownWrite(mailboxId, result.modseq, result.uids.length)) return;
   const keywords = new Set(items.flatMap((item) => item.flags.filter((f) => !f.startsWith('\\'))));
   await applyChanges(
@@ -73,6 +77,7 @@ async function reportOwnAppend(
       addedKeywords: [...keywords],
     },
     false,
+    result.recentClaimed ? { from: result.uids[0], to: result.uids[result.uids.length - 1] + 1 } : undefined,
   );
 }
 
