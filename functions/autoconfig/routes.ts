@@ -6,7 +6,7 @@
  * policy (RFC 8461) that `nimbus dns records` advertises (/.well-known/mta-sts.txt).
  */
 import { mtaStsPolicy, parseMtaStsMode } from '../../core/dns/mta-sts';
-import { EAS_PATH } from '../eas/routes';
+import { EAS_PATH } from '../eas/path';
 import { baseUrl } from '../web/auth';
 import type { WebContext } from '../web/context';
 import { Router, type WebRequest, type WebResponse } from '../web/types';

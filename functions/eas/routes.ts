@@ -9,10 +9,11 @@ import { isProtocolVersion, PROTOCOL_VERSIONS } from '../../core/eas/protocol';
 import { authenticateUser } from '../web/auth';
 import type { WebContext } from '../web/context';
 import { Router, type WebRequest, type WebResponse } from '../web/types';
+import { EAS_PATH } from './path';
 import { parseEasQuery } from './query';
 import { easSettings, type EasOverrides } from './settings';
 
-export const EAS_PATH = '/Microsoft-Server-ActiveSync';
+export { EAS_PATH };
 const WBXML_TYPE = 'application/vnd.ms-sync.wbxml';
 
 function protocolHeaders(): Record<string, string> {
