@@ -6,9 +6,10 @@
  * date has neither bound (it matches every range, RFC 4791 §9.9).
  */
 import type { CalendarComponent } from '../types';
+import { InvalidCalendarData } from './errors';
 import { expandInstances, isUnbounded, type ExpandOptions } from './instances';
 import { instanceInterval } from './intervals';
-import { parseCalendarObject } from './parse-calendar';
+import { parseCalendarObject, type ParsedCalendar } from './parse-calendar';
 import { FLOATING_SLACK_MS } from './time-values';
 
 export interface CalendarFields {
@@ -25,9 +26,21 @@ export function extractCalendarFields(
 ): CalendarFields {
   const parsed = parseCalendarObject(ics);
   const { uid, component } = parsed;
+  try {
+    return { uid, component, ...span(parsed, options.maxInstances) };
+  } catch (err) {
+    // A rule or time zone definition ical.js can't work with (its values decoded fine).
+    throw new InvalidCalendarData('valid-calendar-data', `cannot expand: ${(err as Error).message}`);
+  }
+}
+
+function span(
+  parsed: ParsedCalendar,
+  cap: number | undefined,
+): Pick<CalendarFields, 'firstStart' | 'lastEnd'> {
   // A series without end has no lastEnd: its first occurrence (and the overrides) give firstStart.
   const unbounded = !!parsed.master && isUnbounded(parsed.master);
-  const maxInstances = unbounded ? 1 : options.maxInstances;
+  const maxInstances = unbounded ? 1 : cap;
   const expansion = expandInstances(parsed.master, parsed.overrides, { maxInstances, floatingZone: null });
   let first = Infinity;
   let last = -Infinity;
@@ -42,7 +55,7 @@ export function extractCalendarFields(
     first = Math.min(first, interval.startMs - slack);
     last = Math.max(last, interval.endMs + slack);
   }
-  if (undated || first === Infinity) return { uid, component, firstStart: null, lastEnd: null };
+  if (undated || first === Infinity) return { firstStart: null, lastEnd: null };
   const open = expansion.unbounded || !expansion.complete;
-  return { uid, component, firstStart: new Date(first), lastEnd: open ? null : new Date(last) };
+  return { firstStart: new Date(first), lastEnd: open ? null : new Date(last) };
 }

@@ -114,8 +114,19 @@ function instancesOf(components: IcalComponent[], filter: CompFilter, ctx: Conte
   }).instances;
 }
 
-/** Whether a calendar object matches the query's filter. */
+/**
+ * Whether a calendar object matches the query's filter. An object that can't be evaluated (stored
+ * before validation, or a value ical.js fails on) doesn't match rather than failing the REPORT.
+ */
 export function matchesCalendarQuery(query: CalendarQuery, ics: string, options: MatchOptions = {}): boolean {
+  try {
+    return matches(query, ics, options);
+  } catch {
+    return false;
+  }
+}
+
+function matches(query: CalendarQuery, ics: string, options: MatchOptions): boolean {
   const vcalendar = parseVcalendar(ics);
   const ctx: Context = {
     zone: timezoneFromText(query.timezone ?? options.timezone ?? null),

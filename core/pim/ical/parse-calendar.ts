@@ -50,6 +50,7 @@ export function parseCalendarObject(ics: string): ParsedCalendar {
   if (components.length === 0) {
     throw new InvalidCalendarData('valid-calendar-object-resource', 'no calendar component');
   }
+  for (const c of components) checkDates(c);
   const types = new Set(components.map((c) => c.name.toUpperCase()));
   if (types.size > 1) {
     throw new InvalidCalendarData(
@@ -80,7 +81,6 @@ export function parseCalendarObject(ics: string): ParsedCalendar {
       throw new InvalidCalendarData('valid-calendar-object-resource', `RECURRENCE-ID ${id} twice`);
     ids.add(id);
   }
-  for (const c of components) checkDates(c);
   return { vcalendar, component: type as CalendarComponent, uid, master: masters[0] ?? null, overrides };
 }
 
@@ -88,10 +88,13 @@ export function parseCalendarObject(ics: string): ParsedCalendar {
 function checkDates(c: IcalComponent): void {
   const name = c.name.toUpperCase();
   try {
-    // Decoding the values here turns a malformed date into a 403 instead of a failure later.
-    for (const p of ['dtstart', 'dtend', 'due', 'recurrence-id', 'duration']) c.getFirstPropertyValue(p);
+    // ical.js decodes values lazily: decoding them all here turns a malformed date or rule into
+    // a 403 now instead of an exception in a later query.
+    for (const p of c.getAllProperties()) p.getValues();
+    for (const alarm of c.getAllSubcomponents('valarm'))
+      for (const p of alarm.getAllProperties()) p.getValues();
   } catch (err) {
-    throw new InvalidCalendarData('valid-calendar-data', `bad date value: ${(err as Error).message}`);
+    throw new InvalidCalendarData('valid-calendar-data', `bad value: ${(err as Error).message}`);
   }
   if (name === 'VEVENT' && !c.hasProperty('dtstart')) {
     throw new InvalidCalendarData('valid-calendar-object-resource', 'VEVENT without DTSTART');

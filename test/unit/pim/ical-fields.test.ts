@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { extractCalendarFields, InvalidCalendarData } from '../../../core/pim/ical';
 import { APPLE_WEEKLY, GOOGLE_DAILY, OUTLOOK_ALL_DAY, THUNDERBIRD_TODO, event, todo } from './ical-fixtures';
 
@@ -100,5 +101,48 @@ describe('extractCalendarFields', () => {
       'DURATION:PT1H',
     ]);
     expect(extractCalendarFields(onlyOverride).firstStart?.toISOString()).toBe('2026-01-06T10:00:00.000Z');
+  });
+});
+
+describe('extractCalendarFields on hostile input', () => {
+  test('property: mangled real objects throw nothing but InvalidCalendarData', () => {
+    const sources = [APPLE_WEEKLY, GOOGLE_DAILY, OUTLOOK_ALL_DAY, THUNDERBIRD_TODO];
+    const mutation = fc.tuple(
+      fc.nat(),
+      fc.constantFrom(
+        'RRULE:FREQ=',
+        'DTSTART:',
+        'DURATION:P',
+        'TZID=',
+        'BEGIN:VEVENT',
+        'END:',
+        ';',
+        ':',
+        '\r\n',
+        'UNTIL=2',
+        'X',
+        '',
+      ),
+      fc.nat({ max: 20 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...sources),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        (source, edits) => {
+          let text = source;
+          for (const [at, insert, cut] of edits) {
+            const i = at % (text.length + 1);
+            text = text.slice(0, i) + insert + text.slice(i + cut);
+          }
+          try {
+            extractCalendarFields(text, { maxInstances: 200 });
+          } catch (err) {
+            if (!(err instanceof InvalidCalendarData)) throw err;
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
