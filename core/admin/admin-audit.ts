@@ -27,6 +27,7 @@ const READS = new Set<AdminCommand['op']>([
   'dkim.show',
   'cluster.status',
   'eas.devices',
+  'dav.shares',
 ]);
 
 export function isAudited(command: AdminCommand): boolean {

@@ -13,6 +13,7 @@ import { ClusterRegistry } from '../cluster/registry';
 import { assertPasswordAcceptable, WeakPasswordError } from '../security/password-policy';
 import { isAudited, valueAfter, valueBefore, writeAudit } from './admin-audit';
 import { listGrants, removeGrant } from '../store/mailbox-access';
+import { DavAdminError, isDavCommand, runDavCommand, type DavAdminCommand } from './dav-commands';
 import { runEasAdminCommand, type EasAdminCommand } from './eas-devices';
 import { AdminError } from './admin-error';
 
@@ -58,7 +59,9 @@ export type AdminCommand =
   | { op: 'config.export' }
   | { op: 'config.import'; profile: unknown }
   // ActiveSync devices (core/admin/eas-devices.ts): list, remote wipe, remove.
-  | EasAdminCommand;
+  | EasAdminCommand
+  // Calendar and address book sharing (core/admin/dav-commands.ts).
+  | DavAdminCommand;
 
 export interface AdminContext {
   db: SqlDatabase;
@@ -122,6 +125,7 @@ export async function executeAdminCommand(
 
 function toAdminError(error: unknown): unknown {
   if (error instanceof DirectoryError) return new AdminError(error.code, error.message);
+  if (error instanceof DavAdminError) return new AdminError(error.code, error.message);
   if (error instanceof SettingError) return new AdminError('invalid', error.message);
   if (error instanceof WeakPasswordError) return new AdminError(error.code, error.message);
   return error;
@@ -143,6 +147,7 @@ async function checkPasswords(ctx: AdminContext, command: AdminCommand): Promise
 
 async function run(ctx: AdminContext, command: AdminCommand): Promise<unknown> {
   const { directory, spool } = ctx;
+  if (isDavCommand(command)) return runDavCommand(ctx, command);
   switch (command.op) {
     case 'domain.add':
       return directory.addDomain(command.name);

@@ -9,6 +9,7 @@ import { imapFastMigrations } from './migrations-imap-fast';
 import { imapMessagesMigrations } from './migrations-imap-messages';
 import { imapMetadataMigrations } from './migrations-imap-metadata';
 import { imapUrlauthMigrations } from './migrations-imap-urlauth';
+import { pimMigrations } from './migrations-pim';
 
 export interface Migration {
   version: number;
@@ -387,5 +388,6 @@ CREATE INDEX recovery_log_at_idx ON recovery_log(at);
   ...imapUrlauthMigrations,
   ...imapMetadataMigrations,
   ...imapFastMigrations,
+  ...pimMigrations,
   ...easMigrations,
 ];

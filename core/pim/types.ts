@@ -5,7 +5,14 @@
  * The SQL implementation is core/pim/pim-store.ts; core/ stays free of sockets.
  */
 
-export type CollectionKind = 'calendar' | 'addressbook' | 'schedule-inbox' | 'schedule-outbox';
+/** 'collection': a plain WebDAV collection (RFC 4918 MKCOL) holding files of any type, nestable. */
+export type CollectionKind = 'calendar' | 'addressbook' | 'schedule-inbox' | 'schedule-outbox' | 'collection';
+
+/** The two homes of an account: /dav/calendars/<address>/ and /dav/addressbooks/<address>/. */
+export type PimHome = 'calendars' | 'addressbooks';
+
+/** WebDAV dead properties (PROPPATCH): "{namespace}local" → the property element as XML text. */
+export type DeadProperties = Record<string, string>;
 
 /** Calendar components a calendar accepts (CalDAV supported-calendar-component-set). */
 export type CalendarComponent = 'VEVENT' | 'VTODO' | 'VJOURNAL';
@@ -13,6 +20,7 @@ export type CalendarComponent = 'VEVENT' | 'VTODO' | 'VJOURNAL';
 export interface PimCollection {
   id: number;
   accountId: number;
+  home: PimHome;
   kind: CollectionKind;
   /** The last path segment under the owner's home, e.g. "personal" in /dav/calendars/alice@example.org/personal/. */
   name: string;
@@ -29,6 +37,7 @@ export interface PimCollection {
   /** Opaque CTag (getctag) derived from syncRevision. */
   ctag: string;
   createdAt: Date;
+  deadProps: DeadProperties;
 }
 
 export interface PimObject {
@@ -40,7 +49,8 @@ export interface PimObject {
   uid: string;
   /** Strong ETag, quoted, e.g. "\"a1b2…\"". */
   etag: string;
-  contentType: 'text/calendar' | 'text/vcard';
+  /** 'text/calendar' or 'text/vcard' in calendars and address books; any type in plain collections. */
+  contentType: string;
   /** The resource as stored (iCalendar or vCard text). */
   data: string;
   size: number;
@@ -53,6 +63,8 @@ export interface PimObject {
   firstStart: Date | null;
   lastEnd: Date | null;
   modifiedAt: Date;
+  createdAt: Date;
+  deadProps: DeadProperties;
 }
 
 /** A change since a sync token (RFC 6578): created/modified objects, and deleted names. */

@@ -6,11 +6,13 @@ export interface MailboxChange {
   accountId: number;
   mailboxId: number;
   /** What changed: new messages, flags, expunges, the mailbox list, metadata, or subscriptions (mailboxId 0). */
-  kind: 'append' | 'flags' | 'expunge' | 'mailboxes' | 'metadata' | 'subscriptions';
+  kind: 'append' | 'flags' | 'expunge' | 'mailboxes' | 'metadata' | 'subscriptions' | 'pim';
   modseq?: number;
   uid?: number;
   /** kind 'metadata': the entry names that changed (RFC 5464); mailboxId 0 for server entries. */
   entries?: string[];
+  /** kind 'pim': the calendar or address book (core/pim) that changed; mailboxId is 0. */
+  collectionId?: number;
 }
 
 export type MailboxChangeHandler = (change: MailboxChange) => void;

@@ -4,6 +4,7 @@
  */
 import { adminHandler } from '../admin/routes';
 import { autoconfigRouter } from '../autoconfig/routes';
+import { davHandler, isDavPath } from '../dav/routes';
 import { easRouter } from '../eas/routes';
 import { jmapRouter } from '../jmap/routes';
 import { webmailRouter } from '../webmail/routes';
@@ -19,7 +20,9 @@ export function webHandler(ctx: WebContext): WebHandler {
   const webmail = webmailRouter(ctx);
   const eas = easRouter(ctx);
   const routers: Router[] = [jmap, auto, eas, webmail];
+  const dav = davHandler(ctx);
   return async (request) => {
+    if (isDavPath(request.path)) return dav(request);
     if (request.path.startsWith('/api/admin/') || request.path === '/api/admin') return admin(request);
     for (const router of routers) {
       const found = router.match(request);
