@@ -101,8 +101,8 @@ const REPLY_WORDS: Record<string, string> = {
   TENTATIVE: 'Tentative',
 };
 
-/** Call after a successful PUT (before/after) or DELETE (after null) of a calendar object. */
-export async function onCalendarObjectChanged(
+/** The scheduling a change implies (see the file comment); SchedulingDeps and iCalendar texts. */
+export async function implicitSchedule(
   deps: SchedulingDeps,
   change: CalendarObjectChange,
 ): Promise<SchedulingResult> {

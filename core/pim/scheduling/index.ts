@@ -1,5 +1,6 @@
 /** CalDAV scheduling (RFC 6638): implicit iTIP on calendar changes, local delivery and iMIP (RFC 6047). */
-export { onCalendarObjectChanged, type CalendarObjectChange, type SchedulingResult } from './implicit';
+export { implicitSchedule, type CalendarObjectChange, type SchedulingResult } from './implicit';
+export { onCalendarObjectChanged, type DavSchedulingContext, type DavObjectChange } from './on-change';
 export { applyImipMessage, type ImipOutcome } from './apply-imip';
 export { deliverLocally, findByUid, inboxName, type DeliveryOutcome } from './local-delivery';
 export { buildImipMail, itipFromMail } from './imip-mail';

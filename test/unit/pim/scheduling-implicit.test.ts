@@ -199,6 +199,35 @@ describe('implicit scheduling (RFC 6638)', () => {
     expect(mails[0].data.toString('latin1')).toMatch(/Subject: Declined: Planning/);
   });
 
+  test('the DAV hook form: web context (directory, acceptor) and stored objects before/after', async () => {
+    const { store, mails } = setup();
+    await store.ensureDefaults(ALICE.id);
+    const directory = {
+      getAccount: async (address: string) =>
+        address === BOB.address
+          ? { ...BOB, domainId: 1, quotaBytes: null, usedBytes: 0, disabled: false, createdAt: new Date() }
+          : null,
+    };
+    const acceptor = {
+      accept: async (input: { data: Buffer }) => (mails.push(input as never), { queueId: 'q' }),
+    };
+    const result = await onCalendarObjectChanged(
+      { store, directory, acceptor },
+      {
+        account: ALICE,
+        collection: { id: 1 },
+        before: null,
+        after: { data: meeting(['bob@other.example', 'carol@remote.example']) },
+      },
+    );
+    expect(result).toMatchObject({
+      method: 'REQUEST',
+      local: ['bob@other.example'],
+      remote: ['carol@remote.example'],
+    });
+    expect(mails).toHaveLength(1);
+  });
+
   test('SCHEDULE-AGENT=CLIENT attendees are left to the client', async () => {
     const { store, mails, deps } = setup();
     const v1 = meeting([]).replace(
