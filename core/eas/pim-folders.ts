@@ -5,17 +5,28 @@
  * folders (13, 14, 15). ServerIds "c<id>" and "a<id>" never collide with mail's "m<id>".
  * Only the shape of the store is needed, so this file does not depend on its implementation.
  */
-import type { PimCollection, PimHome } from '../pim/types';
 import { FolderType, type EasFolder, type PimFolderSource } from './folders';
 
+/** The two homes of an account in the PIM store. */
+export type PimHomeName = 'calendars' | 'addressbooks';
+
+/** The fields of a PIM collection used here (core/pim/types.ts PimCollection has them). */
+export interface PimCollectionView {
+  id: number;
+  kind: string;
+  name: string;
+  displayName: string;
+  components: readonly string[];
+}
+
 export interface PimCollections {
-  collections(accountId: number, home: PimHome): Promise<PimCollection[]>;
+  collections(accountId: number, home: PimHomeName): Promise<PimCollectionView[]>;
 }
 
 export const calendarServerId = (id: number) => `c${id}`;
 export const addressBookServerId = (id: number) => `a${id}`;
 
-export function pimFolders(calendars: PimCollection[], addressBooks: PimCollection[]): EasFolder[] {
+export function pimFolders(calendars: PimCollectionView[], addressBooks: PimCollectionView[]): EasFolder[] {
   const out: EasFolder[] = [];
   let calendar = false;
   let tasks = false;

@@ -1,29 +1,18 @@
-import { pimFolders, pimFolderSource } from '../../../core/eas/pim-folders';
-import type { CalendarComponent, CollectionKind, PimCollection, PimHome } from '../../../core/pim/types';
+import {
+  pimFolders,
+  pimFolderSource,
+  type PimCollectionView,
+  type PimHomeName,
+} from '../../../core/eas/pim-folders';
 
 /** PIM collections as ActiveSync folders: the first of each kind is the default folder. */
 function collection(
   id: number,
-  home: PimHome,
-  kind: CollectionKind,
-  components: CalendarComponent[] = [],
-): PimCollection {
-  return {
-    id,
-    accountId: 1,
-    home,
-    kind,
-    name: `n${id}`,
-    displayName: id === 1 ? 'Personal' : '',
-    description: '',
-    color: null,
-    components,
-    timezone: null,
-    syncRevision: 1,
-    ctag: '1',
-    createdAt: new Date(0),
-    deadProps: {},
-  };
+  _home: PimHomeName,
+  kind: string,
+  components: string[] = [],
+): PimCollectionView {
+  return { id, kind, name: `n${id}`, displayName: id === 1 ? 'Personal' : '', components };
 }
 
 describe('PIM folders for ActiveSync', () => {
@@ -51,7 +40,7 @@ describe('PIM folders for ActiveSync', () => {
   });
 
   it('reads both homes of the account from the store', async () => {
-    const asked: [number, PimHome][] = [];
+    const asked: [number, PimHomeName][] = [];
     const source = pimFolderSource({
       async collections(accountId, home) {
         asked.push([accountId, home]);
