@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- growth [--sizes 10000,100000] [--backend pglite|postgres|both] [--runs 3]`:
+ * `npm run bench -- growth [--sizes 10000,100000] [--backend embedded|postgres|both] [--runs 3]`:
  * how the cost of whole-mailbox operations grows with the mailbox (issue #14, "Growth"). For each
  * size, one account's INBOX is filled with that many small messages, then timed: SELECT,
  * `FETCH 1:* (FLAGS)`, `UID SEARCH UNSEEN` (half the messages are unseen) and JMAP `Email/query`
@@ -8,7 +8,7 @@
  * size to the smallest: with 10× the messages, ≈10× is linear, above it worse, near 1× constant.
  *
  * The node is `nimbus start` from the CLI bundle (bench/lib/nimbus-node.ts, as `bench versus`), on
- * PGlite (the embedded default) and/or on PostgreSQL (a fresh database of its own on
+ * the embedded default (its own PostgreSQL; NIMBUS_EMBEDDED_DB=pglite for PGlite) and/or on PostgreSQL (a fresh database of its own on
  * BENCH_POSTGRES_URL's server, dropped afterwards). Filling goes through the node's IMAP port with
  * MULTIAPPEND (RFC 3502) of 1000 messages per command, the largest batch Nimbus accepts, from 4
  * sessions at once: every message is parsed and stored as a real APPEND stores it (blob written
@@ -33,7 +33,7 @@ type Operation = (typeof OPERATIONS)[number];
 
 interface Options {
   sizes: number[];
-  backends: ('pglite' | 'postgres')[];
+  backends: ('embedded' | 'postgres')[];
   runs: number;
 }
 
@@ -45,13 +45,13 @@ function parseOptions(argv: string[]): Options {
   const sizes = (value('sizes') ?? '10000,100000').split(',').map(Number);
   if (sizes.some((n) => !Number.isInteger(n) || n < 2)) throw new Error('--sizes: integers of at least 2');
   const backend = value('backend') ?? 'both';
-  if (!['pglite', 'postgres', 'both'].includes(backend))
-    throw new Error('--backend: pglite, postgres or both');
+  if (!['embedded', 'postgres', 'both'].includes(backend))
+    throw new Error('--backend: embedded, postgres or both');
   const runs = Number(value('runs') ?? 3);
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs: a positive integer');
   return {
     sizes: [...sizes].sort((a, b) => a - b),
-    backends: backend === 'both' ? ['pglite', 'postgres'] : [backend as 'pglite' | 'postgres'],
+    backends: backend === 'both' ? ['embedded', 'postgres'] : [backend as 'embedded' | 'postgres'],
     runs,
   };
 }
@@ -200,7 +200,7 @@ async function measure(
 
 async function backendRun(
   bundle: string,
-  backend: 'pglite' | 'postgres',
+  backend: 'embedded' | 'postgres',
   options: Options,
 ): Promise<Map<number, SizeResult> | null> {
   let databaseUrl: string | undefined;
@@ -214,7 +214,7 @@ async function backendRun(
     cleanups.push(db.drop);
     databaseUrl = db.url;
   }
-  log(`Nimbus on ${backend === 'postgres' ? 'PostgreSQL (fresh database)' : 'PGlite (embedded default)'}:`);
+  log(`Nimbus on ${backend === 'postgres' ? 'PostgreSQL (fresh database)' : 'the embedded default'}:`);
   const node = new NimbusNode(bundle, databaseUrl);
   cleanups.push(() => node.remove());
   await node.start();
@@ -291,7 +291,7 @@ async function main(): Promise<void> {
   const all = new Map<string, Map<number, SizeResult>>();
   for (const backend of options.backends) {
     const results = await backendRun(built.bundle, backend, options);
-    if (results) all.set(backend === 'pglite' ? 'PGlite' : 'PostgreSQL', results);
+    if (results) all.set(backend === 'embedded' ? 'embedded' : 'PostgreSQL', results);
   }
   report(options, all);
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- profile`: one Nimbus node (the bench bundle) under one workload, for profiling
  * rather than comparing. WHAT=imap,smtp (default both), CLIENTS (IMAP, 10), SECONDS (IMAP, 10),
- * MESSAGES (SMTP, 1000), PER (SMTP messages per connection, 1), PGLITE=1 for the embedded default,
+ * MESSAGES (SMTP, 1000), PER (SMTP messages per connection, 1), EMBEDDED=1 for the embedded default (with NIMBUS_EMBEDDED_DB=pglite: PGlite),
  * otherwise a fresh database on BENCH_POSTGRES_URL. With NIMBUS_SQL_STATS=FILE it prints the SQL
  * statements per IMAP operation or per delivered message; with
  * BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" the node writes a CPU profile of the load alone
@@ -21,7 +21,7 @@ const accounts = Array.from({ length: 50 }, (_, i) => `user${i}@${DOMAIN}`);
 const WHAT = (process.env.WHAT ?? 'imap,smtp').split(',');
 async function main() {
   const built = await buildBenchBundle();
-  const fresh = process.env.PGLITE
+  const fresh = process.env.EMBEDDED
     ? undefined
     : await freshPostgres(process.env.BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL, 'nimbus_prof');
   const url = fresh && 'url' in fresh ? fresh.url : undefined;

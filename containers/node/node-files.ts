@@ -55,7 +55,7 @@ export function isAlive(pid: number): boolean {
 }
 
 /**
- * PGlite is single-process: one owner of a data dir at a time. The lock file holds the owner's
+ * One owner of a data dir at a time (its embedded database, PostgreSQL or PGlite, has one owner). The lock file holds the owner's
  * pid; a stale lock (owner dead, e.g. after SIGKILL) is taken over.
  */
 export async function acquireDataDirLock(dataDir: string): Promise<() => Promise<void>> {

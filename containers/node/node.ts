@@ -91,7 +91,10 @@ export async function startNode(
   const released = await storage.spool.releaseLeases(nodeId);
   if (released > 0) log.warn({ released }, 'released spool leases left by an earlier run of this node');
   const secretKey = await loadSecretKey(config.secretKey, config.dataDir);
-  const directory = new Directory(storage.db, { srs: srsFromSecretKey(secretKey) });
+  const directory = new Directory(storage.db, {
+    srs: srsFromSecretKey(secretKey),
+    recipientCacheSeconds: config.smtp.recipientCacheSeconds,
+  });
   const mailboxes = new MailboxStore(storage.db, storage.blobs, storage.events);
   // Vacation auto-replies go out through the acceptor, which is created further down.
   const vacation = new VacationResponder(storage.db, () => acceptor);

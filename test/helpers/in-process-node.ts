@@ -12,7 +12,7 @@ export interface TestNode extends RunningNode {
   destroy(): Promise<void>;
 }
 
-/** A whole node in this process on free ports, a temp data dir, and PGlite (or the CI PostgreSQL). */
+/** A whole node in this process on free ports, a temp data dir, and the embedded database (or the CI PostgreSQL). */
 export async function startTestNode(
   overrides: Record<string, unknown> = {},
   /** Injected dependencies, e.g. a DNS resolver with test records (security checks). */

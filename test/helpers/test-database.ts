@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 /**
- * Tests run on PGlite by default. With NIMBUS_TEST_DATABASE_URL set (as .ci/run does), each test
+ * Tests run on the embedded engines by default (PGlite in-process stores, the embedded PostgreSQL
+ * for whole nodes). With NIMBUS_TEST_DATABASE_URL set (as .ci/run does), each test
  * file gets a fresh database on that PostgreSQL server instead: the same suites, the real server.
  */
 export async function createTestDatabaseUrl(): Promise<{
