@@ -5,6 +5,7 @@ import type { JobState, QueueName } from '../../core/ports/spool';
 import { formatSettingValue, type SettingValue } from '../../core/security/settings';
 import { runAdmin } from './admin-client';
 import { registerDirectoryCommands } from './cli-directory';
+import { registerDavCommands } from './cli-dav';
 import { registerDnsCommands } from './cli-dns';
 import { registerEasCommands } from './cli-eas';
 import { registerSmokeCommand } from './cli-smoke';
@@ -133,6 +134,7 @@ export function buildProgram(): Command {
 
   registerDirectoryCommands(program, admin);
   registerEasCommands(program, admin);
+  registerDavCommands(program, admin);
 
   const queue = program.command('queue').description('the spool: messages waiting for delivery or relay');
   queue
