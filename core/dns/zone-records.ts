@@ -146,6 +146,11 @@ export function mailZoneRecords(input: ZoneInput): DnsRecord[] {
     srv('pop3s', ports.pop3s, 0),
     srv('pop3', ports.pop3, 10),
     srv('autodiscover', 443, 0, webHost),
+    // RFC 6764 §3: CalDAV and CardDAV over TLS on the web role, the context path in TXT.
+    srv('caldavs', 443, 0, webHost),
+    srv('carddavs', 443, 0, webHost),
+    { type: 'TXT', name: `_caldavs._tcp.${domain}`, values: ['path=/dav/'] },
+    { type: 'TXT', name: `_carddavs._tcp.${domain}`, values: ['path=/dav/'] },
   );
   return records;
 }

@@ -44,6 +44,19 @@ test('SRV: implicit TLS before STARTTLS (RFC 8314), "." for services not offered
   expect(srv('_autodiscover._tcp')).toMatchObject({ values: [{ port: 443, target: 'web.example.org' }] });
 });
 
+test('CalDAV and CardDAV discovery (RFC 6764): SRV to the web host on 443, TXT with the context path', () => {
+  const records = mailZoneRecords(input);
+  for (const service of ['_caldavs._tcp', '_carddavs._tcp']) {
+    const name = `${service}.example.org`;
+    expect(records.find((r) => r.type === 'SRV' && r.name === name)).toMatchObject({
+      values: [{ priority: 0, port: 443, target: 'web.example.org' }],
+    });
+    expect(records.find((r) => r.type === 'TXT' && r.name === name)).toMatchObject({
+      values: ['path=/dav/'],
+    });
+  }
+});
+
 test('SPF for SES smarthosts; bad mechanisms, hosts and report addresses are refused', () => {
   expect(smarthostSpf('email-smtp.eu-west-1.amazonaws.com')).toEqual(['include:amazonses.com']);
   expect(smarthostSpf('smtp.relay.example')).toBeNull();
