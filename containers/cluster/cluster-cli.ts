@@ -1,15 +1,20 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { AdminError } from '../../core/admin/admin-commands';
-import { SqlSpool } from '../../core/adapters/sql/sql-spool';
-import { formatDoctorReport, runDoctor } from '../../core/cluster/doctor';
+import { AdminError } from '../../core/admin/admin-error';
 import type { ClusterStatus } from '../../core/cluster/registry';
 import { runAdmin } from '../node/admin-client';
 import { printResult } from '../node/cli-output';
 import { loadConfig, type NodeConfig } from '../node/config';
-import { openDatabase } from '../node/storage';
-import { LocalCluster, describeCluster } from './local-cluster';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded by the command that needs them, so
+   `nimbus --help` and the admin commands never load the cluster's or the storage's modules */
+const localCluster = () => require('./local-cluster') as typeof import('./local-cluster');
+const storage = () => require('../node/storage') as typeof import('../node/storage');
+const doctor = () => require('../../core/cluster/doctor') as typeof import('../../core/cluster/doctor');
+const sqlSpool = () =>
+  require('../../core/adapters/sql/sql-spool') as typeof import('../../core/adapters/sql/sql-spool');
+/* eslint-enable @typescript-eslint/no-require-imports */
 import { TOPOLOGIES, type Topology } from './topology';
 
 interface GlobalOptions {
@@ -93,6 +98,7 @@ export function registerClusterCommands(program: Command, globals: () => GlobalO
         databaseUrl?: string;
         insecureAuth?: boolean;
       }) => {
+        const { LocalCluster, describeCluster } = localCluster();
         const up = await LocalCluster.up({
           topology: o.topology,
           dir: o.dir,
@@ -110,7 +116,7 @@ export function registerClusterCommands(program: Command, globals: () => GlobalO
     .requiredOption('--dir <dir>', 'the local cluster')
     .option('--pool <name>', 'pool (node, mail, web, mx, mta, access)')
     .action(async (o: { dir: string; pool?: string }) => {
-      const node = await (await LocalCluster.load(o.dir)).addNode(o.pool);
+      const node = await (await localCluster().LocalCluster.load(o.dir)).addNode(o.pool);
       process.stdout.write(`node ${node.name} started (${node.roles.join(',')})\n`);
     });
   cluster
@@ -118,7 +124,7 @@ export function registerClusterCommands(program: Command, globals: () => GlobalO
     .description('stop the local cluster (nodes drain on SIGTERM), stop HAProxy, drop its database')
     .requiredOption('--dir <dir>', 'the local cluster')
     .action(async (o: { dir: string }) => {
-      await (await LocalCluster.load(o.dir)).down();
+      await (await localCluster().LocalCluster.load(o.dir)).down();
       process.stdout.write(`cluster in ${path.resolve(o.dir)} stopped\n`);
     });
 
@@ -133,9 +139,10 @@ export function registerClusterCommands(program: Command, globals: () => GlobalO
       const config = clusterConfig(globals(), o.dir);
       if (!config.databaseUrl)
         throw new AdminError('invalid', 'doctor needs a shared database (DATABASE_URL or --dir)');
-      const db = await openDatabase(config);
+      const db = await storage().openDatabase(config);
+      const { formatDoctorReport, runDoctor } = doctor();
       try {
-        const report = await runDoctor(db, new SqlSpool(db), {
+        const report = await runDoctor(db, new (sqlSpool().SqlSpool)(db), {
           fix: o.fix,
           queueAgeSeconds: Number(o.queueAge),
         });

@@ -1,49 +1,21 @@
 import { userInfo } from 'node:os';
-import { AdminError, executeAdminCommand, type AdminCommand } from '../../core/admin/admin-commands';
-import { SqlSpool } from '../../core/adapters/sql/sql-spool';
-import { Directory } from '../../core/directory/directory';
-import { DkimKeyStore } from '../../core/dkim/dkim-keys';
-import { loadSecretKey } from '../../core/dkim/secret-box';
-import type { SqlDatabase } from '../../core/ports/sql';
+import type { AdminCommand } from '../../core/admin/admin-commands';
+import { AdminError } from '../../core/admin/admin-error';
 import type { NodeConfig } from './config';
-import { acquireDataDirLock, ensureDataDir, readNodeFile } from './node-files';
-import { openDatabase } from './storage';
+import { readNodeFile } from './node-files';
 
 /**
  * Runs an admin command where it can run safely: through the running node's admin endpoint when a
  * node owns the data dir (its embedded database belongs to it), or directly against the database
- * otherwise: the embedded PostgreSQL is started for the command and stopped after it (`db.close()`),
- * under the data-dir lock, so no node starts on the same data dir meanwhile.
+ * otherwise (admin-direct.ts).
  */
 export async function runAdmin(config: NodeConfig, command: AdminCommand): Promise<unknown> {
   const actor = cliActor();
   const node = await readNodeFile(config.dataDir);
   if (node && node.ports.http) return viaNode(node.host, node.ports.http, node.token, command, actor);
-  let release = async (): Promise<void> => undefined;
-  if (!config.databaseUrl) {
-    await ensureDataDir(config.dataDir); // the first command may come before the first start
-    release = await acquireDataDirLock(config.dataDir);
-  }
-  let db: SqlDatabase;
-  try {
-    db = await openDatabase(config);
-  } catch (error) {
-    await release();
-    throw error;
-  }
-  try {
-    const dkim = command.op.startsWith('dkim.')
-      ? new DkimKeyStore(db, await loadSecretKey(config.secretKey, config.dataDir))
-      : undefined;
-    return await executeAdminCommand(
-      { db, directory: new Directory(db), spool: new SqlSpool(db), dkim },
-      command,
-      { actor },
-    );
-  } finally {
-    await db.close();
-    await release();
-  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: storage only on this path
+  const { runAdminDirect } = require('./admin-direct') as typeof import('./admin-direct');
+  return runAdminDirect(config, command, actor);
 }
 
 /** `cli:<os user>` for the audit log (the login name; the uid where the system has no name for it). */
