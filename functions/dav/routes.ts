@@ -20,6 +20,7 @@ import { proppatch } from './proppatch';
 import { put } from './put';
 import { report } from './report';
 import { resolve } from './resource';
+import { share } from './share';
 import { DavError } from './xml';
 
 const REALM = 'Basic realm="Nimbus DAV", charset="UTF-8"';
@@ -94,6 +95,8 @@ async function handle(ctx: WebContext, store: PimStore, request: WebRequest): Pr
       return copyMove(dav, resource, true);
     case 'REPORT':
       return report(dav, resource);
+    case 'POST':
+      return share(dav, resource);
     default:
       throw new DavError(405, `${request.method} is not supported here`);
   }

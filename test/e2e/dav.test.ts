@@ -424,6 +424,22 @@ test('sharing: read and read-write grants within the domain', async () => {
   expect((await dav('GET', `/dav/calendars/${ALICE}/personal/q1.ics`, BOB)).status).toBe(404);
 });
 
+test("sharing by the owner: POST a JSON grant to one's own collection", async () => {
+  const url = `/dav/addressbooks/${ALICE}/contacts/`;
+  const grant = (user: string, body: object) =>
+    dav('POST', url, user, JSON.stringify(body), { 'content-type': 'application/json' });
+  expect((await grant(ALICE, { with: BOB, access: 'read' })).status).toBe(200);
+  expect((await dav('GET', `${url}v3.vcf`, BOB)).status).toBe(200);
+  expect((await grant(BOB, { with: BOB, access: 'read-write' })).status).toBe(403);
+  expect((await grant(ALICE, { with: EVE, access: 'read' })).status).toBe(403);
+  expect((await grant(ALICE, { with: BOB, access: 'none' })).status).toBe(200);
+  expect((await dav('GET', `${url}v3.vcf`, BOB)).status).toBe(404);
+  const audit = await h.node.storage.db.query<{ actor: string }>(
+    `SELECT actor FROM admin_audit WHERE action = 'dav.share' ORDER BY id DESC LIMIT 1`,
+  );
+  expect(audit.rows[0].actor).toBe(`user:${ALICE}`);
+});
+
 test('bad input answers 4xx and the server keeps serving', async () => {
   const cases: [string, string, string | undefined, Record<string, string>][] = [
     ['PROPFIND', `/dav/calendars/${ALICE}/`, '<d:propfind xmlns:d="DAV:"><d:prop>', { depth: '0' }],
