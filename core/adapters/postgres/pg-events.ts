@@ -29,6 +29,8 @@ export class PgEvents implements MailboxEvents {
   private readonly handlers = new Map<number, Set<MailboxChangeHandler>>();
   private readonly origin = randomBytes(8).toString('hex');
   private client: pg.Client | null = null;
+  private readonly outbox: { wire: Wire; done: () => void }[] = [];
+  private sending = false;
   private closed = false;
   private reconnecting: NodeJS.Timeout | null = null;
   private backoffMs = 250;
@@ -45,6 +47,7 @@ export class PgEvents implements MailboxEvents {
   ) {
     this.ping = setInterval(() => {
       const client = this.client;
+      if (this.sending) return; // a publish in flight checks the connection already
       client?.query('SELECT 1').catch((error: Error) => {
         this.log?.warn({ err: error }, 'events connection check failed');
         this.lost(client);
@@ -121,11 +124,11 @@ export class PgEvents implements MailboxEvents {
       try {
         await this.open();
         this.log?.info('events connection re-established');
-        for (const wire of this.pending.splice(0)) {
-          await this.client
-            ?.query(`SELECT pg_notify($1, $2)`, [EVENTS_CHANNEL, JSON.stringify(wire)])
-            .catch(() => undefined);
-        }
+        const resent = this.pending
+          .splice(0)
+          .map((wire) => new Promise<void>((done) => this.outbox.push({ wire, done })));
+        this.flushOutbox();
+        await Promise.all(resent);
         // Anything published while we were away was missed: tell every subscriber to resync.
         for (const accountId of this.handlers.keys())
           this.dispatch({ accountId, mailboxId: 0, kind: 'mailboxes' });
@@ -150,18 +153,42 @@ export class PgEvents implements MailboxEvents {
   async publish(change: MailboxChange): Promise<void> {
     this.dispatch(change);
     const wire: Wire = { ...change, o: this.origin };
-    const client = this.client;
-    if (!client) {
+    if (!this.client) {
       // Sent after the reconnect; beyond the bound, other nodes catch up on their next command.
       if (this.pending.length < 1000) this.pending.push(wire);
       return;
     }
-    try {
-      await client.query(`SELECT pg_notify($1, $2)`, [EVENTS_CHANNEL, JSON.stringify(wire)]);
-    } catch (error) {
-      this.log?.warn({ err: error }, 'events publish failed');
-      if (this.pending.length < 1000) this.pending.push(wire);
-    }
+    await new Promise<void>((done) => {
+      this.outbox.push({ wire, done });
+      this.flushOutbox();
+    });
+  }
+
+  /**
+   * One query at a time on the LISTEN connection (pg does not multiplex a client), and every change
+   * published meanwhile goes out with the next one: a single pg_notify round trip per batch.
+   */
+  private flushOutbox(): void {
+    if (this.sending) return; // the loop below takes what was queued meanwhile
+    this.sending = true;
+    void (async () => {
+      while (this.outbox.length > 0) {
+        const batch = this.outbox.splice(0);
+        const client = this.client;
+        try {
+          if (!client) throw new Error('events connection lost');
+          await client.query(`SELECT pg_notify($1, w) FROM unnest($2::text[]) AS w`, [
+            EVENTS_CHANNEL,
+            batch.map((item) => JSON.stringify(item.wire)),
+          ]);
+        } catch (error) {
+          this.log?.warn({ err: error }, 'events publish failed');
+          for (const item of batch) if (this.pending.length < 1000) this.pending.push(item.wire);
+        }
+        for (const item of batch) item.done();
+      }
+      this.sending = false;
+    })();
   }
 
   subscribe(accountId: number, handler: MailboxChangeHandler): () => void {
