@@ -1,33 +1,13 @@
 /**
- * The scheduling hook (RFC 6638, built in core/pim/scheduling/ by the CalDAV semantics work):
- * called after a calendar object changes, when that module is present. Loaded lazily by a path
- * the compiler does not resolve, so this file builds before the module exists.
+ * The scheduling hook (RFC 6638, core/pim/scheduling): after a calendar object changes, implicit
+ * iTIP to the attendees (local inboxes, iMIP mail for remote ones). A scheduling failure does not
+ * fail the PUT/DELETE, which is already stored (RFC 6638 lets delivery status be reported later).
  */
 import type { Account } from '../../core/directory/types';
+import { onCalendarObjectChanged } from '../../core/pim/scheduling';
 import type { StoredCollection } from '../../core/pim/pim-store';
 import type { PimObject } from '../../core/pim/types';
 import type { DavContext } from './context';
-
-type Hook = (
-  ctx: DavContext['web'] & { store: DavContext['store'] },
-  change: {
-    account: Account;
-    collection: StoredCollection;
-    before: PimObject | null;
-    after: PimObject | null;
-  },
-) => Promise<void>;
-
-let loaded: Promise<Hook | null> | null = null;
-
-function load(): Promise<Hook | null> {
-  const modulePath = '../../core/pim/scheduling';
-  loaded ??= import(modulePath).then(
-    (m: { onCalendarObjectChanged?: Hook }) => m.onCalendarObjectChanged ?? null,
-    () => null,
-  );
-  return loaded;
-}
 
 export async function afterCalendarChange(
   dav: DavContext,
@@ -36,6 +16,8 @@ export async function afterCalendarChange(
   before: PimObject | null,
   after: PimObject | null,
 ): Promise<void> {
-  const hook = await load();
-  if (hook) await hook({ ...dav.web, store: dav.store }, { account, collection, before, after });
+  await onCalendarObjectChanged(
+    { store: dav.store, directory: dav.web.directory, acceptor: dav.web.acceptor },
+    { account: { id: account.id, address: account.address }, collection, before, after },
+  ).catch(() => undefined);
 }
