@@ -224,6 +224,11 @@ export const configSchema = z.object({
   createMissing: bool.default(false),
   /** How often EMF documents are written (CloudWatch's standard resolution is 60 s). */
   metricsIntervalSeconds: positive.default(60),
+  /**
+   * Verified logins remembered for this many seconds (core/auth/verified-credentials.ts, as
+   * Dovecot's auth cache): a client that logs in again skips the scrypt check; 0 disables.
+   */
+  authCacheSeconds: ms.default(120),
   /** Login throttle (core/auth/auth-throttle): per (address, account) backoff, per-address ceiling. */
   authThrottle: z
     .object({

@@ -94,6 +94,7 @@ export async function startNode(
   const directory = new Directory(storage.db, {
     srs: srsFromSecretKey(secretKey),
     recipientCacheSeconds: config.smtp.recipientCacheSeconds,
+    authCacheSeconds: config.authCacheSeconds,
   });
   const mailboxes = new MailboxStore(storage.db, storage.blobs, storage.events);
   // Vacation auto-replies go out through the acceptor, which is created further down.

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { AddressError, normaliseDomain, parseAddress } from '../mail/address';
 import type { Srs } from '../mail/srs';
 import type { SqlExecutor } from '../ports/sql';
@@ -11,6 +10,7 @@ import { toAccount, type AccountRow } from './account-row';
 import { RecipientRouter } from './recipient-router';
 import { DEFAULT_RECIPIENT_CACHE_SECONDS, RecipientCache } from './recipient-cache';
 import type { Account, Alias, Domain, Resolution } from './types';
+import { DEFAULT_AUTH_CACHE_SECONDS, VerifiedCredentials } from '../auth/verified-credentials';
 
 /** Domains, accounts, aliases, forwards and catch-all: who may receive mail here, and where it goes. */
 export class Directory {
@@ -19,7 +19,8 @@ export class Directory {
    * (IMAP/POP3 polling) don't cost a scrypt each time. Keyed on the stored hash: a password change
    * misses at once. Only successes are cached; the account row is still read every time.
    */
-  private readonly authCache = new BoundedSet(10_000);
+  /** Logins whose password check passed recently (keyed HMACs, never the password). */
+  private readonly verified: VerifiedCredentials;
 
   /** Per-account forwarding (routing honours it in RecipientRouter). */
   readonly forwarding: AccountForwarding;
@@ -30,11 +31,13 @@ export class Directory {
   /**
    * `srs`: honours bounce addresses minted by mail we forwarded (absent → they are unknown users).
    * `recipientCacheSeconds`: how long the SMTP RCPT path may reuse a lookup (0: never).
+   * `authCacheSeconds`: how long a verified login skips the password hash check (0: never).
    */
   constructor(
     private readonly db: SqlExecutor,
-    private readonly options: { srs?: Srs; recipientCacheSeconds?: number } = {},
+    private readonly options: { srs?: Srs; recipientCacheSeconds?: number; authCacheSeconds?: number } = {},
   ) {
+    this.verified = new VerifiedCredentials(options.authCacheSeconds ?? DEFAULT_AUTH_CACHE_SECONDS);
     this.recipientCache = new RecipientCache(
       options.recipientCacheSeconds ?? DEFAULT_RECIPIENT_CACHE_SECONDS,
     );
@@ -222,12 +225,11 @@ export class Directory {
       ? await this.db.query<AccountRow>(`SELECT * FROM accounts WHERE address = $1`, [key])
       : { rows: [] as AccountRow[] };
     const row = result.rows[0];
-    const cacheKey = row ? authCacheKey(row.address, password, row.password_hash) : '';
     const ok =
-      (row && this.authCache.has(cacheKey)) ||
+      (row && this.verified.has(row.address, password, row.password_hash)) ||
       (await verifyPassword(password, row?.password_hash ?? DUMMY_HASH));
     if (!row || !ok || row.disabled) return null;
-    this.authCache.add(cacheKey);
+    this.verified.remember(row.address, password, row.password_hash);
     return toAccount(row);
   }
 
@@ -339,24 +341,6 @@ export class Directory {
     const account = await this.getAccount(parsed.key);
     if (!account) throw new DirectoryError('not-found', `no account ${parsed.key}`);
     return account;
-  }
-}
-
-function authCacheKey(address: string, password: string, hash: string): string {
-  return createHash('sha256').update(`${address}\0${password}\0${hash}`).digest('base64');
-}
-
-/** A set that forgets its oldest entries beyond `max`. */
-class BoundedSet {
-  private readonly items = new Set<string>();
-  constructor(private readonly max: number) {}
-  has(key: string): boolean {
-    return this.items.has(key);
-  }
-  add(key: string): void {
-    this.items.delete(key);
-    this.items.add(key);
-    if (this.items.size > this.max) this.items.delete(this.items.values().next().value as string);
   }
 }
 
