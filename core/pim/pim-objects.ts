@@ -47,6 +47,10 @@ export function conditionHolds(condition: WriteCondition, current: string | null
 
 type Collection = Pick<PimCollection, 'id' | 'accountId' | 'kind'>;
 
+const isUniqueViolation = (error: unknown) =>
+  (error as { code?: string })?.code === '23505' ||
+  /duplicate key|unique constraint/i.test(String((error as Error)?.message));
+
 export class PimObjects {
   constructor(
     private readonly db: SqlDatabase,
@@ -109,49 +113,57 @@ export class PimObjects {
     const size = Buffer.byteLength(input.data);
     if (size > this.limits.maxResourceSize)
       throw new PimError('too-large', `the resource is larger than ${this.limits.maxResourceSize} bytes`);
-    const result = await this.db.transaction(async (tx) => {
-      const current = await this.lock(tx, collection.id, input.name);
-      if (!conditionHolds(condition, current?.etag ?? null))
-        throw new PimError('precondition-failed', 'the ETag precondition does not hold');
-      if (input.uid !== '') {
-        const same = await tx.query<{ name: string }>(
-          `SELECT name FROM pim_objects WHERE collection_id = $1 AND uid = $2 AND name <> $3`,
-          [collection.id, input.uid, input.name],
-        );
-        if (same.rows[0]) throw new PimError('uid-conflict', `UID ${input.uid} is in use`, same.rows[0].name);
-      }
-      if (!current && (await this.countIn(tx, collection.accountId)) >= this.limits.maxObjectsPerAccount)
-        throw new PimError('quota', `at most ${this.limits.maxObjectsPerAccount} objects per account`);
-      const etag = etagOf(input.data, input.contentType);
-      const values = [
-        collection.id,
-        input.name,
-        input.uid,
-        etag,
-        input.contentType,
-        input.data,
-        size,
-        input.component ?? null,
-        input.firstStart?.toISOString() ?? null,
-        input.lastEnd?.toISOString() ?? null,
-        JSON.stringify(input.deadProps ?? current?.deadProps ?? {}),
-      ];
-      const rows = current
-        ? await tx.query<ObjectRow>(
-            `UPDATE pim_objects SET uid = $3, etag = $4, content_type = $5, data = $6, size = $7, component = $8,
+    const result = await this.db
+      .transaction(async (tx) => {
+        const current = await this.lock(tx, collection.id, input.name);
+        // FOR UPDATE locks rows, not absent ones: two creators of one name serialise on the unique
+        // index, and the loser's 23505 is answered below as a failed precondition.
+        if (!conditionHolds(condition, current?.etag ?? null))
+          throw new PimError('precondition-failed', 'the ETag precondition does not hold');
+        if (input.uid !== '') {
+          const same = await tx.query<{ name: string }>(
+            `SELECT name FROM pim_objects WHERE collection_id = $1 AND uid = $2 AND name <> $3`,
+            [collection.id, input.uid, input.name],
+          );
+          if (same.rows[0])
+            throw new PimError('uid-conflict', `UID ${input.uid} is in use`, same.rows[0].name);
+        }
+        if (!current && (await this.countIn(tx, collection.accountId)) >= this.limits.maxObjectsPerAccount)
+          throw new PimError('quota', `at most ${this.limits.maxObjectsPerAccount} objects per account`);
+        const etag = etagOf(input.data, input.contentType);
+        const values = [
+          collection.id,
+          input.name,
+          input.uid,
+          etag,
+          input.contentType,
+          input.data,
+          size,
+          input.component ?? null,
+          input.firstStart?.toISOString() ?? null,
+          input.lastEnd?.toISOString() ?? null,
+          JSON.stringify(input.deadProps ?? current?.deadProps ?? {}),
+        ];
+        const rows = current
+          ? await tx.query<ObjectRow>(
+              `UPDATE pim_objects SET uid = $3, etag = $4, content_type = $5, data = $6, size = $7, component = $8,
                first_start = $9, last_end = $10, dead_props = $11::jsonb, modified_at = now()
              WHERE collection_id = $1 AND name = $2 RETURNING ${OBJECT_COLUMNS}`,
-            values,
-          )
-        : await tx.query<ObjectRow>(
-            `INSERT INTO pim_objects (collection_id, name, uid, etag, content_type, data, size, component,
+              values,
+            )
+          : await tx.query<ObjectRow>(
+              `INSERT INTO pim_objects (collection_id, name, uid, etag, content_type, data, size, component,
                first_start, last_end, dead_props)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb) RETURNING ${OBJECT_COLUMNS}`,
-            values,
-          );
-      await recordChange(tx, collection.id, [{ name: input.name, deleted: false }], this.limits);
-      return { object: toObject(rows.rows[0]), created: !current };
-    });
+              values,
+            );
+        await recordChange(tx, collection.id, [{ name: input.name, deleted: false }], this.limits);
+        return { object: toObject(rows.rows[0]), created: !current };
+      })
+      .catch((error: unknown) => {
+        if (isUniqueViolation(error)) throw new PimError('precondition-failed', 'a concurrent write won');
+        throw error;
+      });
     await this.published(collection);
     return result;
   }

@@ -137,3 +137,21 @@ test('grants: same domain only; access as seen by each account', async () => {
   ]);
   expect(await accessTo(db, personal, ids['ben@b.test'])).toBeNull();
 });
+
+test('concurrent creators of one name: one wins, the other fails its precondition (no 500)', async () => {
+  const store = new PimStore(db, null);
+  const ann = ids['ann@b.test'];
+  const box = await store.createCollection(ann, 'calendars', { kind: 'collection', name: 'race' });
+  const attempts = await Promise.allSettled(
+    [1, 2, 3, 4].map((n) =>
+      store.objects.put(
+        box,
+        { name: 'same', data: text(n), contentType: 'text/plain', uid: '' },
+        { ifNoneMatch: '*' },
+      ),
+    ),
+  );
+  expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+  for (const a of attempts.filter((x) => x.status === 'rejected'))
+    expect((a as PromiseRejectedResult).reason).toMatchObject({ code: 'precondition-failed' });
+});
