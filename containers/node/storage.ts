@@ -11,6 +11,7 @@ import { DataApiDatabase } from '../../core/adapters/aws/data-api-database';
 import { parseS3Url, S3BlobStore } from '../../core/adapters/aws/s3-blob-store';
 import { SqsSpool } from '../../core/adapters/aws/sqs-spool';
 import { runMigrations } from '../../core/db/migrate';
+import { RecentBlobs } from '../../core/store/recent-blobs';
 import type { BlobStore } from '../../core/ports/blob-store';
 import type { MailboxEvents } from '../../core/ports/events';
 import type { Spool } from '../../core/ports/spool';
@@ -106,7 +107,7 @@ async function openBlobsAndSpool(config: NodeConfig, db: SqlDatabase) {
       throw new Error(`invalid setting blobs: ${error.message} (NIMBUS_BLOBS=${config.blobs})`);
     });
     closers.push(() => s3!.destroy());
-    blobs = s3;
+    blobs = new RecentBlobs(s3);
     blobsDescription = s3.description;
   } else {
     const root = config.blobs
@@ -114,7 +115,7 @@ async function openBlobsAndSpool(config: NodeConfig, db: SqlDatabase) {
       : path.join(config.dataDir, 'blobs');
     const files = new FileBlobStore(root);
     await files.init();
-    blobs = files;
+    blobs = new RecentBlobs(files);
     blobsDescription = `file://${root}`;
   }
   let spool: Spool;
