@@ -255,6 +255,13 @@ async function stopStaleServer(pgData: string, log?: Logger): Promise<void> {
     // of this data dir that is still attached.
     log?.warn({ pid: stale.pid }, 'embedded PostgreSQL: removing a stale postmaster.pid');
     await fs.unlink(pidFile).catch(() => undefined);
+    // Its socket's lock file names the same pid, and PostgreSQL checks that one too (a zombie
+    // still answers kill(pid, 0)): a server that died without cleaning up leaves both.
+    if (stale.socketDir && Number.isInteger(stale.port)) {
+      const socket = path.join(stale.socketDir, `.s.PGSQL.${stale.port}`);
+      await fs.unlink(`${socket}.lock`).catch(() => undefined);
+      await fs.unlink(socket).catch(() => undefined);
+    }
     return;
   }
   log?.warn({ pid: stale.pid }, 'embedded PostgreSQL: stopping the server an earlier run left behind');
