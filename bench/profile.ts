@@ -76,7 +76,18 @@ async function main() {
       inMailbox,
       perConnection: Number(process.env.PER ?? 1),
     });
-    console.log('SMTP', one.toMailbox.toFixed(0), 'msg/s to mailbox,', one.accepted.toFixed(0), 'msg/s accepted, p50', one.p50.toFixed(1), 'ms, p99', one.p99.toFixed(1), 'ms', one.errors.slice(0, 3));
+    console.log(
+      'SMTP',
+      one.toMailbox.toFixed(0),
+      'msg/s to mailbox,',
+      one.accepted.toFixed(0),
+      'msg/s accepted, p50',
+      one.p50.toFixed(1),
+      'ms, p99',
+      one.p99.toFixed(1),
+      'ms',
+      one.errors.slice(0, 3),
+    );
     status.client.close();
     await dump('smtp msgs', n);
   }

@@ -9,7 +9,9 @@ import path from 'node:path';
 const [name, ...rest] = process.argv.slice(2);
 const file = name ? path.join(__dirname, `${name}.ts`) : '';
 if (!name || !existsSync(file)) {
-  process.stderr.write('usage: npm run bench -- <versus|growth|profile|smtp|imap|relay|web|cluster> [options]\n');
+  process.stderr.write(
+    'usage: npm run bench -- <versus|growth|profile|smtp|imap|relay|web|cluster> [options]\n',
+  );
   process.exit(2);
 }
 const result = spawnSync(process.execPath, ['--import', 'tsx', file, ...rest], { stdio: 'inherit' });
