@@ -12,7 +12,8 @@ export class RecentBlobs implements BlobStore {
   private bytes = 0;
 
   constructor(
-    private readonly inner: BlobStore,
+    /** The store underneath (tests look at the S3 keys it writes). */
+    readonly inner: BlobStore,
     private readonly maxBytes = 16 * 1024 * 1024,
     private readonly maxEntryBytes = 256 * 1024,
   ) {}

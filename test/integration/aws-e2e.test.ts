@@ -15,6 +15,7 @@ import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { PgDatabase } from '../../core/adapters/postgres/pg-database';
 import { S3BlobStore } from '../../core/adapters/aws/s3-blob-store';
+import type { RecentBlobs } from '../../core/store/recent-blobs';
 import { SqsSpool } from '../../core/adapters/aws/sqs-spool';
 import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
 import { Dialogue } from '../helpers/smtp-dialogue';
@@ -107,7 +108,8 @@ test('SMTP in → S3 + SQS → delivery → POP3 and IMAP out', async () => {
 
   // The bytes are in S3 under blobs/ab/cd/<sha256>.
   const row = await n.storage.db.query<{ blob_key: string }>(`SELECT blob_key FROM messages LIMIT 1`);
-  const s3 = n.storage.blobs as S3BlobStore;
+  // The node's blob store is the S3 store behind RecentBlobs (the just-accepted bytes kept in memory).
+  const s3 = (n.storage.blobs as RecentBlobs).inner as S3BlobStore;
   expect(s3.keyOf(row.rows[0].blob_key)).toMatch(/^blobs\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{64}$/);
   expect(await s3.exists(row.rows[0].blob_key)).toBe(true);
 

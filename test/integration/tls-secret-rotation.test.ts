@@ -4,7 +4,7 @@
  * (rotation) reaches new connections without a restart while an open session carries on; a bad
  * version is refused (the node keeps the last good certificate and stays up).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -89,6 +89,8 @@ beforeAll(async () => {
   );
   secretArn = created.ARN!;
   dir = mkdtempSync(path.join(os.tmpdir(), 'nimbus-tls-rotation-'));
+  // mkdtemp makes it 0700: the embedded PostgreSQL (run as `postgres` when we are root) must enter it.
+  chmodSync(dir, 0o755);
   node = nodeOn(secretArn, 'data');
   ports = await node.start();
 }, 120_000);
