@@ -28,7 +28,8 @@ export class BatchDelivery {
 
   /** Delivers what it can; returns the jobs left for the per-job path. */
   async deliver(jobs: LeasedJob[]): Promise<{ delivered: LeasedJob[]; rest: LeasedJob[] }> {
-    const pending = jobs.map((job) => {
+    // UIDs follow arrival: a lease (UPDATE … RETURNING, or SQS) hands jobs back in any order.
+    const pending = [...jobs].sort(byArrival).map((job) => {
       const done = new Set((job.payload.done ?? []).map((address) => address.toLowerCase()));
       return {
         job,
@@ -230,6 +231,11 @@ export class BatchDelivery {
     const away = new Set(locked.rows.filter((row) => row.away).map((row) => Number(row.id)));
     return { changes, overQuota, stored: todo, away };
   }
+}
+
+function byArrival(a: LeasedJob, b: LeasedJob): number {
+  const at = a.payload.receivedAt.localeCompare(b.payload.receivedAt);
+  return at !== 0 ? at : a.payload.queueId.localeCompare(b.payload.queueId);
 }
 
 interface AccountInfo {

@@ -120,4 +120,28 @@ describe('BatchDelivery', () => {
     expect(await spool.get(queueId)).not.toBeNull();
     expect(await refcount(jobs[0].payload.blobKey)).toBe(1);
   });
+  it('assigns UIDs in arrival order, whatever order the lease returned the jobs in', async () => {
+    await spool.receive('inbound', { max: 100, leaseSeconds: 60, owner: 'drain' });
+    const accepted: string[] = [];
+    for (const subject of ['first', 'second', 'third'])
+      accepted.push(
+        (
+          await acceptor.accept({
+            data: mail(subject),
+            mailFrom: 'x@remote.test',
+            recipients: [{ address: 'ben@batch.test' }],
+          })
+        ).queueId,
+      );
+    const jobs = await spool.receive('inbound', { max: 10, leaseSeconds: 60, owner: 'test' });
+    const reversed = [...jobs].sort((a, b) => accepted.indexOf(b.id) - accepted.indexOf(a.id));
+    await new BatchDelivery(db, blobs, spool, new InProcessEvents()).deliver(reversed);
+    const stored = await db.query<{ blob_key: string }>(
+      `SELECT m.blob_key FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
+       JOIN accounts a ON a.id = b.account_id
+       WHERE a.address = 'ben@batch.test' AND b.name = 'INBOX' ORDER BY m.uid DESC LIMIT 3`,
+    );
+    const keyOf = (id: string) => jobs.find((j) => j.id === id)!.payload.blobKey;
+    expect(stored.rows.map((r) => r.blob_key).reverse()).toEqual(accepted.map(keyOf));
+  });
 });
