@@ -3,20 +3,35 @@
  * account and device, and a response tree (or an HTTP status). No HTTP here: functions/eas
  * parses the transport and calls handlers from the registry (commands/index.ts).
  */
+import type { MessageAcceptor } from '../delivery/message-acceptor';
+import type { Directory } from '../directory/directory';
+import type { PimStore } from '../pim/pim-store';
+import type { BlobStore } from '../ports/blob-store';
 import type { MailboxEvents } from '../ports/events';
 import type { SqlDatabase } from '../ports/sql';
 import type { EasDevice } from './devices';
 import type { PimFolderSource } from './folders';
 import type { EasPolicy } from './policy';
 import type { ProtocolVersion } from './protocol';
+import type { EasItemSource } from './sync/item-source';
 import type { EasElement } from './wbxml/tree';
 
 export interface EasDeps {
   db: SqlDatabase;
   events: MailboxEvents;
   policy: EasPolicy;
+  blobs: BlobStore;
+  directory: Directory;
+  /** Where mail may be sent (SendMail, SmartReply, SmartForward, MeetingResponse); absent: refused. */
+  acceptor?: Pick<MessageAcceptor, 'accept'>;
   /** Calendars, contacts and tasks folders (core/eas/pim-folders.ts); absent: mail folders only. */
   pim?: PimFolderSource;
+  /** The PIM store behind those folders, for their items. */
+  pimStore?: PimStore;
+  /** The items of each folder kind (core/eas/sync/item-source.ts), built by functions/eas/deps.ts. */
+  items: readonly EasItemSource[];
+  /** Ping's longest wait and folder count (MS-ASCMD §2.2.1.13: HeartbeatInterval bounds). */
+  ping: { minHeartbeatSeconds: number; maxHeartbeatSeconds: number; maxFolders: number };
 }
 
 export interface EasRequest {

@@ -9,6 +9,7 @@ import { isProtocolVersion, PROTOCOL_VERSIONS } from '../../core/eas/protocol';
 import { authenticateUser } from '../web/auth';
 import type { WebContext } from '../web/context';
 import { Router, type WebRequest, type WebResponse } from '../web/types';
+import { easDeps } from './deps';
 import { EAS_PATH } from './path';
 import { parseEasQuery } from './query';
 import { easSettings, type EasOverrides } from './settings';
@@ -40,7 +41,7 @@ async function login(ctx: WebContext, request: WebRequest) {
 
 export function easRouter(ctx: WebContext & { eas?: EasOverrides }): Router {
   const settings = easSettings(ctx);
-  const deps = { db: ctx.db, events: ctx.events, policy: settings.policy };
+  const deps = easDeps(ctx, settings);
 
   const authenticated = async (
     request: WebRequest,

@@ -11,18 +11,23 @@ export interface EasSettings {
   maxBodyBytes: number;
   wbxml: WbxmlLimits;
   policy: EasPolicy;
+  /** Ping: HeartbeatInterval bounds (seconds) and the most folders one Ping may watch. */
+  ping: { minHeartbeatSeconds: number; maxHeartbeatSeconds: number; maxFolders: number };
 }
 
 export interface EasOverrides {
   maxBodyBytes?: number;
   wbxml?: Partial<WbxmlLimits>;
   policy?: Partial<EasPolicy>;
+  ping?: Partial<EasSettings['ping']>;
 }
 
 export const DEFAULT_EAS_SETTINGS: EasSettings = {
   maxBodyBytes: DEFAULT_WBXML_LIMITS.maxBytes,
   wbxml: DEFAULT_WBXML_LIMITS,
   policy: DEFAULT_POLICY,
+  // Below the ALB's idle timeout (config: 3600 s on the web target group); phones ask 480–1680 s.
+  ping: { minHeartbeatSeconds: 60, maxHeartbeatSeconds: 1740, maxFolders: 300 },
 };
 
 export function easSettings(ctx: WebContext & { eas?: EasOverrides }): EasSettings {
@@ -32,5 +37,6 @@ export function easSettings(ctx: WebContext & { eas?: EasOverrides }): EasSettin
     maxBodyBytes,
     wbxml: { ...DEFAULT_WBXML_LIMITS, maxBytes: maxBodyBytes, ...o.wbxml },
     policy: { ...DEFAULT_POLICY, ...o.policy },
+    ping: { ...DEFAULT_EAS_SETTINGS.ping, ...o.ping },
   };
 }

@@ -76,7 +76,15 @@ describe('first sync of an iPhone profile', () => {
     expect(byName.Trash?.type).toBe('4');
     expect(byName.Sent?.type).toBe('5');
     expect(byName.Junk?.type).toBe('12');
-    expect(first.adds.every((f) => f.parentId === '0' && /^m[0-9]+$/.test(f.serverId))).toBe(true);
+    expect(first.adds.every((f) => f.parentId === '0' && /^[mca][0-9]+$/.test(f.serverId))).toBe(true);
+    // The PIM store's default calendar and address book join the mail folders.
+    const pim = first.adds.filter((f) => !f.serverId.startsWith('m'));
+    expect(pim.map((f) => [f.serverId[0], f.type]).sort()).toEqual(
+      expect.arrayContaining([
+        ['a', '9'],
+        ['c', '8'],
+      ]),
+    );
 
     // Nothing changed: the same key, no changes.
     const again = await phone.folderSync();

@@ -1,0 +1,28 @@
+/**
+ * What ActiveSync commands run against, from the web context: the ports, the PIM store of
+ * calendars, contacts and tasks, and the item sources of each folder kind. Each class adds its
+ * source to `items` here (core/eas/sync/item-source.ts).
+ */
+import type { EasDeps } from '../../core/eas/command';
+import { pimFolderSource } from '../../core/eas/pim-folders';
+import type { EasItemSource } from '../../core/eas/sync/item-source';
+import { PimStore } from '../../core/pim/pim-store';
+import type { WebContext } from '../web/context';
+import type { EasSettings } from './settings';
+
+export function easDeps(ctx: WebContext, settings: EasSettings): EasDeps {
+  const pimStore = new PimStore(ctx.db, ctx.events);
+  const items: EasItemSource[] = [];
+  return {
+    db: ctx.db,
+    events: ctx.events,
+    policy: settings.policy,
+    blobs: ctx.blobs,
+    directory: ctx.directory,
+    acceptor: ctx.acceptor,
+    pim: pimFolderSource(pimStore),
+    pimStore,
+    items,
+    ping: settings.ping,
+  };
+}
