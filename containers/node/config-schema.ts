@@ -3,6 +3,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_ROLES, parseRoles, type Role } from './roles';
 import { DEFAULT_OUTBOUND_SCHEDULE, parseDuration, parseSchedule } from '../../core/spool/retry-schedule';
+import { easConfigSchema } from './config-eas';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().min(0);
@@ -346,6 +347,8 @@ export const configSchema = z.object({
       scanTimeoutMs: positive.default(30_000),
     })
     .default({}),
+  /** Exchange ActiveSync limits, device policy and Ping bounds (containers/node/config-eas.ts). */
+  eas: easConfigSchema,
   log: z
     .object({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -3,6 +3,7 @@ import type { AdminCommand, AdminOrigin } from '../../core/admin/admin-commands'
 import type { AuthThrottle } from '../../core/auth/auth-throttle';
 import type { MessageAcceptor } from '../../core/delivery/message-acceptor';
 import type { Directory } from '../../core/directory/directory';
+import type { EasOverrides } from '../../functions/eas/settings';
 import type { WebContext } from '../../functions/web/context';
 import { loadAssets } from '../../functions/web/node-web';
 import type { NodeConfig } from './config';
@@ -18,7 +19,7 @@ export function createWebContext(options: {
   admin: (command: AdminCommand, origin?: AdminOrigin) => Promise<unknown>;
   authThrottle: AuthThrottle;
   nodeId: string;
-}): WebContext {
+}): WebContext & { eas: EasOverrides } {
   const { config, storage } = options;
   const has = (role: Role) => config.roles.includes(role);
   return {
@@ -40,8 +41,11 @@ export function createWebContext(options: {
     },
     streaming: true,
     jsonLimits: { maxDepth: config.http.maxJsonDepth, maxBytes: config.http.maxJsonBytes },
+    dav: config.dav,
     nodes: async () => [{ nodeId: options.nodeId, roles: config.roles, hostname: config.hostname }],
     assets: () => loadAssets(),
+    // ActiveSync limits, policy and Ping bounds from the `eas` section (functions/eas/settings.ts).
+    eas: config.eas,
   };
 }
 
