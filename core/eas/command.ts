@@ -44,10 +44,16 @@ export interface EasRequest {
   /** X-MS-PolicyKey (or the base64 query's policy key); null when absent or 0. */
   policyKey: number | null;
   deps: EasDeps;
+  /** Query-string parameters (AttachmentName, CollectionId, ItemId, LongId …), when given. */
+  params?: Readonly<Record<string, string>>;
 }
 
-/** A response body, or a bare HTTP status (e.g. 400 for a body that is not the command's). */
-export type EasResponse = { body: EasElement | null } | { httpStatus: number };
+/**
+ * A response body, a bare HTTP status (e.g. 400 for a body that is not the command's), or raw
+ * bytes with their content type (GetAttachment answers with the attachment itself).
+ */
+export type EasResponse =
+  { body: EasElement | null } | { httpStatus: number } | { raw: Buffer; contentType: string };
 
 export interface EasCommand {
   name: string;

@@ -22,12 +22,16 @@ export interface EasCall {
   userAgent: string | null;
   policyKey: number | null;
   body: Buffer;
+  /** Query-string parameters (AttachmentName …). */
+  params?: Record<string, string>;
 }
 
 export interface EasOutcome {
   httpStatus: number;
   /** WBXML, or nothing (an empty 200 is valid for some commands). */
   body: Buffer | null;
+  /** Set when the body is not WBXML (GetAttachment's raw bytes). */
+  contentType?: string;
   /** An unexpected failure behind a Status 111 answer, for the transport's log. */
   error?: unknown;
 }
@@ -82,9 +86,11 @@ export async function dispatchEas(call: EasCall, deps: EasDeps, limits: WbxmlLim
       body,
       policyKey: call.policyKey,
       deps,
+      params: call.params,
     };
     const response = await command.handle(request);
     if ('httpStatus' in response) return { httpStatus: response.httpStatus, body: null };
+    if ('raw' in response) return { httpStatus: 200, body: response.raw, contentType: response.contentType };
     return { httpStatus: 200, body: response.body ? encodeWbxml(response.body) : null };
   } catch (error) {
     // A store failure is the server's problem, and the client should retry later.

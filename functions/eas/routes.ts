@@ -88,6 +88,7 @@ export function easRouter(ctx: WebContext & { eas?: EasOverrides }): Router {
           userAgent: request.headers['user-agent']?.slice(0, 256) ?? null,
           policyKey,
           body: request.body,
+          params: query.params,
         },
         deps,
         settings.wbxml,
@@ -99,7 +100,7 @@ export function easRouter(ctx: WebContext & { eas?: EasOverrides }): Router {
         headers: {
           'ms-server-activesync': '16.1',
           'cache-control': 'private, no-store',
-          'content-type': WBXML_TYPE,
+          'content-type': outcome.contentType ?? WBXML_TYPE,
         },
         body: outcome.body,
       };

@@ -273,6 +273,16 @@ export const CODE_PAGES: readonly CodePage[] = [
     RemoveRightsManagementProtection
   `,
   ),
+  // 16.1 Find (MS-ASCMD §2.2.1.2); 0x0F–0x10 and 0x1A–0x1F are unused.
+  page(
+    25,
+    'Find',
+    `
+    Find SearchId ExecuteSearch MailBoxSearchCriterion Query Status FreeText Options Range
+    DeepTraversal - - Response Result Properties Preview HasAttachments Total DisplayCc DisplayBcc
+    GALSearchCriterion - - - - - - MaxPictures MaxSize Picture
+  `,
+  ),
 ];
 
 /** Token of a tag on its page, or undefined. */

@@ -101,6 +101,12 @@ export const LIBWBXML_LACKS = [
   'MeetingResponse.ProposedStartTime',
   'MeetingResponse.ProposedEndTime',
   'Provision.AccountOnlyRemoteWipe',
+  // Code page 25 (Find, 16.1) as a whole.
+  ...`Find SearchId ExecuteSearch MailBoxSearchCriterion Query Status FreeText Options Range DeepTraversal
+    Response Result Properties Preview HasAttachments Total DisplayCc DisplayBcc GALSearchCriterion
+    MaxPictures MaxSize Picture`
+    .split(/\s+/)
+    .map((tag) => `Find.${tag}`),
 ];
 
 function recurrence(names: string[]): Record<string, string> {
