@@ -301,6 +301,33 @@ export const OPENAPI = {
         responses: ok('counts'),
       },
     },
+    '/users/{address}/eas-devices': {
+      get: {
+        summary:
+          "The account's ActiveSync devices: id, type, user agent, version, provisioned, last sync, wipe state (never policy keys)",
+        parameters: [pathParam('address')],
+        responses: ok('devices', { type: 'array', items: { type: 'object' } }),
+      },
+    },
+    '/users/{address}/eas-devices/{deviceId}/wipe': {
+      post: {
+        summary:
+          "Order a remote wipe at the device's next request; `accountOnly` wipes only this account (16.1 devices; 400 `invalid` for older ones)",
+        parameters: [pathParam('address'), pathParam('deviceId')],
+        requestBody: {
+          required: false,
+          ...json({ type: 'object', properties: { accountOnly: { type: 'boolean' } } }),
+        },
+        responses: ok('wipe pending (the device summary)'),
+      },
+    },
+    '/users/{address}/eas-devices/{deviceId}': {
+      delete: {
+        summary: 'Forget an ActiveSync device and its sync state (it must provision again)',
+        parameters: [pathParam('address'), pathParam('deviceId')],
+        responses: ok('removed'),
+      },
+    },
     '/admins': {
       post: {
         summary: 'Create an administrator or set its password',

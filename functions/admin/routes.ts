@@ -13,6 +13,7 @@ import type { WebContext } from '../web/context';
 import { jsonResponse, Router, type WebHandler, type WebRequest, type WebResponse } from '../web/types';
 import { addLoginRoutes, authenticate } from './admin-auth';
 import { commandRoute } from './command-route';
+import { addEasRoutes } from './eas-routes';
 import { OPENAPI } from './openapi';
 import { str } from './request-body';
 
@@ -275,6 +276,7 @@ export function adminRouter(ctx: WebContext): Router {
     p('/config'),
     run('config.import', (_r, b) => ({ op: 'config.import', profile: b })),
   );
+  addEasRoutes(router, run, p);
   router.add(
     'POST',
     p('/admins'),
