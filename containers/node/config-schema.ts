@@ -3,6 +3,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_ROLES, parseRoles, type Role } from './roles';
 import { DEFAULT_OUTBOUND_SCHEDULE, parseDuration, parseSchedule } from '../../core/spool/retry-schedule';
+import { DEFAULT_PIM_LIMITS } from '../../core/pim/pim-errors';
 import { easConfigSchema } from './config-eas';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -251,6 +252,17 @@ export const configSchema = z.object({
       batchSize: positive.default(64),
       leaseSeconds: positive.default(60),
       pollIntervalMs: positive.default(500),
+    })
+    .default({}),
+  /** CalDAV/CardDAV limits (docs/dav.md "Limits"); NIMBUS_DAV_MAX_RESOURCE_SIZE / NIMBUS_DAV_MAX_OBJECTS still override. */
+  dav: z
+    .object({
+      /** Largest calendar object or vCard (bytes), reported as max-resource-size. */
+      maxResourceSize: positive.default(DEFAULT_PIM_LIMITS.maxResourceSize),
+      /** Calendar objects and cards per account, all collections together. */
+      maxObjectsPerAccount: positive.default(DEFAULT_PIM_LIMITS.maxObjectsPerAccount),
+      /** Recurrence expansion cap per object and request (queries, expand, free-busy). */
+      maxInstances: positive.default(DEFAULT_PIM_LIMITS.maxInstances),
     })
     .default({}),
   /** Cluster membership (core/cluster): heartbeat in SQL; dead after 3 missed intervals. */

@@ -1,4 +1,6 @@
 /** Refusals of the PIM store; the protocol layers map them to their status codes. */
+import { DEFAULT_MAX_INSTANCES } from './ical/instances';
+
 export type PimErrorCode =
   'exists' | 'not-found' | 'precondition-failed' | 'uid-conflict' | 'too-large' | 'quota' | 'conflict';
 
@@ -23,11 +25,14 @@ export interface PimLimits {
   changeRetentionDays: number;
   /** … and at most this many revisions per collection; older sync tokens are reported truncated. */
   changeRetentionRevisions: number;
+  /** Recurrence expansion cap per object and request (queries, expand, free-busy, stored span). */
+  maxInstances?: number;
 }
 
-export const DEFAULT_PIM_LIMITS: PimLimits = {
+export const DEFAULT_PIM_LIMITS: PimLimits & { maxInstances: number } = {
   maxResourceSize: 1024 * 1024,
   maxObjectsPerAccount: 100_000,
   changeRetentionDays: 90,
   changeRetentionRevisions: 10_000,
+  maxInstances: DEFAULT_MAX_INSTANCES,
 };

@@ -49,7 +49,7 @@ export function objectInput(
       if (text === null) throw new DavError(403, 'not UTF-8', CAL('valid-calendar-data'));
       let fields;
       try {
-        fields = extractCalendarFields(text);
+        fields = extractCalendarFields(text, { maxInstances: dav.store.limits.maxInstances });
       } catch (error) {
         if (error instanceof InvalidCalendarData)
           throw new DavError(403, error.reason, CAL(error.precondition));

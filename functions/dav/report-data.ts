@@ -7,6 +7,7 @@ import {
   calendarDataFor,
   InvalidCalendarQuery,
   parseCalendarDataRequest,
+  type CalendarDataOptions,
   type CalendarDataRequest,
 } from '../../core/pim/ical';
 import { vcardWithProperties } from '../../core/pim/vcard';
@@ -37,11 +38,19 @@ export function dataRequest(report: Element): DataRequest {
   return { calendar, address: card ? (names.length ? names : null) : undefined };
 }
 
-/** The extra property values for one object's propstat. */
-export function dataFor(request: DataRequest, contentType: string, data: string): Map<string, string> {
+/**
+ * The extra property values for one object's propstat. `options`: the time zone for floating and
+ * all-day values in `expand` (the query's CALDAV:timezone, else the calendar's) and the cap.
+ */
+export function dataFor(
+  request: DataRequest,
+  contentType: string,
+  data: string,
+  options: CalendarDataOptions = {},
+): Map<string, string> {
   const extra = new Map<string, string>();
   if (request.calendar !== undefined && contentType === 'text/calendar')
-    extra.set(CALENDAR_DATA, escapeXml(calendarDataFor(request.calendar, data)));
+    extra.set(CALENDAR_DATA, escapeXml(calendarDataFor(request.calendar, data, options)));
   if (request.address !== undefined && contentType === 'text/vcard')
     extra.set(
       ADDRESS_DATA,

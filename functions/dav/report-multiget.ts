@@ -42,7 +42,16 @@ export async function multiget(dav: DavContext, report: Element): Promise<string
       responses.push(
         responseWithProps(
           listed.path,
-          await propstatsFor(dav, listed.node, request, o.deadProps, dataFor(data, o.contentType, o.data)),
+          await propstatsFor(
+            dav,
+            listed.node,
+            request,
+            o.deadProps,
+            dataFor(data, o.contentType, o.data, {
+              timezone: resource.collection.timezone,
+              maxInstances: dav.store.limits.maxInstances,
+            }),
+          ),
         ),
       );
     } else if (resource?.type === 'directory-card') {

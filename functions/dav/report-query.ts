@@ -184,10 +184,14 @@ export async function calendarQuery(dav: DavContext, resource: Resource, report:
   const data = dataRequest(report);
   const base = collectionHref(owner.address, collection);
   const responses: string[] = [];
+  // RFC 4791 §7.3/§9.8: floating and all-day values are read in the query's CALDAV:timezone,
+  // else in the calendar's calendar-timezone (§5.2.2), else UTC; expand uses the same zone.
+  const zone = query.timezone ?? collection.timezone;
+  const maxInstances = dav.store.limits.maxInstances;
   for (const object of candidates) {
     let hit: boolean;
     try {
-      hit = matchesCalendarQuery(query, object.data, { timezone: collection.timezone });
+      hit = matchesCalendarQuery(query, object.data, { timezone: collection.timezone, maxInstances });
     } catch (error) {
       if (error instanceof InvalidCalendarQuery) queryError(error);
       hit = false;
@@ -201,7 +205,7 @@ export async function calendarQuery(dav: DavContext, resource: Resource, report:
           { type: 'object', owner, collection, object, access },
           request,
           object.deadProps,
-          dataFor(data, object.contentType, object.data),
+          dataFor(data, object.contentType, object.data, { timezone: zone, maxInstances }),
         ),
       ),
     );
@@ -226,5 +230,7 @@ export async function freeBusyQuery(dav: DavContext, resource: Resource, report:
   return freeBusy(
     objects.map((o) => o.data),
     { start: range.start, end: range.end },
+    // Floating and all-day events are busy in the calendar's own time zone (RFC 4791 §7.10).
+    { timezone: resource.collection.timezone, maxInstances: dav.store.limits.maxInstances },
   );
 }

@@ -69,7 +69,10 @@ export async function syncCollection(dav: DavContext, resource: Resource, report
           { type: 'object', owner, collection, object, access },
           request,
           object.deadProps,
-          dataFor(data, object.contentType, object.data),
+          dataFor(data, object.contentType, object.data, {
+            timezone: collection.timezone,
+            maxInstances: dav.store.limits.maxInstances,
+          }),
         ),
       ),
     );

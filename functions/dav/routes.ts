@@ -20,6 +20,7 @@ import { proppatch } from './proppatch';
 import { put } from './put';
 import { report } from './report';
 import { resolve } from './resource';
+import { isOutbox, scheduleOutboxPost } from './schedule-outbox';
 import { share } from './share';
 import { DavError } from './xml';
 
@@ -36,7 +37,8 @@ function positiveEnv(name: string): number | undefined {
 }
 
 export function davHandler(ctx: WebContext, store?: PimStore): WebHandler {
-  const limits: Partial<PimLimits> = {};
+  // The `dav` settings (containers/node/config-schema.ts), the older env variables over them.
+  const limits: Partial<PimLimits> = { ...ctx.dav };
   const size = positiveEnv('NIMBUS_DAV_MAX_RESOURCE_SIZE');
   const count = positiveEnv('NIMBUS_DAV_MAX_OBJECTS');
   if (size) limits.maxResourceSize = size;
@@ -96,7 +98,7 @@ async function handle(ctx: WebContext, store: PimStore, request: WebRequest): Pr
     case 'REPORT':
       return report(dav, resource);
     case 'POST':
-      return share(dav, resource);
+      return isOutbox(resource) ? scheduleOutboxPost(dav, resource) : share(dav, resource);
     default:
       throw new DavError(405, `${request.method} is not supported here`);
   }

@@ -2,6 +2,7 @@ import type { AdminCommand, AdminOrigin } from '../../core/admin/admin-commands'
 import type { AuthThrottle } from '../../core/auth/auth-throttle';
 import type { JmapDeps } from '../../core/jmap/context';
 import type { Spool } from '../../core/ports/spool';
+import type { PimLimits } from '../../core/pim/pim-errors';
 import type { JsonLimits } from '../../core/util/bounded-json';
 
 /** Public host names and ports of the deployment (autoconfig, session URLs). */
@@ -28,6 +29,8 @@ export interface WebContext extends JmapDeps {
   nodes(): Promise<{ nodeId: string; roles: string[]; hostname: string }[]>;
   /** Nesting depth and size bounds of JSON request bodies (default: core/util/bounded-json). */
   jsonLimits?: JsonLimits;
+  /** CalDAV/CardDAV limits (the `dav` settings; default core/pim DEFAULT_PIM_LIMITS). */
+  dav?: Partial<PimLimits>;
   /** Webmail static assets (built by esbuild); null where served from S3/CloudFront. */
   assets: (() => Promise<Map<string, { type: string; body: Buffer }>>) | null;
 }

@@ -18,10 +18,14 @@ export interface FreeBusyAnswer {
 
 export class InvalidScheduleRequest extends Error {}
 
+/** Attendees per request: each local one costs a scan of their calendars. */
+export const MAX_FREEBUSY_ATTENDEES = 100;
+
 export async function freeBusyResponse(
   deps: Pick<SchedulingDeps, 'store' | 'localAccount' | 'now'>,
   requester: LocalAccount,
   body: string,
+  options: { maxInstances?: number } = {},
 ): Promise<FreeBusyAnswer[]> {
   let vfreebusy;
   try {
@@ -40,9 +44,15 @@ export async function freeBusyResponse(
   const end = vfreebusy.getFirstPropertyValue('dtend') as { toJSDate(): Date } | null;
   if (!start || !end) throw new InvalidScheduleRequest('VFREEBUSY needs DTSTART and DTEND');
   const range = { start: start.toJSDate(), end: end.toJSDate() };
+  if (!(range.end.getTime() > range.start.getTime()))
+    throw new InvalidScheduleRequest('DTEND must be after DTSTART');
   const uid = String(vfreebusy.getFirstPropertyValue('uid') ?? '');
   const answers: FreeBusyAnswer[] = [];
-  for (const p of vfreebusy.getAllProperties('attendee')) {
+  const attendees = vfreebusy.getAllProperties('attendee');
+  if (attendees.length === 0) throw new InvalidScheduleRequest('VFREEBUSY names no ATTENDEE');
+  if (attendees.length > MAX_FREEBUSY_ATTENDEES)
+    throw new InvalidScheduleRequest(`more than ${MAX_FREEBUSY_ATTENDEES} attendees`);
+  for (const p of attendees) {
     const recipient = String(p.getFirstValue());
     const address = mailtoAddress(recipient);
     const account = address ? await deps.localAccount(address) : null;
@@ -58,6 +68,7 @@ export async function freeBusyResponse(
     const calendarData = freeBusy(objects, range, {
       method: 'REPLY',
       now: deps.now?.(),
+      maxInstances: options.maxInstances,
       extraProperties: [
         ...(uid ? [`UID:${uid}`] : []),
         `ORGANIZER:mailto:${organizer}`,
