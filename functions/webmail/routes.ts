@@ -19,6 +19,8 @@ import {
 import type { WebContext } from '../web/context';
 import { jsonResponse, parseCookies, Router, type WebRequest, type WebResponse } from '../web/types';
 import { mailDocumentCsp, renderMessage } from './render';
+import { addCalendarRoutes } from './calendar-api';
+import { addContactsRoutes } from './contacts-api';
 
 const SESSION_SECONDS = 12 * 3600;
 
@@ -174,5 +176,7 @@ export function webmailRouter(ctx: WebContext): Router {
       body: rendered.doc,
     };
   });
+  addCalendarRoutes(router, ctx);
+  addContactsRoutes(router, ctx);
   return router;
 }
