@@ -248,6 +248,144 @@ export class EasClient {
     if (status === '1' && syncKey) this.folderSyncKey = syncKey;
     return { http: res.status, status, syncKey, serverId: textAt(tree, 'ServerId') };
   }
+
+  /** Sync keys per CollectionId, kept by sync() (starts at '0'). */
+  readonly syncKeys: Record<string, string> = {};
+
+  /**
+   * Sync (MS-ASCMD §2.2.1.21) of one or more collections with each one's current SyncKey (or
+   * the one given); Options and Commands are given as trees. New keys are kept on Status 1.
+   */
+  async sync(requests: SyncRequest[], options: PostOptions = {}): Promise<SyncResult> {
+    const s = (name: string, ...content: (EasElement | string | number | null | undefined | false)[]) =>
+      el('AirSync', name, ...content);
+    const collections = requests.map((r) => {
+      const key = r.syncKey ?? this.syncKeys[r.collectionId] ?? '0';
+      return s(
+        'Collection',
+        s('SyncKey', key),
+        s('CollectionId', r.collectionId),
+        r.deletesAsMoves !== undefined && s('DeletesAsMoves', r.deletesAsMoves ? '1' : '0'),
+        key !== '0' && r.getChanges !== false && s('GetChanges'),
+        r.windowSize !== undefined && s('WindowSize', r.windowSize),
+        r.options && r.options.length > 0 && s('Options', ...r.options),
+        r.commands && r.commands.length > 0 && s('Commands', ...r.commands),
+      );
+    });
+    const res = await this.post('Sync', s('Sync', s('Collections', ...collections)), options);
+    const tree = res.tree ?? undefined;
+    const out: SyncResult = { http: res.status, status: textAt(tree, 'Status'), collections: {}, res };
+    for (const c of childrenNamed(child(tree, 'Collections'), 'Collection')) {
+      const id = textAt(c, 'CollectionId') ?? '';
+      const status = textAt(c, 'Status');
+      const syncKey = textAt(c, 'SyncKey');
+      if (status === '1' && syncKey) this.syncKeys[id] = syncKey;
+      const commands = child(c, 'Commands');
+      const responses = child(c, 'Responses');
+      const item = (e: EasElement) => ({
+        serverId: textAt(e, 'ServerId') ?? '',
+        clientId: textAt(e, 'ClientId'),
+        status: textAt(e, 'Status'),
+        data: child(e, 'ApplicationData'),
+      });
+      out.collections[id] = {
+        status,
+        syncKey,
+        moreAvailable: child(c, 'MoreAvailable') !== undefined,
+        adds: childrenNamed(commands, 'Add').map(item),
+        changes: childrenNamed(commands, 'Change').map(item),
+        deletes: [...childrenNamed(commands, 'Delete'), ...childrenNamed(commands, 'SoftDelete')].map(
+          (e) => textAt(e, 'ServerId') ?? '',
+        ),
+        responses: {
+          adds: childrenNamed(responses, 'Add').map(item),
+          changes: childrenNamed(responses, 'Change').map(item),
+          fetches: childrenNamed(responses, 'Fetch').map(item),
+        },
+      };
+    }
+    return out;
+  }
+
+  /** Ping (MS-ASCMD §2.2.1.13): held until a folder changes or the heartbeat runs out. */
+  async ping(heartbeatSeconds: number | null, folders: { id: string; class: string }[] | null) {
+    const p = (name: string, ...content: (EasElement | string | number | null | undefined | false)[]) =>
+      el('Ping', name, ...content);
+    const body =
+      heartbeatSeconds === null && folders === null
+        ? null
+        : p(
+            'Ping',
+            heartbeatSeconds !== null && p('HeartbeatInterval', heartbeatSeconds),
+            folders !== null &&
+              p('Folders', ...folders.map((f) => p('Folder', p('Id', f.id), p('Class', f.class)))),
+          );
+    const res = await this.post('Ping', body);
+    const tree = res.tree ?? undefined;
+    return {
+      http: res.status,
+      status: textAt(tree, 'Status'),
+      heartbeatInterval: textAt(tree, 'HeartbeatInterval'),
+      maxFolders: textAt(tree, 'MaxFolders'),
+      folders: childrenNamed(child(tree, 'Folders'), 'Folder').map((f) => f.text ?? ''),
+    };
+  }
+
+  /** SendMail (14.0+ form): the MIME message as opaque bytes; success is an empty 200. */
+  async sendMail(mime: string, clientId: string, saveInSentItems = true): Promise<EasHttpResponse> {
+    const c = (name: string, ...content: (EasElement | string | Buffer | null | false)[]) =>
+      el('ComposeMail', name, ...content);
+    return this.post(
+      'SendMail',
+      c(
+        'SendMail',
+        c('ClientId', clientId),
+        saveInSentItems && c('SaveInSentItems'),
+        c('Mime', Buffer.from(mime, 'utf8')),
+      ),
+    );
+  }
+}
+
+/** One collection of a Sync request (EasClient.sync). */
+export interface SyncRequest {
+  collectionId: string;
+  /** Default: the key the client holds for the collection, or '0'. */
+  syncKey?: string;
+  /** GetChanges is sent with every non-zero key unless this is false. */
+  getChanges?: boolean;
+  deletesAsMoves?: boolean;
+  windowSize?: number;
+  /** Children of airsync:Options (FilterType, BodyPreference …). */
+  options?: EasElement[];
+  /** Children of airsync:Commands (Add, Change, Delete, Fetch). */
+  commands?: EasElement[];
+}
+
+export interface SyncItem {
+  serverId: string;
+  clientId?: string;
+  status?: string;
+  data?: EasElement;
+}
+
+export interface SyncResult {
+  http: number;
+  /** The top-level Status (errors that concern the whole request). */
+  status?: string;
+  collections: Record<
+    string,
+    {
+      status?: string;
+      syncKey?: string;
+      moreAvailable: boolean;
+      adds: SyncItem[];
+      changes: SyncItem[];
+      deletes: string[];
+      responses: { adds: SyncItem[]; changes: SyncItem[]; fetches: SyncItem[] };
+    }
+  >;
+  res: EasHttpResponse;
 }
 
 /** The Status of a response's root element (common status codes land there). */
