@@ -4,6 +4,7 @@
  * source to `items` here (core/eas/sync/item-source.ts).
  */
 import type { EasDeps } from '../../core/eas/command';
+import { EmailItemSource } from '../../core/eas/email/email-source';
 import { pimFolderSource } from '../../core/eas/pim-folders';
 import type { EasItemSource } from '../../core/eas/sync/item-source';
 import { PimStore } from '../../core/pim/pim-store';
@@ -13,6 +14,7 @@ import type { EasSettings } from './settings';
 export function easDeps(ctx: WebContext, settings: EasSettings): EasDeps {
   const pimStore = new PimStore(ctx.db, ctx.events);
   const items: EasItemSource[] = [];
+  items.push(new EmailItemSource(ctx));
   return {
     db: ctx.db,
     events: ctx.events,

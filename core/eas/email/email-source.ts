@@ -1,0 +1,183 @@
+/**
+ * The Email class (MS-ASEMAIL) over the IMAP message store: folders "m<mailbox>", items
+ * "m<mailbox>:<uid>". Changes and deletes go through the same store functions as IMAP STORE,
+ * EXPUNGE and MOVE, so MODSEQs and mailbox events (IMAP IDLE/NOTIFY, JMAP push, Ping) follow.
+ */
+import type { JmapDeps } from '../../jmap/context';
+import { threadIdsOf } from '../../jmap/threads';
+import { MessageMover } from '../../store/copy-move';
+import { storeFlags } from '../../store/flags';
+import { mailboxIdOf } from '../folders';
+import type { ProtocolVersion } from '../protocol';
+import type { EasClass, EasItemSource, ItemResult, ItemVersions, RenderOptions } from '../sync/item-source';
+import type { EasElement } from '../wbxml/tree';
+import { parseMailChange } from './email-change';
+import { isCategoryKeyword } from './email-categories';
+import { addDraft } from './email-draft';
+import { itemIn, itemServerId } from './email-ids';
+import {
+  filterSince,
+  loadMessages,
+  messageVersions,
+  ownMailbox,
+  specialMailbox,
+  type OwnMailbox,
+} from './email-query';
+import { renderApplicationData } from './email-render';
+
+/** Sync Status values used here (MS-ASCMD §2.2.3.177.17). */
+const STATUS_OK = 1;
+const STATUS_ERROR = 6;
+const STATUS_NOT_FOUND = 8;
+
+export interface EmailSourceOptions {
+  /** Largest body text or MIME sent in one item, whatever the device asks (bytes). */
+  maxBodyBytes?: number;
+}
+
+/** The store ports the source needs (a subset of EasDeps, shaped as JMAP's, whose threads it reuses). */
+export type EmailSourceDeps = Pick<JmapDeps, 'db' | 'blobs' | 'events' | 'directory'>;
+
+const hasUse = (box: OwnMailbox, use: string): boolean =>
+  (box.specialUse ?? '').toLowerCase().split(/\s+/).includes(use.toLowerCase());
+
+export class EmailItemSource implements EasItemSource {
+  readonly prefix = 'm';
+
+  constructor(
+    private readonly deps: EmailSourceDeps,
+    private readonly options: EmailSourceOptions = {},
+  ) {}
+
+  private async mailbox(accountId: number, collectionId: string): Promise<OwnMailbox | null> {
+    const id = mailboxIdOf(collectionId);
+    return id === null ? null : ownMailbox(this.deps.db, accountId, id);
+  }
+
+  async classOf(accountId: number, collectionId: string): Promise<EasClass | null> {
+    return (await this.mailbox(accountId, collectionId)) ? 'Email' : null;
+  }
+
+  async versions(accountId: number, collectionId: string, filterType: number): Promise<ItemVersions> {
+    const out: ItemVersions = new Map();
+    const box = await this.mailbox(accountId, collectionId);
+    if (!box) return out;
+    const rows = await messageVersions(this.deps.db, accountId, box.id, filterSince(filterType));
+    for (const r of rows) out.set(itemServerId(box.id, r.uid), String(r.modseq));
+    return out;
+  }
+
+  async applicationData(
+    accountId: number,
+    collectionId: string,
+    serverIds: string[],
+    options: RenderOptions,
+  ): Promise<Map<string, EasElement>> {
+    const out = new Map<string, EasElement>();
+    const box = await this.mailbox(accountId, collectionId);
+    if (!box) return out;
+    const uids = serverIds.flatMap((id) => {
+      const item = itemIn(collectionId, id);
+      return item ? [item.uid] : [];
+    });
+    const rows = await loadMessages(this.deps.db, accountId, box.id, uids);
+    if (rows.length === 0) return out;
+    const threads = await threadIdsOf(
+      this.deps as JmapDeps,
+      { id: accountId, address: '' },
+      rows.map((r) => r.id),
+    );
+    const inDrafts = hasUse(box, '\\Drafts');
+    for (const row of rows) {
+      const raw = Buffer.concat([row.headerPrefix, await this.deps.blobs.get(row.blobKey)]);
+      out.set(
+        itemServerId(box.id, row.uid),
+        renderApplicationData({
+          row,
+          raw,
+          options,
+          threadId: threads.get(row.id),
+          inDrafts,
+          maxBodyBytes: this.options.maxBodyBytes,
+        }),
+      );
+    }
+    return out;
+  }
+
+  async add(
+    accountId: number,
+    collectionId: string,
+    data: EasElement,
+    version: ProtocolVersion,
+  ): Promise<ItemResult> {
+    const box = await this.mailbox(accountId, collectionId);
+    // MS-ASEMAIL: mail is added by devices only as 16.x drafts; anything else is refused.
+    if (!box || !hasUse(box, '\\Drafts') || Number(version) < 16) return { status: STATUS_ERROR };
+    return addDraft(this.deps, accountId, box.id, data);
+  }
+
+  async change(
+    accountId: number,
+    collectionId: string,
+    serverId: string,
+    data: EasElement,
+    _version: ProtocolVersion,
+  ): Promise<ItemResult> {
+    const item = itemIn(collectionId, serverId);
+    const box = item ? await this.mailbox(accountId, collectionId) : null;
+    if (!item || !box) return { status: STATUS_NOT_FOUND };
+    const [row] = await loadMessages(this.deps.db, accountId, box.id, [item.uid]);
+    if (!row) return { status: STATUS_NOT_FOUND };
+    const change = parseMailChange(data);
+    let next = [...row.flags];
+    const set = (flag: string, on: boolean | undefined): void => {
+      if (on === undefined) return;
+      next = next.filter((f) => f.toLowerCase() !== flag.toLowerCase());
+      if (on) next.push(flag);
+    };
+    set('\\Seen', change.seen);
+    set('\\Flagged', change.flagged);
+    if (change.categories) next = [...next.filter((f) => !isCategoryKeyword(f)), ...change.categories];
+    await storeFlags(this.deps.db, this.deps.events, {
+      accountId,
+      mailboxId: box.id,
+      uids: [item.uid],
+      op: 'replace',
+      flags: next,
+    });
+    return { status: STATUS_OK };
+  }
+
+  async remove(
+    accountId: number,
+    collectionId: string,
+    serverId: string,
+    options: { deletesAsMoves: boolean },
+  ): Promise<ItemResult> {
+    const item = itemIn(collectionId, serverId);
+    const box = item ? await this.mailbox(accountId, collectionId) : null;
+    if (!item || !box) return { status: STATUS_NOT_FOUND };
+    const [row] = await loadMessages(this.deps.db, accountId, box.id, [item.uid]);
+    if (!row) return { status: STATUS_NOT_FOUND };
+    const mover = new MessageMover(this.deps.db, this.deps.events);
+    const trash = options.deletesAsMoves ? await specialMailbox(this.deps.db, accountId, '\\Trash') : null;
+    if (trash !== null && trash !== box.id) {
+      const moved = await mover.move(
+        { sourceOwnerId: accountId, sourceId: box.id, targetOwnerId: accountId, targetId: trash },
+        [item.uid],
+      );
+      return { status: moved.sourceUids.length > 0 ? STATUS_OK : STATUS_NOT_FOUND };
+    }
+    // As IMAP does it: \Deleted, then an expunge of just this message.
+    await storeFlags(this.deps.db, this.deps.events, {
+      accountId,
+      mailboxId: box.id,
+      uids: [item.uid],
+      op: 'add',
+      flags: ['\\Deleted'],
+    });
+    const { removed } = await mover.expungeDeleted(accountId, box.id, [item.uid]);
+    return { status: removed.length > 0 ? STATUS_OK : STATUS_NOT_FOUND };
+  }
+}
