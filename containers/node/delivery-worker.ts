@@ -3,6 +3,8 @@ import { BatchDelivery } from '../../core/delivery/batch-delivery';
 import { processInboundJob } from '../../core/delivery/inbound-job';
 import type { LocalDelivery } from '../../core/delivery/local-delivery';
 import type { VacationResponder } from '../../core/delivery/vacation-responder';
+import { PimStore } from '../../core/pim/pim-store';
+import { ImipReceiver } from '../../core/pim/scheduling/imip-hook';
 import type { Metrics } from '../../core/ports/metrics';
 import type { LeasedJob } from '../../core/ports/spool';
 import { BatchSpoolWorker } from '../workers/spool-worker';
@@ -24,7 +26,19 @@ export function createDeliveryWorker(options: {
   delivered: () => void;
 }): BatchSpoolWorker {
   const { config, storage, delivery, metrics } = options;
-  const batch = new BatchDelivery(storage.db, storage.blobs, storage.spool, storage.events, options.vacation);
+  // Incoming iMIP (RFC 6047): invitations and replies by mail go into the recipient's calendar,
+  // through the same PIM store (and limits) the DAV handlers use.
+  const pim = new PimStore(storage.db, storage.events, config.dav);
+  const imip = new ImipReceiver(() => pim);
+  delivery.useImipReceiver(imip);
+  const batch = new BatchDelivery(
+    storage.db,
+    storage.blobs,
+    storage.spool,
+    storage.events,
+    options.vacation,
+    imip,
+  );
   const deliverOne = async (job: LeasedJob) => {
     const outcome = await processInboundJob(job, { db: storage.db, spool: storage.spool, delivery });
     metrics.increment(

@@ -6,6 +6,7 @@ import type { SqlDatabase, SqlExecutor } from '../ports/sql';
 import { deliveryFolder } from '../security/control-headers';
 import { spoolStoresIn } from './accept-batch';
 import { settleBatch } from './batch-settle';
+import { mayCarryItip, type ImipReceiver } from '../pim/scheduling/imip-hook';
 import type { VacationResponder } from './vacation-responder';
 
 /**
@@ -24,6 +25,7 @@ export class BatchDelivery {
     private readonly spool: Spool,
     private readonly events: MailboxEvents,
     private readonly vacation?: VacationResponder,
+    private readonly imip?: ImipReceiver,
   ) {}
 
   /** Delivers what it can; returns the jobs left for the per-job path. */
@@ -67,6 +69,9 @@ export class BatchDelivery {
           size: prefix.length + job.payload.size,
           // A copy of the header only (for the vacation responder): the batch need not hold the bodies.
           header: Buffer.from(body.subarray(0, findHeaderEnd(body, 0, body.length))),
+          // The byte scan runs on the body we hold now; only these few are read again after the
+          // commit (the header alone can't tell: an invitation is usually multipart/alternative).
+          itip: this.imip !== undefined && mayCarryItip(body),
         });
       }
     }
@@ -103,7 +108,24 @@ export class BatchDelivery {
           body: item.header,
         })),
       );
+    await this.applyImip(outcome.stored.filter((item) => item.itip));
     return { delivered, rest: [...rest, ...overQuotaJobs, ...filed] };
+  }
+
+  /**
+   * Incoming iMIP (RFC 6047) after the commit, as LocalDelivery does: best effort, one message
+   * at a time (a REQUEST before the REPLY that answers it), the body re-read from the blob store.
+   */
+  private async applyImip(items: DeliveryItem[]): Promise<void> {
+    if (!this.imip) return;
+    for (const item of items) {
+      try {
+        const message = await this.blobs.get(item.job.payload.blobKey);
+        await this.imip.afterDelivery({ account: item.account, message });
+      } catch {
+        // The mail is delivered; the calendar side is best effort (see ImipReceiver).
+      }
+    }
   }
 
   private async lookupAccounts(addresses: string[]): Promise<Map<string, AccountInfo>> {
@@ -250,6 +272,8 @@ interface DeliveryItem {
   structure: string;
   size: number;
   header: Buffer;
+  /** Whether the message may carry an iTIP part (text/calendar somewhere in it). */
+  itip: boolean;
 }
 
 interface StoreOutcome {

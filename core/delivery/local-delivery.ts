@@ -9,6 +9,7 @@ import type { SqlDatabase } from '../ports/sql';
 import { acquireBlob } from '../store/blob-refs';
 import type { MailboxStore } from '../store/mailbox-store';
 import type { RecipientFailure } from './recipient-failure';
+import type { ImipReceiver } from '../pim/scheduling/imip-hook';
 import type { VacationResponder } from './vacation-responder';
 import { deliveryFolder } from '../security/control-headers';
 
@@ -27,7 +28,16 @@ export class LocalDelivery {
     private readonly mailboxes: MailboxStore,
     private readonly events: MailboxEvents,
     private readonly vacation?: VacationResponder,
+    private imip?: ImipReceiver,
   ) {}
+
+  /**
+   * Incoming iMIP (RFC 6047) into the recipient's calendar. The composition root builds this
+   * delivery before the PIM side exists, so the delivery worker plugs the receiver in.
+   */
+  useImipReceiver(receiver: ImipReceiver): void {
+    this.imip = receiver;
+  }
 
   /** Delivers every recipient not yet done; returns the updated "done" list and the failures. */
   async deliver(payload: SpoolPayload): Promise<{ done: string[]; failures: RecipientFailure[] }> {
@@ -124,9 +134,12 @@ export class LocalDelivery {
           uid: outcome.uid,
           modseq: outcome.modseq,
         });
-        // No auto-reply to what the MX filed as spam/quarantine (backscatter).
+        // No auto-reply to what the MX filed as spam/quarantine (backscatter), nor calendar changes.
         if (!deliveryFolder(body)) {
           await this.vacation?.afterDelivery({ account, recipient, mailFrom: payload.mailFrom, body });
+          // After the commit, like the auto-reply: a calendar that can't take the invitation
+          // never fails or repeats the mail delivery (a retried job is deduplicated above).
+          await this.imip?.afterDelivery({ account, message: body }).catch(() => null);
         }
         return null;
       case 'duplicate':

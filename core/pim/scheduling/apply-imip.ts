@@ -2,7 +2,8 @@
  * Incoming iMIP (RFC 6047) for a local account, called at delivery: a REPLY from an attendee
  * updates the organizer's event (only when the mail's From is that attendee, so a forged reply
  * can't answer for someone else); a REQUEST or CANCEL from the event's organizer is delivered
- * like a local invitation (schedule inbox, then the calendar copy).
+ * like a local invitation (schedule inbox, then the calendar copy) when the recipient is one of
+ * its attendees.
  */
 import { itipFromMail } from './imip-mail';
 import { parseCalendarText, participants, scheduledComponents, type ItipMethod } from './itip';
@@ -40,6 +41,9 @@ export async function applyImipMessage(
     }
     if (method === 'REQUEST' || method === 'CANCEL') {
       if (!info.organizer || info.organizer !== received.from) return { method, outcome: 'forged' };
+      // Only an invitation that names the recipient (not one forwarded, or sent to a list).
+      const me = recipientAccount.address.toLowerCase();
+      if (!info.attendees.some((a) => a.address === me)) return { method, outcome: 'ignored' };
       return {
         method,
         outcome: await deliverLocally(deps.store, recipientAccount, method, received.itip, info.organizer),
