@@ -6,6 +6,7 @@
 import type { EasDeps } from '../../core/eas/command';
 import { EmailItemSource } from '../../core/eas/email/email-source';
 import { pimFolderSource } from '../../core/eas/pim-folders';
+import { pimItemSources } from '../../core/eas/pim/pim-source';
 import type { EasItemSource } from '../../core/eas/sync/item-source';
 import { PimStore } from '../../core/pim/pim-store';
 import type { WebContext } from '../web/context';
@@ -15,6 +16,7 @@ export function easDeps(ctx: WebContext, settings: EasSettings): EasDeps {
   const pimStore = new PimStore(ctx.db, ctx.events);
   const items: EasItemSource[] = [];
   items.push(new EmailItemSource(ctx));
+  items.push(...pimItemSources(pimStore));
   return {
     db: ctx.db,
     events: ctx.events,
