@@ -4,7 +4,7 @@
  * dates. Floating times are read in the browser's time zone (an IANA name, via Intl).
  */
 import type { IcalComponent, IcalTime } from '../../core/pim/ical/ical-lib';
-import { expandInstances, type Instance } from '../../core/pim/ical/instances';
+import { expandInstances, ownInstance, type Instance } from '../../core/pim/ical/instances';
 import { parseCalendarObject } from '../../core/pim/ical/parse-calendar';
 import { isFloating } from '../../core/pim/ical/time-values';
 import { attendeeProperty, participants } from '../../core/pim/scheduling/itip';
@@ -35,6 +35,8 @@ export interface EventView {
   myPartstat: string | null;
   /** The series rule, when it is one the dialog can show (daily/weekly). */
   recurrence: Recurrence | null;
+  /** A recurring event's first start and end (what an edit of the whole series moves). */
+  series: { start: string; end: string } | null;
 }
 
 /** Checks an IANA time zone name (400 otherwise). */
@@ -79,6 +81,9 @@ const instant = (t: IcalTime, zone: string) =>
   isFloating(t) ? wallClockToUtc(wallMs(t), zone) : t.toUnixTime() * 1000;
 const dateText = (t: IcalTime) =>
   `${String(t.year).padStart(4, '0')}-${String(t.month).padStart(2, '0')}-${String(t.day).padStart(2, '0')}`;
+
+const shown = (t: IcalTime, zone: string) =>
+  t.isDate ? dateText(t) : new Date(instant(t, zone)).toISOString();
 
 function endOf(i: Instance): IcalTime | null {
   if (!i.start) return null;
@@ -125,6 +130,10 @@ export function instancesOf(calendar: string, object: PimObject, q: RangeQuery):
     floatingZone: null,
   });
   const out: EventView[] = [];
+  const first = parsed.master && recurring ? ownInstance(parsed.master) : null;
+  const firstEnd = first ? endOf(first) : null;
+  const series =
+    first?.start && firstEnd ? { start: shown(first.start, q.zone), end: shown(firstEnd, q.zone) } : null;
   for (const i of expansion.instances) {
     const end = endOf(i);
     if (!i.start || !end) continue;
@@ -144,6 +153,7 @@ export function instancesOf(calendar: string, object: PimObject, q: RangeQuery):
       allDay: i.start.isDate,
       start: i.start.isDate ? dateText(i.start) : new Date(s).toISOString(),
       end: i.start.isDate ? dateText(end) : new Date(e).toISOString(),
+      series,
       location: String(c.getFirstPropertyValue('location') ?? ''),
       description: String(c.getFirstPropertyValue('description') ?? ''),
       status: String(c.getFirstPropertyValue('status') ?? '').toUpperCase(),

@@ -14,6 +14,7 @@ import { start } from './screen';
 
 document.addEventListener('keydown', (e) => {
   if (!state.csrf || document.querySelector('dialog[open]')) return;
+  if (document.querySelector('.pim-view')) return; // mail keys are for the mail view
   const target = e.target as HTMLElement;
   if (['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)) return;
   const index = state.emails.findIndex((m) => m.id === state.selected?.id);

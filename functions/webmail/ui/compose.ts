@@ -3,6 +3,7 @@
 import { jmap, state } from './client';
 import { $, type Obj, h } from './dom';
 import { setKeyword } from './reader';
+import { attachCompletion } from './contacts-complete';
 import { addrText, loadList, loadMailboxes, renderFolders, who } from './screen';
 
 // ---- compose ----------------------------------------------------------------
@@ -112,6 +113,8 @@ export function compose(kind: 'new' | 'reply' | 'replyAll' | 'forward'): void {
     ),
   );
   document.body.append(dialog);
+  attachCompletion($<HTMLInputElement>('#compose-to'));
+  attachCompletion($<HTMLInputElement>('#compose-cc'));
   void identity().then((id) => {
     const sig = id.textSignature ? `\n\n-- \n${id.textSignature}` : '';
     $<HTMLTextAreaElement>('#compose-body').value = sig + body;

@@ -6,6 +6,8 @@ import { compose } from './compose';
 import { $, type Obj, h } from './dom';
 import { open } from './reader';
 import { settings } from './settings';
+import { showCalendar } from './calendar';
+import { showContacts } from './contacts';
 
 // ---- main screen ------------------------------------------------------------
 export async function start(): Promise<void> {
@@ -18,6 +20,13 @@ export async function start(): Promise<void> {
         'header',
         {},
         h('span', { class: 'brand' }, 'Nimbus Mail'),
+        h(
+          'div',
+          { class: 'areas', role: 'navigation', 'aria-label': 'Areas' },
+          h('button', { id: 'nav-mail', 'aria-current': 'true', onclick: () => void start() }, 'Mail'),
+          h('button', { id: 'nav-calendar', onclick: () => void showCalendar() }, 'Calendar'),
+          h('button', { id: 'nav-contacts', onclick: () => void showContacts() }, 'Contacts'),
+        ),
         h(
           'button',
           { id: 'compose-button', class: 'primary', onclick: () => compose('new'), title: 'Compose (c)' },
@@ -90,6 +99,7 @@ export async function loadMailboxes(): Promise<void> {
 
 export function renderFolders(): void {
   const ul = $('#folders');
+  if (!ul) return;
   const byParent = (parent: string | null, depth: number): HTMLElement[] =>
     state.mailboxes
       .filter((m) => m.parentId === parent)
@@ -122,6 +132,7 @@ export function renderFolders(): void {
 }
 
 export async function loadList(): Promise<void> {
+  if (!$('#messages')) return; // the calendar or contacts view is showing
   const filter: Obj = state.search ? { text: state.search } : { inMailbox: state.current };
   const r = await jmap([
     [
