@@ -37,18 +37,19 @@ export function categoryToKeyword(category: string): string | null {
 /** The category of a keyword, or null for system flags, "$" keywords and broken encodings. */
 export function keywordToCategory(keyword: string): string | null {
   if (keyword.startsWith('\\') || keyword.startsWith('$') || keyword.length === 0) return null;
-  let bad = false;
-  const text = keyword.replace(/&([A-Za-z0-9+,]*)-/g, (_m, b64: string) => {
-    const bytes = Buffer.from(b64.replace(/,/g, '/'), 'base64');
-    if (bytes.length === 0 || bytes.length % 2 !== 0) {
-      bad = true;
-      return '';
-    }
-    let s = '';
-    for (let i = 0; i < bytes.length; i += 2) s += String.fromCharCode(bytes.readUInt16BE(i));
-    return s;
-  });
-  return bad || text.includes('&') ? keyword : text;
+  let out = '';
+  let last = 0;
+  for (const m of keyword.matchAll(/&([A-Za-z0-9+,]*)-/g)) {
+    const bytes = Buffer.from(m[1].replace(/,/g, '/'), 'base64');
+    const literal = keyword.slice(last, m.index);
+    // Not our encoding (a bare "&", a broken run): the keyword is shown as it is.
+    if (literal.includes('&') || bytes.length === 0 || bytes.length % 2 !== 0) return keyword;
+    out += literal;
+    for (let i = 0; i < bytes.length; i += 2) out += String.fromCharCode(bytes.readUInt16BE(i));
+    last = m.index + m[0].length;
+  }
+  const rest = keyword.slice(last);
+  return rest.includes('&') ? keyword : out + rest;
 }
 
 export const isCategoryKeyword = (flag: string): boolean => !flag.startsWith('\\') && !flag.startsWith('$');
