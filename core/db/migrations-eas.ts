@@ -46,4 +46,18 @@ CREATE TABLE eas_folder_state (
 );
 `,
   },
+  {
+    version: 105,
+    name: 'ActiveSync ClientIds of sent messages (SendMail, SmartReply, SmartForward), per device',
+    sql: `
+-- A device repeats a send whose response it lost with the same ClientId; the server answers
+-- Status 118 instead of sending twice (MS-ASCMD 2.2.3.28.1). Pruned after a retention period.
+CREATE TABLE eas_sent_messages (
+  device_row_id BIGINT NOT NULL REFERENCES eas_devices(id) ON DELETE CASCADE,
+  client_id TEXT NOT NULL,
+  sent_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (device_row_id, client_id)
+);
+`,
+  },
 ];

@@ -7,10 +7,22 @@ import { folderCreateCommand } from './folder-create';
 import { folderDeleteCommand } from './folder-delete';
 import { folderSyncCommand } from './folder-sync';
 import { folderUpdateCommand } from './folder-update';
+import { meetingResponseCommand } from './meeting-response';
 import { provisionCommand } from './provision';
+import { sendMailCommand } from './send-mail';
+import { smartForwardCommand } from './smart-forward';
+import { smartReplyCommand } from './smart-reply';
 
 export const EAS_COMMANDS: ReadonlyMap<string, EasCommand> = new Map(
-  [provisionCommand, folderSyncCommand, folderCreateCommand, folderUpdateCommand, folderDeleteCommand].map(
-    (c) => [c.name, c],
-  ),
+  [
+    provisionCommand,
+    folderSyncCommand,
+    folderCreateCommand,
+    folderUpdateCommand,
+    folderDeleteCommand,
+    sendMailCommand,
+    smartReplyCommand,
+    smartForwardCommand,
+    meetingResponseCommand,
+  ].map((c) => [c.name, c]),
 );
