@@ -156,6 +156,10 @@ export class SmtpSession {
   private async pump(): Promise<void> {
     if (this.busy || this.mode === 'closed') return;
     this.busy = true;
+    // Replies to the commands of one input chunk (a pipelined MAIL/RCPT/DATA) leave in one write:
+    // the socket is corked until the loop needs more input (RFC 2920 lets a server group replies).
+    const socket = this.socket;
+    socket.cork();
     try {
       while (!this.isClosed()) {
         const progressed = await this.step();
@@ -168,6 +172,7 @@ export class SmtpSession {
       this.close();
     } finally {
       this.busy = false;
+      socket.uncork();
     }
     if (this.closing && this.mode === 'command') this.shutdown();
   }
@@ -265,6 +270,8 @@ export class SmtpSession {
     this.input.clear();
     this.writeReply(reply(220, '2.0.0', 'Ready to start TLS'));
     const plain = this.socket;
+    // The 220 must be on the wire before the TLS layer takes the socket over (pump() corks it).
+    while (plain.writableCorked > 0) plain.uncork();
     plain.removeAllListeners('data');
     const secure = new TLSSocket(plain, { isServer: true, secureContext: this.secureContext() });
     this.socket = secure;
