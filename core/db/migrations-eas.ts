@@ -47,6 +47,37 @@ CREATE TABLE eas_folder_state (
 `,
   },
   {
+    version: 101,
+    name: 'ActiveSync Sync state per device and collection, the last Sync request and Ping parameters',
+    sql: `
+-- Sync (MS-ASCMD 2.2.1.21): what the device holds of one collection under its SyncKey
+-- (ServerId -> version), the options it last sent, and what the last response carried under the
+-- previous key, so a device that lost that response gets the same answer again.
+CREATE TABLE eas_sync_state (
+  device_row_id BIGINT NOT NULL REFERENCES eas_devices(id) ON DELETE CASCADE,
+  collection_id TEXT NOT NULL,
+  sync_key INTEGER NOT NULL,
+  snapshot JSONB NOT NULL,
+  previous_key INTEGER,
+  last_response JSONB,
+  options JSONB NOT NULL DEFAULT '{}',
+  item_class TEXT,
+  updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (device_row_id, collection_id)
+);
+
+-- The last Sync request with collections (an empty or Partial request re-uses it) and the last
+-- Ping's heartbeat and folders (an empty Ping re-uses them), per device.
+CREATE TABLE eas_sync_cache (
+  device_row_id BIGINT PRIMARY KEY REFERENCES eas_devices(id) ON DELETE CASCADE,
+  sync_request JSONB,
+  ping_heartbeat INTEGER,
+  ping_folders JSONB,
+  updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+`,
+  },
+  {
     version: 105,
     name: 'ActiveSync ClientIds of sent messages (SendMail, SmartReply, SmartForward), per device',
     sql: `
