@@ -7,11 +7,14 @@ import { folderCreateCommand } from './folder-create';
 import { folderDeleteCommand } from './folder-delete';
 import { folderSyncCommand } from './folder-sync';
 import { folderUpdateCommand } from './folder-update';
+import { getItemEstimateCommand } from './get-item-estimate';
+import { pingCommand } from './ping';
 import { meetingResponseCommand } from './meeting-response';
 import { provisionCommand } from './provision';
 import { sendMailCommand } from './send-mail';
 import { smartForwardCommand } from './smart-forward';
 import { smartReplyCommand } from './smart-reply';
+import { syncCommand } from './sync';
 
 export const EAS_COMMANDS: ReadonlyMap<string, EasCommand> = new Map(
   [
@@ -20,6 +23,9 @@ export const EAS_COMMANDS: ReadonlyMap<string, EasCommand> = new Map(
     folderCreateCommand,
     folderUpdateCommand,
     folderDeleteCommand,
+    syncCommand,
+    getItemEstimateCommand,
+    pingCommand,
     sendMailCommand,
     smartReplyCommand,
     smartForwardCommand,
