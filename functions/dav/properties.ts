@@ -22,6 +22,8 @@ const C = (l: string) => `{${NS.caldav}}${l}`;
 const CARD = (l: string) => `{${NS.carddav}}${l}`;
 const CS = (l: string) => `{${NS.cs}}${l}`;
 const APPLE = (l: string) => `{${NS.apple}}${l}`;
+/** A calendar user address as a DAV:href: a URI, not a path (its colon stays unencoded). */
+const mailtoHref = (address: string) => element('{DAV:}href', escapeXml(`mailto:${address}`));
 
 const privileges = (names: string[]) =>
   names.map((n) => element(D('privilege'), element(n.startsWith('{') ? n : D(n)))).join('');
@@ -68,7 +70,7 @@ export async function liveProperties(dav: DavContext, node: DavNode): Promise<Pr
       map.set(D('principal-URL'), () => href(principalPath(address)));
       map.set(D('principal-collection-set'), () => href(`${DAV_ROOT}principals/`));
       map.set(D('owner'), () => href(principalPath(address)));
-      map.set(D('alternate-URI-set'), () => href(`mailto:${address}`));
+      map.set(D('alternate-URI-set'), () => mailtoHref(address));
       const own = node.owner.id === dav.user.id;
       map.set(C('calendar-home-set'), async () =>
         [address, ...(own ? await sharingOwners(dav, 'calendars') : [])]
@@ -80,7 +82,7 @@ export async function liveProperties(dav: DavContext, node: DavNode): Promise<Pr
           .map((a) => href(homePath('addressbooks', a)))
           .join(''),
       );
-      map.set(C('calendar-user-address-set'), () => href(`mailto:${address}`) + href(principalPath(address)));
+      map.set(C('calendar-user-address-set'), () => mailtoHref(address) + href(principalPath(address)));
       map.set(C('calendar-user-type'), () => 'INDIVIDUAL');
       map.set(C('schedule-inbox-URL'), () => href(collectionPath('calendars', address, 'inbox')));
       map.set(C('schedule-outbox-URL'), () => href(collectionPath('calendars', address, 'outbox')));

@@ -5,6 +5,8 @@
  * in a CALDAV:schedule-response.
  */
 import { freeBusy } from '../ical';
+import type { IcalTime } from '../ical/ical-lib';
+import { toDate } from '../ical/time-values';
 import { parseCalendarText } from './itip';
 import { mailtoAddress, type LocalAccount, type SchedulingDeps } from './ports';
 
@@ -40,10 +42,15 @@ export async function freeBusyResponse(
   const organizer = mailtoAddress(vfreebusy.getFirstPropertyValue('organizer'));
   if (organizer !== requester.address.toLowerCase())
     throw new InvalidScheduleRequest('ORGANIZER is not the requester');
-  const start = vfreebusy.getFirstPropertyValue('dtstart') as { toJSDate(): Date } | null;
-  const end = vfreebusy.getFirstPropertyValue('dtend') as { toJSDate(): Date } | null;
-  if (!start || !end) throw new InvalidScheduleRequest('VFREEBUSY needs DTSTART and DTEND');
-  const range = { start: start.toJSDate(), end: end.toJSDate() };
+  const start = vfreebusy.getFirstPropertyValue('dtstart') as IcalTime | null;
+  const end = vfreebusy.getFirstPropertyValue('dtend') as IcalTime | null;
+  if (!start || !end || typeof start !== 'object' || typeof end !== 'object')
+    throw new InvalidScheduleRequest('VFREEBUSY needs DTSTART and DTEND');
+  // RFC 5546 wants UTC here; a floating time (some clients send one) is read as UTC, never in
+  // the server process's own zone.
+  const range = { start: toDate(start, null), end: toDate(end, null) };
+  if (Number.isNaN(range.start.getTime()) || Number.isNaN(range.end.getTime()))
+    throw new InvalidScheduleRequest('VFREEBUSY DTSTART/DTEND are not times');
   if (!(range.end.getTime() > range.start.getTime()))
     throw new InvalidScheduleRequest('DTEND must be after DTSTART');
   const uid = String(vfreebusy.getFirstPropertyValue('uid') ?? '');
