@@ -92,11 +92,21 @@ describe('categories as keywords', () => {
 const EMAIL = 2;
 const arbitraryTree: fc.Arbitrary<EasElement> = fc.letrec<{ node: EasElement }>((tie) => ({
   node: fc.record({
-    page: fc.constantFrom(0, 2, 17, 22),
-    name: fc.constantFrom('Read', 'Flag', 'Status', 'Categories', 'Category', 'Body', 'Data', 'To', 'Add'),
+    page: fc.constantFrom<number>(0, 2, 17, 22),
+    name: fc.constantFrom<string>(
+      'Read',
+      'Flag',
+      'Status',
+      'Categories',
+      'Category',
+      'Body',
+      'Data',
+      'To',
+      'Add',
+    ),
     children: fc.oneof(
       { maxDepth: 4, depthIdentifier: 'tree' },
-      fc.constant([]),
+      fc.constant<EasElement[]>([]),
       fc.array(tie('node'), { maxLength: 4 }),
     ),
     text: fc.option(fc.string(), { nil: undefined }),
