@@ -105,7 +105,8 @@ function combinedHtml(
 
 async function buildBody(parts: Mail.Options): Promise<Buffer> {
   const node = new MailComposer(parts).compile();
-  return node.build();
+  // 7bit text parts keep the line ends they were given: SMTP needs CRLF everywhere.
+  return toCrlf(await node.build());
 }
 
 /**
