@@ -3,6 +3,7 @@
  * every statement here must run unchanged on all three.
  */
 import { accessMigrations } from './migrations-access';
+import { deliveryFastMigrations } from './migrations-delivery-fast';
 import { easMigrations } from './migrations-eas';
 import { imapAclMigrations } from './migrations-imap-acl';
 import { imapFastMigrations } from './migrations-imap-fast';
@@ -388,6 +389,7 @@ CREATE INDEX recovery_log_at_idx ON recovery_log(at);
   ...imapUrlauthMigrations,
   ...imapMetadataMigrations,
   ...imapFastMigrations,
+  ...deliveryFastMigrations,
   ...pimMigrations,
   ...easMigrations,
 ];
