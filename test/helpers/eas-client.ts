@@ -345,6 +345,25 @@ export class EasClient {
       ),
     );
   }
+
+  /** GetAttachment (14.x): the raw bytes and content type of a FileReference, or an HTTP status. */
+  async getAttachment(name: string): Promise<{ status: number; contentType: string | null; body: Buffer }> {
+    const plain = this.queryString('GetAttachment', 'plain', this.profile.deviceId, this.policyKey);
+    const res = await fetch(`${this.base}${PATH}?${plain}&AttachmentName=${encodeURIComponent(name)}`, {
+      method: 'POST',
+      headers: {
+        authorization: this.auth(),
+        'user-agent': this.profile.userAgent,
+        'ms-asprotocolversion': this.profile.version,
+        ...(this.policyKey ? { 'x-ms-policykey': this.policyKey } : {}),
+      },
+    });
+    return {
+      status: res.status,
+      contentType: res.headers.get('content-type'),
+      body: Buffer.from(await res.arrayBuffer()),
+    };
+  }
 }
 
 /** One collection of a Sync request (EasClient.sync). */

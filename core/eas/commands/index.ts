@@ -3,6 +3,9 @@
  * parts add theirs here (Sync, Ping, ItemOperations, SendMail …); OPTIONS lists exactly these.
  */
 import type { EasCommand } from '../command';
+import { getAttachmentCommand } from './get-attachment';
+import { itemOperationsCommand } from './item-operations';
+import { moveItemsCommand } from './move-items';
 import { folderCreateCommand } from './folder-create';
 import { folderDeleteCommand } from './folder-delete';
 import { folderSyncCommand } from './folder-sync';
@@ -30,5 +33,8 @@ export const EAS_COMMANDS: ReadonlyMap<string, EasCommand> = new Map(
     smartReplyCommand,
     smartForwardCommand,
     meetingResponseCommand,
+    itemOperationsCommand,
+    getAttachmentCommand,
+    moveItemsCommand,
   ].map((c) => [c.name, c]),
 );
