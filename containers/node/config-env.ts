@@ -16,6 +16,8 @@ export const ENV_SETTINGS: Record<string, string> = {
   NIMBUS_HTTP_MAX_BODY_BYTES: 'http.maxBodyBytes',
   NIMBUS_MAX_JSON_BYTES: 'http.maxJsonBytes',
   NIMBUS_MAX_JSON_DEPTH: 'http.maxJsonDepth',
+  NIMBUS_DAV_MAX_RESOURCE_SIZE: 'dav.maxResourceSize',
+  NIMBUS_DAV_MAX_OBJECTS: 'dav.maxObjectsPerAccount',
   DATABASE_URL: 'databaseUrl',
   NIMBUS_DATABASE_IAM_AUTH: 'database.iamAuth',
   NIMBUS_EVENTS: 'events',

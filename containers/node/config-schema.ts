@@ -254,7 +254,7 @@ export const configSchema = z.object({
       pollIntervalMs: positive.default(500),
     })
     .default({}),
-  /** CalDAV/CardDAV limits (docs/dav.md "Limits"); NIMBUS_DAV_MAX_RESOURCE_SIZE / NIMBUS_DAV_MAX_OBJECTS still override. */
+  /** CalDAV/CardDAV limits (docs/dav.md "Limits"), for the DAV handlers and iMIP delivery alike. */
   dav: z
     .object({
       /** Largest calendar object or vCard (bytes), reported as max-resource-size. */

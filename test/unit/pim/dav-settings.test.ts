@@ -38,3 +38,12 @@ test('no Lambda route claims the DAV paths (the ALB sends them to the web role)'
     expect(p).not.toMatch(/^\/\{proxy\+\}/);
   }
 });
+
+test('the older environment variables set the same settings', () => {
+  const config = loadConfig({
+    env: { NIMBUS_DAV_MAX_RESOURCE_SIZE: '2048', NIMBUS_DAV_MAX_OBJECTS: '7' },
+    overrides: {},
+  });
+  expect(config.dav.maxResourceSize).toBe(2048);
+  expect(config.dav.maxObjectsPerAccount).toBe(7);
+});
