@@ -131,12 +131,13 @@ export function instanceId(parsed: ParsedCalendar, recurrenceId: string): IcalTi
 /** The whole series (or the single event) gets the new fields; the recurrence changes with it. */
 export function editSeries(parsed: ParsedCalendar, input: EventInput, me: string, now: Date): string {
   const master = parsed.master ?? fail(409, 'this object has no master event to edit');
+  const timing = () => `${master.getFirstPropertyValue('dtstart')}|${master.getFirstPropertyValue('rrule')}`;
+  const before = timing();
   applyFields(master, input, me);
-  const wasRecurring = master.hasProperty('rrule') || master.hasProperty('rdate');
   setRecurrence(master, input);
-  if (wasRecurring && !input.recurrence) {
-    // No series any more: its exceptions have nothing to apply to.
-    for (const name of ['rdate', 'exdate']) master.removeAllProperties(name);
+  if (before !== timing()) {
+    // The series moved or has a new rule: its exceptions no longer name its instances.
+    master.removeAllProperties('exdate');
     for (const o of parsed.overrides) parsed.vcalendar.removeSubcomponent(o);
   }
   touch(master, now, true);

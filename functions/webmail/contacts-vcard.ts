@@ -1,11 +1,11 @@
 /**
  * Contacts as the webmail edits them (name, addresses, phone numbers, organisation, note) to and
  * from vCard through ical.js (core/pim/vcard.ts parses and validates). An edit keeps what the
- * webmail does not show (photos, addresses, a CardDAV client's own properties).
+ * webmail does not show (photos, addresses, a CardDAV client's own properties). Cards are read
+ * with ical.js directly: core/pim/vcard.ts validates what CardDAV stores.
  */
 import { randomUUID } from 'node:crypto';
 import type ICALModule from 'ical.js' with { 'resolution-mode': 'import' };
-import { parseVcard } from '../../core/pim/vcard';
 import { fail, isAddress, list, text } from './pim-session';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- CJS build of an ESM package (as core/pim/vcard.ts)
@@ -72,16 +72,14 @@ function apply(card: Component, input: ContactInput): void {
   replaceAll(card, 'tel', input.phones);
   setOne(card, 'org', input.org);
   setOne(card, 'note', input.note);
-  // vCard 3 requires N; a card we write gets one from the name when it has none.
-  if (!card.hasProperty('n')) {
-    const parts = input.name.split(/\s+/);
-    const family = parts.length > 1 ? parts.pop()! : '';
-    card.addPropertyWithValue('n', [family, parts.join(' '), '', '', '']);
-  }
   card.removeAllProperties('rev');
+  // As text in the default (timestamp) type: a VALUE=DATE-TIME parameter trips ical.js on reading.
   card.addPropertyWithValue(
     'rev',
-    ICAL.Time.fromJSDate(new Date(Math.floor(Date.now() / 1000) * 1000), true),
+    new Date()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, ''),
   );
 }
 
@@ -95,9 +93,19 @@ export function newCard(input: ContactInput): { uid: string; data: string } {
   return { uid, data: card.toString() + '\r\n' };
 }
 
+/** A card read with ical.js (null: not one vCard). */
+function readCard(data: string): Component | null {
+  try {
+    const parsed = ICAL.parse(data) as unknown[];
+    if (!Array.isArray(parsed) || parsed[0] !== 'vcard') return null;
+    return new ICAL.Component(parsed);
+  } catch {
+    return null;
+  }
+}
+
 export function editCard(data: string, input: ContactInput): string {
-  parseVcard(data);
-  const card = new ICAL.Component(ICAL.parse(data) as unknown[]);
+  const card = readCard(data) ?? fail(409, 'the stored card is not a vCard the webmail can edit');
   apply(card, input);
   return card.toString() + '\r\n';
 }
@@ -107,17 +115,21 @@ export function contactView(
   book: string,
   object: { name: string; etag: string; uid: string; data: string },
 ): ContactView | null {
-  let card;
-  try {
-    card = parseVcard(object.data);
-  } catch {
-    return null;
-  }
-  const values = (name: string) => card.properties.filter((p) => p.name === name).map((p) => p.value);
+  const card = readCard(object.data);
+  if (!card) return null;
+  // Values as text: structured ones (ORG) joined by ";" as vCard writes them.
+  const values = (name: string) =>
+    card.getAllProperties(name.toLowerCase()).map((p) =>
+      p
+        .getValues()
+        .map((v) => (Array.isArray(v) ? v.join(';') : String(v)))
+        .join(','),
+    );
+  const uid = card.getFirstPropertyValue('uid');
   return {
     id: `${book}/${object.name}`,
     book,
-    uid: card.uid ?? object.uid,
+    uid: uid ? String(uid) : object.uid,
     etag: object.etag,
     name: values('FN')[0] ?? '',
     emails: values('EMAIL'),
