@@ -15,7 +15,7 @@ import {
 } from '../sync/sync-engine';
 import { SyncProtocolError } from '../sync/sync-options';
 import { parseSyncRequest, type SyncCollectionRequest, type SyncRequest } from '../sync/sync-request';
-import { as, SyncStatus, syncStatus } from '../sync/sync-response';
+import { as, collectionStatus, SyncStatus, syncStatus } from '../sync/sync-response';
 import { loadSyncState } from '../sync/sync-state';
 import { waitForChanges } from '../sync/wait-for-changes';
 import { pingSettings } from './ping-settings';
@@ -69,7 +69,18 @@ async function runAll(ctx: SyncContext, collections: SyncCollectionRequest[], wi
   let budget = windowSize;
   const outcomes: CollectionOutcome[] = [];
   for (const c of collections) {
-    const o = await syncCollection(ctx, c, budget);
+    let o: CollectionOutcome;
+    try {
+      o = await syncCollection(ctx, c, budget);
+    } catch {
+      // One folder's store failing is that collection's Status 5 (retry later); the others still sync.
+      o = {
+        element: collectionStatus(c.syncKey, c.collectionId, SyncStatus.ServerError),
+        status: 5,
+        changed: false,
+        sent: 0,
+      };
+    }
     budget -= o.sent;
     outcomes.push(o);
   }
