@@ -98,6 +98,14 @@ function threadTopic(subject: string): string {
   return subject.replace(/^(\s*(re|fwd?|aw|wg|sv|vs)(\[\d+\])?:\s*)+/i, '');
 }
 
+/** Email2:LastVerbExecuted (the device's reply/forward icon): 1 replied, 3 forwarded, from IMAP flags. */
+export function lastVerbOf(flags: string[]): number | null {
+  const lower = new Set(flags.map((f) => f.toLowerCase()));
+  if (lower.has('$forwarded')) return 3;
+  if (lower.has('\\answered')) return 1;
+  return null;
+}
+
 function flagElement(flags: string[]): EasElement {
   const flagged = flags.some((f) => f.toLowerCase() === '\\flagged');
   if (!flagged) return el('Email', 'Flag');
@@ -137,6 +145,15 @@ export function renderApplicationData(input: RenderInput): EasElement {
     el('AirSyncBase', 'NativeBodyType', texts.nativeType),
     input.threadId !== undefined && el('Email2', 'ConversationId', conversationId(input.threadId)),
     el('Email2', 'ConversationIndex', conversationIndex(row.internalDate)),
+    (() => {
+      const verb = lastVerbOf(row.flags);
+      return verb !== null && el('Email2', 'LastVerbExecuted', verb);
+    })(),
+    (() => {
+      // Email2:Sender only when someone sent on behalf of From.
+      const sender = formatAddresses(env.sender);
+      return sender !== null && sender !== formatAddresses(env.from) && el('Email2', 'Sender', sender);
+    })(),
     v16 && input.inDrafts === true && el('Email2', 'IsDraft', 1),
     el('Email', 'Categories', ...categories.map((c) => el('Email', 'Category', c))),
   );

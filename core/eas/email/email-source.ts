@@ -38,6 +38,21 @@ export interface EmailSourceOptions {
 /** The store ports the source needs (a subset of EasDeps, shaped as JMAP's, whose threads it reuses). */
 export type EmailSourceDeps = Pick<JmapDeps, 'db' | 'blobs' | 'events' | 'directory'>;
 
+const BLOB_READS = 8;
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 const hasUse = (box: OwnMailbox, use: string): boolean =>
   (box.specialUse ?? '').toLowerCase().split(/\s+/).includes(use.toLowerCase());
 
@@ -88,20 +103,23 @@ export class EmailItemSource implements EasItemSource {
       rows.map((r) => r.id),
     );
     const inDrafts = hasUse(box, '\\Drafts');
-    for (const row of rows) {
-      const raw = Buffer.concat([row.headerPrefix, await this.deps.blobs.get(row.blobKey)]);
+    // Blobs are read a few at a time: a window of items is one Sync response.
+    const raws = await mapLimit(rows, BLOB_READS, async (row) =>
+      Buffer.concat([row.headerPrefix, await this.deps.blobs.get(row.blobKey)]),
+    );
+    rows.forEach((row, i) => {
       out.set(
         itemServerId(box.id, row.uid),
         renderApplicationData({
           row,
-          raw,
+          raw: raws[i],
           options,
           threadId: threads.get(row.id),
           inDrafts,
           maxBodyBytes: this.options.maxBodyBytes,
         }),
       );
-    }
+    });
     return out;
   }
 

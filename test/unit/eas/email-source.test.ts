@@ -411,3 +411,83 @@ describe('add', () => {
     expect(row.rows[0].flags).toEqual(expect.arrayContaining(['\\Draft', '\\Seen']));
   });
 });
+
+describe('rendering edge cases', () => {
+  const one = async (raw: Buffer, flags: string[] = [], o: RenderOptions = options()) => {
+    const uid = await append('ann@a.test', 'INBOX', raw, flags);
+    const id = `${coll('ann@a.test', 'INBOX')}:${uid}`;
+    return (await source.applicationData(ann().id, coll('ann@a.test', 'INBOX'), [id], o)).get(id)!;
+  };
+
+  it('sends 8-bit MIME that is not UTF-8 as opaque bytes, its text decoded from the charset', async () => {
+    const raw = Buffer.concat([
+      CRLF(
+        'From: a@a.test\nTo: ann@a.test\nSubject: latin\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: 8bit\n\n',
+      ),
+      Buffer.from('Gr\xfc\xdfe\r\n', 'latin1'),
+    ]);
+    const mime = child(
+      await one(raw, [], options({ mimeSupport: 2, bodyPreferences: [{ type: 4 }] })),
+      'Body',
+    );
+    expect(child(mime, 'Data')?.opaque?.equals(raw)).toBe(true);
+    const plain = child(await one(raw, [], options({ bodyPreferences: [{ type: 1 }] })), 'Body');
+    expect(text(plain, 'Data')).toBe('Grüße\r\n');
+    expect(text(plain, 'Type')).toBe('1');
+  });
+
+  it('marks inline images of multipart/related with ContentId and IsInline; plain text becomes HTML on request', async () => {
+    const data = await one(
+      CRLF(`From: a@a.test
+To: ann@a.test
+Subject: inline
+Content-Type: multipart/related; boundary=r
+
+--r
+Content-Type: text/html; charset=utf-8
+
+<img src="cid:logo@a.test">
+--r
+Content-Type: image/png
+Content-ID: <logo@a.test>
+Content-Transfer-Encoding: base64
+
+iVBORw0KGgo=
+--r--
+`),
+    );
+    const att = child(child(data, 'Attachments'), 'Attachment');
+    expect(text(att, 'ContentId')).toBe('logo@a.test');
+    expect(text(att, 'IsInline')).toBe('1');
+    expect(text(att, 'FileReference')).toMatch(/:2$/);
+    const plain = await one(
+      CRLF('From: a@a.test\nSubject: p\n\n<b>x</b> & y\n'),
+      [],
+      options({ bodyPreferences: [{ type: 2 }] }),
+    );
+    // The text is escaped, never taken as markup.
+    expect(text(plain, 'Body', 'Data')).toBe('<pre>&lt;b&gt;x&lt;/b&gt; &amp; y\r\n</pre>');
+    expect(text(plain, 'NativeBodyType')).toBe('1');
+  });
+
+  it('LastVerbExecuted from \\Answered / $Forwarded, Sender on behalf of From, meeting requests', async () => {
+    const data = await one(
+      CRLF(`From: boss@a.test
+Sender: assistant@a.test
+To: ann@a.test
+Subject: Meeting
+Content-Type: text/calendar; method=REQUEST; charset=utf-8
+
+BEGIN:VCALENDAR
+END:VCALENDAR
+`),
+      ['\\Answered'],
+    );
+    expect(text(data, 'LastVerbExecuted')).toBe('1');
+    expect(text(data, 'Sender')).toBe('assistant@a.test');
+    expect(text(data, 'MessageClass')).toBe('IPM.Schedule.Meeting.Request');
+    const forwarded = await one(PLAIN('fwd'), ['$Forwarded', '\\Answered']);
+    expect(text(forwarded, 'LastVerbExecuted')).toBe('3');
+    expect(child(forwarded, 'Sender')).toBeUndefined();
+  });
+});
