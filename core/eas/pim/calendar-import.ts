@@ -249,10 +249,15 @@ function applyExceptions(
     const s = master.getFirstPropertyValue('dtstart') as IcalTime;
     return instant(endOf(master, s), zone) - instant(s, zone);
   })();
+  // One exception per instance: a device listing an instance twice gets its last word.
+  const byId = new Map<string, { idMs: number; id: IcalTime; e: EasElement }>();
   for (const e of childrenNamed(list, 'Exception')) {
-    const idMs = parseEasDate(textOf(e, 'ExceptionStartTime', CAL) ?? textOf(e, 'InstanceId', BASE));
-    if (idMs === null) continue;
-    const id = recurrenceIdTime(idMs, master, zone);
+    const at = parseEasDate(textOf(e, 'ExceptionStartTime', CAL) ?? textOf(e, 'InstanceId', BASE));
+    if (at === null) continue;
+    const id = recurrenceIdTime(at, master, zone);
+    byId.set(id.toString(), { idMs: instant(id, zone), id, e });
+  }
+  for (const { idMs, id, e } of byId.values()) {
     if (textOf(e, 'Deleted', CAL) === '1') {
       const p = new ICAL.Property('exdate');
       p.setValue(id);

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import ICAL, { type IcalComponent, type IcalProperty } from '../../pim/ical/ical-lib';
-import { parseVcard } from '../../pim/vcard';
+import { InvalidAddressData } from '../../pim/vcard';
 import type { BodyPreference } from '../sync/item-source';
 import { child, el, type EasElement } from '../wbxml/tree';
 import {
@@ -271,9 +271,13 @@ export function applicationDataToContact(
   if (get('JobTitle')) addText(card, 'title', get('JobTitle'));
   if (get('WebPage')) addText(card, 'url', get('WebPage'));
   if (get('OfficeLocation')) addText(card, 'x-ms-office', get('OfficeLocation'));
+  // The device's three addresses come first; extra ones it does not see follow them.
+  const extra = card.getAllProperties('email');
+  for (const p of extra) card.removeProperty(p);
   emails.forEach((e, i) =>
     addText(card, 'email', e, { type: i === 0 ? ['INTERNET', 'PREF'] : ['INTERNET'] }),
   );
+  for (const p of extra) card.addProperty(p);
   for (const slot of TEL_SLOTS) {
     const number = get(slot.name);
     if (number) addText(card, 'tel', number, { type: slot.type });
@@ -312,6 +316,26 @@ export function applicationDataToContact(
   }
   if (!card.hasProperty('uid')) addText(card, 'uid', randomUUID());
   const text = card.toString() + '\r\n';
-  parseVcard(text);
+  vcardUid(text);
   return text;
+}
+
+/**
+ * What core/pim/vcard.ts parseVcard checks of a card (one vCard, VERSION 3.0/4.0, FN) and its UID.
+ * Not parseVcard itself: it renders each property without the card's design set, which fails
+ * on structured values (N, ADR, ORG) and TYPE lists.
+ */
+export function vcardUid(text: string): string | null {
+  let card: IcalComponent;
+  try {
+    card = new ICAL.Component(ICAL.parse(text) as unknown[]);
+  } catch (error) {
+    throw new InvalidAddressData(`not a vCard: ${String((error as Error).message).slice(0, 200)}`);
+  }
+  if (card.name !== 'vcard') throw new InvalidAddressData('not a vCard');
+  const version = String(card.getFirstPropertyValue('version') ?? '');
+  if (version !== '3.0' && version !== '4.0') throw new InvalidAddressData('VERSION must be 3.0 or 4.0');
+  if (!card.hasProperty('fn')) throw new InvalidAddressData('a vCard needs FN');
+  const uid = card.getFirstPropertyValue('uid');
+  return uid === null || uid === undefined ? null : String(uid);
 }

@@ -11,12 +11,12 @@ import { PimError } from '../../pim/pim-errors';
 import { OBJECT_COLUMNS, toObject, type ObjectRow } from '../../pim/pim-rows';
 import type { PimStore, StoredCollection } from '../../pim/pim-store';
 import type { PimObject } from '../../pim/types';
-import { InvalidAddressData, parseVcard } from '../../pim/vcard';
+import { InvalidAddressData } from '../../pim/vcard';
 import type { ProtocolVersion } from '../protocol';
 import type { EasClass, EasItemSource, ItemResult, ItemVersions, RenderOptions } from '../sync/item-source';
 import type { EasElement } from '../wbxml/tree';
 import { applicationDataToEvent, eventToApplicationData, InvalidEasItem } from './calendar-convert';
-import { applicationDataToContact, contactToApplicationData } from './contact-convert';
+import { applicationDataToContact, contactToApplicationData, vcardUid } from './contact-convert';
 import { applicationDataToTask, isIncompleteTask, taskToApplicationData } from './task-convert';
 
 /** Sync Status values (MS-ASCMD §2.2.3.177.17). */
@@ -179,7 +179,7 @@ abstract class PimSource implements EasItemSource {
 
   private input(c: StoredCollection, name: string, text: string) {
     if (this.prefix === 'a') {
-      const uid = parseVcard(text).uid;
+      const uid = vcardUid(text);
       return { name, data: text, contentType: 'text/vcard', uid: uid ?? `name:${name}` };
     }
     const fields = extractCalendarFields(text);

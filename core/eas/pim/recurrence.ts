@@ -53,7 +53,9 @@ export function recurrenceElement(
   const parts = recur.parts as Record<string, unknown[] | undefined>;
   const days = byDays(parts);
   const setpos = Number(parts.BYSETPOS?.[0] ?? 0);
-  const monthDay = Number(parts.BYMONTHDAY?.[0] ?? start.day);
+  const monthDays = (parts.BYMONTHDAY ?? []).map(Number);
+  // BYMONTHDAY=28,29,30;BYSETPOS=-1 is how "day 30" is stored (monthDay below).
+  const monthDay = monthDays.length ? (setpos === -1 ? Math.max(...monthDays) : monthDays[0]) : start.day;
   const month = Number(parts.BYMONTH?.[0] ?? start.month);
   let type: number;
   const fields: [string, number][] = [];
@@ -70,7 +72,7 @@ export function recurrenceElement(
     case 'YEARLY': {
       const yearly = recur.freq === 'YEARLY';
       const nth = days.find((d) => d.n !== 0)?.n ?? (days.length ? setpos : 0);
-      if (days.length && nth !== 0) {
+      if (days.length && nth !== 0 && !monthDays.length) {
         type = yearly ? 6 : 3;
         const all = days.length === 7;
         fields.push(['DayOfWeek', all ? 127 : mask(days.map((d) => d.day))]);
@@ -123,8 +125,14 @@ export function ruleFromRecurrence(
   };
   switch (type) {
     case 0:
+      // "Every weekday" is daily with DayOfWeek; as a weekly rule an Interval cannot make it
+      // unsatisfiable (FREQ=DAILY;INTERVAL=7;BYDAY=SU from a Friday never occurs, and ical.js
+      // would search for an occurrence without end).
+      if (days.length && days.length < 7) {
+        parts.push('FREQ=WEEKLY', `BYDAY=${days.join(',')}`);
+        return finish(parts, 1);
+      }
       parts.push('FREQ=DAILY');
-      if (days.length && days.length < 7) parts.push(`BYDAY=${days.join(',')}`);
       break;
     case 1:
       parts.push('FREQ=WEEKLY');
@@ -132,7 +140,7 @@ export function ruleFromRecurrence(
       break;
     case 2:
       parts.push('FREQ=MONTHLY');
-      if (dayOfMonth && dayOfMonth <= 31) parts.push(`BYMONTHDAY=${dayOfMonth}`);
+      if (dayOfMonth && dayOfMonth <= 31) parts.push(...monthDay(dayOfMonth));
       break;
     case 3:
       parts.push('FREQ=MONTHLY');
@@ -141,7 +149,7 @@ export function ruleFromRecurrence(
     case 5:
       parts.push('FREQ=YEARLY');
       if (monthOfYear && monthOfYear <= 12) parts.push(`BYMONTH=${monthOfYear}`);
-      if (dayOfMonth && dayOfMonth <= 31) parts.push(`BYMONTHDAY=${dayOfMonth}`);
+      if (dayOfMonth && dayOfMonth <= 31) parts.push(...monthDay(dayOfMonth));
       break;
     case 6:
       parts.push('FREQ=YEARLY');
@@ -151,7 +159,22 @@ export function ruleFromRecurrence(
     default:
       return null;
   }
-  if (interval > 1) parts.push(`INTERVAL=${interval}`);
-  if (occurrences && untilMs === null) parts.push(`COUNT=${Math.min(occurrences, 9999)}`);
-  return { rule: parts.join(';'), untilMs };
+  return finish(parts, interval);
+
+  function finish(rule: string[], every: number) {
+    if (every > 1) rule.push(`INTERVAL=${every}`);
+    if (occurrences && untilMs === null) rule.push(`COUNT=${Math.min(occurrences, 9999)}`);
+    return { rule: rule.join(';'), untilMs };
+  }
+}
+
+/**
+ * Day 29–31 of a month is "that day, or the last day of a shorter month" (as Outlook shows it):
+ * the last of days 28…d, which every month has — a bare BYMONTHDAY=31 with INTERVAL=12 from
+ * February, or 30 in February, never occurs.
+ */
+function monthDay(day: number): string[] {
+  if (day <= 28) return [`BYMONTHDAY=${day}`];
+  const days = Array.from({ length: day - 27 }, (_, i) => 28 + i);
+  return [`BYMONTHDAY=${days.join(',')}`, 'BYSETPOS=-1'];
 }
