@@ -306,3 +306,46 @@ test('bad input is answered 400 with a reason', async () => {
     (await call(h, alice, 'DELETE', `${eventPath(one.body.id)}?recurrenceId=2026-12-09T14:00:00Z`)).status,
   ).toBe(404);
 });
+
+test('any JSON body is an event or a 400, never a server error (fast-check)', async () => {
+  const fc = await import('fast-check');
+  const instant = fc
+    .integer({ min: Date.parse('1899-01-01'), max: Date.parse('2201-01-01') })
+    .map((ms) => new Date(ms).toISOString());
+  const field = fc.oneof(
+    fc.string(),
+    instant,
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.date().map(String),
+  );
+  const body = fc.record(
+    {
+      title: field,
+      start: fc.oneof(instant, field),
+      end: fc.oneof(instant, field),
+      allDay: fc.oneof(fc.boolean(), field),
+      location: field,
+      attendees: fc.oneof(fc.array(fc.oneof(fc.emailAddress(), fc.string()), { maxLength: 4 }), field),
+      recurrence: fc.oneof(
+        fc.constant(null),
+        fc.record({
+          freq: fc.constantFrom('DAILY', 'WEEKLY', 'YEARLY', ''),
+          count: fc.integer({ min: -2, max: 1002 }),
+        }),
+        field,
+      ),
+    },
+    { requiredKeys: [] },
+  );
+  await fc.assert(
+    fc.asyncProperty(body, async (b) => {
+      const res = await call(h, alice, 'POST', EVENTS, b);
+      expect([201, 400]).toContain(res.status);
+      if (res.status === 201)
+        expect((await call(h, alice, 'DELETE', eventPath(res.body.id))).status).toBe(200);
+    }),
+    { numRuns: 60 },
+  );
+});

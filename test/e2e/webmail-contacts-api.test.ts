@@ -181,3 +181,30 @@ test('bad input is answered 400 with a reason', async () => {
   }
   expect((await call(h, alice, 'GET', `${CONTACTS}?q=${'q'.repeat(101)}`)).status).toBe(400);
 });
+
+test('any JSON body is a contact or a 400, and any query completes or is refused (fast-check)', async () => {
+  const fc = await import('fast-check');
+  const field = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null));
+  const body = fc.record(
+    {
+      name: fc.oneof(fc.string({ maxLength: 40 }), field),
+      emails: fc.oneof(fc.array(fc.oneof(fc.emailAddress(), fc.string()), { maxLength: 3 }), field),
+      phones: fc.oneof(fc.array(fc.stringMatching(/^[0-9+ ()-]{1,15}$/), { maxLength: 2 }), field),
+      org: field,
+      note: field,
+    },
+    { requiredKeys: [] },
+  );
+  await fc.assert(
+    fc.asyncProperty(body, fc.string({ maxLength: 120 }), async (b, q) => {
+      const res = await call(h, alice, 'POST', CONTACTS, b);
+      expect([201, 400]).toContain(res.status);
+      if (res.status === 201)
+        expect((await call(h, alice, 'DELETE', `${CONTACTS}/${res.body.id}`)).status).toBe(200);
+      const completed = await complete(alice, q);
+      expect([200, 400]).toContain(completed.status);
+      if (completed.status === 200) expect(completed.body.results.length).toBeLessThanOrEqual(10);
+    }),
+    { numRuns: 60 },
+  );
+});
