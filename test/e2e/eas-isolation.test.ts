@@ -2,8 +2,8 @@
  * ActiveSync tenant isolation over real HTTP: another account's CollectionId, ServerId and
  * FileReference are "not found" through Sync (collection, Fetch, Change, Delete), ItemOperations
  * (Fetch of an item or attachment, EmptyFolderContents), GetAttachment, MoveItems,
- * GetItemEstimate, Ping and SmartReply/SmartForward; nothing of the other account's data is in
- * any answer, and the other account's mail and events are untouched afterwards.
+ * GetItemEstimate, Ping, SmartReply/SmartForward, MeetingResponse and Search; nothing of the
+ * other account's data is in any answer, and the other account's mail and events are untouched.
  */
 import { el, textAt, type EasElement } from '../../core/eas/wbxml/tree';
 import { EasClient, IPHONE, type EasHttpResponse } from '../helpers/eas-client';
@@ -306,6 +306,63 @@ describe("another account's CollectionId, ServerId and FileReference are not fou
     // Nothing reached Bob quoting Alice's message.
     const inbox = await bob.sync([{ collectionId: of.bob.inbox, options: [plainBody] }]);
     expectNoSecret(inbox.res);
+  });
+
+  it('MeetingResponse to the other account’s mail and calendar item', async () => {
+    const mr = (name: string, ...c: Part[]) => el('MeetingResponse', name, ...c);
+    const res = await bob.post(
+      'MeetingResponse',
+      mr(
+        'MeetingResponse',
+        mr(
+          'Request',
+          mr('UserResponse', 1),
+          mr('CollectionId', of.alice.inbox),
+          mr('RequestId', of.alice.item),
+        ),
+        mr(
+          'Request',
+          mr('UserResponse', 3),
+          mr('CollectionId', of.alice.calendar),
+          mr('RequestId', of.alice.event),
+        ),
+      ),
+    );
+    const results = (res.tree?.children ?? []).filter((c) => c.name === 'Result');
+    // Status 2: not a meeting request this account can answer; no CalendarId handed out.
+    expect(
+      results.map((r) => [textAt(r, 'RequestId'), textAt(r, 'Status'), textAt(r, 'CalendarId')]),
+    ).toEqual([
+      [of.alice.item, '2', undefined],
+      [of.alice.event, '2', undefined],
+    ]);
+    expectNoSecret(res);
+  });
+
+  it('Search of the other account’s folder, and of words only the other account’s mail has', async () => {
+    const sr = (name: string, ...c: Part[]) => el('Search', name, ...c);
+    const search = (query: EasElement) =>
+      bob.post(
+        'Search',
+        sr(
+          'Search',
+          sr('Store', sr('Name', 'Mailbox'), sr('Query', query), sr('Options', sr('Range', '0-9'))),
+        ),
+      );
+    const inFolder = await search(
+      sr(
+        'And',
+        airsync('Class', 'Email'),
+        airsync('CollectionId', of.alice.inbox),
+        sr('FreeText', 'Quarterly'),
+      ),
+    );
+    expect(textAt(inFolder.tree ?? undefined, 'Response', 'Store', 'Status')).toBe('2');
+    expectNoSecret(inFolder);
+    const everywhere = await search(sr('And', airsync('Class', 'Email'), sr('FreeText', 'Quarterly')));
+    expect(textAt(everywhere.tree ?? undefined, 'Response', 'Store', 'Status')).toBe('1');
+    expect(textAt(everywhere.tree ?? undefined, 'Response', 'Store', 'Total') ?? '0').toBe('0');
+    expectNoSecret(everywhere);
   });
 
   it('leaves Alice’s message, flags and event as they were', async () => {
