@@ -303,6 +303,34 @@ it("another account's item, the organizer's own meeting and bad requests: Status
   expect(results(stolen).map((r) => r.status)).toEqual(['2', '2', '2', '2']);
   expect(await partstatOver(BOB, bobsCopy.collection, bobsCopy.name, BOB)).toBe('ACCEPTED');
 
+  // Mail that is no invitation, or whose iCalendar cannot be read: Status 2 as well.
+  await h.sendSmtp('rita@remote.test', CAROL, 'Broken invitation', {
+    text: 'x',
+    icalEvent: { method: 'REQUEST', content: 'BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID;;x' },
+  });
+  await h.sendSmtp('rita@remote.test', CAROL, 'Just mail', { text: 'no calendar here' });
+  const carolAccount = await h.node.directory.getAccount(CAROL);
+  const carolInbox = (await h.node.mailboxes.getMailbox(carolAccount!.id, 'INBOX'))!;
+  const mails = await eventually(async () => {
+    const list = await h.node.mailboxes.listMessages(carolInbox.id);
+    const texts = await Promise.all(
+      list.map(async (m) => (await h.node.mailboxes.readMessage(m)).toString()),
+    );
+    const pick = (subject: string) => list[texts.findIndex((t) => t.includes(`Subject: ${subject}`))];
+    return pick('Broken invitation') && pick('Just mail')
+      ? [pick('Broken invitation'), pick('Just mail')]
+      : null;
+  });
+  const notMeetings = await respond(
+    carol,
+    mails.map((m) => ({
+      response: 1,
+      collectionId: `m${carolInbox.id}`,
+      requestId: `m${carolInbox.id}:${m.uid}`,
+    })),
+  );
+  expect(results(notMeetings).map((r) => r.status)).toEqual(['2', '2']);
+
   const organizer = await phone(ORGANIZER);
   const own = (await copyOf(ORGANIZER, 'kickoff'))!;
   expect(results(await respond(organizer, [{ response: 1, requestId: own.serverId }]))[0].status).toBe('2');

@@ -11,6 +11,7 @@
 import type { MessageAcceptor } from '../../delivery/message-acceptor';
 import type { Directory } from '../../directory/directory';
 import { extractCalendarFields } from '../../pim/ical';
+import type { IcalComponent } from '../../pim/ical/ical-lib';
 import type { PimStore } from '../../pim/pim-store';
 import {
   deliverLocally,
@@ -53,6 +54,15 @@ interface Located {
   object: PimObject;
 }
 
+/** iCalendar from a mail or the store; what ical.js cannot read is no meeting (Status 2). */
+function parsed(text: string): IcalComponent | null {
+  try {
+    return parseCalendarText(text);
+  } catch {
+    return null;
+  }
+}
+
 const CALENDAR_ITEM = /^c([1-9][0-9]{0,15}):([1-9][0-9]{0,15})$/;
 
 async function calendarItem(
@@ -82,14 +92,23 @@ async function fromRequestMail(
   const mail = await loadOriginal(deps.db, deps.blobs, account.id, item);
   const received = mail ? itipFromMail(mail.raw) : null;
   if (!received) return null;
-  const message = parseCalendarText(received.itip);
+  const message = parsed(received.itip);
+  if (!message) return null;
   if (String(message.getFirstPropertyValue('method') ?? '').toUpperCase() !== 'REQUEST') return null;
   const { uid, organizer } = participants(message);
   if (!uid || !organizer) return null;
-  const found = await findByUid(deps.pimStore, account.id, uid);
-  if (found) return found;
-  // The invitation is not in the calendar yet: put it there as the iMIP receiver would.
-  await deliverLocally(deps.pimStore, account, 'REQUEST', received.itip, organizer);
+  // Not in the calendar yet: put it there as the iMIP receiver would. The receiver may be filing
+  // the same mail at this moment (its schedule-inbox write or its calendar write wins, ours
+  // fails): then look again, and try again once its write is done.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const found = await findByUid(deps.pimStore, account.id, uid);
+    if (found) return found;
+    try {
+      await deliverLocally(deps.pimStore, account, 'REQUEST', received.itip, organizer);
+    } catch {
+      // Refused (size, quota) or lost a race: the next round tells which.
+    }
+  }
   return findByUid(deps.pimStore, account.id, uid);
 }
 
@@ -118,7 +137,8 @@ export async function respondToMeeting(
     (await calendarItem(deps.pimStore, account.id, answer)) ?? (await fromRequestMail(deps, account, answer));
   if (!located) return { status: MeetingStatus.InvalidRequest };
   const me = account.address.toLowerCase();
-  const vcalendar = parseCalendarText(located.object.data);
+  const vcalendar = parsed(located.object.data);
+  if (!vcalendar) return { status: MeetingStatus.InvalidRequest };
   const { organizer } = participants(vcalendar);
   // Only an invitee answers; the organizer's own meeting is not a request (Status 2).
   if (!organizer || organizer === me) return { status: MeetingStatus.InvalidRequest };
