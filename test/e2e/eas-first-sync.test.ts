@@ -220,6 +220,35 @@ describe('first sync of an iPhone profile (issue #15 acceptance)', () => {
     expect(again.collections[folders.inbox]?.adds ?? []).toEqual([]);
   });
 
+  it('Ping returns when an event is PUT over CalDAV, and the next Sync brings it', async () => {
+    const waiting = phone.ping(600, [
+      { id: folders.inbox, class: 'Email' },
+      { id: folders.calendar, class: 'Calendar' },
+    ]);
+    const ics = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'PRODID:-//test//first-sync//EN',
+      'BEGIN:VEVENT',
+      'UID:dav-event-2@first.example',
+      'DTSTAMP:20261201T080000Z',
+      'DTSTART:20261220T140000Z',
+      'DTEND:20261220T150000Z',
+      'SUMMARY:Review (pushed)',
+      'END:VEVENT',
+      'END:VCALENDAR',
+      '',
+    ].join('\r\n');
+    const put = await dav('PUT', `/dav/calendars/${ALICE}/personal/dav-event-2.ics`, ics, {
+      'content-type': 'text/calendar',
+    });
+    expect(put.status).toBe(201);
+    const pinged = await waiting;
+    expect([pinged.status, pinged.folders]).toEqual(['2', [folders.calendar]]);
+    const sync = await phone.sync([{ collectionId: folders.calendar }]);
+    expect(sync.collections[folders.calendar]?.adds.map(subjectOf)).toEqual(['Review (pushed)']);
+  });
+
   it('a flag set over EAS is seen over IMAP and JMAP, and one set over IMAP and JMAP over EAS', async () => {
     const bySubject = mail;
     expect(Object.keys(bySubject).sort()).toEqual(['After the ping', 'Welcome']);
