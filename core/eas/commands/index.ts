@@ -3,9 +3,14 @@
  * parts add theirs here (Sync, Ping, ItemOperations, SendMail …); OPTIONS lists exactly these.
  */
 import type { EasCommand } from '../command';
+import { findCommand } from './find';
 import { getAttachmentCommand } from './get-attachment';
 import { itemOperationsCommand } from './item-operations';
 import { moveItemsCommand } from './move-items';
+import { resolveRecipientsCommand } from './resolve-recipients';
+import { searchCommand } from './search';
+import { settingsCommand } from './settings';
+import { validateCertCommand } from './validate-cert';
 import { folderCreateCommand } from './folder-create';
 import { folderDeleteCommand } from './folder-delete';
 import { folderSyncCommand } from './folder-sync';
@@ -36,5 +41,10 @@ export const EAS_COMMANDS: ReadonlyMap<string, EasCommand> = new Map(
     itemOperationsCommand,
     getAttachmentCommand,
     moveItemsCommand,
+    searchCommand,
+    resolveRecipientsCommand,
+    validateCertCommand,
+    settingsCommand,
+    findCommand,
   ].map((c) => [c.name, c]),
 );
