@@ -373,6 +373,43 @@ describe('first sync of an iPhone profile (issue #15 acceptance)', () => {
   });
 });
 
+describe('contacts made on the phone', () => {
+  it('a contact added over EAS is read back as a vCard over CardDAV', async () => {
+    const c = (name: string, ...content: (EasElement | string | number)[]) =>
+      el('Contacts', name, ...content);
+    const added = await phone.sync([
+      {
+        collectionId: folders.contacts,
+        commands: [
+          airsync(
+            'Add',
+            airsync('ClientId', 'contact-from-phone-1'),
+            airsync(
+              'ApplicationData',
+              c('Email1Address', '"Dave Phone" <dave@elsewhere.example>'),
+              c('FileAs', 'Phone, Dave'),
+              c('FirstName', 'Dave'),
+              c('LastName', 'Phone'),
+              c('MobilePhoneNumber', '+1 555 0100'),
+            ),
+          ),
+        ],
+      },
+    ]);
+    const response = added.collections[folders.contacts]?.responses.adds[0];
+    expect(response).toMatchObject({ clientId: 'contact-from-phone-1', status: '1' });
+    const listing = await dav('PROPFIND', `/dav/addressbooks/${ALICE}/contacts/`, undefined, { depth: '1' });
+    const hrefs = [...listing.text.matchAll(/<(?:[a-zA-Z]+:)?href>([^<]+\.vcf)<\//g)].map((m) => m[1]);
+    const cards = await Promise.all(
+      hrefs.map(async (href) => (await dav('GET', new URL(href, h.base).pathname)).text),
+    );
+    const card = cards.find((text) => text.includes('dave@elsewhere.example'));
+    expect(card).toMatch(/^BEGIN:VCARD\r\n/);
+    expect(card).toMatch(/\r\nN[;:][^\r\n]*Phone;Dave/);
+    expect(card).toContain('+1 555 0100');
+  });
+});
+
 (LIBWBXML ? it : it.skip)('every response body decodes the same with wbxml2xml', () => {
   expect(phone.seen.length).toBeGreaterThan(8);
   expectSameAsLibwbxml(phone.seen);
