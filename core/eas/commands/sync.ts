@@ -65,13 +65,17 @@ function hangingInterval(request: EasRequest, parsed: SyncRequest, cached: Cache
   return {};
 }
 
-async function runAll(ctx: SyncContext, collections: SyncCollectionRequest[], windowSize: number) {
-  let budget = windowSize;
+async function runAll(
+  ctx: SyncContext,
+  collections: SyncCollectionRequest[],
+  windowSize: number | undefined,
+) {
+  let budget = windowSize ?? MAX_WINDOW_SIZE * collections.length;
   const outcomes: CollectionOutcome[] = [];
   for (const c of collections) {
     let o: CollectionOutcome;
     try {
-      o = await syncCollection(ctx, c, budget);
+      o = await syncCollection(ctx, c, { left: budget, requestWide: windowSize !== undefined });
     } catch {
       // One folder's store failing is that collection's Status 5 (retry later); the others still sync.
       o = {
@@ -110,7 +114,8 @@ async function handle(request: EasRequest): Promise<EasResponse> {
     version: request.version,
     sources: request.deps.items,
   };
-  const windowSize = Math.min(parsed.windowSize ?? cached?.windowSize ?? MAX_WINDOW_SIZE, MAX_WINDOW_SIZE);
+  const requestWide = parsed.windowSize ?? cached?.windowSize;
+  const windowSize = requestWide === undefined ? undefined : Math.min(requestWide, MAX_WINDOW_SIZE);
   let outcomes = await runAll(ctx, collections, windowSize);
   const quiet = (list: CollectionOutcome[]) =>
     list.every((o) => !o.changed && o.status === SyncStatus.Success);

@@ -258,7 +258,8 @@ async function start(
 export async function syncCollection(
   ctx: SyncContext,
   req: SyncCollectionRequest,
-  budget: number,
+  /** What is left of a request-wide WindowSize (it also replaces the default of 100). */
+  budget: { left: number; requestWide: boolean },
 ): Promise<CollectionOutcome> {
   const id = req.collectionId;
   const failed = (status: number) => outcome(collectionStatus(req.syncKey, id, status), status);
@@ -306,7 +307,8 @@ export async function syncCollection(
     ...applied.fetches.map((serverId): StoredResult => ({ kind: 'Fetch', serverId, status: 1 })),
   ];
 
-  const wanted = Math.min(req.windowSize || DEFAULT_WINDOW_SIZE, MAX_WINDOW_SIZE, Math.max(budget, 0));
+  const own = req.windowSize || (budget.requestWide ? budget.left : DEFAULT_WINDOW_SIZE);
+  const wanted = Math.min(own, MAX_WINDOW_SIZE, Math.max(budget.left, 0));
   const pending =
     req.getChanges === false
       ? { adds: [], changes: [], deletes: [], softDeletes: [] }

@@ -133,6 +133,13 @@ describe('SyncKey handshake and the first download', () => {
       [3, false],
       [1, true],
     ]);
+
+    // Request-wide only: it replaces the default of 100 per collection.
+    for (let i = 0; i < 150; i++) f.source.put('m2', `c${i}`);
+    const wide = syncBody({ id: 'm2', key: r.collections[1].key! });
+    wide.children.push(a('WindowSize', 120));
+    const w = await sync(wide);
+    expect([w.c.adds.length, w.c.more]).toEqual([120, true]);
   });
 });
 

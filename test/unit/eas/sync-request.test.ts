@@ -170,7 +170,7 @@ describe('pending changes and windows', () => {
     fc.assert(
       fc.property(versions, versions, fc.integer({ min: 1, max: 7 }), (held, now, size) => {
         const current = new Map(Object.entries(now));
-        let snapshot = held;
+        let snapshot: Record<string, string> = held;
         for (let i = 0; i < 100; i++) {
           const p = pendingChanges(snapshot, current);
           if (changeCount(p) === 0) break;
