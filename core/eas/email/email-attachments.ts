@@ -6,6 +6,7 @@ import { bodyLists, type Leaf } from '../../jmap/email-body';
 import { decodeHeaderValue, type BodyPart, type MessageStructure } from '../../mime';
 import { paramValue } from '../../mime/content-type';
 import { el, type EasElement } from '../wbxml/tree';
+import { wellFormed } from './email-body';
 import { fileReference } from './email-ids';
 
 /** MS-ASAIRS Method: 1 normal attachment, 5 embedded message. */
@@ -80,12 +81,12 @@ export function renderAttachments(mailboxId: number, uid: number, list: Attachme
       el(
         'AirSyncBase',
         'Attachment',
-        el('AirSyncBase', 'DisplayName', a.name),
+        el('AirSyncBase', 'DisplayName', wellFormed(a.name)),
         el('AirSyncBase', 'FileReference', fileReference(mailboxId, uid, a.path)),
         el('AirSyncBase', 'Method', a.method),
         el('AirSyncBase', 'EstimatedDataSize', a.size),
-        a.contentId !== null && el('AirSyncBase', 'ContentId', a.contentId),
-        a.location !== null && el('AirSyncBase', 'ContentLocation', a.location),
+        a.contentId !== null && el('AirSyncBase', 'ContentId', wellFormed(a.contentId)),
+        a.location !== null && el('AirSyncBase', 'ContentLocation', wellFormed(a.location)),
         a.inline && el('AirSyncBase', 'IsInline', 1),
       ),
     ),

@@ -56,8 +56,16 @@ function leafText(raw: Buffer, leaf: Leaf, want: 'plain' | 'html'): string {
   return type === 'text/html' ? text : `<pre>${escapeHtml(text)}</pre>`;
 }
 
-/** NUL cannot travel in a WBXML inline string; other controls are the message's own business. */
-const clean = (text: string): string => text.replace(/\u0000/g, '');
+/**
+ * Text that survives UTF-8 on the wire: a lone surrogate (from a broken charset or encoded word)
+ * becomes U+FFFD, so what is sent is what was measured; NUL cannot travel in a WBXML inline
+ * string. Other controls are the message's own business.
+ */
+export const wellFormed = (text: string): string =>
+  text
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
+    .replace(/\u0000/g, '');
+const clean = wellFormed;
 
 export interface MessageTexts {
   plain: string;

@@ -14,7 +14,7 @@ import { versionAtLeast } from '../protocol';
 import type { RenderOptions } from '../sync/item-source';
 import { el, type EasElement } from '../wbxml/tree';
 import { attachmentsOf, renderAttachments } from './email-attachments';
-import { messageTexts, renderBody } from './email-body';
+import { messageTexts, renderBody, wellFormed } from './email-body';
 import { categoriesOf } from './email-categories';
 import type { MailRow } from './email-query';
 
@@ -117,12 +117,12 @@ export function renderApplicationData(input: RenderInput): EasElement {
   const structure = row.structure;
   const env = structure.envelope;
   const { fields } = readHeader(raw, 0, structure.headerSize);
-  const subject = env.subject ? decodeHeaderValue(env.subject) : '';
+  const subject = wellFormed(env.subject ? decodeHeaderValue(env.subject) : '');
   const texts = messageTexts(raw, structure);
   const categories = categoriesOf(row.flags);
   const seen = row.flags.some((f) => f.toLowerCase() === '\\seen');
   const v16 = versionAtLeast(options.version, '16.0');
-  const text = (name: string, value: string | null) => value !== null && el('Email', name, value);
+  const text = (name: string, value: string | null) => value !== null && el('Email', name, wellFormed(value));
   return el(
     'AirSync',
     'ApplicationData',
@@ -152,9 +152,11 @@ export function renderApplicationData(input: RenderInput): EasElement {
     (() => {
       // Email2:Sender only when someone sent on behalf of From.
       const sender = formatAddresses(env.sender);
-      return sender !== null && sender !== formatAddresses(env.from) && el('Email2', 'Sender', sender);
+      return (
+        sender !== null && sender !== formatAddresses(env.from) && el('Email2', 'Sender', wellFormed(sender))
+      );
     })(),
     v16 && input.inDrafts === true && el('Email2', 'IsDraft', 1),
-    el('Email', 'Categories', ...categories.map((c) => el('Email', 'Category', c))),
+    el('Email', 'Categories', ...categories.map((c) => el('Email', 'Category', wellFormed(c)))),
   );
 }

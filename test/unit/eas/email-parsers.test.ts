@@ -10,10 +10,10 @@ import { parseMailChange } from '../../../core/eas/email/email-change';
 import { parseDraft } from '../../../core/eas/email/email-draft';
 import { fileReference, itemIn, parseFileReference, parseItemId } from '../../../core/eas/email/email-ids';
 import { filterSince } from '../../../core/eas/email/email-query';
-import { importanceOf } from '../../../core/eas/email/email-render';
+import { importanceOf, renderApplicationData } from '../../../core/eas/email/email-render';
 import { validKeyword } from '../../../core/jmap/util';
 import { parseMessageStructure } from '../../../core/mime';
-import { el, type EasElement } from '../../../core/eas/wbxml';
+import { child, decodeWbxml, el, encodeWbxml, textAt, type EasElement } from '../../../core/eas/wbxml';
 
 const SEED = { seed: 20261203, numRuns: 300 };
 
@@ -195,5 +195,76 @@ describe('bodies', () => {
     expect(filterSince(3, now)?.toISOString()).toBe('2026-11-26T10:00:00.000Z');
     expect(filterSince(0, now)).toBeNull();
     expect(filterSince(8, now)).toBeNull();
+  });
+});
+
+describe('rendering hostile mail', () => {
+  const header = fc.constantFrom(
+    'Content-Type: multipart/mixed; boundary=b',
+    'Content-Type: multipart/alternative; boundary=b',
+    'Content-Type: text/html; charset=x-unknown',
+    'Content-Type: text/plain; charset=iso-2022-jp',
+    'Content-Transfer-Encoding: base64',
+    'Content-Transfer-Encoding: quoted-printable',
+    "Content-Disposition: attachment; filename*=utf-8''%E2%82%AC.txt",
+    'Subject: =?utf-8?b?broken',
+    'From: "x" <>, ;;, @',
+    'To: undisclosed-recipients:;',
+    'Content-ID: <a@b>',
+    'X-Priority: 9',
+  );
+  const bodyLine = fc.oneof(
+    fc.string({ maxLength: 30 }),
+    fc.constantFrom('--b', '--b--', '', '=00=FF', '\u0000', 'Content-Type: text/html', '<script>x</script>'),
+  );
+
+  it('property: any message renders, encodes as WBXML and decodes to the same tree', () => {
+    fc.assert(
+      fc.property(
+        fc.array(header, { maxLength: 6 }),
+        fc.array(bodyLine, { maxLength: 12 }),
+        fc.constantFrom(1, 2, 4),
+        fc.option(fc.nat(64), { nil: undefined }),
+        (headers, lines, type, truncationSize) => {
+          const raw = Buffer.from(`${headers.join('\r\n')}\r\n\r\n${lines.join('\r\n')}\r\n`, 'utf8');
+          const structure = parseMessageStructure(raw);
+          const data = renderApplicationData({
+            row: {
+              id: 1,
+              mailboxId: 7,
+              uid: 9,
+              modseq: 1,
+              flags: ['\\Seen', 'k&ACA-'],
+              internalDate: new Date('2026-12-03T10:00:00.000Z'),
+              size: raw.length,
+              blobKey: 'x',
+              headerPrefix: Buffer.alloc(0),
+              structure,
+            },
+            raw,
+            options: {
+              version: '16.1',
+              mimeSupport: 0,
+              bodyPreferences: [{ type, truncationSize, preview: 20 }],
+            },
+            threadId: 3,
+          });
+          const tree = el('AirSync', 'Sync', data);
+          // An empty string travels as an empty element: compare without empty texts.
+          const bare = (n: EasElement): EasElement => ({
+            ...n,
+            text: n.text === '' ? undefined : n.text,
+            children: n.children.map(bare),
+          });
+          expect(bare(decodeWbxml(encodeWbxml(tree)))).toEqual(bare(tree));
+          const size = Number(textAt(data, 'Body', 'EstimatedDataSize'));
+          const sent = child(child(data, 'Body'), 'Data');
+          const bytes = sent?.opaque?.length ?? Buffer.byteLength(sent?.text ?? '', 'utf8');
+          if (truncationSize !== undefined) expect(bytes).toBeLessThanOrEqual(truncationSize);
+          expect(bytes).toBeLessThanOrEqual(size);
+        },
+      ),
+      { seed: 20261203, numRuns: 200 },
+    );
   });
 });
