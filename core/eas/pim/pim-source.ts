@@ -242,7 +242,13 @@ abstract class PimSource implements EasItemSource {
     return { status: Status.Conflict };
   }
 
-  async remove(accountId: number, collectionId: string, serverId: string): Promise<ItemResult> {
+  /** PIM items are deleted outright: DeletesAsMoves is a mail folder's Deleted Items. */
+  async remove(
+    accountId: number,
+    collectionId: string,
+    serverId: string,
+    _options?: { deletesAsMoves: boolean },
+  ): Promise<ItemResult> {
     const found = await this.collection(accountId, collectionId);
     const id = objectIdOf(this.prefix, collectionId, serverId);
     if (!found || id === null) return { status: Status.NotFound };
