@@ -100,7 +100,20 @@ export function freeBusy(
   range: { start: Date; end: Date },
   options: FreeBusyOptions = {},
 ): string {
-  const periods = busyPeriods(objects, range, options);
+  return formatFreeBusy(busyPeriods(objects, range, options), range, options);
+}
+
+/**
+ * The VCALENDAR for busy periods gathered elsewhere (several calendars, each read in its own
+ * calendar-timezone): periods are merged per type again.
+ */
+export function formatFreeBusy(
+  found: BusyPeriods,
+  range: { start: Date; end: Date },
+  options: Omit<FreeBusyOptions, 'timezone' | 'maxInstances'> = {},
+): string {
+  const periods: BusyPeriods = { BUSY: [], 'BUSY-TENTATIVE': [], 'BUSY-UNAVAILABLE': [] };
+  for (const t of TYPES) periods[t] = merge(found[t]);
   const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Nimbus Mail//CalDAV//EN'];
   if (options.method) lines.push(`METHOD:${options.method}`);
   lines.push('BEGIN:VFREEBUSY', `DTSTAMP:${formatUtc((options.now ?? new Date()).getTime())}`);

@@ -4,7 +4,7 @@
  * remote attendees get 5.3 (no scheduling support for that user). The DAV layer wraps the result
  * in a CALDAV:schedule-response.
  */
-import { freeBusy } from '../ical';
+import { busyPeriods, formatFreeBusy, type BusyPeriods } from '../ical/free-busy';
 import type { IcalTime } from '../ical/ical-lib';
 import { toDate } from '../ical/time-values';
 import { parseCalendarText } from './itip';
@@ -68,14 +68,17 @@ export async function freeBusyResponse(
       continue;
     }
     await deps.store.ensureDefaults(account.id);
-    const objects: string[] = [];
+    // Each calendar's floating and all-day events are busy in its own calendar-timezone.
+    const busy: BusyPeriods = { BUSY: [], 'BUSY-TENTATIVE': [], 'BUSY-UNAVAILABLE': [] };
     for (const c of await deps.store.collections(account.id, 'calendars')) {
-      if (c.kind === 'calendar') objects.push(...(await deps.store.objects.list(c.id)).map((o) => o.data));
+      if (c.kind !== 'calendar') continue;
+      const objects = (await deps.store.objects.list(c.id)).map((o) => o.data);
+      const found = busyPeriods(objects, range, { timezone: c.timezone, maxInstances: options.maxInstances });
+      for (const type of Object.keys(busy) as (keyof BusyPeriods)[]) busy[type].push(...found[type]);
     }
-    const calendarData = freeBusy(objects, range, {
+    const calendarData = formatFreeBusy(busy, range, {
       method: 'REPLY',
       now: deps.now?.(),
-      maxInstances: options.maxInstances,
       extraProperties: [
         ...(uid ? [`UID:${uid}`] : []),
         `ORGANIZER:mailto:${organizer}`,

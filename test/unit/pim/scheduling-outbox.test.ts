@@ -71,6 +71,57 @@ test('floating DTSTART/DTEND are read as UTC, and the range must not be empty', 
   ).rejects.toBeInstanceOf(InvalidScheduleRequest);
 });
 
+test("each attendee calendar's floating events are busy in its calendar-timezone", async () => {
+  const store = new FakeSchedulingStore();
+  await store.ensureDefaults(BOB.id);
+  const personal = [...store.collectionsById.values()].find(
+    (c) => c.accountId === BOB.id && c.name === 'personal',
+  )!;
+  // A fixed +02:00 zone: 10:00 floating is 08:00Z.
+  personal.timezone = [
+    'BEGIN:VCALENDAR',
+    'BEGIN:VTIMEZONE',
+    'TZID:Plus2',
+    'BEGIN:STANDARD',
+    'DTSTART:19700101T000000',
+    'TZOFFSETFROM:+0200',
+    'TZOFFSETTO:+0200',
+    'END:STANDARD',
+    'END:VTIMEZONE',
+    'END:VCALENDAR',
+  ].join('\r\n');
+  const event = [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//t//EN',
+    'BEGIN:VEVENT',
+    'UID:floating',
+    'DTSTAMP:20260101T000000Z',
+    'DTSTART:20260120T100000',
+    'DTEND:20260120T110000',
+    'END:VEVENT',
+    'END:VCALENDAR',
+    '',
+  ].join('\r\n');
+  await store.objects.put(personal, {
+    name: 'f.ics',
+    data: event,
+    contentType: 'text/calendar',
+    uid: 'floating',
+  });
+  const [answer] = await freeBusyResponse(
+    deps(store),
+    ALICE,
+    request([
+      'DTSTART:20260120T000000Z',
+      'DTEND:20260121T000000Z',
+      'ORGANIZER:mailto:alice@example.org',
+      'ATTENDEE:mailto:bob@example.org',
+    ]),
+  );
+  expect(answer.calendarData).toContain('FREEBUSY;FBTYPE=BUSY:20260120T080000Z/20260120T090000Z');
+});
+
 const line = fc.oneof(
   fc.constantFrom(
     'DTSTART:20260120T000000Z',
