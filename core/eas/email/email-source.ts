@@ -148,22 +148,32 @@ export class EmailItemSource implements EasItemSource {
     const [row] = await loadMessages(this.deps.db, accountId, box.id, [item.uid]);
     if (!row) return { status: STATUS_NOT_FOUND };
     const change = parseMailChange(data);
-    let next = [...row.flags];
+    // Additions and removals, not a replacement: a flag another client sets meanwhile survives.
+    const add: string[] = [];
+    const remove: string[] = [];
     const set = (flag: string, on: boolean | undefined): void => {
-      if (on === undefined) return;
-      next = next.filter((f) => f.toLowerCase() !== flag.toLowerCase());
-      if (on) next.push(flag);
+      if (on !== undefined) (on ? add : remove).push(flag);
     };
     set('\\Seen', change.seen);
     set('\\Flagged', change.flagged);
-    if (change.categories) next = [...next.filter((f) => !isCategoryKeyword(f)), ...change.categories];
-    await storeFlags(this.deps.db, this.deps.events, {
-      accountId,
-      mailboxId: box.id,
-      uids: [item.uid],
-      op: 'replace',
-      flags: next,
-    });
+    if (change.categories) {
+      const wanted = new Set(change.categories.map((c) => c.toLowerCase()));
+      remove.push(...row.flags.filter((f) => isCategoryKeyword(f) && !wanted.has(f.toLowerCase())));
+      add.push(...change.categories);
+    }
+    for (const [op, flags] of [
+      ['add', add],
+      ['remove', remove],
+    ] as const) {
+      if (flags.length === 0) continue;
+      await storeFlags(this.deps.db, this.deps.events, {
+        accountId,
+        mailboxId: box.id,
+        uids: [item.uid],
+        op,
+        flags,
+      });
+    }
     return { status: STATUS_OK };
   }
 
