@@ -8,7 +8,7 @@
 import { reply, type EasCommand, type EasRequest, type EasResponse } from '../command';
 import { pendingCount } from '../sync/pending';
 import { loadPingParams, savePingParams, type PingFolder } from '../sync/sync-cache';
-import { resolveCollection, type SyncContext } from '../sync/sync-engine';
+import { deviceFolderIds, resolveCollection, type SyncContext } from '../sync/sync-engine';
 import { loadSyncState } from '../sync/sync-state';
 import { HIERARCHY, waitForChanges } from '../sync/wait-for-changes';
 import { child, childrenNamed, el, textAt, type EasElement } from '../wbxml/tree';
@@ -71,8 +71,9 @@ async function check(
   hierarchy: boolean,
 ) {
   const changed: string[] = [];
+  const known = await deviceFolderIds(ctx);
   for (const f of folders) {
-    const resolved = hierarchy ? await resolveCollection(ctx, f.id) : null;
+    const resolved = hierarchy ? await resolveCollection(ctx, f.id, known) : null;
     if (hierarchy && !resolved) return { status: 7 } as Outcome;
     const state = await loadSyncState(ctx.db, ctx.deviceRowId, f.id);
     if (!state) {
@@ -80,7 +81,7 @@ async function check(
       if (touched.has(f.id)) changed.push(f.id);
       continue;
     }
-    const r = resolved ?? (await resolveCollection(ctx, f.id));
+    const r = resolved ?? (await resolveCollection(ctx, f.id, known));
     if (!r) return { status: 7 } as Outcome;
     if ((await pendingCount(r.source, ctx.accountId, f.id, r.itemClass, state)) > 0) changed.push(f.id);
   }

@@ -59,15 +59,23 @@ export interface CollectionOutcome {
 export const DEFAULT_WINDOW_SIZE = 100;
 export const MAX_WINDOW_SIZE = 512;
 
+/** The folders the device holds from FolderSync. */
+export async function deviceFolderIds(ctx: Pick<SyncContext, 'db' | 'deviceRowId'>): Promise<Set<string>> {
+  const folders = await loadFolderState(ctx.db, ctx.deviceRowId);
+  return new Set(folders ? Object.keys(folders.folders) : []);
+}
+
 /** The folder's source and class, or null when it is not (or no longer) one of the device's folders. */
 export async function resolveCollection(
   ctx: Pick<SyncContext, 'db' | 'accountId' | 'deviceRowId' | 'sources'>,
   collectionId: string,
+  /** The device's FolderSync ServerIds, when the caller has them (Ping checks many folders). */
+  known?: ReadonlySet<string>,
 ): Promise<{ source: EasItemSource; itemClass: EasClass } | null> {
   const source = sourceFor(ctx.sources, collectionId);
   if (!source) return null;
-  const folders = await loadFolderState(ctx.db, ctx.deviceRowId);
-  if (!folders || !(collectionId in folders.folders)) return null;
+  const ids = known ?? (await deviceFolderIds(ctx));
+  if (!ids.has(collectionId)) return null;
   const itemClass = await source.classOf(ctx.accountId, collectionId);
   return itemClass ? { source, itemClass } : null;
 }
