@@ -91,6 +91,7 @@ abstract class PimSource implements EasItemSource {
     cls: EasClass,
     version: ProtocolVersion,
     self: string | null,
+    supported: ReadonlySet<string> | null,
   ): string;
   /** Whether an object belongs in a folder of this class (a Calendar folder shows no VTODOs). */
   protected abstract belongs(o: PimObject, cls: EasClass): boolean;
@@ -169,9 +170,10 @@ abstract class PimSource implements EasItemSource {
     cls: EasClass,
     version: ProtocolVersion,
     self: string | null,
+    supported: ReadonlySet<string> | null = null,
   ): string | InvalidEasItem {
     try {
-      return this.convert(data, existing, cls, version, self);
+      return this.convert(data, existing, cls, version, self, supported);
     } catch (error) {
       return new InvalidEasItem((error as Error)?.message ?? String(error));
     }
@@ -220,16 +222,22 @@ abstract class PimSource implements EasItemSource {
     serverId: string,
     data: EasElement,
     version: ProtocolVersion,
+    /**
+     * The folder's Supported elements (MS-ASCMD §2.2.3.179) when the device sent them: the
+     * others are ghosted and keep their stored values. Absent: nothing is ghosted.
+     */
+    supported?: readonly string[],
   ): Promise<ItemResult> {
     const found = await this.collection(accountId, collectionId);
     const id = objectIdOf(this.prefix, collectionId, serverId);
+    const ghosting = supported ? new Set(supported) : null;
     if (!found || id === null) return { status: Status.NotFound };
     const self = await this.self(accountId);
     // Read, convert, write if unchanged since the read; a concurrent CalDAV write means once more.
     for (let attempt = 0; attempt < 3; attempt++) {
       const o = await this.object(found.c, id);
       if (!o || !this.belongs(o, found.cls)) return { status: Status.NotFound };
-      const text = this.converted(data, o, found.cls, version, self);
+      const text = this.converted(data, o, found.cls, version, self, ghosting);
       if (text instanceof InvalidEasItem) return { status: Status.Conversion };
       try {
         await this.store.objects.put(found.c, this.input(found.c, o.name, text), { ifMatch: [o.etag] });
@@ -302,9 +310,10 @@ export class CalendarItemSource extends PimSource {
     cls: EasClass,
     version: ProtocolVersion,
     self: string | null,
+    supported: ReadonlySet<string> | null,
   ) {
     if (existing) parseVcalendar(existing.data);
-    const ctx = { version, selfAddress: self };
+    const ctx = { version, selfAddress: self, supported };
     return cls === 'Tasks'
       ? applicationDataToTask(data, existing?.data ?? null, ctx)
       : applicationDataToEvent(data, existing?.data ?? null, ctx);
@@ -329,8 +338,15 @@ export class ContactItemSource extends PimSource {
     return contactToApplicationData(o.data, { bodyPreferences: options.bodyPreferences });
   }
 
-  protected convert(data: EasElement, existing: PimObject | null) {
-    return applicationDataToContact(data, existing?.data ?? null, { bodyPreferences: [] });
+  protected convert(
+    data: EasElement,
+    existing: PimObject | null,
+    _cls: EasClass,
+    _version: ProtocolVersion,
+    _self: string | null,
+    supported: ReadonlySet<string> | null,
+  ) {
+    return applicationDataToContact(data, existing?.data ?? null, { bodyPreferences: [], supported });
   }
 }
 

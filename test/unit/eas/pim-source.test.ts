@@ -254,6 +254,17 @@ describe('Add, Change and Delete through the store', () => {
     const after = (await store.objects.get(book.id, 'jane.vcf'))!;
     expect(after.data).toContain('IMPP:xmpp:jane@acme.example');
     expect(after.data).toContain('N:Doe;Janet;;;');
+    // With the folder's Supported list, what the device does not manage is ghosted: kept.
+    const ghosted = el('AirSync', 'ApplicationData', el('Contacts', 'FirstName', 'Jay'));
+    expect(
+      (await contacts.change(alice, `a${book.id}`, serverId, ghosted, '16.1', ['FirstName'])).status,
+    ).toBe(1);
+    const kept = (await store.objects.get(book.id, 'jane.vcf'))!.data;
+    expect(kept).toContain('N:Doe;Jay;;;');
+    // Without it, a Change replaces: LastName absent is LastName removed.
+    const replaced = el('AirSync', 'ApplicationData', el('Contacts', 'FirstName', 'Jo'));
+    expect((await contacts.change(alice, `a${book.id}`, serverId, replaced, '16.1')).status).toBe(1);
+    expect((await store.objects.get(book.id, 'jane.vcf'))!.data).toContain('N:;Jo;;;');
     const added = await contacts.add(
       alice,
       `a${book.id}`,
