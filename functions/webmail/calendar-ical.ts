@@ -11,6 +11,7 @@ import { parseCalendarObject, type ParsedCalendar } from '../../core/pim/ical/pa
 import { attendeeProperty, participants, scheduledComponents } from '../../core/pim/scheduling/itip';
 import { mailtoAddress } from '../../core/pim/scheduling/ports';
 import type { EventInput } from './calendar-input';
+import { vtimezoneFor, zonedTime } from './calendar-zone';
 import { fail } from './pim-session';
 
 const utc = (ms: number): IcalTime => ICAL.Time.fromJSDate(new Date(Math.floor(ms / 1000) * 1000), true);
@@ -74,13 +75,31 @@ function setRecurrence(c: IcalComponent, input: EventInput): void {
   c.addPropertyWithValue('rrule', ICAL.Recur.fromData(data as Parameters<typeof ICAL.Recur.fromData>[0]));
 }
 
-function applyFields(c: IcalComponent, input: EventInput, me: string): void {
+/** The VTIMEZONE a repeating timed event is written in (its zone's rules), kept in the VCALENDAR. */
+function zoneFor(vcalendar: IcalComponent, input: EventInput): IcalComponent | null {
+  if (!input.timeZone || input.allDay || !input.recurrence || typeof input.start !== 'number') return null;
+  const existing = vcalendar
+    .getAllSubcomponents('vtimezone')
+    .find((z) => z.getFirstPropertyValue('tzid') === input.timeZone);
+  if (existing) return existing;
+  const made = vtimezoneFor(input.timeZone, new Date(input.start).getUTCFullYear());
+  if (made) vcalendar.addSubcomponent(made);
+  return made;
+}
+
+function applyFields(c: IcalComponent, input: EventInput, me: string, vcalendar: IcalComponent): void {
   setText(c, 'summary', input.title);
   setText(c, 'location', input.location);
   setText(c, 'description', input.description);
   c.removeAllProperties('duration');
-  setTime(c, 'dtstart', timeOf(input.start));
-  setTime(c, 'dtend', timeOf(input.end));
+  const zone = zoneFor(vcalendar, input);
+  if (zone && typeof input.start === 'number' && typeof input.end === 'number') {
+    setTime(c, 'dtstart', zonedTime(input.start, input.timeZone!, zone), input.timeZone);
+    setTime(c, 'dtend', zonedTime(input.end, input.timeZone!, zone), input.timeZone);
+  } else {
+    setTime(c, 'dtstart', timeOf(input.start));
+    setTime(c, 'dtend', timeOf(input.end));
+  }
   setAttendees(c, input.attendees, me);
 }
 
@@ -94,10 +113,10 @@ export function newEvent(input: EventInput, me: string, now: Date): { uid: strin
   const event = new ICAL.Component('vevent');
   event.addPropertyWithValue('uid', uid);
   setTime(event, 'created', utc(now.getTime()));
-  applyFields(event, input, me);
+  vcalendar.addSubcomponent(event);
+  applyFields(event, input, me, vcalendar);
   setRecurrence(event, input);
   touch(event, now, false);
-  vcalendar.addSubcomponent(event);
   return { uid, data: serialise(vcalendar) };
 }
 
@@ -133,7 +152,7 @@ export function editSeries(parsed: ParsedCalendar, input: EventInput, me: string
   const master = parsed.master ?? fail(409, 'this object has no master event to edit');
   const timing = () => `${master.getFirstPropertyValue('dtstart')}|${master.getFirstPropertyValue('rrule')}`;
   const before = timing();
-  applyFields(master, input, me);
+  applyFields(master, input, me, parsed.vcalendar);
   setRecurrence(master, input);
   if (before !== timing()) {
     // The series moved or has a new rule: its exceptions no longer name its instances.
@@ -164,7 +183,7 @@ export function editInstance(
     setTime(override, 'recurrence-id', id, tzidOf(master, 'dtstart'));
     parsed.vcalendar.addSubcomponent(override);
   }
-  applyFields(override, { ...input, recurrence: null }, me);
+  applyFields(override, { ...input, recurrence: null }, me, parsed.vcalendar);
   touch(override, now, true);
   return serialise(parsed.vcalendar);
 }

@@ -22,6 +22,8 @@ export interface EventInput {
   description: string;
   attendees: string[];
   recurrence: Recurrence | null;
+  /** The browser's IANA zone: a repeating timed event is written in it (wall clock across DST). */
+  timeZone: string | null;
 }
 
 export const EVENT_LIMITS = { title: 500, location: 500, description: 10_000, attendees: 100 };
@@ -104,7 +106,19 @@ export function parseEventInput(body: Record<string, unknown>): EventInput {
     description: text(body.description, 'description', EVENT_LIMITS.description),
     attendees,
     recurrence: parseRecurrence(body.recurrence),
+    timeZone: parseZone(body.timeZone),
   };
+}
+
+function parseZone(value: unknown): string | null {
+  if (value === undefined || value === null || value === '' || value === 'UTC') return null;
+  if (typeof value !== 'string' || value.length > 64) return fail(400, 'timeZone must be an IANA zone name');
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+  } catch {
+    return fail(400, `unknown time zone "${value.slice(0, 64)}"`);
+  }
+  return value;
 }
 
 /** An invitation answer: accept / tentative / decline → PARTSTAT. */

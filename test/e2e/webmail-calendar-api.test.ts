@@ -157,6 +157,42 @@ test('a weekly series: one instance overridden, one removed (EXDATE), then the w
   ]);
 });
 
+test('a weekly event in the browser time zone keeps its wall-clock time across the DST change', async () => {
+  const created = await call(h, alice, 'POST', EVENTS, {
+    title: 'Choir',
+    start: '2027-03-20T18:00:00Z',
+    end: '2027-03-20T19:00:00Z',
+    recurrence: { freq: 'WEEKLY', count: 3 },
+    timeZone: 'Europe/Paris',
+  });
+  expect(created.status).toBe(201);
+  const listed = await call(
+    h,
+    alice,
+    'GET',
+    range('2027-03-15T00:00:00Z', '2027-04-15T00:00:00Z', 'Europe/Paris'),
+  );
+  const starts = listed.body.events
+    .filter((e: { id: string }) => e.id === created.body.id)
+    .map((e: { start: string }) => e.start);
+  // 19:00 in Paris: UTC+1 before 28 March 2027, UTC+2 after.
+  expect(starts).toEqual([
+    '2027-03-20T18:00:00.000Z',
+    '2027-03-27T18:00:00.000Z',
+    '2027-04-03T17:00:00.000Z',
+  ]);
+  const ics = (await dav(h, ALICE, PW, 'GET', davPath(ALICE, created.body.id))).text;
+  expect(ics).toContain('DTSTART;TZID=Europe/Paris:20270320T190000');
+  expect(ics).toContain('BEGIN:VTIMEZONE');
+  const bad = await call(h, alice, 'POST', EVENTS, {
+    title: 'x',
+    start: '2027-03-20T18:00:00Z',
+    end: '2027-03-20T19:00:00Z',
+    timeZone: 'Nowhere/Land',
+  });
+  expect(bad.status).toBe(400);
+});
+
 test('all-day events, and floating times from CalDAV read in the browser time zone', async () => {
   const holiday = await call(h, alice, 'POST', EVENTS, {
     title: 'Holidays',

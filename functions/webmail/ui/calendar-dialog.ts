@@ -6,7 +6,7 @@
  */
 import { api } from './client';
 import { $, h, type Obj } from './dom';
-import { dayKey, eventPath, fromKey, span, timeKey, type CalendarEvent } from './calendar-dates';
+import { dayKey, eventPath, fromKey, span, timeKey, zone, type CalendarEvent } from './calendar-dates';
 import { attachCompletion } from './contacts-complete';
 
 const field = (id: string, label: string, input: HTMLElement) =>
@@ -49,6 +49,7 @@ function payload(e: CalendarEvent | null, scope: string): Obj {
   const freq = value('event-repeat');
   const count = Number(value('event-repeat-count'));
   const body: Obj = {
+    timeZone: zone(),
     title: value('event-title'),
     location: value('event-location'),
     description: $<HTMLTextAreaElement>('#event-description').value,
