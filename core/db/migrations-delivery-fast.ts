@@ -111,7 +111,7 @@ BEGIN
        AS x(m, u, s, d, z, k, p, j, o)
   WHERE x.o = 'stored';
 
-  -- 5. Settle (as core/delivery/batch-settle.ts): copies' references and usage, each done job's
+  -- 5. Settle: copies' references and usage, each done job's
   --    spool reference released once, and the ack of the done jobs.
   v_done := ARRAY(SELECT NOT (q = ANY(v_over)) FROM unnest(p_job_queue) AS q);
   WITH jobs AS (

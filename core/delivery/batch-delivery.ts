@@ -2,10 +2,10 @@ import { findHeaderEnd, parseMessageStructure } from '../mime';
 import type { BlobStore } from '../ports/blob-store';
 import type { MailboxEvents } from '../ports/events';
 import type { LeasedJob, Spool } from '../ports/spool';
-import type { SqlDatabase, SqlExecutor } from '../ports/sql';
+import type { SqlDatabase } from '../ports/sql';
 import { deliveryFolder } from '../security/control-headers';
 import { spoolStoresIn } from './accept-batch';
-import { settleBatch } from './batch-settle';
+import { storeBatch, type ItemOutcome } from './batch-store';
 import { mayCarryItip, type ImipReceiver } from '../pim/scheduling/imip-hook';
 import type { VacationResponder } from './vacation-responder';
 
@@ -13,9 +13,9 @@ import type { VacationResponder } from './vacation-responder';
  * The common case in one go: a batch of spool jobs whose recipients are all plain local accounts.
  * Set-based SQL (a handful of statements per batch instead of a dozen per message) is what makes
  * throughput independent of per-statement latency — which on embedded PGlite is most of the cost.
- * The guarantees are those of LocalDelivery: one transaction assigns UIDs/MODSEQs under the
- * mailbox row locks, deliveries are deduplicated on (queue id, recipient), and the jobs are acked
- * in the same commit (SQL spool) or right after it (SQS).
+ * The guarantees are those of LocalDelivery: one statement (deliver_batch, core/delivery/batch-store.ts)
+ * assigns UIDs/MODSEQs under the mailbox row locks, deliveries are deduplicated on (queue id,
+ * recipient), and the jobs are acked in the same commit (SQL spool) or right after it (SQS).
  * Jobs that need more (aliases, forwarding accounts, catch-all, quota trouble) go to the slow path.
  */
 export class BatchDelivery {
@@ -76,27 +76,13 @@ export class BatchDelivery {
       }
     }
 
-    // With the SQL spool the jobs are acked in the delivering commit; otherwise after it.
+    // With the SQL spool the jobs are acked in the delivering statement; otherwise after it.
     const ackInCommit = spoolStoresIn(this.spool, this.db);
-    const { outcome, delivered } = await this.db.transaction(async (tx) => {
-      const stored = await this.store(tx, items);
-      const overQuotaJobs = new Set(stored.overQuota.map((item) => item.job));
-      const done = simple.map((p) => p.job).filter((job) => !overQuotaJobs.has(job) && !filed.includes(job));
-      await settleBatch(
-        tx,
-        stored.stored.map((item) => ({
-          blobKey: item.job.payload.blobKey,
-          blobSize: item.job.payload.size,
-          accountId: item.account.id,
-          bytes: item.size,
-        })),
-        done,
-        { ack: ackInCommit },
-      );
-      return { outcome: stored, delivered: done };
-    });
-    if (!ackInCommit && delivered.length > 0) await this.spool.ackMany(delivered);
+    const finishable = simple.map((p) => p.job).filter((job) => !filed.includes(job));
+    const outcome = changesOf(items, await storeBatch(this.db, items, finishable, { ack: ackInCommit }));
     const overQuotaJobs = new Set(outcome.overQuota.map((item) => item.job));
+    const delivered = finishable.filter((job) => !overQuotaJobs.has(job));
+    if (!ackInCommit && delivered.length > 0) await this.spool.ackMany(delivered);
     for (const change of outcome.changes) await this.events.publish(change);
     const mayReply = outcome.stored.filter((item) => outcome.away.has(item.account.id));
     if (mayReply.length > 0)
@@ -138,121 +124,6 @@ export class BatchDelivery {
     );
     return new Map(result.rows.map((row) => [row.key, { id: Number(row.id), address: row.address }]));
   }
-
-  private async store(tx: SqlExecutor, items: DeliveryItem[]): Promise<StoreOutcome> {
-    // 1. Dedupe: a job delivered before (crash after commit, before ack) is skipped per recipient.
-    const fresh = await tx.query<{ queue_id: string; recipient: string }>(
-      `INSERT INTO deliveries (queue_id, recipient)
-       SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING RETURNING queue_id, recipient`,
-      [items.map((i) => i.job.payload.queueId), items.map((i) => i.account.address)],
-    );
-    const freshKeys = new Set(fresh.rows.map((row) => `${row.queue_id} ${row.recipient}`));
-    // One item per fresh key: an at-least-once queue (SQS) can put the same job twice in one batch.
-    let todo = items.filter((i) => freshKeys.delete(`${i.job.payload.queueId} ${i.account.address}`));
-    if (todo.length === 0) return { changes: [], overQuota: [], stored: [], away: new Set() };
-
-    // 2. Lock the accounts (quota) and find their INBOXes, in id order to avoid deadlocks.
-    const accountIds = [...new Set(todo.map((i) => i.account.id))].sort((a, b) => a - b);
-    const locked = await tx.query<{
-      id: number;
-      quota_bytes: number | null;
-      used_bytes: number;
-      inbox: number;
-      away: boolean;
-    }>(
-      // `away`: a vacation response may be due (VacationResponder reads it only for those accounts).
-      `SELECT a.id, a.quota_bytes, a.used_bytes, m.id AS inbox,
-              EXISTS (SELECT 1 FROM jmap_vacation v WHERE v.account_id = a.id AND v.is_enabled) AS away
-       FROM accounts a JOIN mailboxes m ON m.account_id = a.id AND m.name = 'INBOX'
-       WHERE a.id = ANY($1::bigint[]) ORDER BY a.id FOR UPDATE OF a`,
-      [accountIds],
-    );
-    const state = new Map(
-      locked.rows.map((row) => [Number(row.id), { ...row, used: Number(row.used_bytes) }]),
-    );
-    const overQuota: DeliveryItem[] = [];
-    todo = todo.filter((item) => {
-      const account = state.get(item.account.id);
-      if (!account) return overQuota.push(item) && false;
-      if (account.quota_bytes !== null && account.used + item.size > Number(account.quota_bytes)) {
-        overQuota.push(item);
-        return false;
-      }
-      account.used += item.size;
-      return true;
-    });
-    if (overQuota.length > 0) {
-      // Not delivered: forget the dedupe rows so the slow path (and its retries) can deliver later.
-      await tx.query(
-        `DELETE FROM deliveries d USING unnest($1::text[], $2::text[]) AS x(q, r)
-         WHERE d.queue_id = x.q AND d.recipient = x.r`,
-        [overQuota.map((i) => i.job.payload.queueId), overQuota.map((i) => i.account.address)],
-      );
-    }
-    if (todo.length === 0) return { changes: [], overQuota, stored: [], away: new Set() };
-
-    // 3. Allocate UIDs and MODSEQs per mailbox under its row lock.
-    const perMailbox = new Map<number, DeliveryItem[]>();
-    for (const item of todo) {
-      const inbox = Number(state.get(item.account.id)!.inbox);
-      perMailbox.set(inbox, [...(perMailbox.get(inbox) ?? []), item]);
-    }
-    const mailboxIds = [...perMailbox.keys()].sort((a, b) => a - b);
-    const allocated = await tx.query<{
-      id: number;
-      first_uid: number;
-      first_modseq: number;
-      account_id: number;
-    }>(
-      `UPDATE mailboxes m SET uidnext = m.uidnext + c.n, highestmodseq = m.highestmodseq + c.n,
-              message_count = m.message_count + c.n, unseen_count = m.unseen_count + c.n
-       FROM unnest($1::bigint[], $2::int[]) AS c(id, n)
-       WHERE m.id = c.id
-       RETURNING m.id, m.uidnext - c.n AS first_uid, m.highestmodseq - c.n + 1 AS first_modseq, m.account_id`,
-      [mailboxIds, mailboxIds.map((id) => perMailbox.get(id)!.length)],
-    );
-    const rows: { mailbox: number; uid: number; modseq: number; item: DeliveryItem }[] = [];
-    const changes: StoreOutcome['changes'] = [];
-    for (const row of allocated.rows) {
-      const list = perMailbox.get(Number(row.id))!;
-      list.forEach((item, index) =>
-        rows.push({
-          mailbox: Number(row.id),
-          uid: Number(row.first_uid) + index,
-          modseq: Number(row.first_modseq) + index,
-          item,
-        }),
-      );
-      changes.push({
-        accountId: Number(row.account_id),
-        mailboxId: Number(row.id),
-        kind: 'append',
-        uid: Number(row.first_uid) + list.length - 1,
-        modseq: Number(row.first_modseq) + list.length - 1,
-      });
-    }
-
-    // 4. The messages.
-    await tx.query(
-      `INSERT INTO messages (mailbox_id, uid, modseq, internal_date, size, blob_key, header_prefix, structure)
-       SELECT m, u, s, d, z, k, p, j::jsonb
-       FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[], $5::bigint[], $6::text[],
-                   $7::bytea[], $8::text[]) AS x(m, u, s, d, z, k, p, j)`,
-      [
-        rows.map((r) => r.mailbox),
-        rows.map((r) => r.uid),
-        rows.map((r) => r.modseq),
-        rows.map((r) => new Date(r.item.job.payload.receivedAt)),
-        rows.map((r) => r.item.size),
-        rows.map((r) => r.item.job.payload.blobKey),
-        rows.map((r) => r.item.prefix),
-        rows.map((r) => r.item.structure),
-      ],
-    );
-    // 5. Blob references, usage, spool references and acks: settleBatch, in this transaction.
-    const away = new Set(locked.rows.filter((row) => row.away).map((row) => Number(row.id)));
-    return { changes, overQuota, stored: todo, away };
-  }
 }
 
 function byArrival(a: LeasedJob, b: LeasedJob): number {
@@ -274,6 +145,30 @@ interface DeliveryItem {
   header: Buffer;
   /** Whether the message may carry an iTIP part (text/calendar somewhere in it). */
   itip: boolean;
+}
+
+/** Per mailbox, one append event for the last UID the batch stored in it. */
+function changesOf(items: DeliveryItem[], outcomes: ItemOutcome[]): StoreOutcome {
+  const last = new Map<number, StoreOutcome['changes'][number]>();
+  const result: StoreOutcome = { changes: [], overQuota: [], stored: [], away: new Set() };
+  outcomes.forEach((o, index) => {
+    const item = items[index];
+    if (o.kind === 'over') result.overQuota.push(item);
+    if (o.kind !== 'stored') return;
+    result.stored.push(item);
+    if (o.away) result.away.add(item.account.id);
+    const previous = last.get(o.mailboxId);
+    if (!previous || previous.uid < o.uid)
+      last.set(o.mailboxId, {
+        accountId: item.account.id,
+        mailboxId: o.mailboxId,
+        kind: 'append',
+        uid: o.uid,
+        modseq: o.modseq,
+      });
+  });
+  result.changes = [...last.values()];
+  return result;
 }
 
 interface StoreOutcome {
