@@ -1,33 +1,13 @@
 /**
  * The Email item source (core/eas/email) over a real store on PGlite: rendering of a multipart
  * message (addresses, bodies of types 1/2/4 with truncation, attachments' FileReference),
- * versions and filter windows, client changes and deletes, and tenant isolation.
+ * edge cases of hostile or unusual mail, versions and filter windows, tenant isolation.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { FileBlobStore } from '../../../core/adapters/local/file-blob-store';
-import { InProcessEvents } from '../../../core/adapters/local/in-process-events';
-import { PgliteDatabase } from '../../../core/adapters/pglite/pglite-database';
-import { runMigrations } from '../../../core/db/migrate';
-import type { Directory } from '../../../core/directory/directory';
-import { EmailItemSource } from '../../../core/eas/email/email-source';
 import type { RenderOptions } from '../../../core/eas/sync/item-source';
-import { child, childrenNamed, decodeWbxml, el, encodeWbxml, type EasElement } from '../../../core/eas/wbxml';
-import type { MailboxChange } from '../../../core/ports/events';
-import { ImapAppender } from '../../../core/store/imap-append';
-import { MailboxAdmin } from '../../../core/store/mailbox-admin';
-import { MailboxStore } from '../../../core/store/mailbox-store';
+import { child, childrenNamed, decodeWbxml, el, encodeWbxml } from '../../../core/eas/wbxml';
+import { append, ann, coll, CRLF, options, PLAIN, store, text, useEmailStore } from './email-fixture';
 
-let db: PgliteDatabase;
-let dir: string;
-let blobs: FileBlobStore;
-let source: EmailItemSource;
-const events = new InProcessEvents();
-const published: MailboxChange[] = [];
-const users: Record<string, { id: number; boxes: Record<string, number> }> = {};
-
-const CRLF = (s: string): Buffer => Buffer.from(s.replace(/\r?\n/g, '\r\n'), 'utf8');
+useEmailStore();
 
 const MULTIPART = CRLF(`From: =?utf-8?q?J=C3=B6rg?= <jorg@a.test>
 To: Ann Example <ann@a.test>, bob@b.test
@@ -63,77 +43,13 @@ JVBERi0xLjQKJcfsj6IKNSAwIG9iago8PC9MZW5ndGggNiAwIFI+PgpzdHJlYW0K
 --outer--
 `);
 
-const PLAIN = (subject: string) => CRLF(`From: a@a.test\nTo: ann@a.test\nSubject: ${subject}\n\nhello\n`);
-
-const options = (over: Partial<RenderOptions> = {}): RenderOptions => ({
-  version: '16.1',
-  bodyPreferences: [{ type: 2, truncationSize: 32 }],
-  mimeSupport: 0,
-  ...over,
-});
-
-async function append(user: string, box: string, data: Buffer, flags: string[] = [], date?: Date) {
-  const appender = new ImapAppender(db, blobs, new MailboxStore(db, blobs, events), events);
-  const { uids } = await appender.append(users[user].id, users[user].boxes[box], [
-    { data, flags, internalDate: date },
-  ]);
-  return uids[0];
-}
-
-const text = (node: EasElement | undefined, ...names: string[]): string | undefined => {
-  let cur = node;
-  for (const n of names) cur = child(cur, n);
-  return cur?.text;
-};
-
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'eas-email-'));
-  blobs = new FileBlobStore(dir);
-  await blobs.init();
-  db = await PgliteDatabase.open(undefined);
-  await runMigrations(db);
-  const publish = events.publish.bind(events);
-  events.publish = async (c) => {
-    published.push(c);
-    await publish(c);
-  };
-  const admin = new MailboxAdmin(db, events);
-  const domain = await db.query<{ id: string }>(`INSERT INTO domains (name) VALUES ('a.test') RETURNING id`);
-  for (const address of ['ann@a.test', 'ben@a.test']) {
-    const row = await db.query<{ id: string }>(
-      `INSERT INTO accounts (domain_id, address, password_hash) VALUES ($1, $2, 'x') RETURNING id`,
-      [domain.rows[0].id, address],
-    );
-    const id = Number(row.rows[0].id);
-    const boxes: Record<string, number> = {};
-    for (const [name, use] of [
-      ['INBOX', []],
-      ['Trash', ['\\Trash']],
-      ['Drafts', ['\\Drafts']],
-    ] as [string, string[]][]) {
-      const created = await admin.create(id, name, use);
-      boxes[name] = created.ok && created.mailbox ? created.mailbox.id : (await admin.get(id, name))!.id;
-    }
-    users[address] = { id, boxes };
-  }
-  source = new EmailItemSource({ db, blobs, events, directory: {} as Directory });
-});
-
-afterAll(async () => {
-  await db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const ann = () => users['ann@a.test'];
-const coll = (user: string, box: string) => `m${users[user].boxes[box]}`;
-
 describe('classOf', () => {
   it('is Email for own mailboxes, null for another account or a non-mail id', async () => {
-    expect(await source.classOf(ann().id, coll('ann@a.test', 'INBOX'))).toBe('Email');
-    expect(await source.classOf(ann().id, coll('ben@a.test', 'INBOX'))).toBeNull();
-    expect(await source.classOf(ann().id, 'm999999')).toBeNull();
-    expect(await source.classOf(ann().id, 'c1')).toBeNull();
-    expect(await source.classOf(ann().id, 'm01')).toBeNull();
+    expect(await store.source.classOf(ann().id, coll('ann@a.test', 'INBOX'))).toBe('Email');
+    expect(await store.source.classOf(ann().id, coll('ben@a.test', 'INBOX'))).toBeNull();
+    expect(await store.source.classOf(ann().id, 'm999999')).toBeNull();
+    expect(await store.source.classOf(ann().id, 'c1')).toBeNull();
+    expect(await store.source.classOf(ann().id, 'm01')).toBeNull();
   });
 });
 
@@ -146,7 +62,7 @@ describe('applicationData', () => {
   });
 
   const render = async (o: RenderOptions) =>
-    (await source.applicationData(ann().id, coll('ann@a.test', 'INBOX'), [serverId], o)).get(serverId)!;
+    (await store.source.applicationData(ann().id, coll('ann@a.test', 'INBOX'), [serverId], o)).get(serverId)!;
 
   it('renders the header fields, flag, categories and conversation', async () => {
     const data = await render(options());
@@ -237,7 +153,7 @@ describe('applicationData', () => {
   it('leaves out items of other folders, other accounts and missing ones', async () => {
     const other = await append('ben@a.test', 'INBOX', PLAIN('ben'));
     const benId = `${coll('ben@a.test', 'INBOX')}:${other}`;
-    const found = await source.applicationData(
+    const found = await store.source.applicationData(
       ann().id,
       coll('ann@a.test', 'INBOX'),
       [benId, `${coll('ann@a.test', 'INBOX')}:999`, 'garbage', serverId],
@@ -245,7 +161,7 @@ describe('applicationData', () => {
     );
     expect([...found.keys()]).toEqual([serverId]);
     expect(
-      (await source.applicationData(ann().id, coll('ben@a.test', 'INBOX'), [benId], options())).size,
+      (await store.source.applicationData(ann().id, coll('ben@a.test', 'INBOX'), [benId], options())).size,
     ).toBe(0);
   });
 });
@@ -257,15 +173,15 @@ describe('versions', () => {
     const old = await append('ann@a.test', 'INBOX', PLAIN('old'), [], new Date(Date.now() - 10 * day));
     const gone = await append('ann@a.test', 'INBOX', PLAIN('gone'), ['\\Deleted']);
     const fresh = await append('ann@a.test', 'INBOX', PLAIN('fresh'));
-    const all = await source.versions(ann().id, inbox, 0);
+    const all = await store.source.versions(ann().id, inbox, 0);
     expect(all.has(`${inbox}:${old}`)).toBe(true);
     expect(all.has(`${inbox}:${gone}`)).toBe(false);
-    const week = await source.versions(ann().id, inbox, 3);
+    const week = await store.source.versions(ann().id, inbox, 3);
     expect(week.has(`${inbox}:${old}`)).toBe(false);
     expect(week.has(`${inbox}:${fresh}`)).toBe(true);
-    expect((await source.versions(ann().id, inbox, 4)).has(`${inbox}:${old}`)).toBe(true);
+    expect((await store.source.versions(ann().id, inbox, 4)).has(`${inbox}:${old}`)).toBe(true);
     const before = all.get(`${inbox}:${fresh}`);
-    const result = await source.change(
+    const result = await store.source.change(
       ann().id,
       inbox,
       `${inbox}:${fresh}`,
@@ -273,143 +189,9 @@ describe('versions', () => {
       '16.1',
     );
     expect(result.status).toBe(1);
-    const after = (await source.versions(ann().id, inbox, 0)).get(`${inbox}:${fresh}`);
+    const after = (await store.source.versions(ann().id, inbox, 0)).get(`${inbox}:${fresh}`);
     expect(after).not.toBe(before);
-    expect((await source.versions(ann().id, coll('ben@a.test', 'INBOX'), 0)).size).toBe(0);
-  });
-});
-
-describe('client changes', () => {
-  const data = (...content: EasElement[]) => el('AirSync', 'ApplicationData', ...content);
-  const flagsOf = async (user: string, box: string, uid: number) =>
-    (
-      await db.query<{ flags: string[] }>(`SELECT flags FROM messages WHERE mailbox_id = $1 AND uid = $2`, [
-        users[user].boxes[box],
-        uid,
-      ])
-    ).rows[0]?.flags;
-
-  it('Read, Flag and Categories become \\Seen, \\Flagged and keywords, with a flags event', async () => {
-    const uid = await append('ann@a.test', 'INBOX', PLAIN('change me'), ['$Forwarded', 'old']);
-    const inbox = coll('ann@a.test', 'INBOX');
-    published.length = 0;
-    const result = await source.change(
-      ann().id,
-      inbox,
-      `${inbox}:${uid}`,
-      data(
-        el('Email', 'Read', 1),
-        el('Email', 'Flag', el('Email', 'Status', 2), el('Email', 'FlagType', 'Flag for follow up')),
-        el('Email', 'Categories', el('Email', 'Category', 'Blue team'), el('Email', 'Category', 'Ünïcode')),
-        el('Email', 'Subject', 'ignored'),
-      ),
-      '16.1',
-    );
-    expect(result.status).toBe(1);
-    const flags = await flagsOf('ann@a.test', 'INBOX', uid);
-    expect(flags).toEqual(expect.arrayContaining(['\\Seen', '\\Flagged', '$Forwarded', 'Blue&ACA-team']));
-    expect(flags).not.toContain('old');
-    // One flags event per store statement (additions, then removals), as IMAP STORE gives.
-    expect([...new Set(published.map((p) => p.kind))]).toEqual(['flags']);
-    // Rendered back as the device wrote them.
-    const item = (await source.applicationData(ann().id, inbox, [`${inbox}:${uid}`], options())).get(
-      `${inbox}:${uid}`,
-    );
-    expect(childrenNamed(child(item, 'Categories'), 'Category').map((c) => c.text)).toEqual([
-      'Blue team',
-      'Ünïcode',
-    ]);
-    expect(text(item, 'Read')).toBe('1');
-    // Clearing: Flag status 0 (and complete, 1) unflags; an empty Categories removes them all.
-    await source.change(
-      ann().id,
-      inbox,
-      `${inbox}:${uid}`,
-      data(el('Email', 'Read', 0), el('Email', 'Flag', el('Email', 'Status', 1)), el('Email', 'Categories')),
-      '14.1',
-    );
-    expect((await flagsOf('ann@a.test', 'INBOX', uid))?.sort()).toEqual(['$Forwarded']);
-  });
-
-  it("answers 8 for a missing item or another account's", async () => {
-    const inbox = coll('ann@a.test', 'INBOX');
-    const change = data(el('Email', 'Read', 1));
-    expect((await source.change(ann().id, inbox, `${inbox}:99999`, change, '16.1')).status).toBe(8);
-    const benUid = await append('ben@a.test', 'INBOX', PLAIN('not yours'));
-    const benBox = coll('ben@a.test', 'INBOX');
-    expect((await source.change(ann().id, benBox, `${benBox}:${benUid}`, change, '16.1')).status).toBe(8);
-    expect((await source.change(ann().id, inbox, `${benBox}:${benUid}`, change, '16.1')).status).toBe(8);
-    expect(
-      (await source.remove(ann().id, benBox, `${benBox}:${benUid}`, { deletesAsMoves: false })).status,
-    ).toBe(8);
-    expect(await flagsOf('ben@a.test', 'INBOX', benUid)).toEqual([]);
-  });
-});
-
-describe('remove', () => {
-  const count = async (user: string, box: string) =>
-    Number(
-      (
-        await db.query<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE mailbox_id = $1`, [
-          users[user].boxes[box],
-        ])
-      ).rows[0].n,
-    );
-
-  it('deletesAsMoves moves to Trash; in Trash, or without it, the message is expunged', async () => {
-    const inbox = coll('ann@a.test', 'INBOX');
-    const trash = coll('ann@a.test', 'Trash');
-    const uid = await append('ann@a.test', 'INBOX', PLAIN('to trash'));
-    const trashBefore = await count('ann@a.test', 'Trash');
-    expect((await source.remove(ann().id, inbox, `${inbox}:${uid}`, { deletesAsMoves: true })).status).toBe(
-      1,
-    );
-    expect(await count('ann@a.test', 'Trash')).toBe(trashBefore + 1);
-    expect((await source.versions(ann().id, inbox, 0)).has(`${inbox}:${uid}`)).toBe(false);
-    const [trashed] = [...(await source.versions(ann().id, trash, 0)).keys()];
-    expect((await source.remove(ann().id, trash, trashed, { deletesAsMoves: true })).status).toBe(1);
-    expect(await count('ann@a.test', 'Trash')).toBe(trashBefore);
-    const other = await append('ann@a.test', 'INBOX', PLAIN('hard delete'));
-    published.length = 0;
-    expect(
-      (await source.remove(ann().id, inbox, `${inbox}:${other}`, { deletesAsMoves: false })).status,
-    ).toBe(1);
-    expect(published.map((p) => p.kind)).toEqual(['flags', 'expunge']);
-    expect(
-      (await source.remove(ann().id, inbox, `${inbox}:${other}`, { deletesAsMoves: false })).status,
-    ).toBe(8);
-  });
-});
-
-describe('add', () => {
-  const draft = el(
-    'AirSync',
-    'ApplicationData',
-    el('Email', 'To', '"Bob" <bob@b.test>'),
-    el('Email2', 'Bcc', 'secret@b.test'),
-    el('Email', 'Subject', 'Draft\r\nBcc: injected@evil.test'),
-    el('AirSyncBase', 'Body', el('AirSyncBase', 'Type', 1), el('AirSyncBase', 'Data', 'Draft body')),
-  );
-
-  it('stores a 16.x draft in Drafts with \\Draft, and refuses mail elsewhere or in 14.x', async () => {
-    const drafts = coll('ann@a.test', 'Drafts');
-    expect((await source.add(ann().id, coll('ann@a.test', 'INBOX'), draft, '16.1')).status).toBe(6);
-    expect((await source.add(ann().id, drafts, draft, '14.1')).status).toBe(6);
-    expect((await source.add(ann().id, coll('ben@a.test', 'Drafts'), draft, '16.1')).status).toBe(6);
-    const result = await source.add(ann().id, drafts, draft, '16.1');
-    expect(result.status).toBe(1);
-    const item = (await source.applicationData(ann().id, drafts, [result.serverId!], options())).get(
-      result.serverId!,
-    );
-    expect(text(item, 'To')).toBe('"Bob" <bob@b.test>');
-    expect(text(item, 'From')).toBe('ann@a.test');
-    expect(text(item, 'Subject')).toBe('Draft Bcc: injected@evil.test');
-    expect(text(item, 'IsDraft')).toBe('1');
-    expect(text(child(item, 'Body'), 'Data')).toContain('Draft body');
-    const row = await db.query<{ flags: string[] }>(`SELECT flags FROM messages WHERE mailbox_id = $1`, [
-      users['ann@a.test'].boxes.Drafts,
-    ]);
-    expect(row.rows[0].flags).toEqual(expect.arrayContaining(['\\Draft', '\\Seen']));
+    expect((await store.source.versions(ann().id, coll('ben@a.test', 'INBOX'), 0)).size).toBe(0);
   });
 });
 
@@ -417,7 +199,7 @@ describe('rendering edge cases', () => {
   const one = async (raw: Buffer, flags: string[] = [], o: RenderOptions = options()) => {
     const uid = await append('ann@a.test', 'INBOX', raw, flags);
     const id = `${coll('ann@a.test', 'INBOX')}:${uid}`;
-    return (await source.applicationData(ann().id, coll('ann@a.test', 'INBOX'), [id], o)).get(id)!;
+    return (await store.source.applicationData(ann().id, coll('ann@a.test', 'INBOX'), [id], o)).get(id)!;
   };
 
   it('sends 8-bit MIME that is not UTF-8 as opaque bytes, its text decoded from the charset', async () => {
