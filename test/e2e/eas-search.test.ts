@@ -96,6 +96,51 @@ describe('Search Mailbox', () => {
     expect([textAt(future, 'Status'), textAt(future, 'Total')]).toEqual(['1', '0']);
   });
 
+  it('looks into subfolders only with DeepTraversal', async () => {
+    const sub = await alice.folderCommand('FolderCreate', {
+      ParentId: inbox,
+      DisplayName: 'Sub',
+      Type: '12',
+    });
+    expect(sub.status).toBe('1');
+    const found = store(
+      (await alice.post('Search', mailboxSearch(S('And', S('FreeText', 'thursday'))))).tree,
+    );
+    const longId = textAt(child(found, 'Result'), 'LongId')!;
+    const moved = await alice.post(
+      'MoveItems',
+      el(
+        'Move',
+        'MoveItems',
+        el(
+          'Move',
+          'Move',
+          el('Move', 'SrcMsgId', longId),
+          el('Move', 'SrcFldId', inbox),
+          el('Move', 'DstFldId', sub.serverId!),
+        ),
+      ),
+    );
+    expect(textAt(child(moved.tree!, 'Response'), 'Status')).toBe('3');
+    const query = S('And', el('AirSync', 'CollectionId', inbox), S('FreeText', 'thursday'));
+    const shallow = await alice.post('Search', mailboxSearch(query));
+    expect(textAt(store(shallow.tree), 'Total')).toBe('0');
+    const deep = await alice.post(
+      'Search',
+      S(
+        'Search',
+        S(
+          'Store',
+          S('Name', 'Mailbox'),
+          S('Query', query),
+          S('Options', S('Range', '0-9'), S('DeepTraversal')),
+        ),
+      ),
+    );
+    expect(textAt(store(deep.tree), 'Total')).toBe('1');
+    expect(textAt(child(store(deep.tree), 'Result'), 'CollectionId')).toBe(sub.serverId);
+  });
+
   it("never finds another account's mail, and refuses another account's folder", async () => {
     const own = store((await carol.post('Search', mailboxSearch(S('And', S('FreeText', 'Thursday'))))).tree);
     expect(textAt(own, 'Total')).toBe('0');

@@ -6,6 +6,7 @@
  */
 import type { BlobStore } from '../../ports/blob-store';
 import type { SqlExecutor } from '../../ports/sql';
+import { HIERARCHY_DELIMITER } from '../../store/mailbox-admin';
 import { SearchEngine, type CoreSearchKey } from '../../store/search/search-engine';
 import { mailboxIdOf, mailServerId } from '../folders';
 import type { MailboxQuery } from './search-parse';
@@ -33,11 +34,17 @@ async function targetFolders(
     `SELECT id, name FROM mailboxes WHERE account_id = $1 ORDER BY id`,
     [accountId],
   );
-  const own = new Set(rows.rows.filter((r) => !r.name.startsWith('Other Users')).map((r) => Number(r.id)));
-  if (query.collectionIds.length === 0) return [...own];
+  const mine = rows.rows.filter((r) => !r.name.startsWith('Other Users'));
+  const own = new Map(mine.map((r) => [Number(r.id), r.name]));
+  if (query.collectionIds.length === 0) return [...own.keys()];
   const wanted = query.collectionIds.map(mailboxIdOf);
   if (wanted.some((id) => id === null || !own.has(id))) return null;
-  return [...new Set(wanted as number[])];
+  const out = new Set(wanted as number[]);
+  if (query.deepTraversal) {
+    const prefixes = [...out].map((id) => own.get(id)! + HIERARCHY_DELIMITER);
+    for (const r of mine) if (prefixes.some((p) => r.name.startsWith(p))) out.add(Number(r.id));
+  }
+  return [...out];
 }
 
 export async function searchMailboxes(

@@ -22,6 +22,8 @@ export interface MailboxQuery {
   collectionIds: string[];
   /** airsync:Class values asked for; empty: any (only Email is searchable). */
   classes: string[];
+  /** Search:DeepTraversal: the subfolders of the CollectionIds too. */
+  deepTraversal?: boolean;
   /** DateReceived strictly after / before. */
   after?: Date;
   before?: Date;
@@ -111,6 +113,7 @@ export function parseSearch(body: EasElement, version: ProtocolVersion): ParsedS
   const parsed = emptyQuery();
   const failed = readQuery(query, parsed, 0);
   if (failed) return failed;
+  if (child(options, 'DeepTraversal', SEARCH)) parsed.deepTraversal = true;
   return { store: 'mailbox', query: parsed, range, render: renderOptions(options, version) };
 }
 
@@ -147,6 +150,7 @@ export function parseFind(body: EasElement, version: ProtocolVersion): ParsedFin
       parsed.words.push(...words);
     } else return 'invalid';
   }
+  if (child(options, 'DeepTraversal', FIND)) parsed.deepTraversal = true;
   return {
     searchId,
     search: { store: 'mailbox', query: parsed, range, render: renderOptions(options, version) },

@@ -72,6 +72,7 @@ describe('Search request', () => {
         collectionIds: ['m5'],
         classes: ['Email'],
         after: new Date('2026-01-01T00:00:00Z'),
+        deepTraversal: true,
       },
       range: { start: 0, end: 4 },
     });
