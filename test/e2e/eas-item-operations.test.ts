@@ -249,6 +249,39 @@ describe('MoveItems and EmptyFolderContents', () => {
     expect(await uidsIn(folders.Trash)).toEqual([]);
     expect(await imapSubjects(ALICE, 'Trash')).toEqual([]);
   });
+
+  it('removes the subfolders too with DeleteSubFolders', async () => {
+    await alice.folderSync();
+    const old = await alice.folderCommand('FolderCreate', {
+      ParentId: folders.Trash,
+      DisplayName: 'Old',
+      Type: '12',
+    });
+    expect(old.status).toBe('1');
+    const names = async () =>
+      (
+        await h.node.web!.db.query<{ name: string }>(
+          `SELECT b.name FROM mailboxes b JOIN accounts a ON a.id = b.account_id WHERE a.address = $1`,
+          [ALICE],
+        )
+      ).rows.map((r) => r.name);
+    expect(await names()).toContain('Trash/Old');
+    const res = await alice.post(
+      'ItemOperations',
+      io(
+        el(
+          'ItemOperations',
+          'EmptyFolderContents',
+          el('AirSync', 'CollectionId', folders.Trash),
+          el('ItemOperations', 'Options', el('ItemOperations', 'DeleteSubFolders')),
+        ),
+      ),
+    );
+    expect(textAt(child(child(res.tree!, 'Response'), 'EmptyFolderContents'), 'Status')).toBe('1');
+    const after = await names();
+    expect(after).toContain('Trash');
+    expect(after).not.toContain('Trash/Old');
+  });
 });
 
 (LIBWBXML ? it : it.skip)('every response body decodes the same with wbxml2xml', () => {
