@@ -60,7 +60,8 @@ export function parseVcard(text: string): ParsedVcard {
     const upper = name.toUpperCase();
     const p: Record<string, string[]> = {};
     for (const [k, v] of Object.entries(params)) p[k.toUpperCase()] = Array.isArray(v) ? v : [String(v)];
-    const line = new ICAL.Property(prop as unknown as unknown[]).toICALString();
+    // The parent component tells ical.js the design set (vCard): structured values like N and ADR need it.
+    const line = new ICAL.Property(prop as unknown as unknown[], component).toICALString();
     return { name: upper, params: p, value: valueText(values), line };
   });
   const version = String(component.getFirstPropertyValue('version') ?? '');

@@ -68,6 +68,7 @@ test('fetchCalendars, createCalendarObject, syncCollection, fetchAddressBooks, c
     'VERSION:3.0',
     'UID:tscard',
     'FN:Ts Dav',
+    'N:Dav;Ts;;;',
     'EMAIL:ts@dav.test',
     'END:VCARD',
     '',

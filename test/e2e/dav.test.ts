@@ -52,6 +52,9 @@ const card = (uid: string, fn: string, email: string, version = '4.0') =>
     `VERSION:${version}`,
     `UID:${uid}`,
     `FN:${fn}`,
+    // Structured values, as every real client sends (vCard 3 requires N).
+    `N:${fn.split(' ').reverse().join(';')};;;`,
+    'ADR;TYPE=work:;;1 Main St;Town;;12345;UK',
     `EMAIL;TYPE=work:${email}`,
     'END:VCARD',
     '',

@@ -34,7 +34,7 @@ const ics = (uid: string, summary: string) =>
     '',
   ].join('\r\n');
 const vcf = (uid: string, fn: string) =>
-  ['BEGIN:VCARD', 'VERSION:3.0', `UID:${uid}`, `FN:${fn}`, 'END:VCARD', ''].join('\r\n');
+  ['BEGIN:VCARD', 'VERSION:3.0', `UID:${uid}`, `FN:${fn}`, `N:${fn};;;;`, 'END:VCARD', ''].join('\r\n');
 
 async function vdirsyncer(...args: string[]): Promise<string> {
   const child = run('vdirsyncer', ['-c', config, ...args], { cwd: dir });
