@@ -8,6 +8,9 @@ import { COMMAND_CODES } from '../../core/eas/protocol';
 import { decodeWbxml } from '../../core/eas/wbxml/decoder';
 import { encodeWbxml } from '../../core/eas/wbxml/encoder';
 import { child, childrenNamed, el, textAt, type EasElement } from '../../core/eas/wbxml/tree';
+import type { SyncRequest, SyncResult } from './eas-sync-types';
+
+export type { SyncItem, SyncRequest, SyncResult } from './eas-sync-types';
 
 export interface EasProfile {
   deviceId: string;
@@ -364,47 +367,6 @@ export class EasClient {
       body: Buffer.from(await res.arrayBuffer()),
     };
   }
-}
-
-/** One collection of a Sync request (EasClient.sync). */
-export interface SyncRequest {
-  collectionId: string;
-  /** Default: the key the client holds for the collection, or '0'. */
-  syncKey?: string;
-  /** GetChanges is sent with every non-zero key unless this is false. */
-  getChanges?: boolean;
-  deletesAsMoves?: boolean;
-  windowSize?: number;
-  /** Children of airsync:Options (FilterType, BodyPreference …). */
-  options?: EasElement[];
-  /** Children of airsync:Commands (Add, Change, Delete, Fetch). */
-  commands?: EasElement[];
-}
-
-export interface SyncItem {
-  serverId: string;
-  clientId?: string;
-  status?: string;
-  data?: EasElement;
-}
-
-export interface SyncResult {
-  http: number;
-  /** The top-level Status (errors that concern the whole request). */
-  status?: string;
-  collections: Record<
-    string,
-    {
-      status?: string;
-      syncKey?: string;
-      moreAvailable: boolean;
-      adds: SyncItem[];
-      changes: SyncItem[];
-      deletes: string[];
-      responses: { adds: SyncItem[]; changes: SyncItem[]; fetches: SyncItem[] };
-    }
-  >;
-  res: EasHttpResponse;
 }
 
 /** The Status of a response's root element (common status codes land there). */
