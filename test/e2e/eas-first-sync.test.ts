@@ -6,14 +6,13 @@
  * reaches a local account; an event made over EAS is read back as iCalendar over CalDAV. Every
  * response body is also decoded by libwbxml's wbxml2xml and compared with our decoder.
  */
-import { ImapFlow } from 'imapflow';
 import { el, textAt, type EasElement } from '../../core/eas/wbxml/tree';
 import { EasClient, IPHONE, type SyncItem } from '../helpers/eas-client';
 import { eventually } from '../helpers/eventually';
-import { JmapTestClient } from '../helpers/jmap-client';
 import { LIBWBXML, LIBWBXML_MISSING } from '../unit/eas/libwbxml';
 import { expectSameAsLibwbxml } from './eas-golden';
-import { USING, WebHarness } from './web-harness';
+import { OtherClients } from './eas-other-clients';
+import { WebHarness } from './web-harness';
 
 let h: WebHarness;
 let phone: EasClient;
@@ -44,62 +43,17 @@ const compact = (d: Date) =>
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '');
 
-async function dav(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
-  const res = await fetch(h.base + path, {
-    method,
-    headers: { ...h.basic(ALICE, PASSWORD), ...headers },
-    body,
-  });
-  return { status: res.status, text: await res.text() };
-}
-
-async function imap<T>(user: string, mailbox: string, run: (client: ImapFlow) => Promise<T>): Promise<T> {
-  const client = new ImapFlow({
-    host: '127.0.0.1',
-    port: h.node.ports.imap!,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user, pass: PASSWORD },
-    logger: false,
-  });
-  await client.connect();
-  const lock = await client.getMailboxLock(mailbox);
-  try {
-    return await run(client);
-  } finally {
-    lock.release();
-    await client.logout();
-  }
-}
-const imapFlags = (user: string, subject: string) =>
-  imap(user, 'INBOX', async (c) => {
-    const [uid] = (await c.search({ subject }, { uid: true })) || [];
-    if (!uid) return null;
-    const message = await c.fetchOne(String(uid), { flags: true }, { uid: true });
-    return message ? { uid, flags: [...(message.flags ?? [])] } : null;
-  });
-
-const jmap = () => new JmapTestClient(() => h.node.ports.http!, PASSWORD, USING);
-const MAIL = 'urn:ietf:params:jmap:mail';
-async function jmapKeywords(subject: string): Promise<Record<string, boolean>> {
-  const accountId = await jmap().accountId(ALICE, MAIL);
-  const [[, query], [, got]] = await jmap().call(ALICE, [
-    ['Email/query', { accountId, filter: { subject } }, 'q'],
-    [
-      'Email/get',
-      { accountId, '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' }, properties: ['keywords'] },
-      'g',
-    ],
-  ]);
-  expect(query.ids).toHaveLength(1);
-  return got.list[0].keywords;
-}
+let other: OtherClients;
+const dav = (method: string, path: string, body?: string, headers: Record<string, string> = {}) =>
+  other.dav(ALICE, method, path, body, headers);
+const imapFlags = (user: string, subject: string) => other.imapFlags(user, subject);
 
 beforeAll(async () => {
   h = await WebHarness.start({ 'authThrottle.maxFailures': 50 });
   await h.addUser(ALICE, PASSWORD);
   await h.addUser(BOB, PASSWORD);
   phone = new EasClient(h.base, ALICE, PASSWORD, IPHONE);
+  other = new OtherClients(h, PASSWORD);
   // What the phone finds at its first sync: a message, an event and a contact.
   await h.sendSmtp(BOB, ALICE, 'Welcome');
   await eventually(() => imapFlags(ALICE, 'Welcome'));
@@ -274,19 +228,15 @@ describe('first sync of an iPhone profile (issue #15 acceptance)', () => {
     // A successful Change has no Responses entry (only failures are reported).
     expect(changed.collections[folders.inbox]?.responses.changes.filter((c) => c.status !== '1')).toEqual([]);
     expect((await imapFlags(ALICE, 'Welcome'))?.flags.sort()).toEqual(['\\Flagged', '\\Seen']);
-    expect(await jmapKeywords('Welcome')).toMatchObject({ $flagged: true, $seen: true });
+    expect((await other.jmapEmail(ALICE, 'Welcome')).keywords).toMatchObject({ $flagged: true, $seen: true });
 
     // The other way round: \Flagged over IMAP, $seen over JMAP on the other message.
-    const other = await imapFlags(ALICE, 'After the ping');
-    await imap(ALICE, 'INBOX', (c) => c.messageFlagsAdd(String(other!.uid), ['\\Flagged'], { uid: true }));
-    const accountId = await jmap().accountId(ALICE, MAIL);
-    const [[, q]] = await jmap().call(ALICE, [
-      ['Email/query', { accountId, filter: { subject: 'After the ping' } }, 'q'],
-    ]);
-    const [[, set]] = await jmap().call(ALICE, [
-      ['Email/set', { accountId, update: { [q.ids[0]]: { 'keywords/$seen': true } } }, 's'],
-    ]);
-    expect(Object.keys(set.updated ?? {})).toEqual([q.ids[0]]);
+    const later = await imapFlags(ALICE, 'After the ping');
+    await other.imap(ALICE, 'INBOX', (c) =>
+      c.messageFlagsAdd(String(later!.uid), ['\\Flagged'], { uid: true }),
+    );
+    const { id } = await other.jmapEmail(ALICE, 'After the ping');
+    expect(await other.jmapKeywords(ALICE, id, { $seen: true })).toEqual([id]);
     const seen = await phone.sync([{ collectionId: folders.inbox, options: [plainBody] }]);
     const change = seen.collections[folders.inbox]?.changes.find(
       (c) => c.serverId === bySubject['After the ping'],
@@ -315,14 +265,8 @@ describe('first sync of an iPhone profile (issue #15 acceptance)', () => {
     expect([sent.status, sent.body.length]).toEqual([200, 0]);
     const delivered = await eventually(() => imapFlags(BOB, 'Sent from the phone'));
     expect(delivered.uid).toBeGreaterThan(0);
-    const copy = await eventually(() =>
-      imap(
-        ALICE,
-        'Sent',
-        async (c) => ((await c.search({ subject: 'Sent from the phone' }, { uid: true })) || []).length > 0,
-      ),
-    );
-    expect(copy).toBe(true);
+    const copy = await eventually(() => other.imapFlags(ALICE, 'Sent from the phone', 'Sent'));
+    expect(copy.flags).toContain('\\Seen');
   });
 
   it('an event made over EAS (Sync Add in the Calendar) is read back as iCalendar over CalDAV', async () => {
@@ -359,12 +303,7 @@ describe('first sync of an iPhone profile (issue #15 acceptance)', () => {
     expect(response).toMatchObject({ clientId: 'event-from-phone-1', status: '1' });
     expect(response?.serverId).toMatch(/^c[0-9]+:.+$/);
 
-    const listing = await dav('PROPFIND', `/dav/calendars/${ALICE}/personal/`, undefined, { depth: '1' });
-    expect(listing.status).toBe(207);
-    const hrefs = [...listing.text.matchAll(/<(?:[a-zA-Z]+:)?href>([^<]+\.ics)<\//g)].map((m) => m[1]);
-    const bodies = await Promise.all(
-      hrefs.map(async (href) => (await dav('GET', new URL(href, h.base).pathname)).text),
-    );
+    const bodies = await other.davObjects(ALICE, `/dav/calendars/${ALICE}/personal/`);
     const ics = bodies.find((b) => b.includes('SUMMARY:Standup (from the phone)'));
     expect(ics).toMatch(/^BEGIN:VCALENDAR\r\n/);
     expect(ics).toMatch(new RegExp(`DTSTART[^:\\r\\n]*:${compact(start).slice(0, 15)}`));
@@ -398,11 +337,7 @@ describe('contacts made on the phone', () => {
     ]);
     const response = added.collections[folders.contacts]?.responses.adds[0];
     expect(response).toMatchObject({ clientId: 'contact-from-phone-1', status: '1' });
-    const listing = await dav('PROPFIND', `/dav/addressbooks/${ALICE}/contacts/`, undefined, { depth: '1' });
-    const hrefs = [...listing.text.matchAll(/<(?:[a-zA-Z]+:)?href>([^<]+\.vcf)<\//g)].map((m) => m[1]);
-    const cards = await Promise.all(
-      hrefs.map(async (href) => (await dav('GET', new URL(href, h.base).pathname)).text),
-    );
+    const cards = await other.davObjects(ALICE, `/dav/addressbooks/${ALICE}/contacts/`);
     const card = cards.find((text) => text.includes('dave@elsewhere.example'));
     expect(card).toMatch(/^BEGIN:VCARD\r\n/);
     expect(card).toMatch(/\r\nN[;:][^\r\n]*Phone;Dave/);
