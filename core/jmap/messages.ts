@@ -17,6 +17,24 @@ export interface MessageData {
   structure: MessageStructure;
 }
 
+/** A `messages` row (id, mailbox_id, uid, modseq, flags, internal_date, size, blob_key, header_prefix, structure). */
+export function messageDataOf(row: Record<string, unknown>): MessageData {
+  return {
+    id: Number(row.id),
+    mailboxId: Number(row.mailbox_id),
+    uid: Number(row.uid),
+    modseq: Number(row.modseq),
+    flags: row.flags as string[],
+    internalDate: new Date(row.internal_date as string),
+    size: Number(row.size),
+    blobKey: row.blob_key as string,
+    headerPrefix: toBuffer(row.header_prefix),
+    structure: (typeof row.structure === 'string'
+      ? JSON.parse(row.structure)
+      : row.structure) as MessageStructure,
+  };
+}
+
 export async function loadMessages(
   deps: JmapDeps,
   account: JmapAccount,
@@ -30,22 +48,7 @@ export async function loadMessages(
      WHERE m.id = ANY($1::bigint[]) AND b.account_id = $2`,
     [bigintArray(ids), account.id],
   );
-  for (const row of result.rows) {
-    out.set(Number(row.id), {
-      id: Number(row.id),
-      mailboxId: Number(row.mailbox_id),
-      uid: Number(row.uid),
-      modseq: Number(row.modseq),
-      flags: row.flags as string[],
-      internalDate: new Date(row.internal_date as string),
-      size: Number(row.size),
-      blobKey: row.blob_key as string,
-      headerPrefix: toBuffer(row.header_prefix),
-      structure: (typeof row.structure === 'string'
-        ? JSON.parse(row.structure)
-        : row.structure) as MessageStructure,
-    });
-  }
+  for (const row of result.rows) out.set(Number(row.id), messageDataOf(row));
   return out;
 }
 

@@ -2,10 +2,9 @@
  * SQL of the mail item source. Every statement joins the mailbox to the account, so a folder or
  * message of another account is simply not found (tenant isolation lives here).
  */
-import type { MessageStructure } from '../../mime';
+import { messageDataOf, type MessageData } from '../../jmap/messages';
 import type { SqlExecutor } from '../../ports/sql';
 import { SHARED_ROOT } from '../../store/mailbox-access';
-import { toBuffer } from '../../store/search/search-engine';
 
 export interface OwnMailbox {
   id: number;
@@ -13,18 +12,8 @@ export interface OwnMailbox {
   specialUse: string | null;
 }
 
-export interface MailRow {
-  id: number;
-  mailboxId: number;
-  uid: number;
-  modseq: number;
-  flags: string[];
-  internalDate: Date;
-  size: number;
-  blobKey: string;
-  headerPrefix: Buffer;
-  structure: MessageStructure;
-}
+/** A message row of the account's mailbox (the same shape JMAP loads). */
+export type MailRow = MessageData;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Sync FilterType → days back (MS-ASCMD FilterType: 1 one day … 7 six months); 0 and others: all. */
@@ -98,18 +87,5 @@ export async function loadMessages(
      ORDER BY m.uid`,
     [mailboxId, accountId, `{${uids.join(',')}}`],
   );
-  return result.rows.map((row) => ({
-    id: Number(row.id),
-    mailboxId: Number(row.mailbox_id),
-    uid: Number(row.uid),
-    modseq: Number(row.modseq),
-    flags: row.flags as string[],
-    internalDate: new Date(row.internal_date as string),
-    size: Number(row.size),
-    blobKey: row.blob_key as string,
-    headerPrefix: toBuffer(row.header_prefix),
-    structure: (typeof row.structure === 'string'
-      ? JSON.parse(row.structure)
-      : row.structure) as MessageStructure,
-  }));
+  return result.rows.map(messageDataOf);
 }
