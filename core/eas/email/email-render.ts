@@ -16,6 +16,7 @@ import { el, type EasElement } from '../wbxml/tree';
 import { attachmentsOf, renderAttachments } from './email-attachments';
 import { messageTexts, renderBody, wellFormed } from './email-body';
 import { categoriesOf } from './email-categories';
+import { renderMeetingRequest } from './email-meeting';
 import type { MailRow } from './email-query';
 
 /** InternetCPID of UTF-8: every text we send is UTF-8. */
@@ -122,6 +123,7 @@ export function renderApplicationData(input: RenderInput): EasElement {
   const categories = categoriesOf(row.flags);
   const seen = row.flags.some((f) => f.toLowerCase() === '\\seen');
   const v16 = versionAtLeast(options.version, '16.0');
+  const messageClass = messageClassOf(structure);
   const text = (name: string, value: string | null) => value !== null && el('Email', name, wellFormed(value));
   return el(
     'AirSync',
@@ -138,7 +140,8 @@ export function renderApplicationData(input: RenderInput): EasElement {
     el('Email', 'Read', seen ? 1 : 0),
     renderAttachments(row.mailboxId, row.uid, attachmentsOf(structure)),
     renderBody({ raw, structure, texts, options, maxBodyBytes: input.maxBodyBytes }),
-    el('Email', 'MessageClass', messageClassOf(structure)),
+    el('Email', 'MessageClass', messageClass),
+    messageClass !== 'IPM.Note' && renderMeetingRequest({ raw, structure, version: options.version }),
     el('Email', 'InternetCPID', UTF8_CPID),
     flagElement(row.flags),
     el('Email', 'ContentClass', 'urn:content-classes:message'),
