@@ -224,6 +224,9 @@ export class ServiceStack extends Stack {
           spool: `sqs://${data.spoolPrefix}`,
           spoolBlobs: `s3://${blobBucketName(stage)}/${SPOOL_PREFIX}`,
           mailHost: stage.domain.mailHostname,
+          // Autodiscover and JMAP session URLs name the web host (the ALB → web role serves ActiveSync,
+          // DAV and push), not the API host these functions answer on.
+          webBase: `https://${stage.domain.webHostname}`,
         }),
       });
       grantWebHandlers(this.webApi, stage, data);

@@ -100,5 +100,19 @@ describe('the Lambda HTTP API', () => {
     const keys = routes.map((r) => String(r.Properties!.RouteKey));
     expect(keys).toEqual(expect.arrayContaining(['POST /jmap/api', 'ANY /autodiscover/autodiscover.xml']));
     expect(keys.filter(claims)).toEqual([]);
+
+    // Autodiscover answered by the API host still names the web host (where ActiveSync lives).
+    const functions = Object.values(
+      resourcesOf(Template.fromStack(stacks.services), 'AWS::Lambda::Function'),
+    );
+    const autodiscover = functions.filter((f) =>
+      /Autoconfig/i.test(String((f.Properties as { Description?: string }).Description ?? '')),
+    );
+    expect(autodiscover.length).toBeGreaterThan(0);
+    for (const f of autodiscover) {
+      const env = (f.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment
+        .Variables;
+      expect(env.NIMBUS_WEB_BASE).toBe(`https://${STAGES.dev.domain.webHostname}`);
+    }
   }, 300_000);
 });

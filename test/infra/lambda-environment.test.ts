@@ -45,7 +45,8 @@ beforeAll(() => {
 describe('cdk-nag with the web handlers', () => describeNagAndStateful(STAGES.dev, () => synthesized));
 
 test('web handlers and the authorizer get exactly the variables the composition root reads', () => {
-  const expected = REQUIRED_LAMBDA_ENV.map((key) => LAMBDA_ENV[key]).sort();
+  // The required ones, and the public web base (Autodiscover and JMAP URLs name the web host).
+  const expected = [...REQUIRED_LAMBDA_ENV.map((key) => LAMBDA_ENV[key]), LAMBDA_ENV.webBase].sort();
   for (const name of [...WEB, 'AdminAuthorizer']) {
     const keys = Object.keys(fn(name).environment).filter((k) => k !== 'NODE_OPTIONS');
     expect([name, keys.sort()]).toEqual([name, expected]);
