@@ -224,6 +224,45 @@ describe('changes', () => {
   });
 });
 
+describe('meeting requests', () => {
+  it('an iTIP invitation syncs with email:MeetingRequest (times, series, UID)', async () => {
+    const ics = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'PRODID:-//Nimbus test//EN',
+      'METHOD:REQUEST',
+      'BEGIN:VEVENT',
+      'UID:e2e-weekly@easmail.example',
+      'DTSTAMP:20261201T083000Z',
+      'DTSTART:20261207T090000Z',
+      'DTEND:20261207T100000Z',
+      'RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=10',
+      'SUMMARY:Weekly review',
+      'LOCATION:Room 2',
+      `ORGANIZER;CN=Bob:mailto:${BOB}`,
+      `ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:${ALICE}`,
+      'END:VEVENT',
+      'END:VCALENDAR',
+    ].join('\r\n');
+    await h.sendSmtp(BOB, ALICE, 'Invitation: Weekly review', {
+      icalEvent: { method: 'REQUEST', content: ics },
+    });
+    await eventually(() => imapFlags('INBOX', 'Invitation: Weekly review'));
+    const result = await syncInbox([airsync('FilterType', 0), pref(1, 100)]);
+    const invite = result.adds.find((a) => textAt(a.data, 'Subject') === 'Invitation: Weekly review');
+    expect(invite).toBeDefined();
+    expect(textAt(invite!.data, 'MessageClass')).toBe('IPM.Schedule.Meeting.Request');
+    const meeting = child(invite!.data, 'MeetingRequest');
+    expect(textAt(meeting, 'StartTime')).toBe('2026-12-07T09:00:00.000Z');
+    expect(textAt(meeting, 'EndTime')).toBe('2026-12-07T10:00:00.000Z');
+    expect(textAt(meeting, 'InstanceType')).toBe('1');
+    expect(textAt(meeting, 'Recurrences', 'Recurrence', 'Occurrences')).toBe('10');
+    expect(textAt(meeting, 'Location', 'DisplayName')).toBe('Room 2');
+    expect(textAt(meeting, 'UID')).toBe('e2e-weekly@easmail.example');
+    expect(textAt(meeting, 'MeetingMessageType')).toBe('1');
+  });
+});
+
 (LIBWBXML ? it : it.skip)('every response body decodes the same with wbxml2xml', () => {
   expect(phone.seen.length).toBeGreaterThan(3);
   // libwbxml's XML output goes through an XML parser, which turns the CRLFs of MIME data into LF.
