@@ -91,4 +91,26 @@ CREATE TABLE eas_sent_messages (
 );
 `,
   },
+  {
+    version: 106,
+    name: 'ActiveSync Sync: Supported (ghosted properties) per collection, and the ClientIds of applied Adds',
+    sql: `
+-- The airsync:Supported element names a device sent with SyncKey 0 (MS-ASCMD 2.2.3.168):
+-- absent properties outside it are ghosted on a Change. NULL: the device sent none.
+ALTER TABLE eas_sync_state ADD COLUMN supported JSONB;
+
+-- A client Add applied by a source (on its own connection) before the Sync state was saved:
+-- the device's retry with the same SyncKey and ClientId gets the recorded ServerId back
+-- instead of a second item. Rows older than the previous key are pruned as the state advances.
+CREATE TABLE eas_sync_client_adds (
+  device_row_id BIGINT NOT NULL REFERENCES eas_devices(id) ON DELETE CASCADE,
+  collection_id TEXT NOT NULL,
+  sync_key INTEGER NOT NULL,
+  client_id TEXT NOT NULL,
+  server_id TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (device_row_id, collection_id, sync_key, client_id)
+);
+`,
+  },
 ];

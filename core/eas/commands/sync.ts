@@ -21,7 +21,10 @@ import { waitForChanges } from '../sync/wait-for-changes';
 import { pingSettings } from './ping-settings';
 
 const cacheOf = (r: SyncRequest, collections: SyncCollectionRequest[]): CachedSync => ({
-  collections: collections.map(({ syncKey: _k, commands: _c, ...rest }) => (void _k, void _c, rest)),
+  // Supported counts with SyncKey 0 only and lives in the Sync state, not in the cache.
+  collections: collections.map(
+    ({ syncKey: _k, commands: _c, supported: _s, ...rest }) => (void _k, void _c, void _s, rest),
+  ),
   wait: r.wait,
   heartbeatInterval: r.heartbeatInterval,
   windowSize: r.windowSize,

@@ -68,6 +68,12 @@ export interface EasItemSource {
     serverId: string,
     data: EasElement,
     version: ProtocolVersion,
+    /**
+     * The collection's airsync:Supported names (MS-ASCMD §2.2.3.168) when the device sent them
+     * with SyncKey 0: properties outside them that the Change leaves out keep their stored
+     * values (ghosted); those inside are removed. Absent: nothing is ghosted.
+     */
+    supported?: readonly string[],
   ): Promise<ItemResult>;
   /** Delete; with deletesAsMoves (mail), a move to Deleted Items. */
   remove(

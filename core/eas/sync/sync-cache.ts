@@ -8,7 +8,7 @@ import type { SqlExecutor } from '../../ports/sql';
 import type { SyncCollectionRequest } from './sync-request';
 
 /** A cached collection: what to sync and how, without its key or commands. */
-export type CachedCollection = Omit<SyncCollectionRequest, 'syncKey' | 'commands'>;
+export type CachedCollection = Omit<SyncCollectionRequest, 'syncKey' | 'commands' | 'supported'>;
 
 export interface CachedSync {
   collections: CachedCollection[];

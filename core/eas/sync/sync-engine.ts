@@ -8,6 +8,7 @@
  */
 import type { SqlDatabase } from '../../ports/sql';
 import { loadFolderState } from '../folder-state';
+import { pruneAdds, recordAdd, recordedAdd } from './client-adds';
 import { versionAtLeast, type ProtocolVersion } from '../protocol';
 import type { EasElement } from '../wbxml/tree';
 import {
@@ -126,7 +127,7 @@ async function applyCommands(
   commands: ClientCommand[],
   held: Snapshot,
   now: ItemVersions,
-  opts: { deletesAsMoves: boolean; conflict: number },
+  opts: { deletesAsMoves: boolean; conflict: number; syncKey: number; supported?: string[] },
 ): Promise<Applied> {
   const out: Applied = { results: [], touched: new Set(), removed: new Set(), fetches: [] };
   const ownItem = (serverId: string) => serverId.startsWith(`${collectionId}:`);
@@ -141,8 +142,19 @@ async function applyCommands(
         out.results.push({ kind: 'Add', clientId: c.clientId, status: SyncStatus.ConversionError });
         continue;
       }
+      // A repeat of a request whose Add was applied before its state was saved: the same item.
+      const key = { deviceRowId: ctx.deviceRowId, collectionId, syncKey: opts.syncKey };
+      const done = await recordedAdd(ctx.db, key, c.clientId);
+      if (done !== null) {
+        out.touched.add(done);
+        out.results.push({ kind: 'Add', clientId: c.clientId, serverId: done, status: SyncStatus.Success });
+        continue;
+      }
       const r = await source.add(ctx.accountId, collectionId, c.data, ctx.version);
-      if (r.status === SyncStatus.Success && r.serverId) out.touched.add(r.serverId);
+      if (r.status === SyncStatus.Success && r.serverId) {
+        await recordAdd(ctx.db, key, c.clientId, r.serverId);
+        out.touched.add(r.serverId);
+      }
       out.results.push({ kind: 'Add', clientId: c.clientId, serverId: r.serverId, status: r.status });
       continue;
     }
@@ -158,7 +170,14 @@ async function applyCommands(
         out.results.push({ kind: 'Change', serverId: c.serverId, status: SyncStatus.Conflict });
         continue;
       }
-      const r = await source.change(ctx.accountId, collectionId, c.serverId, c.data, ctx.version);
+      const r = await source.change(
+        ctx.accountId,
+        collectionId,
+        c.serverId,
+        c.data,
+        ctx.version,
+        opts.supported,
+      );
       if (r.status === SyncStatus.Success) out.touched.add(c.serverId);
       else out.results.push({ kind: 'Change', serverId: c.serverId, status: r.status });
       continue;
@@ -252,6 +271,8 @@ async function start(
 ): Promise<CollectionOutcome> {
   const syncKey = (state?.syncKey ?? 0) + 1;
   const options = mergeOptions({}, req.options, itemClass);
+  // Adds recorded under an earlier partnership mean nothing under this one.
+  await pruneAdds(ctx.db, ctx.deviceRowId, req.collectionId);
   await saveSyncState(ctx.db, ctx.deviceRowId, req.collectionId, {
     syncKey,
     snapshot: {},
@@ -259,6 +280,8 @@ async function start(
     lastResponse: null,
     options,
     itemClass,
+    // Ghosting applies to the PIM classes only (MS-ASCNTC, MS-ASCAL); mail has no Supported.
+    supported: itemClass === 'Email' ? null : (req.supported ?? null),
   });
   return outcome(collectionElement(syncKey, req.collectionId, SyncStatus.Success), SyncStatus.Success, true);
 }
@@ -299,6 +322,8 @@ export async function syncCollection(
     {
       deletesAsMoves: req.deletesAsMoves ?? true,
       conflict: options.conflict ?? 1,
+      syncKey: state.syncKey,
+      supported: state.supported ?? undefined,
     },
   );
   const snapshot: Snapshot = { ...state.snapshot };
@@ -339,9 +364,13 @@ export async function syncCollection(
     lastResponse: { ...window, results, moreAvailable: taken.more },
     options,
     itemClass,
+    supported: state.supported ?? null,
   };
   if (!(await advanceSyncState(ctx.db, ctx.deviceRowId, id, state.syncKey, next)))
     return failed(SyncStatus.Retry);
+  // A repeat under the new previous key is a replay; older Adds cannot be asked about again.
+  // Best effort: rows a failed prune leaves are pruned on the next advance.
+  await pruneAdds(ctx.db, ctx.deviceRowId, id, state.syncKey).catch(() => undefined);
   const element = collectionElement(next.syncKey, id, SyncStatus.Success, {
     results: resultEls,
     commands,

@@ -24,6 +24,11 @@ export interface SyncCollectionRequest {
   windowSize?: number;
   options: (StoredOptions & { itemClass?: string })[];
   commands: ClientCommand[];
+  /**
+   * airsync:Supported (§2.2.3.168): the local names of the properties the device manages (the
+   * others are ghosted). Absent: no Supported element; empty: the element with no children.
+   */
+  supported?: string[];
 }
 
 export interface SyncRequest {
@@ -47,6 +52,8 @@ export const DEFAULT_SYNC_REQUEST_LIMITS: SyncRequestLimits = { maxCollections: 
 const AIRSYNC = CODE_PAGES.find((p) => p.namespace === 'AirSync')!.page;
 const SYNC_KEY = /^[0-9]{1,9}$/;
 const ID = /^[A-Za-z0-9:_-]{1,128}$/;
+/** At most this many Supported children (the Contacts and Calendar classes have fewer). */
+const MAX_SUPPORTED = 200;
 
 const bad = (what: string): never => {
   throw new SyncProtocolError(what);
@@ -98,6 +105,13 @@ function command(node: EasElement): ClientCommand | null {
   }
 }
 
+/** The element names under Supported, each once (their content, if any, means nothing). */
+function supported(node: EasElement): string[] {
+  if (node.children.length > MAX_SUPPORTED) bad('too many Supported elements');
+  if (node.text !== undefined && node.text.trim() !== '') bad('text in Supported');
+  return [...new Set(node.children.map((c) => c.name))];
+}
+
 function collection(node: EasElement, limits: SyncRequestLimits): SyncCollectionRequest {
   const syncKey = textAt(node, 'SyncKey')?.trim();
   if (syncKey === undefined || !SYNC_KEY.test(syncKey)) bad('bad SyncKey');
@@ -113,6 +127,8 @@ function collection(node: EasElement, limits: SyncRequestLimits): SyncCollection
   if (deletesAsMoves !== undefined) out.deletesAsMoves = deletesAsMoves;
   const windowSize = uint(textAt(node, 'WindowSize'), 'WindowSize');
   if (windowSize !== undefined) out.windowSize = windowSize;
+  const ghosting = airsync(node, 'Supported');
+  if (ghosting) out.supported = supported(ghosting);
   const commands = airsync(node, 'Commands');
   if (commands) {
     if (commands.children.length > limits.maxCommands) bad('too many commands');

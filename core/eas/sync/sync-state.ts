@@ -32,6 +32,11 @@ export interface SyncState {
   lastResponse: LastResponse | null;
   options: StoredOptions;
   itemClass: string | null;
+  /**
+   * The airsync:Supported element names of the SyncKey 0 request (MS-ASCMD §2.2.3.168), for
+   * ghosting on Changes; null or absent: the device sent none (nothing is ghosted).
+   */
+  supported?: string[] | null;
 }
 
 const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
@@ -43,6 +48,7 @@ interface Row {
   last_response: unknown;
   options: unknown;
   item_class: string | null;
+  supported: unknown;
 }
 
 export async function loadSyncState(
@@ -52,7 +58,7 @@ export async function loadSyncState(
   lock = false,
 ): Promise<SyncState | null> {
   const r = await db.query<Row>(
-    `SELECT sync_key, snapshot, previous_key, last_response, options, item_class FROM eas_sync_state
+    `SELECT sync_key, snapshot, previous_key, last_response, options, item_class, supported FROM eas_sync_state
      WHERE device_row_id = $1 AND collection_id = $2${lock ? ' FOR UPDATE' : ''}`,
     [deviceRowId, collectionId],
   );
@@ -65,6 +71,7 @@ export async function loadSyncState(
     lastResponse: row.last_response === null ? null : json<LastResponse>(row.last_response),
     options: json<StoredOptions>(row.options),
     itemClass: row.item_class,
+    supported: row.supported === null || row.supported === undefined ? null : json<string[]>(row.supported),
   };
 }
 
@@ -75,12 +82,12 @@ export async function saveSyncState(
   state: SyncState,
 ): Promise<void> {
   await db.query(
-    `INSERT INTO eas_sync_state (device_row_id, collection_id, sync_key, snapshot, previous_key, last_response, options, item_class, updated_at)
-     VALUES ($1, $2, $3, $4::jsonb, $5, $6::jsonb, $7::jsonb, $8, now())
+    `INSERT INTO eas_sync_state (device_row_id, collection_id, sync_key, snapshot, previous_key, last_response, options, item_class, supported, updated_at)
+     VALUES ($1, $2, $3, $4::jsonb, $5, $6::jsonb, $7::jsonb, $8, $9::jsonb, now())
      ON CONFLICT (device_row_id, collection_id) DO UPDATE SET sync_key = EXCLUDED.sync_key,
        snapshot = EXCLUDED.snapshot, previous_key = EXCLUDED.previous_key,
        last_response = EXCLUDED.last_response, options = EXCLUDED.options,
-       item_class = EXCLUDED.item_class, updated_at = now()`,
+       item_class = EXCLUDED.item_class, supported = EXCLUDED.supported, updated_at = now()`,
     [
       deviceRowId,
       collectionId,
@@ -90,6 +97,7 @@ export async function saveSyncState(
       state.lastResponse === null ? null : JSON.stringify(state.lastResponse),
       JSON.stringify(state.options),
       state.itemClass,
+      state.supported ? JSON.stringify(state.supported) : null,
     ],
   );
 }
