@@ -3,7 +3,7 @@
  * iTIP messages the change implies. The organizer's change sends REQUEST to the attendees (all of
  * them when something they see changed, else only the new ones) and CANCEL to removed attendees
  * (or to everyone on DELETE); an attendee's PARTSTAT change, or their DELETE (as DECLINED), sends
- * a REPLY to the organizer. Local recipients get it delivered (local-delivery.ts), remote ones
+ * a REPLY to the organizer, with only the instances (master, overrides) whose answer changed. Local recipients get it delivered (local-delivery.ts), remote ones
  * by iMIP mail through the outbound path. Best effort per recipient: the PUT has already succeeded.
  */
 import type { IcalComponent } from '../ical/ical-lib';
@@ -18,6 +18,7 @@ import {
   significantContent,
   type ItipMethod,
 } from './itip';
+import { changedAnswers, recurrenceKey } from './instances';
 import { deliverLocally } from './local-delivery';
 import type { LocalAccount, SchedulingDeps } from './ports';
 
@@ -141,14 +142,25 @@ export async function implicitSchedule(
     return result;
   }
 
-  // An attendee's own copy: tell the organizer when their answer changed (a DELETE declines).
-  const was = myPartstat(before, me);
-  const is = after ? myPartstat(after, me) : was ? 'DECLINED' : null;
-  if (!is || is === was || is === 'NEEDS-ACTION') return result;
+  // An attendee's own copy: tell the organizer the answers that changed, per instance (a DELETE
+  // declines them all).
   const source = after ?? before;
   if (!source) return result;
+  let itip: string;
+  let word: string;
+  if (!after) {
+    const was = myPartstat(before, me);
+    if (!was || was === 'DECLINED') return result;
+    itip = replyMessage(source, me, now, 'DECLINED');
+    word = 'DECLINED';
+  } else {
+    const changes = changedAnswers(before, after, me);
+    if (changes.size === 0) return result;
+    itip = replyMessage(after, me, now, (c) => changes.get(recurrenceKey(c)) ?? null);
+    const words = [...new Set(changes.values())];
+    word = changes.has('') ? (changes.get('') as string) : words.length === 1 ? words[0] : 'Reply';
+  }
   result.method = 'REPLY';
-  const itip = replyMessage(source, me, now, is);
-  await send(deps, 'REPLY', itip, me, [info.organizer], info.summary, result, REPLY_WORDS[is] ?? is);
+  await send(deps, 'REPLY', itip, me, [info.organizer], info.summary, result, REPLY_WORDS[word] ?? word);
   return result;
 }

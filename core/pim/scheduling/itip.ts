@@ -101,24 +101,29 @@ export function organizerMessage(vcalendar: IcalComponent, method: 'REQUEST' | '
   return message.toString() + '\r\n';
 }
 
-/** REPLY of one attendee: each component they attend, with only their ATTENDEE (RFC 5546 §3.2.3). */
+/**
+ * REPLY of one attendee: each component they attend, with only their ATTENDEE (RFC 5546 §3.2.3).
+ * `partstat`: one answer for every component, or per component (null leaves it out of the reply,
+ * so a reply carries only the instances whose answer changed).
+ */
 export function replyMessage(
   vcalendar: IcalComponent,
   attendee: string,
   now: Date,
-  partstat?: string,
+  partstat?: string | ((c: IcalComponent) => string | null),
 ): string {
   const message = withMethod(vcalendar, 'REPLY');
   for (const c of scheduledComponents(message)) {
     const mine = attendeeProperty(c, attendee);
-    if (!mine) {
+    const answer = typeof partstat === 'function' ? partstat(c) : partstat;
+    if (!mine || answer === null) {
       message.removeSubcomponent(c);
       continue;
     }
     for (const p of c.getAllProperties('attendee')) if (p !== mine) c.removeProperty(p);
     for (const name of ['rrule', 'rdate', 'exdate']) c.removeAllProperties(name);
     c.removeAllSubcomponents('valarm');
-    if (partstat) mine.setParameter('partstat', partstat);
+    if (answer) mine.setParameter('partstat', answer);
     stripScheduleParameters(c);
     setStamp(c, now);
   }

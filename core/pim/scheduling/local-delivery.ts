@@ -7,8 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import { extractCalendarFields } from '../ical';
-import type { IcalComponent } from '../ical/ical-lib';
+import type { IcalComponent, IcalTime } from '../ical/ical-lib';
 import type { PimCollection, PimObject } from '../types';
+import { componentsByKey, overrideFromMaster, recurrenceKey } from './instances';
 import {
   attendeeProperty,
   parseCalendarText,
@@ -130,14 +131,10 @@ async function applyCancel(
   return 'applied';
 }
 
-function recurrenceKey(c: IcalComponent): string {
-  const id = c.getFirstPropertyValue('recurrence-id');
-  return id ? String(id) : '';
-}
-
 /**
  * Applies a REPLY to the organizer's copy: the PARTSTAT of `attendee` (who must already be an
- * attendee there), component by component (master or the override with the same RECURRENCE-ID).
+ * attendee there), component by component — the master, or the instance with the same
+ * RECURRENCE-ID, made from the master when the organizer's copy has no override for it yet.
  */
 export async function applyReply(
   store: SchedulingStore,
@@ -150,15 +147,19 @@ export async function applyReply(
   const existing = await findByUid(store, organizer.id, info.uid);
   if (!existing) return 'ignored';
   const copy = parseCalendarText(existing.object.data);
-  const components = new Map(scheduledComponents(copy).map((c) => [recurrenceKey(c), c]));
+  const components = componentsByKey(copy);
   let changed = false;
   for (const replied of scheduledComponents(message)) {
     const from = replied
       .getAllProperties('attendee')
       .find((p) => mailtoAddress(p.getFirstValue()) === attendee);
-    const target = components.get(recurrenceKey(replied)) ?? components.get('');
+    if (!from) continue;
+    const key = recurrenceKey(replied);
+    let target = components.get(key);
+    if (!target && key) target = addOverride(copy, components.get(''), replied) ?? undefined;
     const mine = target && attendeeProperty(target, attendee);
-    if (!from || !mine) continue;
+    if (!target || !mine) continue;
+    components.set(key, target);
     const partstat = String(from.getParameter('partstat') ?? 'NEEDS-ACTION').toUpperCase();
     mine.setParameter('partstat', partstat);
     mine.setParameter('schedule-status', '2.0');
@@ -167,6 +168,19 @@ export async function applyReply(
   if (!changed) return 'ignored';
   await save(store, existing.collection, existing.object.name, withoutMethod(copy), existing.object.etag);
   return 'applied';
+}
+
+/** The override for the instance a reply answers, added to `copy` (null: no such occurrence). */
+function addOverride(
+  copy: IcalComponent,
+  master: IcalComponent | undefined,
+  replied: IcalComponent,
+): IcalComponent | null {
+  const id = replied.getFirstPropertyValue('recurrence-id') as IcalTime | null;
+  if (!master || !id || typeof id !== 'object') return null;
+  const override = overrideFromMaster(master, id);
+  if (override) copy.addSubcomponent(override);
+  return override;
 }
 
 /**
