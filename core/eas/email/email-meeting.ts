@@ -79,9 +79,24 @@ export function globalObjectId(
   return Buffer.concat([CLASS_ID, date, Buffer.alloc(16), size, data]);
 }
 
-/** The same element tree on another code page (recurrence.ts builds Calendar/Tasks trees). */
-function onPage(node: EasElement, page: number): EasElement {
-  return { ...node, page, children: node.children.map((c) => onPage(c, page)) };
+/** MS-ASEMAIL §2.2.2.60: the order of Recurrence's children. */
+const RECURRENCE_ORDER = [
+  'Type',
+  'Interval',
+  'Until',
+  'Occurrences',
+  'WeekOfMonth',
+  'DayOfMonth',
+  'DayOfWeek',
+  'MonthOfYear',
+];
+
+/** recurrence.ts's Calendar Recurrence on the Email page, children in MS-ASEMAIL's order. */
+function emailRecurrence(calendar: EasElement): EasElement {
+  const page = pageOf(E) ?? 2;
+  const rank = (c: EasElement) => RECURRENCE_ORDER.indexOf(c.name);
+  const children = [...calendar.children].sort((a, b) => rank(a) - rank(b));
+  return { ...calendar, page, children: children.map((c) => ({ ...c, page })) };
 }
 
 /** Email2:MeetingMessageType: 1 an initial request, 2 a full update (SEQUENCE > 0), 0 otherwise. */
@@ -98,6 +113,9 @@ function responseRequested(method: string, event: IcalComponent): number {
   const noReply = attendees.every((a) => String(a.getParameter('rsvp') ?? '').toUpperCase() === 'FALSE');
   return attendees.length > 0 && noReply ? 0 : 1;
 }
+
+const disallowCounter = (event: IcalComponent): boolean =>
+  String(event.getFirstPropertyValue('x-microsoft-disallow-counter') ?? '').toUpperCase() === 'TRUE';
 
 function organizerText(event: IcalComponent): string | null {
   const organizer = event.getFirstProperty('organizer');
@@ -121,7 +139,7 @@ function recurrencesElement(
   const untilMs = rrule.until ? instant(rrule.until, zone) : null;
   const calendar = recurrenceElement('Calendar', rrule, localStartOf(local), compactDate, untilMs);
   if (!calendar) return null;
-  const recurrence = onPage(calendar, pageOf(E) ?? 2);
+  const recurrence = emailRecurrence(calendar);
   if (versionAtLeast(version, '14.0')) {
     // Gregorian, not a leap month; the week starts on WKST (RFC 5545 default Monday).
     recurrence.children.push(el('Email2', 'CalendarType', 1), el('Email2', 'IsLeapMonth', 0));
@@ -182,8 +200,8 @@ function meetingOf(ics: string, method: string, version: ProtocolVersion): EasEl
     v16
       ? el('Calendar', 'UID', uid)
       : el(E, 'GlobalObjId', globalObjectId(uid, instanceDate).toString('base64')),
-    String(event.getFirstPropertyValue('x-microsoft-disallow-counter') ?? '').toUpperCase() === 'TRUE' &&
-      el(E, 'DisallowNewTimeProposal', 1),
+    // 14.0+: whether the organizer refuses new time proposals (Microsoft's iCalendar property).
+    versionAtLeast(version, '14.0') && el(E, 'DisallowNewTimeProposal', disallowCounter(event) ? 1 : 0),
     versionAtLeast(version, '14.1') && el('Email2', 'MeetingMessageType', meetingMessageType(method, event)),
   );
 }

@@ -137,6 +137,7 @@ describe('email:MeetingRequest of an iTIP REQUEST (weekly series with a TZID)', 
     expect(textOf(m, 'BusyStatus')).toBe('2');
     expect(textOf(m, 'MeetingMessageType', EMAIL2)).toBe('1');
     expect(child(m ?? undefined, 'UID', pageOf('Calendar'))).toBeUndefined();
+    expect(textOf(m, 'DisallowNewTimeProposal')).toBe('0');
 
     const recurrence = child(child(m ?? undefined, 'Recurrences', EMAIL), 'Recurrence', EMAIL);
     expect(recurrence).toBeDefined();
@@ -241,6 +242,37 @@ ORGANIZER:mailto:olga@example.org`;
     expect(textOf(m, 'RecurrenceId')).toBe('2026-12-09T09:00:00.000Z');
     const id = Buffer.from(textOf(m, 'GlobalObjId') ?? '', 'base64');
     expect([id.readUInt16BE(16), id[18], id[19]]).toEqual([2026, 12, 9]);
+  });
+
+  it('a monthly nth-weekday series: children in MS-ASEMAIL order; DisallowNewTimeProposal from Outlook', () => {
+    const event = `UID:monthly@example.org
+DTSTAMP:20261201T083000Z
+DTSTART:20261208T150000Z
+DURATION:PT30M
+RRULE:FREQ=MONTHLY;INTERVAL=2;BYDAY=2TU;COUNT=6
+X-MICROSOFT-DISALLOW-COUNTER:TRUE
+ORGANIZER:mailto:olga@example.org`;
+    const m = meeting(invitation('REQUEST', event), '14.1');
+    expect(textOf(m, 'EndTime')).toBe('2026-12-08T15:30:00.000Z');
+    expect(textOf(m, 'DisallowNewTimeProposal')).toBe('1');
+    const recurrence = child(child(m ?? undefined, 'Recurrences', EMAIL), 'Recurrence', EMAIL);
+    expect(recurrence?.children.map((c) => `${c.name}=${c.text}`)).toEqual([
+      'Type=3',
+      'Interval=2',
+      'Occurrences=6',
+      'WeekOfMonth=2',
+      'DayOfWeek=4',
+      'CalendarType=1',
+      'IsLeapMonth=0',
+      'FirstDayOfWeek=1',
+    ]);
+  });
+
+  it('a calendar part over the size limit is not parsed', () => {
+    const raw = invitation('REQUEST', WEEKLY);
+    const structure = parseMessageStructure(raw);
+    expect(renderMeetingRequest({ raw, structure, version: '14.1', maxCalendarBytes: 512 })).toBeNull();
+    expect(renderMeetingRequest({ raw, structure, version: '14.1', maxCalendarBytes: 8192 })).not.toBeNull();
   });
 
   it('plain mail has no MeetingRequest', () => {
