@@ -122,7 +122,8 @@ function organizerText(event: IcalComponent): string | null {
   if (!organizer) return null;
   const address = mailtoStrip(organizer.getFirstValue());
   const name = String(organizer.getParameter('cn') ?? '');
-  if (!name) return address || null;
+  if (!address) return null;
+  if (!name) return address;
   return `"${name.replace(/["\\]/g, (c) => '\\' + c)}" <${address}>`;
 }
 
@@ -161,7 +162,8 @@ function meetingOf(ics: string, method: string, version: ProtocolVersion): EasEl
   if (!uid || !start) return null;
   const tz = zoneOfStart(start, null);
   const startMs = instant(start, tz.zone);
-  const endMs = instant(endOf(event, start), tz.zone);
+  // An end before the start (broken DTEND) is read as a zero-length meeting.
+  const endMs = Math.max(instant(endOf(event, start), tz.zone), startMs);
   if (!Number.isFinite(startMs) || !Number.isFinite(endMs)) return null;
   const dtstamp = event.getFirstPropertyValue('dtstamp') as IcalTime | null;
   const recurrenceId = event.getFirstPropertyValue('recurrence-id') as IcalTime | null;
