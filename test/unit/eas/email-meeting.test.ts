@@ -324,7 +324,12 @@ ORGANIZER:mailto:olga@example.org`;
         (lines, version) => {
           const raw = invitation('REQUEST', lines.join('\n'));
           const m = meeting(raw, version);
-          if (m) expect(encodeWbxml(m).length).toBeGreaterThan(0);
+          if (!m) return;
+          expect(encodeWbxml(m).length).toBeGreaterThan(0);
+          // Never an end before the start, even from a broken DTEND.
+          expect(Date.parse(textOf(m, 'EndTime') ?? '')).toBeGreaterThanOrEqual(
+            Date.parse(textOf(m, 'StartTime') ?? ''),
+          );
         },
       ),
       { numRuns: 200 },
