@@ -7,7 +7,6 @@
  */
 import fc from 'fast-check';
 import { syncCommand } from '../../../core/eas/commands/sync';
-import type { ItemResult } from '../../../core/eas/sync/item-source';
 import { parseSyncRequest, SyncProtocolError } from '../../../core/eas/sync/sync-request';
 import { loadSyncState } from '../../../core/eas/sync/sync-state';
 import { child, childrenNamed, el, textAt, type EasElement } from '../../../core/eas/wbxml/tree';
@@ -19,9 +18,16 @@ let seen: (readonly string[] | undefined)[] = [];
 beforeAll(async () => {
   f = await syncFixture();
   const change = f.source.change.bind(f.source);
-  f.source.change = async (...args): Promise<ItemResult> => {
-    seen.push(args[5]);
-    return change(...args);
+  f.source.change = async (
+    accountId,
+    collectionId,
+    serverId,
+    data,
+    version,
+    supported?: readonly string[],
+  ) => {
+    seen.push(supported);
+    return change(accountId, collectionId, serverId, data, version);
   };
 }, 120_000);
 beforeEach(async () => {
