@@ -18,7 +18,7 @@ import {
   significantContent,
   type ItipMethod,
 } from './itip';
-import { changedAnswers, recurrenceKey } from './instances';
+import { changedAnswers, recurrenceKey, removedInstances } from './instances';
 import { deliverLocally } from './local-delivery';
 import type { LocalAccount, SchedulingDeps } from './ports';
 
@@ -155,8 +155,15 @@ export async function implicitSchedule(
     word = 'DECLINED';
   } else {
     const changes = changedAnswers(before, after, me);
-    if (changes.size === 0) return result;
-    itip = replyMessage(after, me, now, (c) => changes.get(recurrenceKey(c)) ?? null);
+    // An occurrence deleted from the copy (a new EXDATE) is declined, as an instance of its own.
+    const removed = removedInstances(before, after, me);
+    if (changes.size === 0 && removed.length === 0) return result;
+    const answered = parseCalendarText(after.toString());
+    for (const instance of removed) {
+      answered.addSubcomponent(instance);
+      changes.set(recurrenceKey(instance), 'DECLINED');
+    }
+    itip = replyMessage(answered, me, now, (c) => changes.get(recurrenceKey(c)) ?? null);
     const words = [...new Set(changes.values())];
     word = changes.has('') ? (changes.get('') as string) : words.length === 1 ? words[0] : 'Reply';
   }

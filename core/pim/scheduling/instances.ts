@@ -95,3 +95,44 @@ export function overrideFromMaster(master: IcalComponent, recurrenceId: IcalTime
   setTime(copy, 'recurrence-id', start);
   return copy;
 }
+
+function exdateKeys(master: IcalComponent | undefined): Map<string, IcalTime> {
+  const keys = new Map<string, IcalTime>();
+  for (const p of master?.getAllProperties('exdate') ?? []) {
+    for (const value of p.getValues() as IcalTime[]) {
+      if (value && typeof value === 'object' && typeof value.toUnixTime === 'function')
+        keys.set(`${value.isDate ? 'D' : 'T'}${epochMs(value, null)}`, value);
+    }
+  }
+  return keys;
+}
+
+/**
+ * The instances `me` removed from their copy with a new EXDATE (RFC 6638 §3.2.2.x: an attendee
+ * deleting an occurrence declines it): each as an override carrying `me` DECLINED, taken from the
+ * override before or made from the master before; none for an instance already declined.
+ */
+export function removedInstances(
+  before: IcalComponent | null,
+  after: IcalComponent,
+  me: string,
+): IcalComponent[] {
+  if (!before) return [];
+  const was = componentsByKey(before);
+  const master = was.get('');
+  const known = exdateKeys(master);
+  const removed: IcalComponent[] = [];
+  for (const [key, time] of exdateKeys(componentsByKey(after).get(''))) {
+    if (known.has(key)) continue;
+    const previous = was.get(key);
+    const instance = previous
+      ? new ICAL.Component(JSON.parse(JSON.stringify(previous.toJSON())) as unknown[])
+      : master && overrideFromMaster(master, time);
+    const mine = instance ? attendeeProperty(instance, me) : null;
+    if (!instance || !mine || String(mine.getParameter('partstat') ?? '').toUpperCase() === 'DECLINED')
+      continue;
+    mine.setParameter('partstat', 'DECLINED');
+    removed.push(instance);
+  }
+  return removed;
+}

@@ -210,6 +210,24 @@ test('a new override with the answer the series already had sends nothing', asyn
   expect((await bobPuts(uid, same)).method).toBeNull();
 });
 
+test("bob deletes one occurrence from his copy (EXDATE): alice's copy shows that instance declined", async () => {
+  const uid = 'weekly-5';
+  await invite(uid, ['bob@inst.test']);
+  const bobs = await copyOf(bob, uid);
+  const removed = bobs.replace(
+    'RRULE:FREQ=WEEKLY;COUNT=10\r\n',
+    'RRULE:FREQ=WEEKLY;COUNT=10\r\nEXDATE;TZID=Europe/Berlin:20260323T100000\r\n',
+  );
+  expect(removed).not.toBe(bobs);
+  expect(await bobPuts(uid, removed)).toMatchObject({ method: 'REPLY', local: ['alice@inst.test'] });
+  expect(bobsPartstats(await copyOf(alice, uid))).toEqual([
+    { recurrenceId: null, bob: 'NEEDS-ACTION' },
+    { recurrenceId: 'RECURRENCE-ID;TZID=Europe/Berlin:20260323T100000', bob: 'DECLINED' },
+  ]);
+  // The same EXDATE again (another edit of the copy): nothing more to say.
+  expect((await bobPuts(uid, removed.replace('SUMMARY:Weekly', 'SUMMARY:Weekly (mine)'))).method).toBeNull();
+});
+
 test("a remote attendee's answer for one instance: mailed to them with only it; mailed back, it updates it", async () => {
   const uid = 'weekly-3';
   mails.length = 0;
