@@ -4,6 +4,7 @@
  * the organizer's copy gets the override (made from the master when it has none), the master and
  * the other instances untouched; a remote attendee's mailed REPLY for one instance does the same.
  */
+import fc from 'fast-check';
 import { PgliteDatabase } from '../../../core/adapters/pglite/pglite-database';
 import { runMigrations } from '../../../core/db/migrate';
 import { Directory } from '../../../core/directory/directory';
@@ -335,3 +336,73 @@ test("another account's event is not touched by a reply addressed to it", async 
   expect(await copyOf(bob, uid)).toBe(before);
   expect(await copyOf(alice, uid)).not.toContain('RECURRENCE-ID');
 });
+
+test('property: a mailed REPLY applies only to real occurrences, and never touches the master', async () => {
+  const uid = 'weekly-prop';
+  await invite(uid, [CAROL]);
+  const reply = (recurrenceId: string, partstat: string) =>
+    buildImipMail({
+      method: 'REPLY',
+      from: CAROL,
+      to: [alice.address],
+      summary: 'Weekly',
+      now: new Date(),
+      itip: [
+        'BEGIN:VCALENDAR',
+        'VERSION:2.0',
+        'PRODID:-//remote//EN',
+        'METHOD:REPLY',
+        'BEGIN:VEVENT',
+        `UID:${uid}`,
+        'DTSTAMP:20260302T000000Z',
+        `RECURRENCE-ID${recurrenceId}`,
+        'ORGANIZER:mailto:alice@inst.test',
+        `ATTENDEE;PARTSTAT=${partstat}:mailto:${CAROL}`,
+        'END:VEVENT',
+        'END:VCALENDAR',
+        '',
+      ].join('\r\n'),
+    });
+  const compact = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace('.000', '');
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: -1, max: 12 }),
+      fc.constantFrom(0, 30, 24 * 60),
+      fc.constantFrom('ACCEPTED', 'DECLINED', 'TENTATIVE'),
+      async (week, offsetMinutes, partstat) => {
+        // Mondays 10:00 Berlin: 09:00Z until the DST change on 2026-03-29, 08:00Z after it.
+        const day = new Date(Date.UTC(2026, 2, 2 + 7 * week));
+        const at = new Date(
+          day.getTime() + ((day < new Date('2026-03-29') ? 9 : 8) * 60 + offsetMinutes) * 60_000,
+        );
+        const outcome = (await applyImipMessage({ store }, alice, reply(`:${compact(at)}`, partstat)))
+          .outcome;
+        const real = week >= 0 && week < 10 && offsetMinutes === 0;
+        expect(outcome).toBe(real ? 'applied' : 'ignored');
+        const master = carolsMaster(await copyOf(alice, uid));
+        expect(master).toBe('NEEDS-ACTION');
+      },
+    ),
+    { numRuns: 40 },
+  );
+  // Arbitrary text as RECURRENCE-ID: never an exception, never the master.
+  await fc.assert(
+    fc.asyncProperty(fc.string({ maxLength: 30 }), async (junk) => {
+      const value = junk.replace(/[\r\n]/g, '');
+      const result = await applyImipMessage({ store }, alice, reply(`:${value}`, 'DECLINED'));
+      expect(['ignored', 'applied']).toContain(result.outcome);
+      expect(carolsMaster(await copyOf(alice, uid))).toBe('NEEDS-ACTION');
+    }),
+    { numRuns: 30 },
+  );
+});
+
+function carolsMaster(ics: string): string | null {
+  const master = [...ics.matchAll(/BEGIN:VEVENT\r\n([\s\S]*?)END:VEVENT/g)].find(
+    (m) => !m[1].includes('RECURRENCE-ID'),
+  );
+  return (
+    /ATTENDEE;[^\r]*PARTSTAT=([A-Z-]+)[^\r]*:mailto:carol@remote\.example/.exec(master?.[1] ?? '')?.[1] ??
+    null
+  );
+}
