@@ -143,6 +143,26 @@ function withOverride(copy: string, recurrenceId: string, start: string, partsta
   return copy.replace('END:VCALENDAR', `${override}END:VCALENDAR`);
 }
 
+/** A REPLY by mail from `from` about one instance (`recurrenceId`: ":20260309T090000Z" etc.). */
+function replyMail(uid: string, recurrenceId: string, partstat: string, from: string, to: string): Buffer {
+  const itip = [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//remote//EN',
+    'METHOD:REPLY',
+    'BEGIN:VEVENT',
+    `UID:${uid}`,
+    'DTSTAMP:20260302T000000Z',
+    `RECURRENCE-ID${recurrenceId}`,
+    'ORGANIZER:mailto:alice@inst.test',
+    `ATTENDEE;PARTSTAT=${partstat}:mailto:${from}`,
+    'END:VEVENT',
+    'END:VCALENDAR',
+    '',
+  ].join('\r\n');
+  return buildImipMail({ method: 'REPLY', from, to: [to], summary: 'Weekly', itip, now: new Date() });
+}
+
 const bobsPartstats = (ics: string) =>
   [...ics.matchAll(/BEGIN:VEVENT\r\n([\s\S]*?)END:VEVENT/g)].map((m) => ({
     recurrenceId: /RECURRENCE-ID[^\r]*/.exec(m[1])?.[0] ?? null,
@@ -238,30 +258,10 @@ test("a remote attendee's answer for one instance: mailed to them with only it; 
 
   // Carol's client answers one occurrence, the RECURRENCE-ID in UTC (10:00 Berlin = 09:00Z).
   const master = unfold(/BEGIN:VEVENT\r\n[\s\S]*?END:VEVENT\r\n/.exec(request)![0]);
-  const instance = (id: string, partstat: string, from = CAROL) =>
-    [
-      'BEGIN:VCALENDAR',
-      'VERSION:2.0',
-      'PRODID:-//remote//EN',
-      'METHOD:REPLY',
-      'BEGIN:VEVENT',
-      `UID:${uid}`,
-      'DTSTAMP:20260302T000000Z',
-      `RECURRENCE-ID:${id}`,
-      'ORGANIZER:mailto:alice@inst.test',
-      `ATTENDEE;PARTSTAT=${partstat}:mailto:${from}`,
-      'END:VEVENT',
-      'END:VCALENDAR',
-      '',
-    ].join('\r\n');
   expect(master).toContain('RRULE:FREQ=WEEKLY');
-  const send = (itip: string, from = CAROL) =>
-    applyImipMessage(
-      { store },
-      alice,
-      buildImipMail({ method: 'REPLY', from, to: [alice.address], summary: 'Weekly', itip, now: new Date() }),
-    );
-  expect(await send(instance('20260309T090000Z', 'DECLINED'))).toEqual({
+  const send = (id: string, partstat: string, from = CAROL) =>
+    applyImipMessage({ store }, alice, replyMail(uid, `:${id}`, partstat, from, alice.address));
+  expect(await send('20260309T090000Z', 'DECLINED')).toEqual({
     method: 'REPLY',
     outcome: 'applied',
   });
@@ -276,10 +276,10 @@ test("a remote attendee's answer for one instance: mailed to them with only it; 
   ]);
 
   // Not an occurrence of the series (a Tuesday), or past its COUNT: nothing changes.
-  expect((await send(instance('20260310T090000Z', 'ACCEPTED'))).outcome).toBe('ignored');
-  expect((await send(instance('20260601T080000Z', 'ACCEPTED'))).outcome).toBe('ignored');
+  expect((await send('20260310T090000Z', 'ACCEPTED')).outcome).toBe('ignored');
+  expect((await send('20260601T080000Z', 'ACCEPTED')).outcome).toBe('ignored');
   // Carol answering for bob: forged.
-  expect((await send(instance('20260316T090000Z', 'ACCEPTED', 'bob@inst.test'))).outcome).toBe('forged');
+  expect((await send('20260316T090000Z', 'ACCEPTED', 'bob@inst.test')).outcome).toBe('forged');
   expect(carols(await copyOf(alice, uid))).toHaveLength(2);
   expect(bobsPartstats(await copyOf(alice, uid)).map((c) => c.bob)).toEqual(['NEEDS-ACTION', 'NEEDS-ACTION']);
 
@@ -309,29 +309,7 @@ test("another account's event is not touched by a reply addressed to it", async 
   await invite(uid, ['bob@inst.test']);
   // A REPLY to bob (not the organizer) for alice's series: ignored, bob's copy unchanged.
   const before = await copyOf(bob, uid);
-  const itip = [
-    'BEGIN:VCALENDAR',
-    'VERSION:2.0',
-    'PRODID:-//remote//EN',
-    'METHOD:REPLY',
-    'BEGIN:VEVENT',
-    `UID:${uid}`,
-    'DTSTAMP:20260302T000000Z',
-    'RECURRENCE-ID:20260309T090000Z',
-    'ORGANIZER:mailto:alice@inst.test',
-    `ATTENDEE;PARTSTAT=DECLINED:mailto:${CAROL}`,
-    'END:VEVENT',
-    'END:VCALENDAR',
-    '',
-  ].join('\r\n');
-  const mail = buildImipMail({
-    method: 'REPLY',
-    from: CAROL,
-    to: [bob.address],
-    summary: 'x',
-    itip,
-    now: new Date(),
-  });
+  const mail = replyMail(uid, ':20260309T090000Z', 'DECLINED', CAROL, bob.address);
   expect((await applyImipMessage({ store }, bob, mail)).outcome).toBe('ignored');
   expect(await copyOf(bob, uid)).toBe(before);
   expect(await copyOf(alice, uid)).not.toContain('RECURRENCE-ID');
@@ -341,28 +319,7 @@ test('property: a mailed REPLY applies only to real occurrences, and never touch
   const uid = 'weekly-prop';
   await invite(uid, [CAROL]);
   const reply = (recurrenceId: string, partstat: string) =>
-    buildImipMail({
-      method: 'REPLY',
-      from: CAROL,
-      to: [alice.address],
-      summary: 'Weekly',
-      now: new Date(),
-      itip: [
-        'BEGIN:VCALENDAR',
-        'VERSION:2.0',
-        'PRODID:-//remote//EN',
-        'METHOD:REPLY',
-        'BEGIN:VEVENT',
-        `UID:${uid}`,
-        'DTSTAMP:20260302T000000Z',
-        `RECURRENCE-ID${recurrenceId}`,
-        'ORGANIZER:mailto:alice@inst.test',
-        `ATTENDEE;PARTSTAT=${partstat}:mailto:${CAROL}`,
-        'END:VEVENT',
-        'END:VCALENDAR',
-        '',
-      ].join('\r\n'),
-    });
+    replyMail(uid, recurrenceId, partstat, CAROL, alice.address);
   const compact = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace('.000', '');
   await fc.assert(
     fc.asyncProperty(
