@@ -32,6 +32,24 @@ export interface EasDeps {
   items: readonly EasItemSource[];
   /** Ping's longest wait and folder count (MS-ASCMD §2.2.1.13: HeartbeatInterval bounds). */
   ping: { minHeartbeatSeconds: number; maxHeartbeatSeconds: number; maxFolders: number };
+  /** Configured limits (functions/eas/settings.ts); a missing one: the command's own default. */
+  limits?: Partial<EasLimits>;
+}
+
+/** ActiveSync limits a deployment may set (issue #15); each defaults to the constant it replaces. */
+export interface EasLimits {
+  /** Most bytes of any rendered body (email-body.ts DEFAULT_MAX_BODY_BYTES). */
+  maxBodyBytes: number;
+  /** SendMail / SmartReply / SmartForward: message size and recipients (send/submit.ts). */
+  maxMessageBytes: number;
+  maxRecipients: number;
+  /** Search / Find: most messages scanned (search/mailbox-search.ts). */
+  maxSearchScan: number;
+  /** Sync: collections and commands in one request (sync/sync-request.ts). */
+  maxSyncCollections: number;
+  maxSyncCommands: number;
+  /** ResolveRecipients: most To entries (commands/resolve-recipients.ts LIMITS.maxTo). */
+  maxResolveRecipients: number;
 }
 
 export interface EasRequest {

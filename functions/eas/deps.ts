@@ -15,7 +15,7 @@ import type { EasSettings } from './settings';
 export function easDeps(ctx: WebContext, settings: EasSettings): EasDeps {
   const pimStore = new PimStore(ctx.db, ctx.events);
   const items: EasItemSource[] = [];
-  items.push(new EmailItemSource(ctx));
+  items.push(new EmailItemSource(ctx, { maxBodyBytes: settings.limits.maxBodyBytes }));
   items.push(...pimItemSources(pimStore));
   return {
     db: ctx.db,
@@ -28,5 +28,6 @@ export function easDeps(ctx: WebContext, settings: EasSettings): EasDeps {
     pimStore,
     items,
     ping: settings.ping,
+    limits: settings.limits,
   };
 }

@@ -87,7 +87,8 @@ async function handle(request: EasRequest): Promise<EasResponse> {
   const options = readOptions(child(body, 'Options', PAGE));
   if (tos.length === 0 || tos.some((t) => !t || t.length > 256) || !options)
     return top(TopStatus.ProtocolError);
-  if (tos.length > LIMITS.maxTo) return top(TopStatus.ProtocolError);
+  if (tos.length > (request.deps.limits?.maxResolveRecipients ?? LIMITS.maxTo))
+    return top(TopStatus.ProtocolError);
   const responses: EasElement[] = [];
   for (const to of tos) {
     const found = await candidatesFor(request.deps, request.account, to);

@@ -7,7 +7,7 @@
  */
 import { reply, type EasCommand, type EasRequest, type EasResponse } from '../command';
 import { galEntries, galMatches, galProperties } from '../search/gal';
-import { searchMailboxes } from '../search/mailbox-search';
+import { DEFAULT_MAILBOX_SEARCH_LIMITS, searchMailboxes } from '../search/mailbox-search';
 import type { Range } from '../search/request-options';
 import { page, renderHits, slice } from '../search/results';
 import { parseSearch, type ParsedSearch } from '../search/search-parse';
@@ -41,7 +41,8 @@ function results(items: EasElement[], r: Range, total: number): (EasElement | fa
 async function mailbox(request: EasRequest, parsed: Extract<ParsedSearch, { store: 'mailbox' }>) {
   const r = page(parsed.range);
   if (!r) return store(SearchStatus.EndOfRange);
-  const hits = await searchMailboxes(request.deps, request.account.id, parsed.query);
+  const maxScan = request.deps.limits?.maxSearchScan ?? DEFAULT_MAILBOX_SEARCH_LIMITS.maxScan;
+  const hits = await searchMailboxes(request.deps, request.account.id, parsed.query, { maxScan });
   if (!hits) return store(SearchStatus.InvalidRequest);
   const shown = slice(hits, r);
   const data = await renderHits(request, shown, parsed.render);

@@ -14,7 +14,12 @@ import {
   type SyncContext,
 } from '../sync/sync-engine';
 import { SyncProtocolError } from '../sync/sync-options';
-import { parseSyncRequest, type SyncCollectionRequest, type SyncRequest } from '../sync/sync-request';
+import {
+  DEFAULT_SYNC_REQUEST_LIMITS,
+  parseSyncRequest,
+  type SyncCollectionRequest,
+  type SyncRequest,
+} from '../sync/sync-request';
 import { as, collectionStatus, SyncStatus, syncStatus } from '../sync/sync-response';
 import { loadSyncState } from '../sync/sync-state';
 import { waitForChanges } from '../sync/wait-for-changes';
@@ -97,7 +102,11 @@ async function runAll(
 async function handle(request: EasRequest): Promise<EasResponse> {
   let parsed: SyncRequest;
   try {
-    parsed = parseSyncRequest(request.body);
+    const { limits } = request.deps;
+    parsed = parseSyncRequest(request.body, {
+      maxCollections: limits?.maxSyncCollections ?? DEFAULT_SYNC_REQUEST_LIMITS.maxCollections,
+      maxCommands: limits?.maxSyncCommands ?? DEFAULT_SYNC_REQUEST_LIMITS.maxCommands,
+    });
   } catch (error) {
     if (error instanceof SyncProtocolError) return reply(syncStatus(SyncStatus.ProtocolError));
     throw error;
