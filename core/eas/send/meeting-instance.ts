@@ -4,6 +4,7 @@
  * answer for one occurrence changes only that occurrence.
  */
 import ICAL, { type IcalComponent } from '../../pim/ical/ical-lib';
+import { GuardedExpansion } from '../../pim/ical/recurrence-guard';
 import { scheduledComponents } from '../../pim/scheduling/itip';
 
 /** Occurrences looked at before giving up on finding the instance (open-ended series). */
@@ -20,7 +21,8 @@ export function occurrenceComponent(vcalendar: IcalComponent, instance: Date): I
   const master = components.find((c) => !c.hasProperty('recurrence-id'));
   if (!master || !master.hasProperty('rrule')) return null;
   const event = new ICAL.Event(master);
-  const iterator = event.iterator();
+  // Step-bounded (issue #16): a rule that never matches ends the walk instead of hanging it.
+  const iterator = new GuardedExpansion(master, event.startDate);
   for (let i = 0; i < MAX_OCCURRENCES; i++) {
     const next = iterator.next();
     if (!next) return null;

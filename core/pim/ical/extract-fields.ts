@@ -56,6 +56,11 @@ function span(
     last = Math.max(last, interval.endMs + slack);
   }
   if (undated || first === Infinity) return { firstStart: null, lastEnd: null };
-  const open = expansion.unbounded || !expansion.complete;
+  // A rule the step bound ended (issue #16) is treated as producing no further instances, as at
+  // every query (same gap bound), so the span ends at its last found instance. Such an object is
+  // still valid calendar data and is stored (201), not refused with CALDAV:valid-calendar-data
+  // (RFC 4791 §5.3.2.1): RFC 5545 §3.8.5.3 makes DTSTART the first instance whatever the rule
+  // yields, and a rule not synchronized with DTSTART gives an undefined, not an invalid, set.
+  const open = (expansion.unbounded && !expansion.stepLimited) || !expansion.complete;
   return { firstStart: new Date(first), lastEnd: open ? null : new Date(last) };
 }

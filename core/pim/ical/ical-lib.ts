@@ -4,9 +4,12 @@
  * so we require() it at run time and take its types from the ESM declarations.
  */
 import type ICALModule from 'ical.js' with { 'resolution-mode': 'import' };
+import { installRecurrenceGuard } from './recurrence-steps';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above: CJS build of an ESM package
 const ICAL: typeof ICALModule = require('ical.js');
+// Every recurrence walk in the process is step-bounded (issue #16), whoever drives the iterator.
+installRecurrenceGuard(ICAL);
 
 export default ICAL;
 export type IcalComponent = InstanceType<typeof ICAL.Component>;

@@ -2,9 +2,11 @@
  * The instances of a calendar object: the master's occurrences (RRULE, RDATE, minus EXDATE, in the
  * time zone of its DTSTART) with overridden instances (RECURRENCE-ID) in their place. Expansion is
  * bounded: at most `maxInstances` occurrences are generated, so a hostile RRULE (FREQ=SECONDLY
- * without end) costs a bounded amount of work.
+ * without end) costs a bounded amount of work, and the search for each occurrence is step-bounded
+ * (recurrence-guard.ts), so a rule that never matches cannot hang the node (issue #16).
  */
 import ICAL, { type IcalComponent, type IcalDuration, type IcalTime, type IcalTimezone } from './ical-lib';
+import { GuardedExpansion, limitsForInstances, type RecurrenceLimits } from './recurrence-guard';
 import { epochMs } from './time-values';
 
 /** Default cap on generated occurrences per object and evaluation. */
@@ -27,6 +29,8 @@ export interface ExpandOptions {
   /** Stop once occurrences start after this instant (ms); overrides are always included. */
   untilMs?: number;
   maxInstances?: number;
+  /** Step bounds of the occurrence search; derived from maxInstances when absent. */
+  recurrenceLimits?: RecurrenceLimits;
   floatingZone: IcalTimezone | null;
 }
 
@@ -36,6 +40,11 @@ export interface Expansion {
   complete: boolean;
   /** True when the series has no end (RRULE without COUNT/UNTIL). */
   unbounded: boolean;
+  /**
+   * True when a rule took too many steps to find its next occurrence: it is treated as producing
+   * no further instances (complete stays true), the same way at PUT and at every query.
+   */
+  stepLimited: boolean;
 }
 
 function endProperty(c: IcalComponent): 'dtend' | 'due' {
@@ -69,10 +78,16 @@ export function expandInstances(
   overrides: IcalComponent[],
   options: ExpandOptions,
 ): Expansion {
-  if (!master) return { instances: overrides.map(ownInstance), complete: true, unbounded: false };
+  if (!master)
+    return { instances: overrides.map(ownInstance), complete: true, unbounded: false, stepLimited: false };
   const base = ownInstance(master);
   if (!isRecurring(master) || !base.start) {
-    return { instances: [base, ...overrides.map(ownInstance)], complete: true, unbounded: false };
+    return {
+      instances: [base, ...overrides.map(ownInstance)],
+      complete: true,
+      unbounded: false,
+      stepLimited: false,
+    };
   }
   const zone = options.floatingZone;
   const byRecurrenceId = new Map<number, IcalComponent>();
@@ -82,19 +97,17 @@ export function expandInstances(
   }
   const max = options.maxInstances ?? DEFAULT_MAX_INSTANCES;
   const span = base.end ? base.end.subtractDate(base.start) : null;
-  const expansion = new ICAL.RecurExpansion({ component: master, dtstart: base.start });
+  const limits = options.recurrenceLimits ?? limitsForInstances(max);
+  const expansion = new GuardedExpansion(master, base.start, limits);
   const instances: Instance[] = [];
   let complete = true;
   for (let count = 0; ; count++) {
-    let occurrence: IcalTime | null;
-    try {
-      occurrence = expansion.next() as IcalTime | null;
-    } catch {
-      // ical.js gives up on a rule it can't satisfy (e.g. 500 EXDATEs in a row): treat as the end.
-      complete = false;
+    const occurrence = expansion.next();
+    if (!occurrence) {
+      // ical.js gave up on a rule it can't satisfy (e.g. 500 EXDATEs in a row): not a known end.
+      if (expansion.failed) complete = false;
       break;
     }
-    if (!occurrence) break;
     const at = epochMs(occurrence, zone);
     if (options.untilMs !== undefined && at > options.untilMs) break;
     if (count >= max) {
@@ -114,5 +127,5 @@ export function expandInstances(
   }
   // Overrides past the bound (or of dates the rule doesn't produce) are instances all the same.
   for (const o of byRecurrenceId.values()) instances.push(ownInstance(o));
-  return { instances, complete, unbounded: isUnbounded(master) };
+  return { instances, complete, unbounded: isUnbounded(master), stepLimited: expansion.stepLimited };
 }
