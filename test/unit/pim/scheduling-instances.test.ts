@@ -144,7 +144,14 @@ function withOverride(copy: string, recurrenceId: string, start: string, partsta
 }
 
 /** A REPLY by mail from `from` about one instance (`recurrenceId`: ":20260309T090000Z" etc.). */
-function replyMail(uid: string, recurrenceId: string, partstat: string, from: string, to: string): Buffer {
+function replyMail(
+  uid: string,
+  recurrenceId: string,
+  partstat: string,
+  from: string,
+  to: string,
+  attendee = from,
+) {
   const itip = [
     'BEGIN:VCALENDAR',
     'VERSION:2.0',
@@ -155,7 +162,7 @@ function replyMail(uid: string, recurrenceId: string, partstat: string, from: st
     'DTSTAMP:20260302T000000Z',
     `RECURRENCE-ID${recurrenceId}`,
     'ORGANIZER:mailto:alice@inst.test',
-    `ATTENDEE;PARTSTAT=${partstat}:mailto:${from}`,
+    `ATTENDEE;PARTSTAT=${partstat}:mailto:${attendee}`,
     'END:VEVENT',
     'END:VCALENDAR',
     '',
@@ -259,8 +266,8 @@ test("a remote attendee's answer for one instance: mailed to them with only it; 
   // Carol's client answers one occurrence, the RECURRENCE-ID in UTC (10:00 Berlin = 09:00Z).
   const master = unfold(/BEGIN:VEVENT\r\n[\s\S]*?END:VEVENT\r\n/.exec(request)![0]);
   expect(master).toContain('RRULE:FREQ=WEEKLY');
-  const send = (id: string, partstat: string, from = CAROL) =>
-    applyImipMessage({ store }, alice, replyMail(uid, `:${id}`, partstat, from, alice.address));
+  const send = (id: string, partstat: string, attendee = CAROL) =>
+    applyImipMessage({ store }, alice, replyMail(uid, `:${id}`, partstat, CAROL, alice.address, attendee));
   expect(await send('20260309T090000Z', 'DECLINED')).toEqual({
     method: 'REPLY',
     outcome: 'applied',
