@@ -1,8 +1,9 @@
 /**
  * The `eas` section of the node configuration (docs/activesync.md "Configuration"): ActiveSync
- * body and WBXML limits, the device policy sent at Provision, and Ping's heartbeat bounds. The
- * defaults are functions/eas/settings.ts DEFAULT_EAS_SETTINGS; the web role passes the parsed
- * section to the ActiveSync endpoint as the WebContext's `eas` overrides (web-role.ts).
+ * body and WBXML limits, the device policy sent at Provision, Ping's heartbeat bounds and the
+ * per-command limits. The defaults are functions/eas/settings.ts DEFAULT_EAS_SETTINGS; the web
+ * role passes the parsed section to the ActiveSync endpoint as the WebContext's `eas` overrides
+ * (web-role.ts).
  */
 import { z } from 'zod';
 import { DEFAULT_EAS_SETTINGS } from '../../functions/eas/settings';
@@ -15,6 +16,7 @@ const flag = z
 const P = DEFAULT_EAS_SETTINGS.policy;
 const W = DEFAULT_EAS_SETTINGS.wbxml;
 const PING = DEFAULT_EAS_SETTINGS.ping;
+const L = DEFAULT_EAS_SETTINGS.limits;
 
 /** MS-ASPROV EASProvisionDoc values, with the ranges MS-ASPROV allows for each. */
 const policy = z
@@ -73,6 +75,23 @@ export const easConfigSchema = z
       .refine((p) => p.minHeartbeatSeconds <= p.maxHeartbeatSeconds, {
         message: 'minHeartbeatSeconds must not exceed maxHeartbeatSeconds',
       }),
+    /** Per-command bounds (issue #15); the defaults are the values the commands had built in. */
+    limits: z
+      .object({
+        /** Bytes of any body a device is sent (Sync, ItemOperations, Search); longer: truncated. */
+        maxBodyBytes: int(1024, 1024 ** 3).default(L.maxBodyBytes),
+        /** SendMail / SmartReply / SmartForward: message bytes and envelope recipients. */
+        maxMessageBytes: int(1024, 1024 ** 3).default(L.maxMessageBytes),
+        maxRecipients: int(1, 10_000).default(L.maxRecipients),
+        /** Search / Find: messages one mailbox search may examine. */
+        maxSearchScan: int(1, 10_000_000).default(L.maxSearchScan),
+        /** Sync: collections and commands in one request (more: Status 4). */
+        maxSyncCollections: int(1, 10_000).default(L.maxSyncCollections),
+        maxSyncCommands: int(1, 1_000_000).default(L.maxSyncCommands),
+        /** ResolveRecipients: To entries per request (MS-ASCMD §2.2.3.183.2 allows at most 100). */
+        maxResolveRecipients: int(1, 100).default(L.maxResolveRecipients),
+      })
+      .default({}),
   })
   .default({});
 
