@@ -23,6 +23,8 @@ export class GuardedExpansion {
   failed = false;
   private readonly expansion: InstanceType<typeof ICAL.RecurExpansion> | null;
   private readonly iterators: RecurIterator[] = [];
+  /** Steps of all this expansion's rules: several RRULEs share one maxTotalSteps. */
+  private readonly steps = { used: 0 };
 
   constructor(
     component: IcalComponent,
@@ -46,7 +48,7 @@ export class GuardedExpansion {
 
   private guard<T>(fn: () => T): T | null {
     try {
-      return withRecurrenceLimits(this.limits, fn);
+      return withRecurrenceLimits(this.limits, fn, this.steps);
     } catch {
       this.failed = true;
       return null;

@@ -41,6 +41,8 @@ interface IteratorSteps {
 
 const steps = new WeakMap<RecurIterator, IteratorSteps>();
 let active: RecurrenceLimits = DEFAULT_RECURRENCE_LIMITS;
+/** Steps of all the rules of one expansion (several RRULEs share maxTotalSteps); none outside one. */
+let shared: { used: number } | null = null;
 /** Steps taken by all iterators in this process: lets tests prove a bound without timing. */
 let stepCounter = 0;
 
@@ -57,14 +59,18 @@ function stateOf(it: RecurIterator): IteratorSteps {
   return s;
 }
 
-/** Runs fn with these limits for every iterator it drives (all of ical.js is synchronous). */
-export function withRecurrenceLimits<T>(limits: RecurrenceLimits, fn: () => T): T {
-  const saved = active;
+/**
+ * Runs fn with these limits for every iterator it drives (all of ical.js is synchronous); steps
+ * are also counted in `scope`, shared by the calls of one expansion.
+ */
+export function withRecurrenceLimits<T>(limits: RecurrenceLimits, fn: () => T, scope?: { used: number }): T {
+  const saved = [active, shared] as const;
   active = limits;
+  shared = scope ?? null;
   try {
     return fn();
   } finally {
-    active = saved;
+    [active, shared] = saved;
   }
 }
 
@@ -78,7 +84,8 @@ export function installRecurrenceGuard(ICAL: typeof ICALModule): void {
   proto.check_contracting_rules = function (this: RecurIterator): boolean {
     const s = stateOf(this);
     if (s.limited) return true; // leave next()'s loop at once; next() below answers null
-    if (s.gap >= active.maxGapSteps || s.total >= active.maxTotalSteps) {
+    const spent = Math.max(s.total, shared?.used ?? 0);
+    if (s.gap >= active.maxGapSteps || spent >= active.maxTotalSteps) {
       s.limited = true;
       // Completed iterators are dropped by RecurExpansion, so the candidate is never used.
       this.completed = true;
@@ -86,6 +93,7 @@ export function installRecurrenceGuard(ICAL: typeof ICALModule): void {
     }
     s.gap++;
     s.total++;
+    if (shared) shared.used++;
     stepCounter++;
     return check.call(this);
   };

@@ -75,6 +75,21 @@ describe('rules that never match end the expansion within the step bound', () =>
     ]);
   });
 
+  test('several RRULEs that never match share one total bound', () => {
+    const rules = ['SU', 'MO', 'TU', 'WE', 'TH', 'SA', 'SU'].map(
+      (d, i) => `RRULE:FREQ=DAILY;INTERVAL=${7 * (i + 1)};BYDAY=${d}`,
+    );
+    let result: ReturnType<typeof expand> | null = null;
+    const steps = stepsOf(() => (result = expand(event([FRIDAY, 'DURATION:PT1H', ...rules]))));
+    // Seven rules of up to maxGapSteps each would be 28,000 steps alone.
+    expect(steps).toBeLessThanOrEqual(maxTotalSteps);
+    expect(result!.stepLimited).toBe(true);
+    // ical.js gives DTSTART once per RRULE (its own quirk, unchanged here): one distinct start.
+    expect(new Set(result!.instances.map((i) => i.start?.toString()))).toEqual(
+      new Set(['2026-12-04T10:00:00Z']),
+    );
+  });
+
   test('an ical.js iterator driven directly is bounded too (the guard is process-wide)', () => {
     const it = ICAL.Recur.fromString('FREQ=DAILY;INTERVAL=7;BYDAY=SU').iterator(
       ICAL.Time.fromDateTimeString('2026-12-04T10:00:00Z'),
