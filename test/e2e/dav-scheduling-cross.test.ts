@@ -35,6 +35,18 @@ function calendar(lines: string[]): string {
 const vevent = (uid: string, lines: string[]) =>
   calendar(['BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20260101T000000Z', ...lines, 'END:VEVENT']);
 
+/** The raw messages of the account's INBOX, as stored (header prefix + blob). */
+async function inboxMessages(address: string): Promise<string[]> {
+  const account = (await h.node.directory.getAccount(address))!;
+  const inbox = (await h.node.mailboxes.getMailbox(account.id, 'INBOX'))!;
+  const out: string[] = [];
+  for (const m of await h.node.mailboxes.listMessages(inbox.id)) {
+    const body = await h.node.storage.blobs.get(m.blobKey);
+    out.push(body.toString('latin1'));
+  }
+  return out;
+}
+
 beforeAll(async () => {
   sink = await new SmtpSink().start();
   h = await WebHarness.start({
@@ -97,8 +109,17 @@ describe('implicit scheduling between a local organizer and a local attendee', (
     const itip = Buffer.from(part![1].replace(/\r\n/g, ''), 'base64').toString('utf8');
     expect(itip).toContain('METHOD:REQUEST');
     expect(itip).toContain(`UID:${uid}`);
-    // The local attendee is served by the server itself (RFC 6638 §4): no iMIP mail to bob.
+    // The local attendee is served by the server itself (RFC 6638 §4): nothing goes out for bob,
+    // but a notice lands in his INBOX (phones on ActiveSync and IMAP clients show it), marked as
+    // applied, so its delivery leaves his calendar copy as it is.
     expect(sink.messages.some((m) => m.recipients.includes(BOB))).toBe(false);
+    const notice = await eventually(async () =>
+      (await inboxMessages(BOB)).find((m) => m.includes(`UID:${uid}`) || m.includes('Invitation: Review')),
+    );
+    expect(notice).toMatch(/^X-Nimbus-Itip-Applied: yes\r\n/);
+    expect(notice).toContain('Subject: Invitation: Review');
+    expect(notice).toMatch(/method=REQUEST/);
+    expect((await dav('GET', `/dav/calendars/${BOB}/personal/${uid}.ics`, BOB)).etag).toBe(copy.etag);
     // Another tenant sees nothing of it.
     expect((await dav('GET', `/dav/calendars/${BOB}/personal/${uid}.ics`, EVE)).status).toBe(404);
   });

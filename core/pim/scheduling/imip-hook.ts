@@ -5,6 +5,7 @@
  * Best effort, like the vacation responder: it never fails the delivery it follows.
  */
 import { applyImipMessage, type ImipOutcome } from './apply-imip';
+import { isItipApplied } from './imip-mail';
 import type { LocalAccount, SchedulingStore } from './ports';
 
 const MARKER = Buffer.from('text/calendar');
@@ -20,7 +21,7 @@ export class ImipReceiver {
   /** `message`: the whole delivered message (not just its header). */
   async afterDelivery(input: { account: LocalAccount; message: Buffer }): Promise<ImipOutcome | null> {
     const store = this.store();
-    if (!store || !mayCarryItip(input.message)) return null;
+    if (!store || !mayCarryItip(input.message) || isItipApplied(input.message)) return null;
     return applyImipMessage({ store }, input.account, input.message);
   }
 }

@@ -24,6 +24,24 @@ function encodeHeader(text: string): string {
     : `=?UTF-8?B?${Buffer.from(clean, 'utf8').toString('base64')}?=`;
 }
 
+/**
+ * On the notice a local recipient gets of a message the server already applied (implicit.ts).
+ * The MX strips every sender-supplied X-Nimbus-* field (core/security/control-headers.ts), so
+ * only this server can set it.
+ */
+export const ITIP_APPLIED_HEADER = 'X-Nimbus-Itip-Applied';
+
+export function markItipApplied(message: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${ITIP_APPLIED_HEADER}: yes\r\n`, 'latin1'), message]);
+}
+
+/** Whether the message's header section carries ITIP_APPLIED_HEADER. */
+export function isItipApplied(message: Buffer): boolean {
+  const end = message.indexOf('\r\n\r\n');
+  const header = message.subarray(0, end < 0 ? message.length : end).toString('latin1');
+  return new RegExp(`(^|\r\n)${ITIP_APPLIED_HEADER}:`, 'i').test(header);
+}
+
 export function buildImipMail(mail: ImipMail, replyStatus?: string): Buffer {
   const boundary = `=_nimbus_${randomBytes(12).toString('hex')}`;
   const domain = mail.from.slice(mail.from.lastIndexOf('@') + 1) || 'localhost';

@@ -7,7 +7,7 @@
  * by iMIP mail through the outbound path. Best effort per recipient: the PUT has already succeeded.
  */
 import type { IcalComponent } from '../ical/ical-lib';
-import { buildImipMail } from './imip-mail';
+import { buildImipMail, markItipApplied } from './imip-mail';
 import {
   attendeeProperty,
   organizerMessage,
@@ -72,8 +72,25 @@ async function send(
       result.failed.push({ address, error: (err as Error).message });
     }
   }
-  if (remote.length === 0) return;
   const now = deps.now?.() ?? new Date();
+  // Local recipients also get the message as mail in their INBOX (as Exchange does: phones on
+  // ActiveSync and plain IMAP clients show invitations and answers from there), marked as already
+  // applied so delivery does not apply it to the calendar a second time.
+  const notified = recipients.filter((address) => result.local.includes(address));
+  if (notified.length > 0) {
+    const data = markItipApplied(
+      buildImipMail({ method, from: sender, to: notified, summary, itip, now }, replyStatus),
+    );
+    await deps
+      .submit({
+        data,
+        mailFrom: sender,
+        recipients: notified.map((address) => ({ address })),
+        authenticatedAs: sender,
+      })
+      .catch(() => undefined); // the calendar side is done; the notice is best effort
+  }
+  if (remote.length === 0) return;
   const data = buildImipMail({ method, from: sender, to: remote, summary, itip, now }, replyStatus);
   try {
     await deps.submit({

@@ -3,7 +3,7 @@ export { implicitSchedule, type CalendarObjectChange, type SchedulingResult } fr
 export { onCalendarObjectChanged, type DavSchedulingContext, type DavObjectChange } from './on-change';
 export { applyImipMessage, type ImipOutcome } from './apply-imip';
 export { deliverLocally, findByUid, inboxName, type DeliveryOutcome } from './local-delivery';
-export { buildImipMail, itipFromMail } from './imip-mail';
+export { buildImipMail, isItipApplied, itipFromMail, markItipApplied } from './imip-mail';
 export { freeBusyResponse, InvalidScheduleRequest, type FreeBusyAnswer } from './outbox-freebusy';
 export type { SchedulingDeps, SchedulingStore, LocalAccount, SubmitMail } from './ports';
 export { ImipReceiver, mayCarryItip } from './imip-hook';

@@ -7,6 +7,8 @@ import {
   buildImipMail,
   freeBusyResponse,
   ImipReceiver,
+  isItipApplied,
+  markItipApplied,
   itipFromMail,
   onCalendarObjectChanged,
   type SchedulingDeps,
@@ -94,6 +96,10 @@ describe('implicit scheduling (RFC 6638)', () => {
     expect(unfold(calendar[0].data)).not.toMatch(/METHOD/);
     expect(unfold(calendar[0].data)).toMatch(/PARTSTAT=NEEDS-ACTION[^\r]*:mailto:bob@other.example/);
 
+    // The local attendee's INBOX notice (marked as applied), then the remote attendee's mail.
+    const notices = mails.filter((m) => isItipApplied(m.data));
+    expect(notices.map((m) => m.recipients)).toEqual([[{ address: 'bob@other.example' }]]);
+    mails.splice(0, mails.length, ...mails.filter((m) => !isItipApplied(m.data)));
     expect(mails).toHaveLength(1);
     expect(mails[0].mailFrom).toBe('alice@example.org');
     expect(mails[0].recipients).toEqual([{ address: 'carol@remote.example' }]);
@@ -225,7 +231,11 @@ describe('implicit scheduling (RFC 6638)', () => {
       local: ['bob@other.example'],
       remote: ['carol@remote.example'],
     });
-    expect(mails).toHaveLength(1);
+    // bob's notice (already applied) and carol's mail.
+    expect(mails.map((m) => [isItipApplied(m.data), m.recipients])).toEqual([
+      [true, [{ address: 'bob@other.example' }]],
+      [false, [{ address: 'carol@remote.example' }]],
+    ]);
   });
 
   test('SCHEDULE-AGENT=CLIENT attendees are left to the client', async () => {
@@ -299,6 +309,13 @@ describe('applyImipMessage', () => {
       message: reply('carol@remote.example', 'ACCEPTED'),
     });
     expect(outcome).toEqual({ method: 'REPLY', outcome: 'applied' });
+    // The INBOX notice of a message this server already applied is left alone.
+    const notice = markItipApplied(reply('carol@remote.example', 'DECLINED'));
+    expect(isItipApplied(notice)).toBe(true);
+    expect(await receiver.afterDelivery({ account: ALICE, message: notice })).toBeNull();
+    expect(unfold((await store.objectsIn(ALICE.id, 'personal'))[0].data)).toMatch(
+      /PARTSTAT=ACCEPTED[^\r]*:mailto:carol@remote.example/,
+    );
   });
 
   test('a plain mail is not iTIP', async () => {
