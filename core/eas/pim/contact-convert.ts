@@ -79,7 +79,8 @@ const str = (v: unknown): string => (Array.isArray(v) ? v.map(str).join(' ') : v
 function structured(p: IcalProperty | null): string[] {
   if (!p) return [];
   const v = p.getFirstValue() as unknown;
-  return Array.isArray(v) ? v.map(str) : String(v ?? '').split(';');
+  // ical.js gives a one-component value (ORG:Acme\;Co) as the unescaped string: never split it.
+  return Array.isArray(v) ? v.map(str) : v === null || v === undefined ? [] : [String(v)];
 }
 
 /** A date (BDAY, ANNIVERSARY) as EAS dateTime at midnight UTC. */
