@@ -42,8 +42,16 @@ export async function freeBusyResponse(
   const organizer = mailtoAddress(vfreebusy.getFirstPropertyValue('organizer'));
   if (organizer !== requester.address.toLowerCase())
     throw new InvalidScheduleRequest('ORGANIZER is not the requester');
-  const start = vfreebusy.getFirstPropertyValue('dtstart') as IcalTime | null;
-  const end = vfreebusy.getFirstPropertyValue('dtend') as IcalTime | null;
+  // ical.js parses values when first read: a malformed DTSTART/DTEND throws here.
+  const valueOf = (name: string): IcalTime | null => {
+    try {
+      return vfreebusy.getFirstPropertyValue(name) as IcalTime | null;
+    } catch {
+      throw new InvalidScheduleRequest(`VFREEBUSY ${name.toUpperCase()} is not a time`);
+    }
+  };
+  const start = valueOf('dtstart');
+  const end = valueOf('dtend');
   if (!start || !end || typeof start !== 'object' || typeof end !== 'object')
     throw new InvalidScheduleRequest('VFREEBUSY needs DTSTART and DTEND');
   // RFC 5546 wants UTC here; a floating time (some clients send one) is read as UTC, never in
