@@ -6,7 +6,7 @@
  * lists or OCSP are fetched (the server makes no outbound calls for this).
  */
 import { X509Certificate } from 'node:crypto';
-import { rootCertificates } from 'node:tls';
+import { systemRootCertificates as rootCertificates } from '../../adapters/local/system-trust';
 
 export const CertStatus = {
   Valid: 1,
