@@ -30,7 +30,18 @@ export interface SpoolPayload {
   done?: string[];
   /** Outbound (relay) retry progress: see core/spool/retry-schedule.ts DeferralState. */
   relay?: { attempts: number; nextAttemptAt?: string; delayWarned?: boolean; lastError?: string };
+  /** Mailing-list work run by the delivery role (core/lists): set on jobs with no recipients. */
+  list?: ListSpoolTask;
 }
+
+/**
+ * A post's fan-out (paged through the members by keyset, the cursor saved in the job so a
+ * crash resumes where it stopped) or a scheduled digest (one job per list and period: the spool,
+ * not a timer on one node, so exactly one node sends each digest).
+ */
+export type ListSpoolTask =
+  | { kind: 'fanout'; listId: string; postBlobKey: string; postSize: number; cursor?: string; sent?: number }
+  | { kind: 'digest'; listId: string; period: string };
 
 export interface SpoolJob {
   id: string;
