@@ -11,6 +11,7 @@ import { imapMessagesMigrations } from './migrations-imap-messages';
 import { imapMetadataMigrations } from './migrations-imap-metadata';
 import { imapUrlauthMigrations } from './migrations-imap-urlauth';
 import { pimMigrations } from './migrations-pim';
+import { sieveMigrations } from './migrations-sieve';
 
 export interface Migration {
   version: number;
@@ -392,4 +393,5 @@ CREATE INDEX recovery_log_at_idx ON recovery_log(at);
   ...deliveryFastMigrations,
   ...pimMigrations,
   ...easMigrations,
+  ...sieveMigrations,
 ];
