@@ -11,9 +11,9 @@ import { parseRequestBody } from '../../core/jmap/request-body';
 import { JmapRequestError } from '../../core/jmap/errors';
 import { accountIdOf } from '../../core/jmap/ids';
 import { sessionResource } from '../../core/jmap/session';
-import { accountState } from '../../core/jmap/state';
 import { authenticateUser, baseUrl, issueToken } from '../web/auth';
 import type { WebContext } from '../web/context';
+import { eventSourceResponse } from './event-source';
 import { jsonResponse, problem, Router, type WebRequest, type WebResponse } from '../web/types';
 
 async function withUser(
@@ -105,54 +105,7 @@ export function jmapRouter(ctx: WebContext): Router {
   router.add('GET', '/jmap/eventsource', (request) =>
     withUser(ctx, request, async (account) => {
       if (!ctx.streaming) return problem(501, 'about:blank', 'push is served by the web role, not here');
-      const types = (request.query.get('types') ?? '*').split(',');
-      const closeAfter = request.query.get('closeafter') === 'state';
-      const ping = Math.max(0, Math.min(3600, Number(request.query.get('ping') ?? 0) || 0));
-      const want = (t: string) => types.includes('*') || types.includes(t);
-      return {
-        status: 200,
-        headers: {
-          'content-type': 'text/event-stream',
-          'cache-control': 'no-store',
-          'x-accel-buffering': 'no',
-        },
-        stream: (sink) => {
-          let last = '';
-          let timer: NodeJS.Timeout | null = null;
-          const send = async () => {
-            const state = await accountState(ctx.db, account.id);
-            if (state === last) return;
-            last = state;
-            const changed: Record<string, string> = {};
-            for (const t of ['Mailbox', 'Email', 'Thread']) if (want(t)) changed[t] = state;
-            sink.write(
-              `event: state\ndata: ${JSON.stringify({ '@type': 'StateChange', changed: { [accountIdOf(account.id)]: changed } })}\n\n`,
-            );
-            if (closeAfter) sink.end();
-          };
-          const unsubscribe = ctx.events.subscribe(account.id, () => {
-            // Coalesce bursts (a delivery batch publishes several events).
-            if (timer) return;
-            timer = setTimeout(() => {
-              timer = null;
-              void send().catch(() => undefined);
-            }, 50);
-          });
-          const pinger =
-            ping > 0
-              ? setInterval(() => sink.write(`event: ping\ndata: {"interval":${ping}}\n\n`), ping * 1000)
-              : null;
-          void accountState(ctx.db, account.id).then((s) => {
-            last = s;
-            sink.write(': connected\n\n');
-          });
-          sink.onClose(() => {
-            unsubscribe();
-            if (pinger) clearInterval(pinger);
-            if (timer) clearTimeout(timer);
-          });
-        },
-      };
+      return eventSourceResponse(ctx, account, request.query);
     }),
   );
   return router;

@@ -158,6 +158,28 @@ it('shows an event PUT over CalDAV', async () => {
     .waitFor();
 });
 
+it('redraws the open calendar when an event arrives over CalDAV, without navigating (push)', async () => {
+  await page.click('#view-week');
+  await page.waitForSelector('#cal-grid.grid-week');
+  const put = await dav(
+    h,
+    ALICE,
+    PW,
+    'PUT',
+    `/dav/calendars/${ALICE}/personal/pushed-1.ics`,
+    vevent('pushed-1', 'Pushed from a phone', new Date(`${today()}T16:00:00Z`)),
+    { 'content-type': 'text/calendar' },
+  );
+  expect(put.status).toBe(201);
+  // No click: only the EventSource (JMAP push, CalendarEvent state) can make it appear.
+  await page
+    .locator(`.day-column[data-date="${today()}"] button.event`, { hasText: 'Pushed from a phone' })
+    .waitFor();
+  const removed = await dav(h, ALICE, PW, 'DELETE', `/dav/calendars/${ALICE}/personal/pushed-1.ics`, '');
+  expect(removed.status).toBe(204);
+  await page.locator('button.event', { hasText: 'Pushed from a phone' }).waitFor({ state: 'detached' });
+});
+
 it('accepts an invitation from another local user; the organizer sees ACCEPTED over CalDAV', async () => {
   const at = new Date(Date.now() + 2 * 86_400_000);
   const invitation = vevent('review-1', 'Design review', at, [
@@ -201,6 +223,30 @@ it('creates a contact and completes it, and a directory user, in compose', async
   await page.waitForSelector('#contact-dialog', { state: 'detached' });
   await page.locator('#contact-list button.contact', { hasText: 'Linus Torvalds' }).waitFor();
   await shot('contacts-1-list.png');
+  // A card written over CardDAV (a phone) shows up in the open list by push.
+  const card = [
+    'BEGIN:VCARD',
+    'VERSION:3.0',
+    'UID:pushed-card',
+    'FN:Ada Lovelace',
+    'N:Lovelace;Ada;;;',
+    'EMAIL:ada@engine.example',
+    'END:VCARD',
+    '',
+  ].join('\r\n');
+  const putCard = await dav(
+    h,
+    ALICE,
+    PW,
+    'PUT',
+    `/dav/addressbooks/${ALICE}/contacts/pushed-card.vcf`,
+    card,
+    {
+      'content-type': 'text/vcard',
+    },
+  );
+  expect(putCard.status).toBe(201);
+  await page.locator('#contact-list button.contact', { hasText: 'Ada Lovelace' }).waitFor();
 
   await page.click('#nav-mail');
   await page.waitForSelector('#folders li');

@@ -49,6 +49,9 @@ export async function showContacts(): Promise<void> {
   await loadContacts();
 }
 
+/** Redraws the open contact list (push: a CardDAV or ActiveSync change). */
+export const refreshContacts = (): Promise<void> => loadContacts();
+
 async function loadContacts(): Promise<void> {
   const q = $<HTMLInputElement>('#contact-search')?.value ?? '';
   try {

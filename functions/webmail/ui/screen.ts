@@ -6,8 +6,8 @@ import { compose } from './compose';
 import { $, type Obj, h } from './dom';
 import { open } from './reader';
 import { settings } from './settings';
-import { showCalendar } from './calendar';
-import { showContacts } from './contacts';
+import { refreshCalendar, showCalendar } from './calendar';
+import { refreshContacts, showContacts } from './contacts';
 
 // ---- main screen ------------------------------------------------------------
 export async function start(): Promise<void> {
@@ -232,15 +232,31 @@ async function logout(): Promise<void> {
   showLogin();
 }
 
-// Push: any JMAP state change reloads the folder tree and the list.
+// Push: a mail change reloads the folder tree and the list; a calendar or contacts change (CalDAV,
+// CardDAV, ActiveSync, an invitation delivered) redraws that view if it is open.
 let source: EventSource | null = null;
 function listenForChanges(): void {
   source?.close();
   source = new EventSource('/jmap/eventsource?types=*&closeafter=no&ping=60');
-  source.addEventListener('state', () => {
-    void loadMailboxes().then(() => {
-      renderFolders();
-      return loadList();
-    });
+  source.addEventListener('state', (event) => {
+    const changed = changedTypes((event as MessageEvent<string>).data);
+    if (changed.has('Email') || changed.has('Mailbox')) {
+      void loadMailboxes().then(() => {
+        renderFolders();
+        return loadList();
+      });
+    }
+    if (changed.has('CalendarEvent') && $('#cal-grid')) void refreshCalendar();
+    if (changed.has('ContactCard') && $('#contact-list')) void refreshContacts();
   });
+}
+
+/** The type names of a StateChange (all accounts); an unreadable one counts as a mail change. */
+function changedTypes(data: string): Set<string> {
+  try {
+    const change = JSON.parse(data) as { changed?: Record<string, Record<string, string>> };
+    return new Set(Object.values(change.changed ?? {}).flatMap((types) => Object.keys(types)));
+  } catch {
+    return new Set(['Email']);
+  }
 }
