@@ -12,6 +12,7 @@ import { imapMetadataMigrations } from './migrations-imap-metadata';
 import { imapUrlauthMigrations } from './migrations-imap-urlauth';
 import { pimMigrations } from './migrations-pim';
 import { sieveMigrations } from './migrations-sieve';
+import { listMigrations } from './migrations-lists';
 
 export interface Migration {
   version: number;
@@ -394,4 +395,5 @@ CREATE INDEX recovery_log_at_idx ON recovery_log(at);
   ...pimMigrations,
   ...easMigrations,
   ...sieveMigrations,
+  ...listMigrations,
 ];
