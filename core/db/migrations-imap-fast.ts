@@ -223,4 +223,56 @@ END;
 $$ LANGUAGE plpgsql;
 `,
   },
+  {
+    version: 107,
+    name: 'EXPUNGE locks the account row before the mailbox row, in the order APPEND and delivery use',
+    // Version 73 locked the mailbox, then updated the account's used_bytes; imap_append and
+    // deliver_batch lock the account, then the mailbox. An EXPUNGE and an APPEND in the same
+    // account at once could deadlock (PostgreSQL aborts one: the bench's "APPEND failed").
+    sql: `
+CREATE OR REPLACE FUNCTION imap_expunge(p_account BIGINT, p_mailbox BIGINT, p_within BIGINT[], p_retain_secs INT)
+RETURNS TABLE (out_uid BIGINT, out_modseq BIGINT) AS $$
+DECLARE
+  v_uids BIGINT[];
+  v_modseq BIGINT;
+  v_count INT;
+  v_bytes BIGINT;
+  v_unseen INT;
+BEGIN
+  -- The account row first, like APPEND, delivery and COPY: one lock order, no deadlock.
+  PERFORM 1 FROM accounts WHERE id = p_account FOR UPDATE;
+  PERFORM 1 FROM mailboxes WHERE id = p_mailbox AND account_id = p_account FOR UPDATE;
+  IF NOT FOUND THEN RETURN; END IF;
+  v_uids := ARRAY(SELECT m.uid FROM messages m WHERE m.mailbox_id = p_mailbox AND '\\Deleted' = ANY(m.flags)
+                    AND (p_within IS NULL OR m.uid = ANY(p_within)) ORDER BY m.uid);
+  IF cardinality(v_uids) = 0 THEN RETURN; END IF;
+  UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = p_mailbox
+    RETURNING highestmodseq INTO v_modseq;
+  INSERT INTO expunged_messages
+    (mailbox_id, uid, modseq, flags, last_modseq, internal_date, size, blob_key, header_prefix, structure,
+     retained_until)
+  SELECT m.mailbox_id, m.uid, v_modseq, m.flags, m.modseq, m.internal_date, m.size, m.blob_key,
+         m.header_prefix, m.structure, now() + make_interval(secs => p_retain_secs)
+  FROM messages m WHERE m.mailbox_id = p_mailbox AND m.uid = ANY(v_uids)
+  ON CONFLICT (mailbox_id, uid) DO UPDATE SET modseq = EXCLUDED.modseq, flags = EXCLUDED.flags,
+    last_modseq = EXCLUDED.last_modseq, internal_date = EXCLUDED.internal_date, size = EXCLUDED.size,
+    blob_key = EXCLUDED.blob_key, header_prefix = EXCLUDED.header_prefix, structure = EXCLUDED.structure,
+    retained_until = EXCLUDED.retained_until;
+  INSERT INTO expunge_blob_holds (blob_key, held_until)
+  SELECT m.blob_key, now() + make_interval(secs => p_retain_secs)
+  FROM messages m WHERE m.mailbox_id = p_mailbox AND m.uid = ANY(v_uids);
+  WITH gone AS (
+    DELETE FROM messages m WHERE m.mailbox_id = p_mailbox AND m.uid = ANY(v_uids)
+    RETURNING m.uid, m.size, '\\Seen' = ANY(m.flags) AS seen)
+  SELECT count(*)::int, coalesce(sum(size), 0)::bigint, (count(*) FILTER (WHERE NOT seen))::int,
+         coalesce(array_agg(uid ORDER BY uid), '{}')
+    INTO v_count, v_bytes, v_unseen, v_uids FROM gone;
+  UPDATE mailboxes SET message_count = message_count - v_count, unseen_count = unseen_count - v_unseen
+    WHERE id = p_mailbox;
+  UPDATE accounts SET used_bytes = GREATEST(0, used_bytes - v_bytes) WHERE id = p_account;
+  RETURN QUERY SELECT u, v_modseq FROM unnest(v_uids) u;
+END;
+$$ LANGUAGE plpgsql;
+`,
+  },
 ];

@@ -163,6 +163,8 @@ export async function expungeWithModseq(
   uids: number[],
 ): Promise<{ removed: number[]; modseq: number }> {
   if (uids.length === 0) return { removed: [], modseq: 0 };
+  // The account row first, like APPEND and delivery (one lock order; see migration 107).
+  await tx.query(`SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE`, [accountId]);
   const lock = await tx.query<{ highestmodseq: string }>(
     `UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = $1 AND account_id = $2
      RETURNING highestmodseq`,

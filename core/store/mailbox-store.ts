@@ -132,6 +132,8 @@ export class MailboxStore {
   async expunge(accountId: number, mailboxId: number, uids: number[]): Promise<number[]> {
     if (uids.length === 0) return [];
     const removed = await this.db.transaction(async (tx) => {
+      // The account row first, like APPEND and delivery (one lock order; see migration 107).
+      await tx.query(`SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE`, [accountId]);
       const lock = await tx.query<{ highestmodseq: number }>(
         `UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = $1 AND account_id = $2
          RETURNING highestmodseq`,

@@ -806,3 +806,25 @@ c.logout()
     expect(out).toMatch(/^refused .*\[UIDREQUIRED\]/m);
   });
 });
+
+describe('APPEND and EXPUNGE in the same mailbox at once', () => {
+  // Both take the account row, then the mailbox row (migration 107): on PostgreSQL the opposite
+  // order in EXPUNGE could deadlock with an APPEND, and one of them failed with SERVERBUG.
+  it('every command succeeds and the message count adds up', async () => {
+    const { user, pass } = await newUser();
+    const appender = await login(user, pass);
+    const expunger = await login(user, pass);
+    expect(await expunger.command('s', 'SELECT INBOX')).toMatch(/s OK/);
+    const rounds = 40;
+    for (let i = 0; i < rounds; i++) {
+      const [appended, expunged] = await Promise.all([
+        appender.append('INBOX', msg(`round ${i}`), '\\Deleted'),
+        expunger.command(`x${i}`, 'EXPUNGE'),
+      ]);
+      expect(appended).toMatch(/A OK/);
+      expect(expunged).toMatch(new RegExp(`x${i} OK`));
+    }
+    expect(await expunger.command('e', 'EXPUNGE')).toMatch(/e OK/);
+    expect(await appender.command('st', 'STATUS INBOX (MESSAGES)')).toMatch(/MESSAGES 0\)/);
+  });
+});
