@@ -20,8 +20,33 @@ interface VacationRow {
   html_body: string | null;
 }
 
+/** A Sieve vacation action (RFC 5230), as the delivery executor hands it over. */
+export interface SieveVacationReply {
+  subject?: string;
+  from?: string;
+  /** More addresses of the user (:addresses) that count as "addressed to me". */
+  addresses: string[];
+  /** `reason` is a MIME entity (:mime) rather than plain text. */
+  mime: boolean;
+  reason: string;
+  seconds: number;
+}
+
+/** What one reply says, from either source (JMAP settings or a Sieve vacation action). */
+interface ReplySettings {
+  subject: string | null;
+  text: string | null;
+  html: string | null;
+  entity?: string;
+  from?: string;
+  addresses?: string[];
+  seconds: number;
+}
+
 /** Days between two replies to the same sender (RFC 5230 §4.1 default and minimum: 7). */
 const REPLY_INTERVAL_DAYS = 7;
+/** RFC 5230 §4.1 lets a site set a minimum: below a day is a flood, whatever the script says. */
+const MIN_INTERVAL_SECONDS = 24 * 3600;
 
 /**
  * Sends the JMAP VacationResponse (RFC 8621 §8) at delivery, with the loop and flood rules of
@@ -57,16 +82,50 @@ export class VacationResponder {
       const away = new Map(vacation.rows.map((row) => [Number(row.account_id), row]));
       for (const input of candidates) {
         const settings = away.get(input.account.id);
-        if (settings) await this.respond(input, settings).catch(() => undefined);
+        if (!settings) continue;
+        const reply = {
+          subject: settings.subject,
+          text: settings.text_body,
+          html: settings.html_body,
+          seconds: REPLY_INTERVAL_DAYS * 24 * 3600,
+        };
+        await this.respond(input, reply).catch(() => undefined);
       }
     } catch {
       // Best effort (see above): the message itself is delivered; no reply is better than a retry loop.
     }
   }
 
+  /**
+   * A reply a Sieve vacation action asked for (the delivery executor also compiles the JMAP
+   * VacationResponse into one), under the same RFC 3834 checks and once-per-sender rule.
+   */
+  async fromSieve(input: VacationInput, action: SieveVacationReply): Promise<void> {
+    try {
+      if (!mayReply(input)) return;
+      const reply: ReplySettings = action.mime
+        ? {
+            subject: action.subject ?? null,
+            text: null,
+            html: null,
+            entity: action.reason,
+            seconds: action.seconds,
+          }
+        : { subject: action.subject ?? null, text: action.reason, html: null, seconds: action.seconds };
+      await this.respond(input, { ...reply, from: action.from, addresses: action.addresses });
+    } catch {
+      // Best effort, as afterDeliveries.
+    }
+  }
+
+  /** An automatic message (a Sieve reject's MDN) with the null envelope sender: nothing answers it. */
+  async sendAutomatic(data: Buffer, to: string): Promise<void> {
+    await this.acceptor().accept({ data, mailFrom: '', recipients: [{ address: to }] });
+  }
+
   private async respond(
     { account, recipient, mailFrom, body }: VacationInput,
-    settings: VacationRow,
+    settings: ReplySettings,
   ): Promise<void> {
     const sender = mailFrom.trim().toLowerCase();
     const fields = parseHeaderFields(body.subarray(0, findHeaderEnd(body, 0, body.length)));
@@ -77,7 +136,9 @@ export class VacationResponder {
     if (autoSubmitted !== null && autoSubmitted.split(';')[0].trim().toLowerCase() !== 'no') return;
     if (/^(bulk|list|junk)$/i.test(first('precedence') ?? '')) return;
     if (first('list-id') !== null || first('list-unsubscribe') !== null) return;
-    const mine = new Set([account.address.toLowerCase(), recipient.toLowerCase()]);
+    const mine = new Set(
+      [account.address, recipient, ...(settings.addresses ?? [])].map((a) => a.trim().toLowerCase()),
+    );
     const visible = [...all('to'), ...all('cc')]
       .flatMap((value) => parseAddressList(value) ?? [])
       .some((a) => a.mailbox && a.host && mine.has(`${a.mailbox}@${a.host}`.toLowerCase()));
@@ -87,9 +148,9 @@ export class VacationResponder {
     const claimed = await this.db.query(
       `INSERT INTO vacation_replies (account_id, sender) VALUES ($1, $2)
        ON CONFLICT (account_id, sender) DO UPDATE SET sent_at = now()
-       WHERE vacation_replies.sent_at < now() - interval '${REPLY_INTERVAL_DAYS} days'
+       WHERE vacation_replies.sent_at < now() - make_interval(secs => $3::float8)
        RETURNING 1`,
-      [account.id, sender],
+      [account.id, sender, Math.max(MIN_INTERVAL_SECONDS, settings.seconds)],
     );
     if (claimed.rows.length === 0) return;
 
@@ -98,14 +159,21 @@ export class VacationResponder {
       settings.subject ?? `Auto: ${originalSubject ? decodeHeaderValue(originalSubject) : ''}`.trim();
     const messageId = first('message-id');
     const references = [first('references'), messageId].filter((v): v is string => Boolean(v)).join(' ');
+    // :from only as one of the user's own addresses: a script cannot send as someone else.
+    const ownFrom = settings.from ? (parseAddressList(settings.from) ?? [])[0] : undefined;
+    const fromAddress =
+      ownFrom?.mailbox && ownFrom.host && mine.has(`${ownFrom.mailbox}@${ownFrom.host}`.toLowerCase())
+        ? `${ownFrom.mailbox}@${ownFrom.host}`
+        : account.address;
     const data = buildReply({
-      from: account.address,
+      from: fromAddress,
       to: mailFrom.trim(),
       subject,
       inReplyTo: messageId,
       references: references || null,
-      text: settings.text_body,
-      html: settings.html_body,
+      text: settings.text,
+      html: settings.html,
+      entity: settings.entity,
     });
     try {
       await this.acceptor().accept({ data, mailFrom: '', recipients: [{ address: mailFrom.trim() }] });
@@ -172,6 +240,8 @@ export function buildReply(reply: {
   references: string | null;
   text: string | null;
   html: string | null;
+  /** A complete MIME entity (its own Content-Type header, a blank line, the body). */
+  entity?: string;
 }): Buffer {
   const domain = reply.from.slice(reply.from.lastIndexOf('@') + 1) || 'localhost';
   const headers = [
@@ -186,6 +256,13 @@ export function buildReply(reply: {
     'MIME-Version: 1.0',
   ];
   let content: string;
+  if (reply.entity !== undefined) {
+    const entity = reply.entity.replace(/\r?\n/g, '\r\n');
+    const withHeader = /^[\w-]+:/.test(entity)
+      ? entity
+      : `Content-Type: text/plain; charset=utf-8\r\n\r\n${entity}`;
+    return Buffer.from(`${headers.join('\r\n')}\r\n${withHeader}`, 'utf8');
+  }
   if (reply.html !== null && reply.text !== null) {
     const boundary = `=_vacation_${randomBytes(8).toString('hex')}`;
     headers.push(`Content-Type: multipart/alternative; boundary="${boundary}"`);

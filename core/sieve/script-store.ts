@@ -122,7 +122,8 @@ export class SieveScriptStore {
 
   /** Creates or replaces a script (keeping its active flag); validates size, count and syntax. */
   async put(accountId: string, name: string, content: string): Promise<SievePutResult> {
-    if (!validScriptName(name)) return { ok: false, error: { line: 0, column: 0, message: 'invalid script name' } };
+    if (!validScriptName(name))
+      return { ok: false, error: { line: 0, column: 0, message: 'invalid script name' } };
     const size = Buffer.byteLength(content, 'utf8');
     if (size > this.limits.maxScriptBytes) return { ok: false, quota: 'size' };
     const compiled = this.check(content);
@@ -139,7 +140,8 @@ export class SieveScriptStore {
           `SELECT count(*) AS n FROM sieve_scripts WHERE account_id = $1`,
           [accountId],
         );
-        if (Number(count.rows[0]?.n ?? 0) >= this.limits.maxScripts) return { ok: false, quota: 'count' } as const;
+        if (Number(count.rows[0]?.n ?? 0) >= this.limits.maxScripts)
+          return { ok: false, quota: 'count' } as const;
       }
       const r = await tx.query<ScriptRow>(
         `INSERT INTO sieve_scripts (account_id, name, content, size) VALUES ($1, $2, $3, $4)
@@ -172,10 +174,10 @@ export class SieveScriptStore {
     const script = await this.get(accountId, name);
     if (!script) return 'missing';
     if (script.active) return 'active';
-    const r = await this.db.query(`DELETE FROM sieve_scripts WHERE account_id = $1 AND name = $2 AND NOT active`, [
-      accountId,
-      name,
-    ]);
+    const r = await this.db.query(
+      `DELETE FROM sieve_scripts WHERE account_id = $1 AND name = $2 AND NOT active`,
+      [accountId, name],
+    );
     return r.rowCount > 0 ? 'ok' : 'active';
   }
 
@@ -191,7 +193,10 @@ export class SieveScriptStore {
       }
       await tx.query(`UPDATE sieve_scripts SET active = false WHERE account_id = $1 AND active`, [accountId]);
       if (name !== null)
-        await tx.query(`UPDATE sieve_scripts SET active = true WHERE account_id = $1 AND name = $2`, [accountId, name]);
+        await tx.query(`UPDATE sieve_scripts SET active = true WHERE account_id = $1 AND name = $2`, [
+          accountId,
+          name,
+        ]);
       return 'ok';
     });
   }
