@@ -2,6 +2,7 @@
 /** The settings dialog: signature, vacation reply, forwarding and password. */
 import { $, h, type Obj } from './dom';
 import { api, jmap, state } from './client';
+import { showRules } from './rules';
 
 export async function settings(): Promise<void> {
   const r = await jmap([
@@ -41,6 +42,20 @@ export async function settings(): Promise<void> {
       {},
       h('input', { type: 'checkbox', id: 'fwd-keep', checked: fwd.keepCopy }),
       ' Keep a copy here',
+    ),
+    h('h4', {}, 'Filter rules'),
+    h(
+      'button',
+      {
+        type: 'button',
+        id: 'rules-button',
+        onclick: () => {
+          (dialog as HTMLDialogElement).close();
+          dialog.remove();
+          void showRules();
+        },
+      },
+      'Edit filter rules…',
     ),
     h('p', { class: 'error', id: 'settings-error', role: 'alert' }),
     h(
