@@ -5,6 +5,8 @@ import { DEFAULT_ROLES, parseRoles, type Role } from './roles';
 import { DEFAULT_OUTBOUND_SCHEDULE, parseDuration, parseSchedule } from '../../core/spool/retry-schedule';
 import { DEFAULT_PIM_LIMITS } from '../../core/pim/pim-errors';
 import { easConfigSchema } from './config-eas';
+import { sieveConfigSchema } from './config-sieve';
+import { managesieveConfigSchema } from './config-managesieve';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().min(0);
@@ -53,6 +55,7 @@ export const configSchema = z.object({
       imaps: port.default(2993),
       pop3: port.default(2110),
       pop3s: port.default(2995),
+      managesieve: port.default(4190),
       http: port.default(8080),
     })
     .default({}),
@@ -361,6 +364,10 @@ export const configSchema = z.object({
     .default({}),
   /** Exchange ActiveSync limits, device policy and Ping bounds (containers/node/config-eas.ts). */
   eas: easConfigSchema,
+  /** Sieve script and run limits (containers/node/config-sieve.ts). */
+  sieve: sieveConfigSchema,
+  /** The ManageSieve listener (RFC 5804, containers/node/config-managesieve.ts). */
+  managesieve: managesieveConfigSchema,
   log: z
     .object({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

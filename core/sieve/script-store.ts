@@ -5,6 +5,9 @@
  */
 import type { SqlExecutor } from '../ports/sql';
 import { compileSieve } from './index';
+import { DEFAULT_SIEVE_LIMITS, type SieveLimits } from './sieve-limits';
+
+export { DEFAULT_SIEVE_LIMITS, type SieveLimits } from './sieve-limits';
 
 export interface SieveScriptRecord {
   id: string;
@@ -32,21 +35,7 @@ export type SieveGlobalPutResult =
   | { ok: false; quota: 'size' }
   | { ok: false; missing: 'domain' };
 
-export interface SieveLimits {
-  maxScriptBytes: number;
-  maxScripts: number;
-  maxRedirects: number;
-  maxSteps: number;
-}
-
 export type SievePhase = 'before' | 'after';
-
-export const DEFAULT_SIEVE_LIMITS: SieveLimits = {
-  maxScriptBytes: 64 * 1024,
-  maxScripts: 20,
-  maxRedirects: 4,
-  maxSteps: 10_000,
-};
 
 /** RFC 5804 §1.6: 1..128 characters, no controls (C0, DEL, C1), no line or paragraph separators. */
 export function validScriptName(name: string): boolean {
