@@ -188,6 +188,7 @@ async function nimbus(
     `  peak during the SMTP load: RSS ${fmt(peakMemory.rss, 0)} MiB, PSS ${fmt(peakMemory.pss, 0)} MiB (summed)`,
   );
   await imapBoth(node.ports.imap, figures);
+  for (const line of node.errorLines) log(`  node error: ${line.slice(0, 600)}`);
   await node.remove();
   return { name, figures };
 }

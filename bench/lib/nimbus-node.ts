@@ -31,6 +31,8 @@ export interface NimbusPorts {
 export class NimbusNode {
   readonly dataDir = mkdtempSync(path.join(os.tmpdir(), 'nimbus-versus-'));
   private child: ChildProcess | null = null;
+  /** The node's error log lines (JSON, level error or fatal), the first 20. */
+  readonly errorLines: string[] = [];
   ports: NimbusPorts = { smtp: 0, imap: 0, http: 0 };
 
   constructor(
@@ -91,10 +93,16 @@ export class NimbusNode {
     );
     this.child = child;
     let out = '';
+    let partial = '';
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
+        if (out.length < 1 << 20) out += chunk.toString();
         if (out.includes('nimbus: listening')) resolve();
+        // Keep the node's errors: an error a load generator sees is explained by the node's log line.
+        const lines = (partial + chunk.toString()).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines)
+          if (/"level":(50|60)/.test(line) && this.errorLines.length < 20) this.errorLines.push(line);
       });
       child.once('exit', (code) => reject(new Error(`nimbus exited ${code}: ${out}`)));
     });

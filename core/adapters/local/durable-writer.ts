@@ -77,7 +77,10 @@ export class DurableWriter {
   private readonly jobs = new Map<number, Job>();
   private nextId = 1;
 
-  constructor(private readonly size = 4) {}
+  constructor(
+    private readonly size = 4,
+    private readonly idleMs = IDLE_MS,
+  ) {}
 
   private static instance: DurableWriter | null = null;
 
@@ -107,13 +110,24 @@ export class DurableWriter {
     return this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
   }
 
+  /**
+   * Ends an idle thread. It leaves the pool before terminate() is called: a write picked between
+   * the call and the thread's exit would otherwise be sent to a dying thread and fail.
+   */
+  private retire(slot: Slot): void {
+    if (slot.pending.size > 0) return;
+    const index = this.workers.indexOf(slot);
+    if (index >= 0) this.workers.splice(index, 1);
+    void slot.worker.terminate();
+  }
+
   private spawn(): Slot {
     const worker = new Worker(WORKER_SOURCE, { eval: true });
     const slot: Slot = { worker, pending: new Set(), idle: null };
     worker.on('message', (reply: { id: number; error?: string; code?: string }) => {
       slot.pending.delete(reply.id);
       if (slot.pending.size === 0) {
-        slot.idle = setTimeout(() => void worker.terminate(), IDLE_MS);
+        slot.idle = setTimeout(() => this.retire(slot), this.idleMs);
         slot.idle.unref();
       }
       const job = this.jobs.get(reply.id);
