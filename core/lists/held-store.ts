@@ -76,21 +76,35 @@ export class HeldStore {
    * Holds a post (idempotent on the post's queue id: a retried job holds it once). Returns the
    * held post and whether it is new (only then are the moderators told).
    */
-  async hold(post: Omit<HeldPost, 'id' | 'heldAt' | 'decision' | 'decisionReason' | 'decidedBy' | 'done'> & { tokenHash: string }): Promise<{ held: HeldPost; fresh: boolean }> {
+  async hold(
+    post: Omit<HeldPost, 'id' | 'heldAt' | 'decision' | 'decisionReason' | 'decidedBy' | 'done'> & {
+      tokenHash: string;
+    },
+  ): Promise<{ held: HeldPost; fresh: boolean }> {
     return this.db.transaction(async (tx) => {
       const inserted = await tx.query<HeldRow>(
         `INSERT INTO list_held (list_id, blob_key, size, queue_id, mail_from, sender, subject, reason, token_hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (list_id, queue_id) DO NOTHING RETURNING *`,
-        [post.listId, post.blobKey, post.size, post.queueId, post.mailFrom, post.sender, post.subject, post.reason, post.tokenHash],
+        [
+          post.listId,
+          post.blobKey,
+          post.size,
+          post.queueId,
+          post.mailFrom,
+          post.sender,
+          post.subject,
+          post.reason,
+          post.tokenHash,
+        ],
       );
       if (inserted.rows[0]) {
         await acquireBlob(tx, post.blobKey, post.size);
         return { held: toHeld(inserted.rows[0]), fresh: true };
       }
-      const existing = await tx.query<HeldRow>(`SELECT * FROM list_held WHERE list_id = $1 AND queue_id = $2`, [
-        post.listId,
-        post.queueId,
-      ]);
+      const existing = await tx.query<HeldRow>(
+        `SELECT * FROM list_held WHERE list_id = $1 AND queue_id = $2`,
+        [post.listId, post.queueId],
+      );
       return { held: toHeld(existing.rows[0]), fresh: false };
     });
   }
@@ -110,7 +124,12 @@ export class HeldStore {
   }
 
   /** Records a decision on an undecided post; false when it was decided already. */
-  async decide(id: string, decision: ModerationDecision, by: string, reason: string | null): Promise<boolean> {
+  async decide(
+    id: string,
+    decision: ModerationDecision,
+    by: string,
+    reason: string | null,
+  ): Promise<boolean> {
     const rows = await this.db.query(
       `UPDATE list_held SET decision = $2, decided_by = $3, decision_reason = $4, decided_at = now()
        WHERE id = $1 AND decision IS NULL RETURNING 1`,
@@ -147,7 +166,10 @@ export class HeldStore {
       address: string;
       display_name: string | null;
       expires_at: Date | string;
-    }>(`DELETE FROM list_pending WHERE token_hash = $1 AND expires_at > $2 RETURNING *`, [tokenHash, now.toISOString()]);
+    }>(`DELETE FROM list_pending WHERE token_hash = $1 AND expires_at > $2 RETURNING *`, [
+      tokenHash,
+      now.toISOString(),
+    ]);
     const row = rows.rows[0];
     if (!row) return null;
     return {
@@ -161,18 +183,34 @@ export class HeldStore {
   }
 
   async peekPending(tokenHash: string, now: Date): Promise<PendingConfirmation | null> {
-    const rows = await this.db.query<{ id: string; list_id: string; action: 'subscribe' | 'unsubscribe'; address: string; display_name: string | null; expires_at: Date | string }>(
-      `SELECT * FROM list_pending WHERE token_hash = $1 AND expires_at > $2`,
-      [tokenHash, now.toISOString()],
-    );
+    const rows = await this.db.query<{
+      id: string;
+      list_id: string;
+      action: 'subscribe' | 'unsubscribe';
+      address: string;
+      display_name: string | null;
+      expires_at: Date | string;
+    }>(`SELECT * FROM list_pending WHERE token_hash = $1 AND expires_at > $2`, [
+      tokenHash,
+      now.toISOString(),
+    ]);
     const row = rows.rows[0];
     return row
-      ? { id: String(row.id), listId: String(row.list_id), action: row.action, address: row.address, displayName: row.display_name, expiresAt: new Date(row.expires_at).toISOString() }
+      ? {
+          id: String(row.id),
+          listId: String(row.list_id),
+          action: row.action,
+          address: row.address,
+          displayName: row.display_name,
+          expiresAt: new Date(row.expires_at).toISOString(),
+        }
       : null;
   }
 
   async purgeExpired(now: Date): Promise<number> {
-    const rows = await this.db.query(`DELETE FROM list_pending WHERE expires_at <= $1 RETURNING 1`, [now.toISOString()]);
+    const rows = await this.db.query(`DELETE FROM list_pending WHERE expires_at <= $1 RETURNING 1`, [
+      now.toISOString(),
+    ]);
     return rows.rows.length;
   }
 }

@@ -48,7 +48,10 @@ export function toList(row: ListRow): MailingList {
 }
 
 /** The lists among `addresses` (lower case), by address: one query for the router. */
-export async function listByAddresses(db: SqlExecutor, addresses: string[]): Promise<Map<string, MailingList>> {
+export async function listByAddresses(
+  db: SqlExecutor,
+  addresses: string[],
+): Promise<Map<string, MailingList>> {
   const rows = await db.query<ListRow>(`${SELECT} WHERE l.address = ANY($1::text[])`, [addresses]);
   return new Map(rows.rows.map((row) => [row.address, toList(row)]));
 }
@@ -88,7 +91,9 @@ export class ListStore {
   constructor(private readonly db: SqlExecutor) {}
 
   async get(address: string): Promise<MailingList | null> {
-    const rows = await this.db.query<ListRow>(`${SELECT} WHERE l.address = $1`, [address.trim().toLowerCase()]);
+    const rows = await this.db.query<ListRow>(`${SELECT} WHERE l.address = $1`, [
+      address.trim().toLowerCase(),
+    ]);
     return rows.rows[0] ? toList(rows.rows[0]) : null;
   }
 
@@ -105,7 +110,12 @@ export class ListStore {
   }
 
   /** Inserts the list (the caller checked the address is free). */
-  async create(domainId: number, localPart: string, domain: string, changes: ListChanges): Promise<MailingList> {
+  async create(
+    domainId: number,
+    localPart: string,
+    domain: string,
+    changes: ListChanges,
+  ): Promise<MailingList> {
     const address = `${localPart}@${domain}`.toLowerCase();
     const all: ListChanges = { ...changes, name: changes.name ?? localPart };
     const keys = (Object.keys(all) as (keyof ListChanges)[]).filter((k) => all[k] !== undefined);
@@ -142,7 +152,11 @@ export class ListStore {
     await this.db.transaction(async (tx) => {
       await tx.query(`DELETE FROM list_roles WHERE list_id = $1 AND role = $2`, [listId, role]);
       for (const address of new Set(addresses.map((a) => a.trim().toLowerCase())))
-        await tx.query(`INSERT INTO list_roles (list_id, address, role) VALUES ($1, $2, $3)`, [listId, address, role]);
+        await tx.query(`INSERT INTO list_roles (list_id, address, role) VALUES ($1, $2, $3)`, [
+          listId,
+          address,
+          role,
+        ]);
     });
   }
 

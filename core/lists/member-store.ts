@@ -45,10 +45,10 @@ export class MemberStore {
   constructor(private readonly db: SqlExecutor) {}
 
   async get(listId: string, address: string): Promise<ListMember | null> {
-    const rows = await this.db.query<MemberRow>(`SELECT * FROM list_members WHERE list_id = $1 AND address = $2`, [
-      listId,
-      address.trim().toLowerCase(),
-    ]);
+    const rows = await this.db.query<MemberRow>(
+      `SELECT * FROM list_members WHERE list_id = $1 AND address = $2`,
+      [listId, address.trim().toLowerCase()],
+    );
     return rows.rows[0] ? toMember(rows.rows[0]) : null;
   }
 
@@ -61,7 +61,10 @@ export class MemberStore {
   }
 
   /** One page after `cursor` (a member id; '0' or absent from the start), at most `limit`. */
-  async page(listId: string, options: { cursor?: string; limit: number }): Promise<{ members: ListMember[]; next: string | null }> {
+  async page(
+    listId: string,
+    options: { cursor?: string; limit: number },
+  ): Promise<{ members: ListMember[]; next: string | null }> {
     const rows = await this.db.query<MemberRow>(
       `SELECT * FROM list_members WHERE list_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
       [listId, options.cursor ?? '0', options.limit],
@@ -71,36 +74,49 @@ export class MemberStore {
   }
 
   async count(listId: string): Promise<number> {
-    const rows = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM list_members WHERE list_id = $1`, [listId]);
+    const rows = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM list_members WHERE list_id = $1`,
+      [listId],
+    );
     return Number(rows.rows[0]?.n ?? 0);
   }
 
   /** Adds (or keeps) the member; returns it and whether it is new. Re-subscribing re-enables delivery. */
-  async add(listId: string, address: string, options: MemberOptions = {}): Promise<{ member: ListMember; added: boolean }> {
+  async add(
+    listId: string,
+    address: string,
+    options: MemberOptions = {},
+  ): Promise<{ member: ListMember; added: boolean }> {
     const rows = await this.db.query<MemberRow & { inserted: boolean }>(
       `INSERT INTO list_members (list_id, address, display_name, delivery_mode, moderated)
        VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (list_id, address) DO UPDATE SET disabled_reason = NULL, bounce_score = 0,
          display_name = COALESCE(EXCLUDED.display_name, list_members.display_name)
        RETURNING *, (xmax = 0) AS inserted`,
-      [listId, address.trim().toLowerCase(), options.displayName ?? null, options.deliveryMode ?? 'normal', options.moderated ?? false],
+      [
+        listId,
+        address.trim().toLowerCase(),
+        options.displayName ?? null,
+        options.deliveryMode ?? 'normal',
+        options.moderated ?? false,
+      ],
     );
     return { member: toMember(rows.rows[0]), added: Boolean(rows.rows[0].inserted) };
   }
 
   async remove(listId: string, address: string): Promise<boolean> {
-    const rows = await this.db.query(`DELETE FROM list_members WHERE list_id = $1 AND address = $2 RETURNING 1`, [
-      listId,
-      address.trim().toLowerCase(),
-    ]);
+    const rows = await this.db.query(
+      `DELETE FROM list_members WHERE list_id = $1 AND address = $2 RETURNING 1`,
+      [listId, address.trim().toLowerCase()],
+    );
     return rows.rows.length > 0;
   }
 
   async removeById(listId: string, id: string): Promise<ListMember | null> {
-    const rows = await this.db.query<MemberRow>(`DELETE FROM list_members WHERE list_id = $1 AND id = $2 RETURNING *`, [
-      listId,
-      id,
-    ]);
+    const rows = await this.db.query<MemberRow>(
+      `DELETE FROM list_members WHERE list_id = $1 AND id = $2 RETURNING *`,
+      [listId, id],
+    );
     return rows.rows[0] ? toMember(rows.rows[0]) : null;
   }
 

@@ -31,7 +31,8 @@ function mac(secret: Buffer, signed: string): string {
 }
 
 const id36 = (id: string) => BigInt(id).toString(36);
-const idFrom36 = (text: string) => [...text].reduce((n, c) => n * 36n + BigInt(parseInt(c, 36)), 0n).toString();
+const idFrom36 = (text: string) =>
+  [...text].reduce((n, c) => n * 36n + BigInt(parseInt(c, 36)), 0n).toString();
 
 function claimText(claim: TokenClaim): string {
   switch (claim.kind) {
