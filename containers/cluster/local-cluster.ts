@@ -18,6 +18,7 @@ export const DEFAULT_FRONTENDS: Record<ServiceName, number> = {
   submission: 10587,
   imap: 10143,
   pop3: 10110,
+  managesieve: 14190,
   http: 10080,
 };
 
@@ -180,6 +181,7 @@ export class LocalCluster {
       smtp: { pregreetMs: 0 },
       imap: { allowInsecureAuth: options.insecureAuth ?? false },
       pop3: { allowInsecureAuth: options.insecureAuth ?? false },
+      managesieve: { allowInsecureAuth: options.insecureAuth ?? false },
       delivery: { leaseSeconds: options.leaseSeconds ?? 60, pollIntervalMs: 200 },
       cluster: {
         heartbeatSeconds: options.heartbeatSeconds ?? 10,

@@ -11,8 +11,8 @@ export interface PoolPlan {
   count: number;
 }
 
-const ALL: Role[] = ['mx', 'submission', 'imap', 'pop3', 'delivery', 'mta', 'web'];
-const MAIL: Role[] = ['mx', 'submission', 'imap', 'pop3', 'delivery', 'mta'];
+const ALL: Role[] = ['mx', 'submission', 'imap', 'pop3', 'managesieve', 'delivery', 'mta', 'web'];
+const MAIL: Role[] = ['mx', 'submission', 'imap', 'pop3', 'managesieve', 'delivery', 'mta'];
 
 /**
  * Pools of a topology with `nodes` nodes per pool (basic: `nodes` identical nodes; standard:
@@ -32,7 +32,7 @@ export function planTopology(topology: Topology, nodes = 2): PoolPlan[] {
       return [
         { name: 'mx', roles: ['mx', 'delivery'], count: nodes },
         { name: 'mta', roles: ['mta'], count: nodes },
-        { name: 'access', roles: ['submission', 'imap', 'pop3'], count: nodes },
+        { name: 'access', roles: ['submission', 'imap', 'pop3', 'managesieve'], count: nodes },
         { name: 'web', roles: ['web'], count: nodes },
       ];
   }
@@ -44,6 +44,7 @@ export const SERVICES = [
   { name: 'submission', role: 'submission', port: 'submission', balance: 'roundrobin' },
   { name: 'imap', role: 'imap', port: 'imap', balance: 'leastconn' },
   { name: 'pop3', role: 'pop3', port: 'pop3', balance: 'leastconn' },
+  { name: 'managesieve', role: 'managesieve', port: 'managesieve', balance: 'leastconn' },
   { name: 'http', role: 'web', port: 'http', balance: 'roundrobin' },
 ] as const;
 export type ServiceName = (typeof SERVICES)[number]['name'];
@@ -56,6 +57,7 @@ export const NODE_PORT_NAMES = [
   'imaps',
   'pop3',
   'pop3s',
+  'managesieve',
   'http',
 ] as const;
 

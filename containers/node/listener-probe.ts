@@ -9,7 +9,8 @@ import tls from 'node:tls';
 import { NetworkList } from '../net/ip-match';
 import { encodeProxyV2 } from '../net/proxy-protocol';
 
-export type ListenerId = 'smtp' | 'submission' | 'submissions' | 'imap' | 'imaps' | 'pop3' | 'pop3s';
+export type ListenerId =
+  'smtp' | 'submission' | 'submissions' | 'imap' | 'imaps' | 'pop3' | 'pop3s' | 'managesieve';
 
 interface Dialect {
   implicitTls: boolean;
@@ -25,6 +26,8 @@ const DIALECTS: Record<ListenerId, Dialect> = {
   imaps: { implicitTls: true, greeting: /^\* OK/, goodbye: 'p LOGOUT\r\n' },
   pop3: { implicitTls: false, greeting: /^\+OK/, goodbye: 'QUIT\r\n' },
   pop3s: { implicitTls: true, greeting: /^\+OK/, goodbye: 'QUIT\r\n' },
+  // RFC 5804 §1.7: the greeting is the capability list, IMPLEMENTATION first.
+  managesieve: { implicitTls: false, greeting: /^"IMPLEMENTATION"/, goodbye: 'LOGOUT\r\n' },
 };
 
 export const LISTENER_IDS = Object.keys(DIALECTS) as ListenerId[];

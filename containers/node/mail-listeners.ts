@@ -14,6 +14,9 @@ import type { MailboxStore } from '../../core/store/mailbox-store';
 import { UrlFetcher } from '../../core/store/url-fetch';
 import { DEFAULT_IMAP_OPTIONS, ImapServer } from '../imap/imap-server';
 import { Pop3Server } from '../pop3/pop3-server';
+import { ManageSieveServer } from '../managesieve/managesieve-server';
+import { SIEVE_EXTENSIONS } from '../../core/sieve/index';
+import { SieveScriptStore } from '../../core/sieve/script-store';
 import { InboundPolicy } from '../smtp/inbound-policy';
 import { SmtpServer } from '../smtp/smtp-server';
 import { SubmissionPolicy } from '../smtp/submission-policy';
@@ -138,6 +141,26 @@ export async function startPop3(context: ListenerContext): Promise<Pop3Server[]>
     servers.push(pop3);
   }
   return servers;
+}
+
+/** ManageSieve (RFC 5804) on 4190, STARTTLS only: users upload and activate their Sieve scripts. */
+export async function startManageSieve(context: ListenerContext): Promise<ManageSieveServer> {
+  const { config, storage, ports } = context;
+  const server = new ManageSieveServer({
+    options: {
+      ...config.managesieve,
+      hostname: config.hostname,
+      proxyNetworks: config.proxyProtocol.trustedNetworks,
+    },
+    directory: context.directory,
+    scripts: new SieveScriptStore(storage.db, config.sieve),
+    extensions: SIEVE_EXTENSIONS,
+    secureContext: context.secureContext,
+    authThrottle: context.authThrottle,
+    log: context.log,
+  });
+  ports.managesieve = await server.listen(config.ports.managesieve, config.host);
+  return server;
 }
 
 /** IMAP on 143 (STARTTLS) and 993 (implicit TLS). */

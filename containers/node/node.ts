@@ -30,7 +30,14 @@ import { registerGauges } from './gauges';
 import { openStorage, type Storage } from './storage';
 import type { NodeConfig } from './config';
 import { createDeliveryWorker } from './delivery-worker';
-import { startImap, startMx, startPop3, startSubmission, type ListenerContext } from './mail-listeners';
+import {
+  startImap,
+  startManageSieve,
+  startMx,
+  startPop3,
+  startSubmission,
+  type ListenerContext,
+} from './mail-listeners';
 import { runMaintenance } from './maintenance';
 import { stableNodeId } from './node-id';
 import { DEFAULT_ROLES, type Role } from './roles';
@@ -200,6 +207,8 @@ export async function startNode(
   for (const pop3 of pop3Servers) stoppers.push(() => pop3.close());
   const imapServers = has('imap') ? await startImap(listeners) : [];
   for (const imap of imapServers) stoppers.push(() => imap.close());
+  const managesieve = has('managesieve') ? await startManageSieve(listeners) : null;
+  if (managesieve) stoppers.push(() => managesieve.close());
 
   inboundWorker?.start();
   stoppers.push(async () => inboundWorker?.stop());
@@ -223,6 +232,7 @@ export async function startNode(
     smtp: smtpServers.reduce((n, server) => n + server.sessionCount, 0),
     pop3: pop3Servers.reduce((n, server) => n + server.sessionCount, 0),
     imap: imapServers.reduce((n, server) => n + server.sessionCount, 0),
+    managesieve: managesieve?.sessionCount ?? 0,
   });
   let member: ClusterMember | undefined = undefined;
   // The NLB's health checks on PROXY v2 target groups carry the header too.

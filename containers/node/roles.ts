@@ -1,15 +1,24 @@
 /** Roles a node can run; a node's roles come from configuration (one image, one code base). */
-export const ROLES = ['mx', 'submission', 'imap', 'pop3', 'delivery', 'mta', 'web'] as const;
+export const ROLES = ['mx', 'submission', 'imap', 'pop3', 'managesieve', 'delivery', 'mta', 'web'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Cluster role groups of the advanced topology. */
 export const ROLE_GROUPS: Record<string, Role[]> = {
-  access: ['submission', 'imap', 'pop3'],
+  access: ['submission', 'imap', 'pop3', 'managesieve'],
   all: [...ROLES],
 };
 
 /** The roles `nimbus start` runs when none are given: every role built so far. */
-export const DEFAULT_ROLES: Role[] = ['mx', 'submission', 'delivery', 'mta', 'imap', 'pop3', 'web'];
+export const DEFAULT_ROLES: Role[] = [
+  'mx',
+  'submission',
+  'delivery',
+  'mta',
+  'imap',
+  'pop3',
+  'managesieve',
+  'web',
+];
 
 export function parseRoles(text: string): Role[] {
   const roles = new Set<Role>();

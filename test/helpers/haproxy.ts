@@ -152,6 +152,7 @@ export async function upTestCluster(
       submission: await freePort(),
       imap: await freePort(),
       pop3: await freePort(),
+      managesieve: await freePort(),
       http: await freePort(),
     },
     checkIntervalMs: 300,

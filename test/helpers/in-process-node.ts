@@ -33,6 +33,7 @@ export async function startTestNode(
       'ports.imaps': 0,
       'ports.pop3': 0,
       'ports.pop3s': 0,
+      'ports.managesieve': 0,
       'ports.http': 0,
       'delivery.pollIntervalMs': 50,
       ...overrides,

@@ -39,7 +39,12 @@ export const ANY_PORTS_ARGS = [
   '--http-port',
   '0',
 ];
-export const ANY_PORTS_ENV = { NIMBUS_SUBMISSIONS_PORT: '0', NIMBUS_IMAPS_PORT: '0', NIMBUS_POP3S_PORT: '0' };
+export const ANY_PORTS_ENV = {
+  NIMBUS_SUBMISSIONS_PORT: '0',
+  NIMBUS_IMAPS_PORT: '0',
+  NIMBUS_POP3S_PORT: '0',
+  NIMBUS_MANAGESIEVE_PORT: '0',
+};
 
 export class NodeProcess {
   child: ChildProcess | null = null;

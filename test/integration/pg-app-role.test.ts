@@ -53,6 +53,7 @@ beforeAll(async () => {
       'ports.imaps': 0,
       'ports.pop3': 0,
       'ports.pop3s': 0,
+      'ports.managesieve': 0,
       'ports.http': 0,
       'imap.allowInsecureAuth': true,
       'delivery.pollIntervalMs': 50,
