@@ -41,7 +41,6 @@ export type SievePhase = 'before' | 'after';
 export function validScriptName(name: string): boolean {
   const chars = [...name];
   if (chars.length < 1 || chars.length > 128) return false;
-  // eslint-disable-next-line no-control-regex
   return !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u.test(name) && name.isWellFormed();
 }
 
