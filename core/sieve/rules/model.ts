@@ -55,7 +55,7 @@ const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]{1,76}$/;
 /** An IMAP atom keyword (no atom-specials), as RFC 5232 flags are. */
 const KEYWORD = /^[^\s()[\]{}%*"\\\x00-\x1f\x7f]{1,100}$/;
 const ADDRESS = /^[^\s@<>(),;:"[\]\\]+@[^\s@<>(),;:"[\]\\]+$/;
- 
+
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export class RulesError extends Error {
@@ -70,6 +70,15 @@ export class RulesError extends Error {
 }
 
 type Obj = Record<string, unknown>;
+/** No lone surrogates (encodeURIComponent refuses them); String#isWellFormed is ES2024. */
+const wellFormed = (v: string): boolean => {
+  try {
+    encodeURIComponent(v);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function str(
@@ -81,8 +90,8 @@ function str(
   if (typeof v !== 'string') throw new RulesError(`${what} must be text`);
   if (!opts.empty && v.length === 0) throw new RulesError(`${what} is empty`);
   if (v.length > limits.maxText) throw new RulesError(`${what} is longer than ${limits.maxText} characters`);
-  const control = opts.lines ? /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]/ : CONTROL;  
-  if (control.test(v) || !v.isWellFormed()) throw new RulesError(`${what} has control characters`);
+  const control = opts.lines ? /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]/ : CONTROL;
+  if (control.test(v) || !wellFormed(v)) throw new RulesError(`${what} has control characters`);
   return v;
 }
 
