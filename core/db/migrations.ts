@@ -13,6 +13,7 @@ import { imapUrlauthMigrations } from './migrations-imap-urlauth';
 import { pimMigrations } from './migrations-pim';
 import { sieveMigrations } from './migrations-sieve';
 import { listMigrations } from './migrations-lists';
+import { listPostingMigrations } from './migrations-lists-posting';
 import { listsArchiveMigrations } from './migrations-lists-archive';
 
 export interface Migration {
@@ -397,5 +398,6 @@ CREATE INDEX recovery_log_at_idx ON recovery_log(at);
   ...easMigrations,
   ...sieveMigrations,
   ...listMigrations,
+  ...listPostingMigrations,
   ...listsArchiveMigrations,
 ];
