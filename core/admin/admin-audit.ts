@@ -11,6 +11,7 @@ import { SecuritySettingsStore } from '../security/settings-store';
 import { redact } from '../webadmin/admins';
 import { grantById } from '../store/mailbox-access';
 import { easValueBefore } from './eas-devices';
+import { LIST_READS } from '../lists/admin-commands';
 
 /** Operations that change nothing (not recorded). */
 const READS = new Set<AdminCommand['op']>([
@@ -28,6 +29,7 @@ const READS = new Set<AdminCommand['op']>([
   'cluster.status',
   'eas.devices',
   'dav.shares',
+  ...LIST_READS,
 ]);
 
 export function isAudited(command: AdminCommand): boolean {

@@ -15,6 +15,7 @@ import { isAudited, valueAfter, valueBefore, writeAudit } from './admin-audit';
 import { listGrants, removeGrant } from '../store/mailbox-access';
 import { DavAdminError, isDavCommand, runDavCommand, type DavAdminCommand } from './dav-commands';
 import { runEasAdminCommand, type EasAdminCommand } from './eas-devices';
+import { isListCommand, runListCommand, type ListAdminCommand } from '../lists/admin-commands';
 import { AdminError } from './admin-error';
 
 /**
@@ -60,6 +61,8 @@ export type AdminCommand =
   | { op: 'config.import'; profile: unknown }
   // ActiveSync devices (core/admin/eas-devices.ts): list, remote wipe, remove.
   | EasAdminCommand
+  // Mailing lists (core/lists/admin-commands.ts).
+  | ListAdminCommand
   // Calendar and address book sharing (core/admin/dav-commands.ts).
   | DavAdminCommand;
 
@@ -148,6 +151,7 @@ async function checkPasswords(ctx: AdminContext, command: AdminCommand): Promise
 async function run(ctx: AdminContext, command: AdminCommand): Promise<unknown> {
   const { directory, spool } = ctx;
   if (isDavCommand(command)) return runDavCommand(ctx, command);
+  if (isListCommand(command)) return runListCommand(ctx, command);
   switch (command.op) {
     case 'domain.add':
       return directory.addDomain(command.name);
