@@ -37,11 +37,14 @@ export type SieveGlobalPutResult =
 
 export type SievePhase = 'before' | 'after';
 
+/** Half of a UTF-16 pair without the other half: not UTF-8 encodable. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /** RFC 5804 §1.6: 1..128 characters, no controls (C0, DEL, C1), no line or paragraph separators. */
 export function validScriptName(name: string): boolean {
   const chars = [...name];
   if (chars.length < 1 || chars.length > 128) return false;
-  return !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u.test(name) && name.isWellFormed();
+  return !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u.test(name) && !LONE_SURROGATE.test(name);
 }
 
 interface ScriptRow {
