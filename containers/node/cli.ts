@@ -8,6 +8,7 @@ import { registerDirectoryCommands } from './cli-directory';
 import { registerDavCommands } from './cli-dav';
 import { registerDnsCommands } from './cli-dns';
 import { registerEasCommands } from './cli-eas';
+import { registerSieveCommands } from './cli-sieve';
 import { registerSmokeCommand } from './cli-smoke';
 import { passwordFrom } from './cli-input';
 import { ConfigError, loadConfig, type NodeConfig } from './config';
@@ -134,6 +135,7 @@ export function buildProgram(): Command {
 
   registerDirectoryCommands(program, admin);
   registerEasCommands(program, admin);
+  registerSieveCommands(program, admin);
   registerDavCommands(program, admin);
 
   const queue = program.command('queue').description('the spool: messages waiting for delivery or relay');
