@@ -34,6 +34,8 @@ export async function archivePost(
   const now = deps.now();
   const sent = sentTime(env.date);
   const id = await deps.db.transaction(async (tx) => {
+    // The reference first (it creates the blobs row the archive row points at); given back if a duplicate.
+    await acquireBlob(tx, blob.key, blob.size);
     const inserted = await tx.query<{ public_id: string }>(
       `INSERT INTO list_archive (list_id, public_id, blob_key, size, structure, message_id, subject, from_text,
          sent_at, archived_at, month, search_headers, search_body)
@@ -55,10 +57,8 @@ export async function archivePost(
         clean(text.body),
       ],
     );
-    if (inserted.rows[0]) {
-      await acquireBlob(tx, blob.key, blob.size);
-      return inserted.rows[0].public_id;
-    }
+    if (inserted.rows[0]) return inserted.rows[0].public_id;
+    await releaseBlob(tx, blob.key);
     const existing = await tx.query<{ public_id: string }>(
       `SELECT public_id FROM list_archive WHERE list_id = $1::bigint AND blob_key = $2`,
       [list.id, blob.key],
@@ -70,7 +70,11 @@ export async function archivePost(
 }
 
 /** Removes one archived post (an owner's takedown), releasing its blob reference. */
-export async function removeArchived(deps: Pick<ListDeps, 'db'>, listId: string, id: string): Promise<boolean> {
+export async function removeArchived(
+  deps: Pick<ListDeps, 'db'>,
+  listId: string,
+  id: string,
+): Promise<boolean> {
   return deps.db.transaction(async (tx) => {
     const gone = await tx.query<{ blob_key: string }>(
       `DELETE FROM list_archive WHERE list_id = $1::bigint AND public_id = $2 RETURNING blob_key`,

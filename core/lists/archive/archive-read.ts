@@ -54,7 +54,10 @@ const toEntry = (r: EntryRow): ArchiveEntry => ({
 const pageSize = (limit: number | undefined): number =>
   Math.max(1, Math.min(ARCHIVE_LIMITS.maxPage, Math.floor(limit ?? ARCHIVE_LIMITS.defaultPage)));
 
-export async function archiveMonths(db: SqlExecutor, listId: string): Promise<{ month: string; count: number }[]> {
+export async function archiveMonths(
+  db: SqlExecutor,
+  listId: string,
+): Promise<{ month: string; count: number }[]> {
   const found = await db.query<{ month: string; n: number }>(
     `SELECT month, count(*)::int AS n FROM list_archive WHERE list_id = $1::bigint GROUP BY month ORDER BY month DESC`,
     [listId],
@@ -100,7 +103,9 @@ export async function archivedPost(
   );
   const row = found.rows[0];
   if (!row) return null;
-  const structure = (typeof row.structure === 'string' ? JSON.parse(row.structure) : row.structure) as MessageStructure;
+  const structure = (
+    typeof row.structure === 'string' ? JSON.parse(row.structure) : row.structure
+  ) as MessageStructure;
   return { ...toEntry(row), raw: await blobs.get(row.blob_key), structure };
 }
 
@@ -142,7 +147,9 @@ export async function searchArchive(
   const out: ArchiveEntry[] = [];
   let before = '9223372036854775807';
   for (;;) {
-    const found = await db.query<EntryRow & { structure: unknown; search_headers: string; search_body: string }>(
+    const found = await db.query<
+      EntryRow & { structure: unknown; search_headers: string; search_body: string }
+    >(
       `SELECT ${ENTRY_COLUMNS}, structure->'envelope' AS structure, search_headers, search_body FROM list_archive
        WHERE list_id = $1::bigint AND id < $${params.length + 1}::bigint AND ${conditions.join(' AND ')}
        ORDER BY id DESC LIMIT ${ARCHIVE_LIMITS.scanBatch}`,
@@ -150,7 +157,9 @@ export async function searchArchive(
     );
     const now = Date.now();
     for (const r of found.rows) {
-      const envelope = (typeof r.structure === 'string' ? JSON.parse(r.structure) : r.structure) as SearchRow['envelope'];
+      const envelope = (
+        typeof r.structure === 'string' ? JSON.parse(r.structure) : r.structure
+      ) as SearchRow['envelope'];
       const row: SearchRow = {
         id: Number(r.id),
         uid: Number(r.id),

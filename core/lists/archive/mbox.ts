@@ -66,13 +66,16 @@ export async function exportMboxPage(
       [listId, after],
     );
     for (const row of rows.rows) {
-      if (bytes > 0 && bytes >= maxBytes) return { data: Buffer.concat(chunks), count: chunks.length, next: after };
-      const sender = /<([^<>\s]+@[^<>\s]+)>/.exec(row.from_text)?.[1] ?? /\S+@\S+/.exec(row.from_text)?.[0] ?? '';
+      if (bytes > 0 && bytes >= maxBytes)
+        return { data: Buffer.concat(chunks), count: chunks.length, next: after };
+      const sender =
+        /<([^<>\s]+@[^<>\s]+)>/.exec(row.from_text)?.[1] ?? /\S+@\S+/.exec(row.from_text)?.[0] ?? '';
       const entry = mboxrdEntry(await blobs.get(row.blob_key), sender, new Date(row.archived_at));
       chunks.push(entry);
       bytes += entry.length;
       after = String(row.id);
     }
-    if (rows.rows.length < MBOX_LIMITS.batch) return { data: Buffer.concat(chunks), count: chunks.length, next: null };
+    if (rows.rows.length < MBOX_LIMITS.batch)
+      return { data: Buffer.concat(chunks), count: chunks.length, next: null };
   }
 }

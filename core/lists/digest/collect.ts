@@ -3,7 +3,7 @@
  * held by its list_digest_items row until a digest has taken it. Called by the post distributor
  * for every accepted post (idempotent: the same post twice is one item).
  */
-import { acquireBlob, ensureStored } from '../../store/blob-refs';
+import { acquireBlob, ensureStored, releaseBlob } from '../../store/blob-refs';
 import type { ListDeps } from '../deps';
 import { loadDigestList } from './digest-lists';
 import { formatPeriod, periodOf } from './period';
@@ -25,12 +25,14 @@ export async function addToDigest(
   const blob = await deps.blobs.put(message);
   const now = deps.now();
   const added = await deps.db.transaction(async (tx) => {
+    // The reference first (it creates the blobs row the item points at); given back if a duplicate.
+    await acquireBlob(tx, blob.key, blob.size);
     const row = await tx.query(
       `INSERT INTO list_digest_items (list_id, blob_key, size, added_at) VALUES ($1::bigint, $2, $3, $4)
        ON CONFLICT (list_id, blob_key) DO NOTHING RETURNING id`,
       [list.id, blob.key, blob.size, now],
     );
-    if (row.rows.length > 0) await acquireBlob(tx, blob.key, blob.size);
+    if (row.rows.length === 0) await releaseBlob(tx, blob.key);
     return row.rows.length > 0;
   });
   await ensureStored(deps.blobs, blob.key, message);
@@ -44,9 +46,11 @@ export async function addToDigest(
     );
     const { n, bytes, first } = pending.rows[0];
     const full =
-      (digest.maxPosts > 0 && n >= digest.maxPosts) || (digest.maxBytes > 0 && Number(bytes) >= digest.maxBytes);
+      (digest.maxPosts > 0 && n >= digest.maxPosts) ||
+      (digest.maxBytes > 0 && Number(bytes) >= digest.maxBytes);
     // Named after the first waiting post: nodes adding posts at once schedule the same job.
-    if (full && first) await scheduleDigest(deps, list.id, formatPeriod({ kind: 'threshold', firstItem: Number(first) }));
+    if (full && first)
+      await scheduleDigest(deps, list.id, formatPeriod({ kind: 'threshold', firstItem: Number(first) }));
   }
   return { added };
 }

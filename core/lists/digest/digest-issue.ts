@@ -93,7 +93,10 @@ export async function claimIssue(deps: ListDeps, listId: string, period: string)
     const { volume, last_issue } = settings.rows[0];
     const issue = empty ? Number(last_issue) : Number(last_issue) + 1;
     if (!empty)
-      await tx.query(`UPDATE list_digest_settings SET last_issue = $2 WHERE list_id = $1::bigint`, [listId, issue]);
+      await tx.query(`UPDATE list_digest_settings SET last_issue = $2 WHERE list_id = $1::bigint`, [
+        listId,
+        issue,
+      ]);
     const row = await tx.query<Row>(
       `INSERT INTO list_digests (list_id, period, volume, issue, built_at, state)
        VALUES ($1::bigint, $2, $3, $4, $5, $6) RETURNING *`,
@@ -107,7 +110,12 @@ export async function claimIssue(deps: ListDeps, listId: string, period: string)
  * Builds both forms from the issue's posts, stores them, and moves the issue to 'sending' in the
  * transaction that hands the posts' references over to the digest blobs.
  */
-export async function buildIssue(deps: ListDeps, list: DigestList, period: string, row: IssueRow): Promise<IssueRow> {
+export async function buildIssue(
+  deps: ListDeps,
+  list: DigestList,
+  period: string,
+  row: IssueRow,
+): Promise<IssueRow> {
   const items = await deps.db.query<{ id: string; blob_key: string }>(
     `SELECT id, blob_key FROM list_digest_items WHERE list_id = $1::bigint AND digest_period = $2 ORDER BY id`,
     [list.id, period],
@@ -128,20 +136,29 @@ export async function buildIssue(deps: ListDeps, list: DigestList, period: strin
   const mimeBlob = await deps.blobs.put(mime);
   const plainBlob = await deps.blobs.put(plain);
   const updated = await deps.db.transaction(async (tx) => {
+    // The issue holds one reference on each form until it is sent (taken first: the row points at them).
+    await acquireBlob(tx, mimeBlob.key, mimeBlob.size);
+    await acquireBlob(tx, plainBlob.key, plainBlob.size);
     const moved = await tx.query<Row>(
       `UPDATE list_digests SET state = 'sending', mime_blob = $3, mime_size = $4, plain_blob = $5, plain_size = $6
        WHERE list_id = $1::bigint AND period = $2 AND state = 'building' RETURNING *`,
       [list.id, period, mimeBlob.key, mimeBlob.size, plainBlob.key, plainBlob.size],
     );
-    if (moved.rows.length === 0) return null;
-    // The issue holds one reference on each form until it is sent.
-    await acquireBlob(tx, mimeBlob.key, mimeBlob.size);
-    await acquireBlob(tx, plainBlob.key, plainBlob.size);
+    if (moved.rows.length === 0) {
+      await releaseBlobs(
+        tx,
+        [mimeBlob.key, plainBlob.key].map((key) => ({ key, count: 1 })),
+      );
+      return null;
+    }
     const gone = await tx.query<{ blob_key: string }>(
       `DELETE FROM list_digest_items WHERE list_id = $1::bigint AND digest_period = $2 RETURNING blob_key`,
       [list.id, period],
     );
-    await releaseBlobs(tx, gone.rows.map((r) => ({ key: r.blob_key, count: 1 })));
+    await releaseBlobs(
+      tx,
+      gone.rows.map((r) => ({ key: r.blob_key, count: 1 })),
+    );
     return toIssue(moved.rows[0]);
   });
   await ensureStored(deps.blobs, mimeBlob.key, mime);
@@ -160,6 +177,9 @@ export async function finishIssue(deps: ListDeps, listId: string, period: string
     const row = done.rows[0];
     if (!row) return;
     const keys = [row.mime_blob, row.plain_blob].filter((k): k is string => k !== null);
-    await releaseBlobs(tx, keys.map((key) => ({ key, count: 1 })));
+    await releaseBlobs(
+      tx,
+      keys.map((key) => ({ key, count: 1 })),
+    );
   });
 }

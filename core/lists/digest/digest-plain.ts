@@ -19,7 +19,9 @@ function guardBody(text: string): string {
   return text
     .replace(/\s+$/, '')
     .split('\n')
-    .map((line) => (line === RFC1153_MESSAGE_SEPARATOR || line === RFC1153_PREAMBLE_SEPARATOR ? ` ${line}` : line))
+    .map((line) =>
+      line === RFC1153_MESSAGE_SEPARATOR || line === RFC1153_PREAMBLE_SEPARATOR ? ` ${line}` : line,
+    )
     .join('\r\n');
 }
 

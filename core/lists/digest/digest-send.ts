@@ -23,7 +23,12 @@ async function queueFor(deps: ListDeps, address: string, cache: Map<string, Queu
   return queue;
 }
 
-export async function sendIssue(deps: ListDeps, list: DigestList, period: string, issue: IssueRow): Promise<number> {
+export async function sendIssue(
+  deps: ListDeps,
+  list: DigestList,
+  period: string,
+  issue: IssueRow,
+): Promise<number> {
   const pageSize = Math.max(1, deps.settings.fanoutPageSize);
   const domains = new Map<string, QueueName>();
   let cursor = issue.cursor ?? '0';

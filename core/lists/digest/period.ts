@@ -6,13 +6,12 @@
  */
 export type DigestFrequency = 'daily' | 'weekly' | 'monthly';
 
-export type DigestPeriod =
-  | { kind: DigestFrequency; start: Date }
-  | { kind: 'threshold'; firstItem: number };
+export type DigestPeriod = { kind: DigestFrequency; start: Date } | { kind: 'threshold'; firstItem: number };
 
 const DAY_MS = 86_400_000;
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
-const ymd = (d: Date): string => `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+const ymd = (d: Date): string =>
+  `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
 
 function startOf(kind: DigestFrequency, at: Date): Date {
   const day = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate());

@@ -20,7 +20,8 @@ export interface PostSummary {
 }
 
 /** Fields about one hop or one signature: they say nothing to a digest reader. */
-const DROPPED = /^(received|return-path|delivered-to|dkim-signature|arc-[a-z-]+|authentication-results|x-original-to)$/i;
+const DROPPED =
+  /^(received|return-path|delivered-to|dkim-signature|arc-[a-z-]+|authentication-results|x-original-to)$/i;
 
 export function summarisePost(raw: Buffer): PostSummary {
   const structure = parseMessageStructure(raw);
