@@ -14,6 +14,7 @@ import { jsonResponse, Router, type WebHandler, type WebRequest, type WebRespons
 import { addLoginRoutes, authenticate } from './admin-auth';
 import { commandRoute } from './command-route';
 import { addEasRoutes } from './eas-routes';
+import { addListRoutes } from './list-routes';
 import { addSieveRoutes } from './sieve-routes';
 import { OPENAPI } from './openapi';
 import { str } from './request-body';
@@ -278,6 +279,7 @@ export function adminRouter(ctx: WebContext): Router {
     run('config.import', (_r, b) => ({ op: 'config.import', profile: b })),
   );
   addEasRoutes(router, run, p);
+  addListRoutes(router, run, p);
   addSieveRoutes(router, run, p);
   router.add(
     'POST',
