@@ -8,7 +8,7 @@ import {
   withoutFields,
   type HeaderBlock,
 } from './header-block';
-import { isReplacedField, listFields } from './list-headers';
+import { isReplacedField, listFields, phrase } from './list-headers';
 import { authorOf, mungeFrom, wrapMessage } from './mitigate';
 import { prefixSubject } from './subject';
 import type { PostingList } from './types';
@@ -32,7 +32,9 @@ export interface ListCopyInput {
 export function buildListCopy(input: ListCopyInput): Buffer {
   const { list } = input;
   const split = splitMessage(input.post);
-  let block: HeaderBlock = { fields: withoutFields(split.fields, isReplacedField), body: split.body };
+  // Lines that are no field at all (no name, or a name outside RFC 5322 ftext) are dropped too.
+  const drop = (name: string) => isReplacedField(name) || !/^[!-9;-~]+$/.test(name);
+  let block: HeaderBlock = { fields: withoutFields(split.fields, drop), body: split.body };
 
   const author = authorOf(block.fields);
   const mitigation = list.dmarcMitigation ?? 'munge-from';
@@ -42,6 +44,13 @@ export function buildListCopy(input: ListCopyInput): Buffer {
     block = wrapMessage(input.post, block, list, author);
   }
 
+  // A post without From (RFC 5322 requires one) goes out from the list rather than unparsable.
+  if (!block.fields.some((f) => fieldName(f) === 'from')) {
+    block = {
+      fields: [makeField('From', `${phrase(list.name)} <${list.address}>`), ...block.fields],
+      body: block.body,
+    };
+  }
   block = withSubject(block, list.subjectPrefix);
   block = addFooter(block, list.footer);
   block = {
