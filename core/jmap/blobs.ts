@@ -4,6 +4,7 @@ import type { JmapAccount, JmapDeps } from './context';
 import { bodyLists, partAt, partBytes } from './email-body';
 import { accountIdOf, blobIdOf, parseBlobId } from './ids';
 import { loadMessages, rawMessage } from './messages';
+import { readScriptBlob } from './sieve-blob';
 
 export interface BlobContent {
   data: Buffer;
@@ -35,6 +36,7 @@ export async function readBlob(
   account: JmapAccount,
   blobId: string,
 ): Promise<BlobContent | null> {
+  if (blobId.startsWith('bS')) return readScriptBlob(deps, account, blobId);
   const ref = parseBlobId(blobId);
   if (!ref) return null;
   if (ref.kind === 'upload') {

@@ -20,6 +20,8 @@ import { mailboxChanges, mailboxGet, mailboxQuery, mailboxSet } from './mailbox'
 import { submissionGet, submissionSet } from './submission';
 import { vacationGet, vacationSet } from './vacation';
 import { forwardingGet, forwardingSet } from './forwarding';
+import { SIEVE_CAPABILITY, sieveScriptGet, sieveScriptQuery, sieveScriptValidate } from './sieve';
+import { sieveScriptSet } from './sieve-set';
 import type { Args } from './util';
 
 export const CAPABILITIES = {
@@ -29,6 +31,7 @@ export const CAPABILITIES = {
   vacation: 'urn:ietf:params:jmap:vacationresponse',
   /** Nimbus's own: the account's forwarding (Forwarding/get|set). */
   forwarding: 'urn:nimbus-mail:jmap:forwarding',
+  sieve: SIEVE_CAPABILITY,
 };
 
 type Invocation = [string, Args, string];
@@ -63,6 +66,10 @@ const METHODS: Record<string, { capability: string; run: Method }> = {
   'VacationResponse/set': { capability: CAPABILITIES.vacation, run: vacationSet },
   'Forwarding/get': { capability: CAPABILITIES.forwarding, run: forwardingGet },
   'Forwarding/set': { capability: CAPABILITIES.forwarding, run: forwardingSet },
+  'SieveScript/get': { capability: CAPABILITIES.sieve, run: sieveScriptGet },
+  'SieveScript/set': { capability: CAPABILITIES.sieve, run: sieveScriptSet },
+  'SieveScript/query': { capability: CAPABILITIES.sieve, run: sieveScriptQuery },
+  'SieveScript/validate': { capability: CAPABILITIES.sieve, run: sieveScriptValidate },
 };
 
 export const SUPPORTED_METHODS = [...Object.keys(METHODS), 'EmailSubmission/set'];

@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS, type JmapAccount } from './context';
 import { MAX_FORWARD_TARGETS } from '../directory/account-forwarding';
 import { CAPABILITIES } from './dispatcher';
 import { accountIdOf } from './ids';
+import { sieveAccountCapability } from './sieve';
 
 export interface SessionUrls {
   /** Absolute base, e.g. https://mail.example.com (no trailing slash). */
@@ -30,6 +31,7 @@ export function sessionResource(account: JmapAccount, urls: SessionUrls) {
       [CAPABILITIES.submission]: {},
       [CAPABILITIES.vacation]: {},
       [CAPABILITIES.forwarding]: {},
+      [CAPABILITIES.sieve]: {},
     },
     accounts: {
       [id]: {
@@ -48,6 +50,7 @@ export function sessionResource(account: JmapAccount, urls: SessionUrls) {
           [CAPABILITIES.submission]: { maxDelayedSend: 0, submissionExtensions: {} },
           [CAPABILITIES.vacation]: {},
           [CAPABILITIES.forwarding]: { maxTargets: MAX_FORWARD_TARGETS },
+          [CAPABILITIES.sieve]: sieveAccountCapability({}),
         },
       },
     },
@@ -56,6 +59,7 @@ export function sessionResource(account: JmapAccount, urls: SessionUrls) {
       [CAPABILITIES.submission]: id,
       [CAPABILITIES.vacation]: id,
       [CAPABILITIES.forwarding]: id,
+      [CAPABILITIES.sieve]: id,
     },
     username: account.address,
     apiUrl: `${urls.base}/jmap/api`,
