@@ -8,6 +8,7 @@ import { registerDirectoryCommands } from './cli-directory';
 import { registerDavCommands } from './cli-dav';
 import { registerDnsCommands } from './cli-dns';
 import { registerEasCommands } from './cli-eas';
+import { registerListCommands } from './cli-lists';
 import { registerSieveCommands } from './cli-sieve';
 import { registerSmokeCommand } from './cli-smoke';
 import { passwordFrom } from './cli-input';
@@ -135,6 +136,7 @@ export function buildProgram(): Command {
 
   registerDirectoryCommands(program, admin);
   registerEasCommands(program, admin);
+  registerListCommands(program, admin);
   registerSieveCommands(program, admin);
   registerDavCommands(program, admin);
 
