@@ -21,6 +21,7 @@ import { jsonResponse, parseCookies, Router, type WebRequest, type WebResponse }
 import { mailDocumentCsp, renderMessage } from './render';
 import { addCalendarRoutes } from './calendar-api';
 import { addContactsRoutes } from './contacts-api';
+import { addListArchiveRoutes } from './lists-archive-api';
 import { addSieveRoutes } from './sieve-api';
 
 const SESSION_SECONDS = 12 * 3600;
@@ -179,6 +180,7 @@ export function webmailRouter(ctx: WebContext): Router {
   });
   addCalendarRoutes(router, ctx);
   addContactsRoutes(router, ctx);
+  addListArchiveRoutes(router, ctx);
   addSieveRoutes(router, ctx);
   return router;
 }
