@@ -131,7 +131,7 @@ export function datePart(time: ZonedTime, part: string): string | null {
     case 'iso8601':
       return `${y}-${mo}-${d}T${h}:${mi}:${s}${formatOffset(time.offset, true)}`;
     case 'std11':
-      return `${DAYS[local.getUTCDay()]}, ${Number(d)} ${MONTHS[local.getUTCMonth()].replace(/^./, (c) => c.toUpperCase())} ${y} ${h}:${mi}:${s} ${formatOffset(time.offset, false)}`;
+      return `${DAYS[local.getUTCDay()]}, ${d} ${MONTHS[local.getUTCMonth()].replace(/^./, (c) => c.toUpperCase())} ${y} ${h}:${mi}:${s} ${formatOffset(time.offset, false)}`;
     case 'zone':
       return formatOffset(time.offset, false);
     case 'weekday':
