@@ -23,18 +23,23 @@ async function call(path: string, method = 'GET', body?: unknown): Promise<Obj> 
 }
 
 interface View {
+  exists: boolean;
   rules: Rule[] | null;
   active: string | null;
 }
 
 export async function showRules(): Promise<void> {
   const view = (await call('/webmail/api/sieve')) as View;
-  let rules: Rule[] = view.rules ? [...view.rules] : [];
-  let handEdited = view.rules === null;
+  const rules: Rule[] = view.rules ? [...view.rules] : [];
+  const handEdited = view.rules === null;
   const error = h('p', { class: 'error', id: 'rules-error', role: 'alert' });
   const list = h('ol', { id: 'rules-list', class: 'rules-list' });
   const panel = h('div', { id: 'rules-panel' });
-  const filtering = h('input', { type: 'checkbox', id: 'rules-on', checked: view.active === 'webmail' });
+  const filtering = h('input', {
+    type: 'checkbox',
+    id: 'rules-on',
+    checked: view.active === 'webmail' || !view.exists,
+  });
   const close = () => {
     (dialog as HTMLDialogElement).close();
     dialog.remove();
@@ -106,13 +111,6 @@ export async function showRules(): Promise<void> {
   const rulesTab = h(
     'section',
     { id: 'rules-tab' },
-    handEdited
-      ? h(
-          'p',
-          { class: 'notice', id: 'rules-hand-edited' },
-          'Your filter script was edited by hand: change it under "Raw script", or save rules here to replace it.',
-        )
-      : null,
     h('label', { class: 'check' }, filtering, ' Filtering on'),
     list,
     panel,
@@ -134,18 +132,15 @@ export async function showRules(): Promise<void> {
     error.textContent = '';
     rawError.textContent = '';
     try {
-      let result: Obj;
       if (!rawTab.hidden) {
-        result = await call('/webmail/api/sieve/script', 'PUT', {
+        await call('/webmail/api/sieve/script', 'PUT', {
           content: (raw as HTMLTextAreaElement).value,
         });
       } else {
-        result = await call('/webmail/api/sieve/rules', 'PUT', { rules });
+        await call('/webmail/api/sieve/rules', 'PUT', { rules });
       }
       const on = (filtering as HTMLInputElement).checked || !rawTab.hidden;
       if (!on) await call('/webmail/api/sieve/active', 'POST', { active: false });
-      handEdited = result.rules === null;
-      rules = result.rules ?? rules;
       close();
     } catch (e) {
       const data = ((e as { data?: Obj }).data ?? {}) as Obj;
@@ -165,6 +160,13 @@ export async function showRules(): Promise<void> {
     'dialog',
     { id: 'rules', 'aria-label': 'Filter rules' },
     h('h3', {}, 'Filter rules'),
+    handEdited
+      ? h(
+          'p',
+          { class: 'notice', id: 'rules-hand-edited' },
+          'Your filter script was edited by hand: change it under "Raw script", or save rules here to replace it.',
+        )
+      : null,
     h(
       'div',
       { class: 'tabs', role: 'tablist' },
