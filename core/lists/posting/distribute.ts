@@ -1,4 +1,5 @@
 import { acquireBlob, ensureStored } from '../../store/blob-refs';
+import { archiveIndexUrl, archivePost } from '../archive';
 import type { ListDeps } from '../deps';
 import type { ListPost, MailingList, PostDistributor } from '../types';
 import { bouncesAddress } from '../verp';
@@ -33,7 +34,8 @@ export function fanoutQueueId(post: ListPost, list: MailingList): string {
  * Retried posts build the same bytes (no randomness; times come from the post), so the blob and
  * the job are the same ones: enqueue is idempotent on the job id, the blob reference is taken once.
  */
-export function createPostDistributor(deps: ListDeps, hooks: DistributorHooks = {}): PostDistributor {
+export function createPostDistributor(deps: ListDeps, overrides: DistributorHooks = {}): PostDistributor {
+  const hooks = { ...defaultHooks(deps), ...overrides };
   return {
     async distribute(list, post) {
       const author = authorOf(splitMessage(post.body).fields);
@@ -44,8 +46,8 @@ export function createPostDistributor(deps: ListDeps, hooks: DistributorHooks = 
       const listUrl = hooks.archiveListUrl?.(list) ?? null;
       let archiveUrl: string | null = null;
       if (hooks.archivePost) {
-        // TODO(L3) once archive exports archivePost: the lead passes it here. The archived copy is
-        // the list copy without Archived-At (which points at it).
+        // The archived copy is the list copy without Archived-At (which points at it); the same
+        // bytes on a retry, so the archive (idempotent on list and blob) keeps one.
         const archived = buildListCopy({
           list,
           post: post.body,
@@ -83,5 +85,21 @@ export function createPostDistributor(deps: ListDeps, hooks: DistributorHooks = 
       });
       await ensureStored(deps.blobs, blob.key, copy);
     },
+  };
+}
+
+/** L3's archive (core/lists/archive): every list whose archive is not switched off. */
+function defaultHooks(deps: ListDeps): DistributorHooks {
+  return {
+    archivePost: async (_deps, list, message) => {
+      const archived = await archivePost(
+        deps,
+        { id: list.id, domain: list.domain, localPart: list.localPart, archive: list.archiveVisibility },
+        message,
+      );
+      return { url: archived.url };
+    },
+    archiveListUrl: (list) =>
+      list.archiveVisibility === 'none' ? null : archiveIndexUrl(deps.settings.webBase, list.address),
   };
 }
