@@ -5,6 +5,7 @@ import { DEFAULT_ROLES, parseRoles, type Role } from './roles';
 import { DEFAULT_OUTBOUND_SCHEDULE, parseDuration, parseSchedule } from '../../core/spool/retry-schedule';
 import { DEFAULT_PIM_LIMITS } from '../../core/pim/pim-errors';
 import { easConfigSchema } from './config-eas';
+import { listsConfigSchema } from './config-lists';
 import { sieveConfigSchema } from './config-sieve';
 import { managesieveConfigSchema } from './config-managesieve';
 
@@ -364,6 +365,8 @@ export const configSchema = z.object({
     .default({}),
   /** Exchange ActiveSync limits, device policy and Ping bounds (containers/node/config-eas.ts). */
   eas: easConfigSchema,
+  /** Mailing-list limits and link base (containers/node/config-lists.ts). */
+  lists: listsConfigSchema,
   /** Sieve script and run limits (containers/node/config-sieve.ts). */
   sieve: sieveConfigSchema,
   /** The ManageSieve listener (RFC 5804, containers/node/config-managesieve.ts). */
