@@ -11,6 +11,7 @@ import { SecuritySettingsStore } from '../security/settings-store';
 import { redact } from '../webadmin/admins';
 import { grantById } from '../store/mailbox-access';
 import { easValueBefore } from './eas-devices';
+import { isSieveCommand, SIEVE_READS, sieveValueBefore } from './sieve-commands';
 import { LIST_READS } from '../lists/admin-commands';
 
 /** Operations that change nothing (not recorded). */
@@ -29,6 +30,7 @@ const READS = new Set<AdminCommand['op']>([
   'cluster.status',
   'eas.devices',
   'dav.shares',
+  ...SIEVE_READS,
   ...LIST_READS,
 ]);
 
@@ -51,6 +53,7 @@ type Value = Record<string, unknown> | null;
 /** The state a command is about to change, as a small summary (null: nothing before, or nothing worth keeping). */
 export async function valueBefore(ctx: AdminContext, command: AdminCommand): Promise<Value> {
   const { directory } = ctx;
+  if (isSieveCommand(command)) return sieveValueBefore(ctx, command);
   switch (command.op) {
     case 'domain.remove':
     case 'domain.catchall': {

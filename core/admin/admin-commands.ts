@@ -15,6 +15,7 @@ import { isAudited, valueAfter, valueBefore, writeAudit } from './admin-audit';
 import { listGrants, removeGrant } from '../store/mailbox-access';
 import { DavAdminError, isDavCommand, runDavCommand, type DavAdminCommand } from './dav-commands';
 import { runEasAdminCommand, type EasAdminCommand } from './eas-devices';
+import { isSieveCommand, runSieveCommand, type SieveAdminCommand } from './sieve-commands';
 import { isListCommand, runListCommand, type ListAdminCommand } from '../lists/admin-commands';
 import { AdminError } from './admin-error';
 
@@ -64,7 +65,9 @@ export type AdminCommand =
   // Mailing lists (core/lists/admin-commands.ts).
   | ListAdminCommand
   // Calendar and address book sharing (core/admin/dav-commands.ts).
-  | DavAdminCommand;
+  | DavAdminCommand
+  // Sieve scripts of a user and a domain's global scripts (core/admin/sieve-commands.ts).
+  | SieveAdminCommand;
 
 export interface AdminContext {
   db: SqlDatabase;
@@ -151,6 +154,7 @@ async function checkPasswords(ctx: AdminContext, command: AdminCommand): Promise
 async function run(ctx: AdminContext, command: AdminCommand): Promise<unknown> {
   const { directory, spool } = ctx;
   if (isDavCommand(command)) return runDavCommand(ctx, command);
+  if (isSieveCommand(command)) return runSieveCommand(ctx, command);
   if (isListCommand(command)) return runListCommand(ctx, command);
   switch (command.op) {
     case 'domain.add':

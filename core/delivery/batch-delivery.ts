@@ -8,6 +8,7 @@ import { spoolStoresIn } from './accept-batch';
 import { storeBatch, type ItemOutcome } from './batch-store';
 import { mayCarryItip, type ImipReceiver } from '../pim/scheduling/imip-hook';
 import type { VacationResponder } from './vacation-responder';
+import { needsSieveSql } from '../sieve/delivery/executor';
 
 /**
  * The common case in one go: a batch of spool jobs whose recipients are all plain local accounts.
@@ -119,7 +120,8 @@ export class BatchDelivery {
     const result = await this.db.query<AccountInfo & { key: string }>(
       `SELECT r.key, a.id, a.address FROM unnest($1::text[]) AS r(key)
        JOIN accounts a ON a.address = r.key AND NOT a.disabled
-       WHERE NOT EXISTS (SELECT 1 FROM account_forwards f WHERE f.account_id = a.id)`,
+       WHERE NOT EXISTS (SELECT 1 FROM account_forwards f WHERE f.account_id = a.id)
+         AND NOT ${needsSieveSql('a')}`,
       [addresses],
     );
     return new Map(result.rows.map((row) => [row.key, { id: Number(row.id), address: row.address }]));

@@ -12,6 +12,9 @@ import type { RecipientFailure } from './recipient-failure';
 import type { ImipReceiver } from '../pim/scheduling/imip-hook';
 import type { VacationResponder } from './vacation-responder';
 import { deliveryFolder } from '../security/control-headers';
+import { SieveDelivery } from '../sieve/delivery/executor';
+import { DEFAULT_SIEVE_LIMITS, SieveScriptStore } from '../sieve/script-store';
+import { applySievePlan } from './sieve-apply';
 
 /**
  * Delivers one spooled message to its local recipients: one SQL transaction per mailbox (UID and
@@ -29,7 +32,14 @@ export class LocalDelivery {
     private readonly events: MailboxEvents,
     private readonly vacation?: VacationResponder,
     private imip?: ImipReceiver,
+    // Sieve (issue #18): global scripts, the user's script and the vacation response, per account.
+    private sieve: SieveDelivery = new SieveDelivery(db, new SieveScriptStore(db), DEFAULT_SIEVE_LIMITS),
   ) {}
+
+  /** The Sieve executor with the configured limits (the default one uses the safe defaults). */
+  useSieve(sieve: SieveDelivery): void {
+    this.sieve = sieve;
+  }
 
   /**
    * Incoming iMIP (RFC 6047) into the recipient's calendar. The composition root builds this
@@ -86,6 +96,27 @@ export class LocalDelivery {
     account: Account,
     body: Buffer,
   ): Promise<RecipientFailure | null> {
+    // Accounts with Sieve work (a script, a global script, a vacation response) go by its plan.
+    const plan = await this.sieve.plan({
+      account,
+      recipient,
+      mailFrom: payload.mailFrom,
+      message: body,
+      auth: payload.authenticatedAs,
+    });
+    if (plan) {
+      const deps = {
+        db: this.db,
+        blobs: this.blobs,
+        mailboxes: this.mailboxes,
+        events: this.events,
+        sieve: this.sieve,
+        vacation: this.vacation,
+        forward: (p: SpoolPayload, target: string) => this.forward(p, target),
+        forwardingSender: (from: string, to: string) => this.forwardingSender(from, to),
+      };
+      return applySievePlan(deps, payload, recipient, account, body, plan);
+    }
     const prefix = Buffer.from(
       `Return-Path: <${payload.mailFrom}>\r\nDelivered-To: ${account.address}\r\n`,
       'utf8',
