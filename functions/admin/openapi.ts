@@ -444,6 +444,14 @@ export const OPENAPI = {
         responses: ok('the held post'),
       },
     },
+    '/lists/{list}/archive.mbox': {
+      get: {
+        summary:
+          "The list's archive as mboxrd (application/mbox), oldest first; when more remain, header X-Nimbus-Next-After is the `after` of the next page",
+        parameters: [pathParam('list'), queryParam('after', 'continue after this archive position')],
+        responses: ok('mbox file'),
+      },
+    },
     '/admins': {
       post: {
         summary: 'Create an administrator or set its password',

@@ -15,6 +15,7 @@ import { addLoginRoutes, authenticate } from './admin-auth';
 import { commandRoute } from './command-route';
 import { addEasRoutes } from './eas-routes';
 import { addListRoutes } from './list-routes';
+import { addListArchiveAdminRoutes } from './list-archive-routes';
 import { addSieveRoutes } from './sieve-routes';
 import { OPENAPI } from './openapi';
 import { str } from './request-body';
@@ -280,6 +281,7 @@ export function adminRouter(ctx: WebContext): Router {
   );
   addEasRoutes(router, run, p);
   addListRoutes(router, run, p);
+  addListArchiveAdminRoutes(router, ctx, p);
   addSieveRoutes(router, run, p);
   router.add(
     'POST',
