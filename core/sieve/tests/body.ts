@@ -30,7 +30,8 @@ function partText(raw: Buffer, part: BodyPart, html: boolean): string {
   const bytes = decodeTransferEncoding(slice, part.encoding);
   if (part.kind !== 'text') return bytes.toString('latin1');
   const text = decodeCharset(bytes, paramValue(part.params, 'charset') ?? 'us-ascii');
-  return html && part.subtype.toLowerCase() === 'html' ? stripHtml(text) : text;
+  // Tags leave runs of spaces behind; one space keeps phrases across inline markup matchable.
+  return html && part.subtype.toLowerCase() === 'html' ? stripHtml(text).replace(/\s+/g, ' ') : text;
 }
 
 function bodyValues(raw: Buffer, types: string[] | null): string[] {
