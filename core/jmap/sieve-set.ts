@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { validScriptName, type SieveScriptRecord, type SieveScriptStore } from '../sieve/script-store';
-import type { JmapAccount } from './context';
-import { setError, type SetError } from './errors';
+import { DEFAULT_LIMITS, type JmapAccount } from './context';
+import { JmapMethodError, setError, type SetError } from './errors';
 import { invalidSieve, scriptContent, scriptsState, toJmapScript } from './sieve';
 import { parseScriptId, scriptIdOf, sieveStore, type SieveDeps } from './sieve-blob';
 import { checkAccount, checkIfInState, type Args } from './util';
@@ -16,6 +16,8 @@ type Patch = Record<string, unknown>;
 const WRITABLE = ['name', 'blobId'];
 
 function badProperties(patch: Patch): SetError | null {
+  if (!patch || typeof patch !== 'object' || Array.isArray(patch))
+    return setError('invalidProperties', 'a SieveScript is an object');
   const bad = Object.keys(patch).filter((k) => !WRITABLE.includes(k));
   if (bad.length > 0) return setError('invalidProperties', 'only name and blobId can be set', bad);
   if (
@@ -52,6 +54,12 @@ export async function sieveScriptSet(
   createdIds: Map<string, string>,
 ) {
   checkAccount(args, account);
+  const count =
+    Object.keys((args.create ?? {}) as object).length +
+    Object.keys((args.update ?? {}) as object).length +
+    (Array.isArray(args.destroy) ? args.destroy.length : 0);
+  if (count > DEFAULT_LIMITS.maxObjectsInSet)
+    throw new JmapMethodError('requestTooLarge', `at most ${DEFAULT_LIMITS.maxObjectsInSet} objects`);
   const scripts = sieveStore(deps);
   const accountId = String(account.id);
   const oldState = scriptsState(await scripts.list(accountId));

@@ -186,6 +186,35 @@ test('validate, invalidSieve with the position, alreadyExists, update, scriptIsA
   expect(unknownSort[0][1].type).toBe('unsupportedSort');
 });
 
+test('malformed arguments are SetErrors or method errors, never a server failure', async () => {
+  const [existing] = (await one(ALICE, 'SieveScript/get', { accountId: aliceId })).list;
+  const odd = await one(ALICE, 'SieveScript/set', {
+    accountId: aliceId,
+    create: { x: null, y: { blobId: 42 }, z: { name: 'a\u0000b', blobId: 'bu1' } },
+    update: { Szzzzzzz: 5, nonsense: { name: 'n' }, [existing.id]: null },
+    destroy: ['x', 7],
+  });
+  expect(odd.notCreated.x.type).toBe('invalidProperties');
+  expect(odd.notCreated.y.type).toBe('invalidProperties');
+  expect(odd.notCreated.z).toMatchObject({ type: 'invalidProperties', properties: ['name'] });
+  expect(odd.notUpdated.Szzzzzzz.type).toBe('notFound');
+  expect(odd.notUpdated.nonsense.type).toBe('notFound');
+  expect(odd.notUpdated[existing.id].type).toBe('invalidProperties');
+  expect(Object.keys(odd.notDestroyed).sort()).toEqual(['7', 'x']);
+  const missing = await one(ALICE, 'SieveScript/set', {
+    accountId: aliceId,
+    create: { m: { blobId: 'bu999999' } },
+  });
+  expect(missing.notCreated.m.type).toBe('blobNotFound');
+  const [[kind, err]] = await api(ALICE, [
+    ['SieveScript/validate', { accountId: aliceId, blobId: 'nope' }, '0'],
+  ]);
+  expect([kind, err.type]).toEqual(['error', 'invalidArguments']);
+  const big = Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`c${i}`, { blobId: 'x' }]));
+  const [[tooMany, e2]] = await api(ALICE, [['SieveScript/set', { accountId: aliceId, create: big }, '0']]);
+  expect([tooMany, e2.type]).toEqual(['error', 'requestTooLarge']);
+});
+
 test('the methods need the capability in "using"', async () => {
   const res = await fetch(`${h.base}/jmap/api`, {
     method: 'POST',
