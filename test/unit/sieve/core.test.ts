@@ -66,6 +66,14 @@ describe('Sieve core (RFC 5228)', () => {
     expect(r.actions).toEqual([{ type: 'keep', flags: [] }]);
   });
 
+  it('more actions than maxActions is an error that keeps the message', async () => {
+    const r = await run('require "fileinto"; fileinto "a"; fileinto "b"; fileinto "c";', {
+      limits: { maxActions: 2 },
+    });
+    expect(r.error).toMatch(/actions/);
+    expect(r.actions).toEqual([{ type: 'keep', flags: [] }]);
+  });
+
   it('a failing environment callback never escapes runSieve', async () => {
     const r = await run('require ["fileinto","mailbox"]; if mailboxexists "x" { discard; }', {
       mailboxExists: async () => {
