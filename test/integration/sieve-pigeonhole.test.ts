@@ -91,7 +91,7 @@ function normaliseOurs(actions: SieveAction[], error?: string): string[] {
       case 'discard':
         return 'discard';
       case 'vacation':
-        return `vacation seconds=${a.seconds} subject=${a.subject ?? ''} from=${a.from ?? ''} handle=${a.handle}`;
+        return `vacation seconds=${a.seconds} subject=${a.subject ?? ''} from=${a.from ?? ''} handle=${a.handle.replace(/\r\n/g, '\n')}`;
     }
   });
   return [...new Set(out)].sort();
@@ -103,6 +103,7 @@ function normalisePigeonhole(output: string): string[] {
   if (/final result: failed/.test(output)) return ['ERROR'];
   const out: string[] = [];
   let vacation: Record<string, string> | null = null;
+  let lastKey = '';
   const flush = (): void => {
     if (vacation) {
       out.push(
@@ -110,8 +111,11 @@ function normalisePigeonhole(output: string): string[] {
       );
     }
     vacation = null;
+    lastKey = '';
   };
-  for (const line of output.split('\n')) {
+  // Lines of a multi-line handle end in CR (the reason's CRLF); the report's own lines do not.
+  for (const rawLine of output.split('\n')) {
+    const line = rawLine.replace(/\r$/, '');
     let m: RegExpExecArray | null;
     if ((m = /^ \* store message in folder: (.*)$/.exec(line))) {
       flush();
@@ -132,6 +136,10 @@ function normalisePigeonhole(output: string): string[] {
       vacation = {};
     } else if (vacation && (m = /^\s+=> (\w+)\s*: (.*)$/.exec(line))) {
       vacation[m[1]] = m[2];
+      lastKey = m[1];
+    } else if (vacation && lastKey === 'handle' && rawLine !== '' && !/^START MESSAGE/.test(line)) {
+      // A handle built from a multi-line reason continues on the following lines.
+      vacation.handle += `\n${line}`;
     } else if (/^START MESSAGE|^Implicit keep:/.test(line)) {
       flush();
     }
