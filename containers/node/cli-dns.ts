@@ -51,8 +51,9 @@ async function clientPorts(config: NodeConfig, standard: boolean): Promise<Clien
         imap: bound?.imap ?? config.ports.imap,
         pop3s: bound?.pop3s ?? config.ports.pop3s,
         pop3: bound?.pop3 ?? config.ports.pop3,
+        sieve: bound?.managesieve ?? config.ports.managesieve,
       };
-  const on = (role: 'submission' | 'imap' | 'pop3', port: number | null) =>
+  const on = (role: 'submission' | 'imap' | 'pop3' | 'managesieve', port: number | null) =>
     config.roles.includes(role) && port ? port : null;
   return {
     submissions: on('submission', base.submissions),
@@ -61,6 +62,7 @@ async function clientPorts(config: NodeConfig, standard: boolean): Promise<Clien
     imap: on('imap', base.imap),
     pop3s: on('pop3', base.pop3s),
     pop3: on('pop3', base.pop3),
+    sieve: on('managesieve', base.sieve),
   };
 }
 

@@ -37,6 +37,8 @@ export interface ClientPorts {
   imap: number | null;
   pop3s: number | null;
   pop3: number | null;
+  /** ManageSieve (RFC 5804 §1.8: _sieve._tcp), STARTTLS only. */
+  sieve: number | null;
 }
 
 /** The IANA ports: what a load balancer in front of the nodes publishes. */
@@ -47,6 +49,7 @@ export const STANDARD_PORTS: ClientPorts = {
   imap: 143,
   pop3s: 995,
   pop3: 110,
+  sieve: 4190,
 };
 
 export interface ZoneInput {
@@ -145,6 +148,7 @@ export function mailZoneRecords(input: ZoneInput): DnsRecord[] {
     srv('imap', ports.imap, 10),
     srv('pop3s', ports.pop3s, 0),
     srv('pop3', ports.pop3, 10),
+    srv('sieve', ports.sieve, 0),
     srv('autodiscover', 443, 0, webHost),
     // RFC 6764 §3: CalDAV and CardDAV over TLS on the web role, the context path in TXT.
     srv('caldavs', 443, 0, webHost),

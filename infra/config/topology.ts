@@ -7,12 +7,12 @@
 
 export type Topology = 'basic' | 'standard' | 'advanced';
 
-export type NodeRole = 'mx' | 'submission' | 'imap' | 'pop3' | 'delivery' | 'mta' | 'web';
+export type NodeRole = 'mx' | 'submission' | 'imap' | 'pop3' | 'managesieve' | 'delivery' | 'mta' | 'web';
 
 /** A public TCP port on the Network Load Balancer and the container port it forwards to. */
 export interface MailPort {
   /** Short name used in construct ids, target-group names and metrics. */
-  readonly id: 'smtp' | 'submissions' | 'submission' | 'imap' | 'imaps' | 'pop3' | 'pop3s';
+  readonly id: 'smtp' | 'submissions' | 'submission' | 'imap' | 'imaps' | 'pop3' | 'pop3s' | 'managesieve';
   readonly listenerPort: number;
   readonly containerPort: number;
   /** The environment variable that tells the node which container port to bind. */
@@ -85,6 +85,15 @@ export const MAIL_PORTS: readonly MailPort[] = [
     role: 'pop3',
     idleTimeoutSeconds: 600,
   },
+  // ManageSieve (RFC 5804): STARTTLS only; 1800 s, the node's own idle timeout for a logged-in session.
+  {
+    id: 'managesieve',
+    listenerPort: 4190,
+    containerPort: 4190,
+    envVar: 'NIMBUS_MANAGESIEVE_PORT',
+    role: 'managesieve',
+    idleTimeoutSeconds: 1800,
+  },
 ];
 
 /** The node's HTTP port: /healthz (load-balancer health checks), /metrics, and the `web` role. */
@@ -108,16 +117,16 @@ export interface ServiceSpec {
  */
 export const TOPOLOGIES = {
   basic: {
-    node: { roles: ['mx', 'submission', 'imap', 'pop3', 'delivery', 'mta', 'web'] },
+    node: { roles: ['mx', 'submission', 'imap', 'pop3', 'managesieve', 'delivery', 'mta', 'web'] },
   },
   standard: {
-    mail: { roles: ['mx', 'submission', 'imap', 'pop3', 'delivery', 'mta'] },
+    mail: { roles: ['mx', 'submission', 'imap', 'pop3', 'managesieve', 'delivery', 'mta'] },
     web: { roles: ['web'] },
   },
   advanced: {
     mx: { roles: ['mx', 'delivery'] },
     mta: { roles: ['mta'] },
-    access: { roles: ['submission', 'imap', 'pop3'] },
+    access: { roles: ['submission', 'imap', 'pop3', 'managesieve'] },
     web: { roles: ['web'] },
   },
 } as const satisfies Record<Topology, Record<string, ServiceSpec>>;

@@ -46,6 +46,7 @@ export function publicPorts(stage: StageConfig): ClientPorts {
     imap: port('imap'),
     pop3s: port('pop3s'),
     pop3: port('pop3'),
+    sieve: port('managesieve'),
   };
 }
 

@@ -78,6 +78,7 @@ describe('Route 53 records', () => {
     expect(srv('_imaps._tcp.nimbus-mail.example.')).toEqual(['0 1 993 mail.nimbus-mail.example.']);
     expect(srv('_submission._tcp.nimbus-mail.example.')).toEqual(['10 1 587 mail.nimbus-mail.example.']);
     expect(srv('_pop3s._tcp.nimbus-mail.example.')).toEqual(['0 1 995 mail.nimbus-mail.example.']);
+    expect(srv('_sieve._tcp.nimbus-mail.example.')).toEqual(['0 1 4190 mail.nimbus-mail.example.']);
   });
 
   it('creates no records when the stage names no hosted zone', () => {
@@ -106,7 +107,7 @@ describe('smarthost', () => {
     );
     // No credentials in plain environment, and no other service relays.
     expect(JSON.stringify(mta.Environment)).not.toMatch(/SMARTHOST_(USER|PASSWORD)/);
-    for (const roles of ['mx,delivery', 'submission,imap,pop3', 'web']) {
+    for (const roles of ['mx,delivery', 'submission,imap,pop3,managesieve', 'web']) {
       expect(JSON.stringify(containerOf(taskOf(s, roles)))).not.toContain('SMARTHOST');
     }
   });

@@ -100,7 +100,7 @@ describe('containers/Dockerfile', () => {
       .flatMap((i) => i.args.split(/\s+/))
       .map(Number)
       .sort((a, b) => a - b);
-    expect(exposed).toEqual([2110, 2143, 2465, 2525, 2587, 2993, 2995, 8080]);
+    expect(exposed).toEqual([2110, 2143, 2465, 2525, 2587, 2993, 2995, 4190, 8080]);
   });
 
   it('carries no secrets: no credential-like ENV/ARG, no copied key material, no .env', () => {

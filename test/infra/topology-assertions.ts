@@ -134,12 +134,12 @@ export function describeTopology(stage: StageConfig, expected: TopologyExpectati
   });
 
   describe(`${stage.name} network load balancer`, () => {
-    it('listens on 25, 465, 587, 143, 993, 110, 995 over TCP with idle timeouts for IMAP IDLE', () => {
+    it('listens on 25, 465, 587, 143, 993, 110, 995, 4190 over TCP with idle timeouts for IMAP IDLE', () => {
       const listeners = Object.values(
         resourcesOf(s.services, 'AWS::ElasticLoadBalancingV2::Listener'),
       ).filter((l) => l.Properties!.Protocol === 'TCP');
       expect(listeners.map((l) => l.Properties!.Port).sort((a, b) => Number(a) - Number(b))).toEqual([
-        25, 110, 143, 465, 587, 993, 995,
+        25, 110, 143, 465, 587, 993, 995, 4190,
       ]);
       for (const listener of listeners) {
         const port = MAIL_PORTS.find((p) => p.listenerPort === listener.Properties!.Port)!;

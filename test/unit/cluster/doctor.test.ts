@@ -127,11 +127,11 @@ test('topologies and the generated HAProxy config', () => {
   expect(planTopology('advanced', 2).map((p) => `${p.name}:${p.roles.join('+')}`)).toEqual([
     'mx:mx+delivery',
     'mta:mta',
-    'access:submission+imap+pop3',
+    'access:submission+imap+pop3+managesieve',
     'web:web',
   ]);
   const config = renderHaproxyConfig({
-    frontends: { smtp: 1025, submission: 1587, imap: 1143, pop3: 1110, http: 1080 },
+    frontends: { smtp: 1025, submission: 1587, imap: 1143, pop3: 1110, managesieve: 14190, http: 1080 },
     servers: [{ name: 'mx1', roles: ['mx'], ports: { smtp: 2025, http: 2080 } }],
     statsSocket: '/tmp/x.sock',
     checkIntervalMs: 300,

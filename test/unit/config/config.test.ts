@@ -37,6 +37,7 @@ describe('node configuration', () => {
   it('expands role groups', () => {
     expect(loadConfig({ env: { NIMBUS_ROLES: 'access' } }).roles.sort()).toEqual([
       'imap',
+      'managesieve',
       'pop3',
       'submission',
     ]);

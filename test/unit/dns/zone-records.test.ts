@@ -41,6 +41,10 @@ test('SRV: implicit TLS before STARTTLS (RFC 8314), "." for services not offered
   expect(srv('_submissions._tcp')).toMatchObject({ values: [{ priority: 0, port: 465 }] });
   expect(srv('_submission._tcp')).toMatchObject({ values: [{ priority: 10, port: 587 }] });
   expect(srv('_pop3s._tcp')).toMatchObject({ values: [{ port: 0, target: '.' }] });
+  // RFC 5804 §1.8: ManageSieve is found through _sieve._tcp.
+  expect(srv('_sieve._tcp')).toMatchObject({
+    values: [{ priority: 0, port: 4190, target: 'mail.example.org' }],
+  });
   expect(srv('_autodiscover._tcp')).toMatchObject({ values: [{ port: 443, target: 'web.example.org' }] });
 });
 
