@@ -35,7 +35,7 @@ function get(path: string, localAddress: string, header?: Buffer): Promise<numbe
 }
 
 it('answers each listener’s health check from the load balancer with or without a PROXY v2 header', async () => {
-  for (const id of ['smtp', 'submission', 'submissions', 'imap', 'imaps', 'pop3', 'pop3s']) {
+  for (const id of ['smtp', 'submission', 'submissions', 'imap', 'imaps', 'pop3', 'pop3s', 'managesieve']) {
     expect({ id, status: await get(`/healthz/${id}`, '127.0.0.2', encodeProxyV2()) }).toEqual({
       id,
       status: 200,
