@@ -172,3 +172,66 @@ describe('Sieve at delivery', () => {
     expect(sink.messages.filter((m) => m.recipients.includes('yan@outside.test')).length).toBe(1);
   });
 });
+
+describe('Sieve through the admin API', () => {
+  const base = () => `http://127.0.0.1:${node.ports.http}`;
+  const ADMIN = { name: 'sieveroot', password: 'sieve admin password 1' };
+  let auth: Record<string, string>;
+
+  async function call(method: string, path: string, body?: unknown) {
+    const res = await fetch(base() + path, {
+      method,
+      headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return {
+      status: res.status,
+      json: (await res.json().catch(() => null)) as Record<string, unknown> | null,
+    };
+  }
+
+  beforeAll(async () => {
+    await node.admin({ op: 'admin.add', ...ADMIN });
+    auth = {};
+    const login = await call('POST', '/api/admin/login', ADMIN);
+    auth = { authorization: `Bearer ${String(login.json?.token)}` };
+  });
+
+  it('stores, refuses, activates and deletes user and global scripts, each change audited', async () => {
+    const user = `/api/admin/users/${encodeURIComponent(ann)}/sieve`;
+    expect((await call('PUT', `${user}/api%20one`, { content: 'keep;' })).status).toBe(200);
+    const broken = await call('PUT', `${user}/broken`, { content: 'if true {' });
+    expect([broken.status, broken.json?.code]).toEqual([400, 'invalid']);
+    expect(String(broken.json?.error)).toMatch(/line 1/);
+    expect(
+      (await call('PUT', `/api/admin/users/${encodeURIComponent(ann)}/sieve-active`, { name: 'api one' }))
+        .status,
+    ).toBe(200);
+    const listed = await call('GET', user);
+    expect(listed.json).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'api one', active: true })]),
+    );
+    expect((await call('DELETE', `${user}/api%20one`)).status).toBe(400); // the active one
+    expect((await call('GET', `${user}/missing`)).status).toBe(404);
+
+    const global = `/api/admin/domains/${DOMAIN}/sieve/after`;
+    expect((await call('PUT', global, { content: 'keep;' })).status).toBe(200);
+    expect((await call('GET', global)).json).toMatchObject({ content: 'keep;' });
+    expect((await call('DELETE', global)).status).toBe(200);
+    expect(
+      (await call('PUT', `/api/admin/domains/${DOMAIN}/sieve/middle`, { content: 'keep;' })).status,
+    ).toBe(400);
+
+    const audit = (await call('GET', '/api/admin/audit?limit=100')).json as unknown as {
+      action: string;
+      outcome: string;
+    }[];
+    const actions = audit.map((e) => e.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(['sieve.put', 'sieve.activate', 'sieve.global.put', 'sieve.global.delete']),
+    );
+    expect(actions).not.toContain('sieve.list');
+    // Leave ann without an active script for the rest of the file.
+    await node.admin({ op: 'sieve.activate', address: ann, name: null });
+  });
+});
