@@ -93,17 +93,20 @@ export class SieveDelivery {
         return inboxPlan(input.message, describe(`the global ${name} script`, compiled.error));
       compiledGlobals.set(name, compiled.script);
     }
+    // A user whose own script answers with vacation gets that reply, not a second one from JMAP.
+    let ownVacation = false;
     if (personal) {
       const compiled = compileSieve(personal.content, compileOptions);
       if (!compiled.ok)
         return inboxPlan(input.message, describe(`your filter "${personal.name}"`, compiled.error));
+      ownVacation = compiled.script.requires.includes('vacation');
     }
     const wrapper = compileSieve(
       wrapperScript({
         before: before !== null,
         personal: personal?.name ?? null,
         after: after !== null,
-        vacation: vacation !== null,
+        vacation: vacation !== null && !ownVacation,
       }),
       { ...compileOptions, global: true },
     );
@@ -133,6 +136,14 @@ export class SieveDelivery {
       limits: { maxSteps: this.limits.maxSteps, maxRedirects: this.limits.maxRedirects },
     });
     const plan = planFromResult(result, input.message, this.limits);
+    // A redirect back to the account itself would only loop through the outbound queue.
+    const own = new Set([input.account.address.toLowerCase(), input.recipient.toLowerCase()]);
+    const looping = plan.redirects.filter((target) => own.has(target));
+    if (looping.length > 0) {
+      plan.redirects = plan.redirects.filter((target) => !own.has(target));
+      if (!plan.folders.length && !plan.discard && !plan.reject)
+        plan.folders.push({ name: 'INBOX', flags: [], create: false });
+    }
     if (result.error) plan.notice = `your filter failed: ${result.error}`;
     return plan;
   }

@@ -111,12 +111,16 @@ describe('SieveDelivery.plan', () => {
     expect(plan?.notice).toMatch(/failed/);
   });
 
-  it('caps redirects', async () => {
+  it('more redirects than the limit: none leave, INBOX and a notice', async () => {
     const a = await account();
     await activate(a, `redirect "a@outside.test"; redirect "b@outside.test"; redirect "c@outside.test";`);
     const plan = await planFor(a, message('hi'));
-    expect(plan?.redirects.length).toBeLessThanOrEqual(2);
-    expect(plan?.folders.length === 0 || plan?.notice !== undefined).toBe(true);
+    expect(plan?.redirects).toEqual([]);
+    expect(plan?.folders.map((f) => f.name)).toEqual(['INBOX']);
+    expect(plan?.notice).toMatch(/redirect/);
+    const two = await account();
+    await activate(two, `redirect "a@outside.test"; redirect "b@outside.test";`);
+    expect((await planFor(two, message('hi')))?.redirects).toEqual(['a@outside.test', 'b@outside.test']);
   });
 
   it('compiles an enabled JMAP VacationResponse into a vacation action', async () => {
@@ -144,5 +148,25 @@ describe('SieveDelivery.plan', () => {
     expect((await planFor(a, message('dup')))?.discard).toBe(false); // not recorded yet
     await sieve.recordDuplicates(a.id, first!.duplicates);
     expect((await planFor(a, message('dup')))?.discard).toBe(true);
+  });
+
+  it('drops a redirect back to the account itself and keeps the message', async () => {
+    const a = await account();
+    await activate(a, `redirect "${a.address}";`);
+    const plan = await planFor(a, message('self'));
+    expect(plan?.redirects).toEqual([]);
+    expect(plan?.folders.map((f) => f.name)).toEqual(['INBOX']);
+  });
+
+  it("the user's own vacation wins over the JMAP one (one reply, not two)", async () => {
+    const a = await account();
+    await db.query(
+      `INSERT INTO jmap_vacation (account_id, is_enabled, subject, text_body) VALUES ($1, true, 'JMAP', 'jmap text')`,
+      [a.id],
+    );
+    await activate(a, `require "vacation"; vacation :subject "Mine" "my text";`);
+    const plan = await planFor(a, message('hi'));
+    expect(plan?.vacation).toMatchObject({ subject: 'Mine', reason: 'my text' });
+    expect(plan?.notice).toBeUndefined();
   });
 });
