@@ -1,12 +1,12 @@
 /**
  * Which certificate a mail port presents: implicit TLS (465/993/995) or after the protocol's own
- * STARTTLS (SMTP, IMAP, POP3 STLS). Real sockets; the certificate is not verified (the suites
+ * STARTTLS (SMTP, IMAP, POP3 STLS, ManageSieve). Real sockets; the certificate is not verified (the suites
  * compare fingerprints).
  */
 import net from 'node:net';
 import tls from 'node:tls';
 
-export type StartTlsDialect = 'smtp' | 'imap' | 'pop3';
+export type StartTlsDialect = 'smtp' | 'imap' | 'pop3' | 'managesieve';
 
 function readLine(socket: net.Socket, pattern: RegExp): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -52,6 +52,11 @@ export async function connectStartTls(port: number, dialect: StartTlsDialect): P
     await readLine(plain, /^\* OK/);
     plain.write('s1 STARTTLS\r\n');
     await readLine(plain, /^s1 OK/);
+  } else if (dialect === 'managesieve') {
+    // RFC 5804: the capability list ends with OK; STARTTLS is answered OK.
+    await readLine(plain, /^OK/);
+    plain.write('STARTTLS\r\n');
+    await readLine(plain, /^OK/);
   } else {
     await readLine(plain, /^\+OK/);
     plain.write('STLS\r\n');

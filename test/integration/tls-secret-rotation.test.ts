@@ -46,6 +46,7 @@ const ENDPOINTS: [string, StartTlsDialect | undefined][] = [
   ['submission', 'smtp'],
   ['imap', 'imap'],
   ['pop3', 'pop3'],
+  ['managesieve', 'managesieve'],
 ];
 
 async function presented(): Promise<Record<string, string>> {
@@ -58,10 +59,9 @@ async function presented(): Promise<Record<string, string>> {
 /** A node (its own process) whose certificate is the secret `arn`. */
 function nodeOn(arn: string, dataDir: string): NodeProcess {
   const zero = Object.fromEntries(
-    ['SMTP', 'SUBMISSION', 'SUBMISSIONS', 'IMAP', 'IMAPS', 'POP3', 'POP3S', 'HTTP'].map((p) => [
-      `NIMBUS_${p}_PORT`,
-      '0',
-    ]),
+    ['SMTP', 'SUBMISSION', 'SUBMISSIONS', 'IMAP', 'IMAPS', 'POP3', 'POP3S', 'MANAGESIEVE', 'HTTP'].map(
+      (p) => [`NIMBUS_${p}_PORT`, '0'],
+    ),
   );
   return new NodeProcess(path.join(dir, dataDir), [], {
     ...moto.env,
