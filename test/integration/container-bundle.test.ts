@@ -42,7 +42,7 @@ beforeAll(async () => {
       '--http-port',
       '0',
     ],
-    { NODE_ENV: 'production', NODE_OPTIONS: '', NIMBUS_PREGREET_MS: '0' },
+    { NODE_ENV: 'production', NODE_OPTIONS: '', NIMBUS_PREGREET_MS: '0', NIMBUS_MANAGESIEVE_PORT: '0' },
     path.join(dist, 'nimbus.js'),
   );
   ports = await node.start();
