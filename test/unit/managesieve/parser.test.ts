@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { CommandReader, type ReadItem } from '../../../containers/managesieve/command-reader';
 import { parseCommand, type Token } from '../../../containers/managesieve/parser';
+import { sieveString } from '../../../containers/managesieve/responses';
 
 const SEED = 20261203;
 const RUNS = 300;
@@ -189,5 +190,21 @@ describe('ManageSieve command parser', () => {
   it('waits for the whole literal and says how much it needs', () => {
     const outcome = parseCommand(Buffer.from('PUTSCRIPT "s" {10+}\r\nkeep;'), LIMITS);
     expect(outcome).toEqual({ kind: 'incomplete', need: 'PUTSCRIPT "s" {10+}\r\n'.length + 10 });
+  });
+
+  it('reads back every string the server writes (quoted or {n} literal)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }), fc.constantFrom(0, 1100), (text, pad) => {
+        const value = text + 'x'.repeat(pad);
+        const outcome = parseCommand(Buffer.from(`X ${sieveString(value)}\r\n`), {
+          maxLineLength: 4096,
+          maxLiteralSize: 4096,
+        });
+        expect(outcome).toMatchObject({ kind: 'command' });
+        const tokens = (outcome as { tokens: Token[] }).tokens;
+        expect(tokens[1]).toEqual({ type: 'string', bytes: Buffer.from(value) });
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
   });
 });
