@@ -18,6 +18,8 @@ import type { BatchSpoolWorker } from '../workers/spool-worker';
 import { HttpServer } from '../http/http-server';
 import { loadTlsContext } from '../net/tls-context';
 import type { SmtpServer } from '../smtp/smtp-server';
+import { SieveDelivery } from '../../core/sieve/delivery/executor';
+import { SieveScriptStore } from '../../core/sieve/script-store';
 import { DkimKeyStore } from '../../core/dkim/dkim-keys';
 import { loadSecretKey } from '../../core/dkim/secret-box';
 import { srsFromSecretKey } from '../../core/mail/srs';
@@ -114,6 +116,10 @@ export async function startNode(
     mailboxes,
     storage.events,
     vacation,
+  );
+  // Sieve at delivery with the configured limits (LocalDelivery's own default uses the defaults).
+  delivery.useSieve(
+    new SieveDelivery(storage.db, new SieveScriptStore(storage.db, config.sieve), config.sieve),
   );
   const authThrottle = new AuthThrottle(config.authThrottle, Date.now, () =>
     metrics.increment('auth_failures'),
@@ -223,7 +229,14 @@ export async function startNode(
   // In-process callers (tests, setup) are trusted; the endpoint and the web role pass their own origin.
   const admin = (command: AdminCommand, origin: AdminOrigin = SYSTEM_ORIGIN) =>
     executeAdminCommand(
-      { db: storage.db, directory, spool: storage.spool, security: securitySettings, dkim: dkimKeys },
+      {
+        db: storage.db,
+        directory,
+        spool: storage.spool,
+        security: securitySettings,
+        dkim: dkimKeys,
+        sieveLimits: config.sieve,
+      },
       command,
       origin,
     );

@@ -42,6 +42,7 @@ export function createWebContext(options: {
     streaming: true,
     jsonLimits: { maxDepth: config.http.maxJsonDepth, maxBytes: config.http.maxJsonBytes },
     dav: config.dav,
+    sieveLimits: config.sieve,
     nodes: async () => [{ nodeId: options.nodeId, roles: config.roles, hostname: config.hostname }],
     assets: () => loadAssets(),
     // ActiveSync limits, policy and Ping bounds from the `eas` section (functions/eas/settings.ts).

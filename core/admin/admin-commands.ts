@@ -1,4 +1,5 @@
 import { releaseSpoolReference } from '../delivery/inbound-job';
+import type { SieveLimits } from '../sieve/sieve-limits';
 import type { Directory } from '../directory/directory';
 import { refuseLoopsWith } from '../directory/alias-graph';
 import { DirectoryError } from '../directory/errors';
@@ -77,6 +78,8 @@ export interface AdminContext {
   security?: SecuritySettingsStore;
   /** DKIM keys (needs the secret key that seals private keys). */
   dkim?: DkimKeyStore;
+  /** Sieve script limits (the `sieve` settings); default core/sieve/sieve-limits.ts. */
+  sieveLimits?: SieveLimits;
 }
 
 export { AdminError };

@@ -1,3 +1,4 @@
+import type { SieveLimits } from '../sieve/sieve-limits';
 import type { MessageAcceptor } from '../delivery/message-acceptor';
 import type { Directory } from '../directory/directory';
 import type { BlobStore } from '../ports/blob-store';
@@ -12,6 +13,8 @@ export interface JmapDeps {
   directory: Directory;
   /** Present where mail may be sent (EmailSubmission/set); absent → forbidden. */
   acceptor?: Pick<MessageAcceptor, 'accept'>;
+  /** Sieve script limits (the `sieve` settings); default core/sieve/sieve-limits.ts. */
+  sieveLimits?: SieveLimits;
 }
 
 /** The authenticated principal of one request: every method is confined to this account. */

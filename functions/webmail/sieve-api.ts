@@ -15,7 +15,7 @@ export const WEBMAIL_SCRIPT = 'webmail';
 
 function store(ctx: WebContext): SieveScriptStore {
   // The node may pass the `sieve` settings' limits in the context; the defaults otherwise.
-  const limits = (ctx as WebContext & { sieveLimits?: typeof DEFAULT_SIEVE_LIMITS }).sieveLimits;
+  const limits = ctx.sieveLimits;
   return new SieveScriptStore(ctx.db, limits ?? DEFAULT_SIEVE_LIMITS);
 }
 
