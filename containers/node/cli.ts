@@ -9,6 +9,7 @@ import { registerDavCommands } from './cli-dav';
 import { registerDnsCommands } from './cli-dns';
 import { registerEasCommands } from './cli-eas';
 import { registerListCommands } from './cli-lists';
+import { registerListArchiveCommands } from './cli-list-archive';
 import { registerSieveCommands } from './cli-sieve';
 import { registerSmokeCommand } from './cli-smoke';
 import { passwordFrom } from './cli-input';
@@ -137,6 +138,7 @@ export function buildProgram(): Command {
   registerDirectoryCommands(program, admin);
   registerEasCommands(program, admin);
   registerListCommands(program, admin);
+  registerListArchiveCommands(program, () => configFrom(globals()));
   registerSieveCommands(program, admin);
   registerDavCommands(program, admin);
 
