@@ -64,7 +64,7 @@ describe('per-member copies', () => {
         resolver: resolver as never,
         disableBimi: true,
       });
-      expect(result.arc.status.result).toBe('pass');
+      expect(result.arc && result.arc.status.result).toBe('pass');
     }
   });
 
