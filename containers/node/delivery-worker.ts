@@ -8,6 +8,8 @@ import { ImipReceiver } from '../../core/pim/scheduling/imip-hook';
 import type { Metrics } from '../../core/ports/metrics';
 import type { LeasedJob } from '../../core/ports/spool';
 import { BatchSpoolWorker } from '../workers/spool-worker';
+import type { ListDeps } from '../../core/lists/deps';
+import { runListTask } from './list-setup';
 import type { NodeConfig } from './config';
 import type { Storage } from './storage';
 
@@ -24,6 +26,8 @@ export function createDeliveryWorker(options: {
   nodeId: string;
   log: Logger;
   delivered: () => void;
+  /** Mailing lists (containers/node/list-setup.ts): their hook and the fan-out/digest jobs. */
+  lists?: () => ListDeps | null;
 }): BatchSpoolWorker {
   const { config, storage, delivery, metrics } = options;
   // Incoming iMIP (RFC 6047): invitations and replies by mail go into the recipient's calendar,
@@ -51,7 +55,20 @@ export function createDeliveryWorker(options: {
   };
   return new BatchSpoolWorker(
     storage.spool,
-    async (jobs) => {
+    async (all) => {
+      // List tasks (a post's fan-out, a digest) carry no recipients: the list code runs them.
+      const jobs = all.filter((job) => !job.payload.list);
+      const tasks = all.filter((job) => job.payload.list);
+      const deps = options.lists?.() ?? null;
+      if (tasks.length > 0 && deps) {
+        await Promise.all(
+          tasks.map((job) =>
+            runListTask(deps, job).catch((error: unknown) =>
+              options.log.error({ err: error, job: job.id }, 'list task failed; it comes back'),
+            ),
+          ),
+        );
+      }
       // Plain local recipients in one set-based transaction; aliases, forwards and failures per job.
       const { delivered, rest } = await batch.deliver(jobs);
       metrics.increment('messages_delivered', delivered.length);

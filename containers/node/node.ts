@@ -18,6 +18,7 @@ import type { BatchSpoolWorker } from '../workers/spool-worker';
 import { HttpServer } from '../http/http-server';
 import { loadTlsContext } from '../net/tls-context';
 import type { SmtpServer } from '../smtp/smtp-server';
+import { createListDelivery, createListDeps } from './list-setup';
 import { SieveDelivery } from '../../core/sieve/delivery/executor';
 import { SieveScriptStore } from '../../core/sieve/script-store';
 import { DkimKeyStore } from '../../core/dkim/dkim-keys';
@@ -161,6 +162,7 @@ export async function startNode(
       nodeId,
       log: log.child({ worker: 'delivery' }),
       delivered: () => relay?.notify(),
+      lists: () => listDeps,
     });
   }
   const acceptor = new MessageAcceptor(storage.db, storage.blobs, storage.spool, () => {
@@ -175,6 +177,21 @@ export async function startNode(
     resolver: securityResolver,
   } = createSecurity(config, storage, log, deps.resolver);
   await securitySettings.effective();
+
+  // Mailing lists: posts and commands arrive through delivery; fan-outs and digests are spool jobs.
+  const listDeps = createListDeps({
+    config,
+    storage,
+    directory,
+    mailboxes,
+    acceptor: () => acceptor,
+    resolver: securityResolver,
+    dkimKeys,
+    secretKey,
+  });
+  const lists = createListDelivery(listDeps, log.child({ component: 'lists' }));
+  delivery.useLists(lists);
+  directory.useListLookup(async (address) => (await lists.route(address)) !== null);
 
   const listeners: ListenerContext = {
     config,
@@ -271,10 +288,14 @@ export async function startNode(
   let web: WebContext | undefined;
   if (has('web')) {
     web = createWebContext({ config, storage, directory, acceptor, admin, authThrottle, nodeId });
+    web.lists = listDeps.settings;
     http.mount(webHandler(web), config.http.maxBodyBytes);
   }
   ports.http = await http.listen(config.ports.http, config.host);
   if (web) useBoundPorts(web, ports, config);
+  // List links name the port actually bound when none was configured (0: any free port, tests).
+  if (!config.lists.webBase && !process.env.NIMBUS_WEB_BASE)
+    listDeps.settings.webBase = `http://127.0.0.1:${ports.http}`;
 
   await writeNodeFiles(config.dataDir, { pid: process.pid, host: config.host, ports, token, nodeId });
   member = await ClusterMember.start({

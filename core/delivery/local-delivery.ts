@@ -11,6 +11,7 @@ import type { MailboxStore } from '../store/mailbox-store';
 import type { RecipientFailure } from './recipient-failure';
 import type { ImipReceiver } from '../pim/scheduling/imip-hook';
 import type { VacationResponder } from './vacation-responder';
+import type { ListDelivery } from '../lists/list-delivery';
 import { deliveryFolder } from '../security/control-headers';
 import { SieveDelivery } from '../sieve/delivery/executor';
 import { DEFAULT_SIEVE_LIMITS, SieveScriptStore } from '../sieve/script-store';
@@ -36,6 +37,8 @@ export class LocalDelivery {
     private sieve: SieveDelivery = new SieveDelivery(db, new SieveScriptStore(db), DEFAULT_SIEVE_LIMITS),
   ) {}
 
+  private lists?: ListDelivery;
+
   /** The Sieve executor with the configured limits (the default one uses the safe defaults). */
   useSieve(sieve: SieveDelivery): void {
     this.sieve = sieve;
@@ -49,6 +52,11 @@ export class LocalDelivery {
     this.imip = receiver;
   }
 
+  /** Mailing lists (core/lists): the composition root plugs them in like the iMIP receiver. */
+  useLists(lists: ListDelivery): void {
+    this.lists = lists;
+  }
+
   /** Delivers every recipient not yet done; returns the updated "done" list and the failures. */
   async deliver(payload: SpoolPayload): Promise<{ done: string[]; failures: RecipientFailure[] }> {
     const done = new Set(payload.done ?? []);
@@ -58,6 +66,19 @@ export class LocalDelivery {
 
     for (const recipient of payload.recipients) {
       if (done.has(recipient.address)) continue;
+      // A list's addresses (post, -request, -bounces+VERP, …) are the list's, not a mailbox's.
+      const route = await this.lists?.route(recipient.address);
+      if (route && this.lists) {
+        const failure = await this.lists.deliver({
+          payload,
+          recipient: recipient.address,
+          route,
+          body: await loadBody(),
+        });
+        if (failure) failures.push(failure);
+        else done.add(recipient.address);
+        continue;
+      }
       const resolution = await this.directory.resolve(recipient.address);
       if (resolution.kind === 'unknown-user') {
         failures.push({

@@ -296,9 +296,22 @@ export class Directory {
     return this.options.srs;
   }
 
-  /** Where mail for an envelope recipient goes (aliases, accounts, forwarding, catch-all). */
-  resolve(address: string): Promise<Resolution> {
-    return RecipientRouter.resolve(this.db, address, this.options.srs);
+  private listLookup?: (address: string) => Promise<boolean>;
+
+  /**
+   * Mailing lists own addresses too (post, -request, -bounces+VERP, …): the composition root
+   * plugs their lookup in, so the MX accepts them; delivery hands them to the list code first.
+   */
+  useListLookup(lookup: (address: string) => Promise<boolean>): void {
+    this.listLookup = lookup;
+  }
+
+  /** Where mail for an envelope recipient goes (aliases, accounts, forwarding, catch-all, lists). */
+  async resolve(address: string): Promise<Resolution> {
+    const resolution = await RecipientRouter.resolve(this.db, address, this.options.srs);
+    if (resolution.kind === 'unknown-user' && (await this.listLookup?.(address)))
+      return { kind: 'resolved', accounts: [], remote: [] };
+    return resolution;
   }
 
   /** resolve() through the recipient cache: for the SMTP RCPT check, not for delivery. */

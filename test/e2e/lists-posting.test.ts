@@ -4,26 +4,16 @@
  * per-member one-click List-Unsubscribe under the list's DKIM signature and a VERP envelope
  * sender; a post from a p=reject domain has its From rewritten; DSNs to a VERP address raise the
  * member's bounce score until delivery to it stops.
- * Pending (named .pending.ts so npm test stays green): rename to lists-posting.test.ts once the
- * node wiring of issue #17 lands. Needs the node wiring of issue #17 (ListDelivery with createPostDistributor/createBounceHandler,
- * runFanout in the delivery worker for payload.list.kind === 'fanout').
  */
 import nodemailer from 'nodemailer';
 import { buildDsn } from '../../core/dsn/dsn-builder';
-import type { Resolver } from '../../core/ports/resolver';
+import { OverrideResolver } from '../../core/adapters/dns/override-resolver';
 import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
 import { SmtpSink, type SinkMessage } from '../helpers/smtp-sink';
 
 const LIST = 'dev@lists.test';
 let node: TestNode;
 let sink: SmtpSink;
-
-// _dmarc answers for the authors' domains; everything else is "no record".
-const resolver: Resolver = {
-  mx: async () => [],
-  addresses: async () => ['127.0.0.1'],
-  txt: async (name) => (name === '_dmarc.strict.test' ? ['v=DMARC1; p=reject'] : []),
-};
 
 async function send(from: string, to: string, subject: string, text = `${subject}\r\n`): Promise<void> {
   const transport = nodemailer.createTransport({
@@ -48,6 +38,12 @@ const copiesOf = (subject: string) =>
 
 beforeAll(async () => {
   sink = await new SmtpSink().start();
+  // The remote members' domains lead to the sink; _dmarc answers for the authors' domains.
+  const resolver = new OverrideResolver({
+    'remote.test': `127.0.0.1:${sink.port}`,
+    'strict.test': `127.0.0.1:${sink.port}`,
+  });
+  resolver.setTxt('_dmarc.strict.test', ['v=DMARC1; p=reject']);
   node = await startTestNode(
     {
       roles: 'mx,submission,delivery,mta,web',
