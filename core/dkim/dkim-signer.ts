@@ -30,6 +30,9 @@ export async function signMessage(
     if (!domain) continue;
     const key = await keyFor(domain);
     if (!key) continue;
+    // Signed by this domain already (a list copy, whose signature covers List-Unsubscribe-Post):
+    // a second signature with the default header list would add nothing.
+    if (signedBy(message, key.domain)) return message;
     // mailauth reads `signatureData` (its bundled typings describe an older flat shape).
     const options = {
       canonicalization: 'relaxed/relaxed',
@@ -41,4 +44,17 @@ export async function signMessage(
     return Buffer.concat([Buffer.from(result.signatures, 'utf8'), message]);
   }
   return message;
+}
+
+/** Whether the header has a DKIM-Signature with d=`domain`. */
+function signedBy(message: Buffer, domain: string): boolean {
+  const end = message.indexOf('\r\n\r\n');
+  const header = message.subarray(0, end < 0 ? message.length : end).toString('latin1');
+  const unfolded = header.replace(/\r?\n[ \t]+/g, ' ');
+  const wanted = domain.toLowerCase();
+  for (const match of unfolded.matchAll(/^dkim-signature:(.*)$/gim)) {
+    const d = /(?:^|;)\s*d\s*=\s*([^;\s]+)/i.exec(match[1])?.[1];
+    if (d?.toLowerCase() === wanted) return true;
+  }
+  return false;
 }
