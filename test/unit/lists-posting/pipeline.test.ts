@@ -87,8 +87,12 @@ describe('distribute and fan-out', () => {
     // Archived once (L3's archive) even though distribute ran twice; the copy links to it.
     const archived = await f.db.query(`SELECT 1 FROM list_archive WHERE list_id = $1`, [list.id]);
     expect(archived.rows).toHaveLength(1);
-    expect(header(base, 'Archived-At')[0]).toMatch(/^<https:\/\/mail\.lists\.test\/webmail\/lists\/dev%40lists\.test\/archive\/[A-Za-z0-9_-]{16}>$/);
-    expect(header(base, 'List-Archive')).toEqual(['<https://mail.lists.test/webmail/lists/dev%40lists.test/archive>']);
+    expect(header(base, 'Archived-At')[0]).toMatch(
+      /^<https:\/\/mail\.lists\.test\/webmail\/lists\/dev%40lists\.test\/archive\/[A-Za-z0-9_-]{16}>$/,
+    );
+    expect(header(base, 'List-Archive')).toEqual([
+      '<https://mail.lists.test/webmail/lists/dev%40lists.test/archive>',
+    ]);
 
     await runFanout(f.deps, job);
     const copies = await jobsUnder(queueId);
