@@ -14,9 +14,12 @@ import type { ListMember, MailingList } from './types';
 
 export type SubscriptionAction = 'subscribe' | 'unsubscribe';
 
+/** What (un)subscribing needs: the web role has these too. */
+export type SubscriptionDeps = Pick<ListDeps, 'db' | 'acceptor' | 'settings' | 'now'>;
+
 /** Starts a (un)subscription: records it and mails the confirmation. `cause` keys the notice. */
 export async function requestConfirmation(
-  deps: ListDeps,
+  deps: SubscriptionDeps,
   list: MailingList,
   request: { action: SubscriptionAction; address: string; displayName?: string | null },
   cause: { queueId: string },
@@ -60,7 +63,7 @@ export type ConfirmOutcome =
 
 /** Carries out the confirmation of `token` (a `c-` token); a welcome or goodbye goes out. */
 export async function confirmToken(
-  deps: ListDeps,
+  deps: SubscriptionDeps,
   token: string,
   cause: { queueId: string },
 ): Promise<ConfirmOutcome> {
@@ -95,7 +98,7 @@ export async function confirmToken(
 }
 
 export async function sendGoodbye(
-  deps: ListDeps,
+  deps: SubscriptionDeps,
   list: MailingList,
   address: string,
   cause: { queueId: string },

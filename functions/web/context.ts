@@ -4,6 +4,7 @@ import type { JmapDeps } from '../../core/jmap/context';
 import type { Spool } from '../../core/ports/spool';
 import type { PimLimits } from '../../core/pim/pim-errors';
 import type { JsonLimits } from '../../core/util/bounded-json';
+import type { ListSettings } from '../../core/lists/deps';
 
 /** Public host names and ports of the deployment (autoconfig, session URLs). */
 export interface PublicEndpoints {
@@ -31,6 +32,8 @@ export interface WebContext extends JmapDeps {
   jsonLimits?: JsonLimits;
   /** CalDAV/CardDAV limits (the `dav` settings; default core/pim DEFAULT_PIM_LIMITS). */
   dav?: Partial<PimLimits>;
+  /** Mailing-list links and token secret (containers/node/config-lists.ts); absent: the list pages answer 503. */
+  lists?: ListSettings;
   /** Webmail static assets (built by esbuild); null where served from S3/CloudFront. */
   assets: (() => Promise<Map<string, { type: string; body: Buffer }>>) | null;
 }
