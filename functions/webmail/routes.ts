@@ -23,6 +23,7 @@ import { addCalendarRoutes } from './calendar-api';
 import { addContactsRoutes } from './contacts-api';
 import { addListArchiveRoutes } from './lists-archive-api';
 import { addSieveRoutes } from './sieve-api';
+import { addListPages } from './lists-pages';
 
 const SESSION_SECONDS = 12 * 3600;
 
@@ -182,5 +183,6 @@ export function webmailRouter(ctx: WebContext): Router {
   addContactsRoutes(router, ctx);
   addListArchiveRoutes(router, ctx);
   addSieveRoutes(router, ctx);
+  addListPages(router, ctx);
   return router;
 }

@@ -84,7 +84,7 @@ test('a member post reaches every member with List-* fields, one-click unsubscri
   expect(headerOf(cy, 'List-Id')).toEqual(['"Developers" <dev.lists.test>']);
   expect(headerOf(cy, 'Subject')).toEqual(['[dev] First post']);
   expect(headerOf(cy, 'List-Unsubscribe')[0]).toMatch(
-    /^<mailto:dev-leave@lists\.test\?subject=unsubscribe>, <https?:\/\/[^>]+\/webmail\/lists\/unsubscribe\?token=u-[0-9a-z-]+>$/,
+    /^<mailto:dev-leave@lists\.test\?subject=unsubscribe>, <https?:\/\/[^>]+\/webmail\/lists\/unsubscribe\/u-[0-9a-z-]+>$/,
   );
   expect(headerOf(cy, 'List-Unsubscribe-Post')).toEqual(['List-Unsubscribe=One-Click']);
   const signature = headerOf(cy, 'DKIM-Signature').find(
@@ -95,6 +95,37 @@ test('a member post reaches every member with List-* fields, one-click unsubscri
   // Each member's one-click link is its own.
   const links = copies.map((m) => headerOf(m, 'List-Unsubscribe')[0]);
   expect(new Set(links).size).toBe(3);
+});
+
+test('one-click unsubscribe (RFC 8058): a POST to the link in the header removes that member only', async () => {
+  const copy = await eventually(async () =>
+    copiesOf('First post').find((m) => m.recipients.includes('bob@remote.test')),
+  );
+  const url = /<(https?:[^>]+)>/.exec(headerOf(copy, 'List-Unsubscribe')[0])![1];
+  // A mailbox provider's POST: no cookie, no CSRF token, just the RFC 8058 body.
+  const wrong = await fetch(url, {
+    method: 'POST',
+    body: 'x=y',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  expect(wrong.status).toBe(400);
+  const post = await fetch(url, {
+    method: 'POST',
+    body: 'List-Unsubscribe=One-Click',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  expect(post.status).toBe(200);
+  const members = JSON.stringify(await node.admin({ op: 'list.members', address: LIST }));
+  expect(members).not.toContain('bob@remote.test');
+  expect(members).toContain('cy@remote.test');
+  // Idempotent: the same link again is still a success, not an error page.
+  const again = await fetch(url, {
+    method: 'POST',
+    body: 'List-Unsubscribe=One-Click',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  expect(again.status).toBe(200);
+  await node.admin({ op: 'list.subscribe', address: LIST, member: 'bob@remote.test' });
 });
 
 test('a post from a p=reject domain goes out From the list, Reply-To the author', async () => {

@@ -32,7 +32,7 @@ export function oneClickUrl(
     { kind: 'unsubscribe', listId, memberId },
     new Date(now.getTime() + ONE_CLICK_DAYS * 86_400_000),
   );
-  return `${webBase.replace(/\/+$/, '')}/webmail/lists/unsubscribe?token=${token}`;
+  return `${webBase.replace(/\/+$/, '')}/webmail/lists/unsubscribe/${token}`;
 }
 
 /**

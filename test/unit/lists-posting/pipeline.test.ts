@@ -108,7 +108,7 @@ describe('distribute and fan-out', () => {
     expect(bob.payload.recipients).toEqual([{ address: 'bob@remote.example' }]);
     const bytes = await f.deps.blobs.get(bob.payload.blobKey);
     expect(header(bytes, 'List-Unsubscribe')[0]).toContain(
-      'https://mail.lists.test/webmail/lists/unsubscribe?token=u-',
+      'https://mail.lists.test/webmail/lists/unsubscribe/u-',
     );
     expect(header(bytes, 'DKIM-Signature')[0]).toMatch(/list-unsubscribe-post/i);
     expect(header(bytes, 'Subject')).toEqual(['[dev] Hello']);
