@@ -26,7 +26,7 @@ export async function requestConfirmation(
 ): Promise<void> {
   const now = deps.now();
   const address = request.address.trim().toLowerCase();
-  const token = newConfirmToken(deps.settings.tokenSecret, expiresIn(now, CONFIRM_TOKEN_DAYS));
+  const token = newConfirmToken();
   await new HeldStore(deps.db).addPending({
     listId: list.id,
     tokenHash: tokenHash(token),
