@@ -6,7 +6,7 @@ import { ANY_PORTS_ARGS, ANY_PORTS_ENV, NodeProcess, nimbus } from '../helpers/n
 
 let dataDir: string;
 const data = () => ['--data', dataDir];
-/** Passes the password policy (core/security/password-policy); weak ones: test/e2e/security-policy.test.ts. */
+/** Passes the password policy (core/security/password-policy); weak ones: test/integration/security-policy.test.ts. */
 const STRONG = 'Quartz-Ferry-Lodge-31';
 
 beforeAll(() => {
