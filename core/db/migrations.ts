@@ -12,9 +12,7 @@ import { imapMetadataMigrations } from './migrations-imap-metadata';
 import { imapUrlauthMigrations } from './migrations-imap-urlauth';
 import { pimMigrations } from './migrations-pim';
 import { sieveMigrations } from './migrations-sieve';
-import { listMigrations } from './migrations-lists';
-import { listPostingMigrations } from './migrations-lists-posting';
-import { listsArchiveMigrations } from './migrations-lists-archive';
+import { allListMigrations } from './migrations-lists-all';
 
 export interface Migration {
   version: number;
@@ -397,7 +395,5 @@ CREATE INDEX recovery_log_at_idx ON recovery_log(at);
   ...pimMigrations,
   ...easMigrations,
   ...sieveMigrations,
-  ...listMigrations,
-  ...listPostingMigrations,
-  ...listsArchiveMigrations,
+  ...allListMigrations,
 ];

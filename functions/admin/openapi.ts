@@ -2,32 +2,9 @@
  * The admin API's OpenAPI 3.1 document, written by hand; test/e2e/web-admin.test.ts checks that
  * every route of adminRouter is documented here (and nothing else).
  */
-const json = (schema: object = { type: 'object' }) => ({ content: { 'application/json': { schema } } });
-const ok = (description: string, schema?: object) => ({
-  '200': { description, ...json(schema) },
-  '401': { description: 'admin authentication required', ...json({ $ref: '#/components/schemas/Error' }) },
-  '404': { description: 'not found', ...json({ $ref: '#/components/schemas/Error' }) },
-  '400': {
-    description:
-      'invalid input; `code` says which: `invalid`, `bad-address`, `bad-domain`, `weak-password` (the password policy refused it, the reason is in `error`), `alias-loop` (the alias or forward would make a loop, the path is in `error`)',
-    ...json({ $ref: '#/components/schemas/Error' }),
-  },
-});
-const created = (description: string) => ({ ...ok(description), '201': { description, ...json() } });
-const body = (properties: Record<string, object>, required: string[] = []) => ({
-  required: true,
-  ...json({ type: 'object', properties, required }),
-});
-const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
-const queryParam = (name: string, description = '') => ({
-  name,
-  in: 'query',
-  required: false,
-  schema: { type: 'string' },
-  description,
-});
-const str = { type: 'string' };
-const int = { type: ['integer', 'null'] };
+import { body, created, int, json, ok, pathParam, queryParam, str } from './openapi-parts';
+import { LIST_PATHS } from './openapi-lists';
+import { SIEVE_PATHS } from './openapi-sieve';
 
 export const OPENAPI = {
   openapi: '3.1.0',
@@ -301,58 +278,7 @@ export const OPENAPI = {
         responses: ok('counts'),
       },
     },
-    '/users/{address}/sieve': {
-      get: {
-        summary: "The account's Sieve scripts (name, size, active, updated; docs/sieve.md)",
-        parameters: [pathParam('address')],
-        responses: ok('scripts', { type: 'array', items: { type: 'object' } }),
-      },
-    },
-    '/users/{address}/sieve/{name}': {
-      get: {
-        summary: 'One Sieve script with its content',
-        parameters: [pathParam('address'), pathParam('name')],
-        responses: ok('script'),
-      },
-      put: {
-        summary:
-          'Stores (validated: a compile error is a 400 with line and column) and optionally activates a script',
-        parameters: [pathParam('address'), pathParam('name')],
-        requestBody: body({ content: str, activate: { type: 'boolean' } }, ['content']),
-        responses: ok('stored'),
-      },
-      delete: {
-        summary: 'Deletes a script (not the active one)',
-        parameters: [pathParam('address'), pathParam('name')],
-        responses: ok('deleted'),
-      },
-    },
-    '/users/{address}/sieve-active': {
-      put: {
-        summary: 'Activates a script by name, or none with `name: null`',
-        parameters: [pathParam('address')],
-        requestBody: body({ name: { type: ['string', 'null'] } }, ['name']),
-        responses: ok('activated'),
-      },
-    },
-    '/domains/{domain}/sieve/{phase}': {
-      get: {
-        summary: "The domain's global script run `before` or `after` each user's",
-        parameters: [pathParam('domain'), pathParam('phase')],
-        responses: ok('script'),
-      },
-      put: {
-        summary: "Stores the domain's global `before` or `after` script (validated)",
-        parameters: [pathParam('domain'), pathParam('phase')],
-        requestBody: body({ content: str }, ['content']),
-        responses: ok('stored'),
-      },
-      delete: {
-        summary: "Removes the domain's global script",
-        parameters: [pathParam('domain'), pathParam('phase')],
-        responses: ok('removed'),
-      },
-    },
+    ...SIEVE_PATHS,
     '/users/{address}/eas-devices': {
       get: {
         summary:
@@ -380,130 +306,7 @@ export const OPENAPI = {
         responses: ok('removed'),
       },
     },
-    '/lists': {
-      get: {
-        summary: 'Mailing lists (optionally of one domain)',
-        parameters: [queryParam('domain')],
-        responses: ok('lists', { type: 'array', items: { type: 'object' } }),
-      },
-      post: {
-        summary:
-          'Create a list (409 `exists` when an account, alias or list owns the address or one of its -request/-join/-leave/-owner/-bounces/-confirm addresses)',
-        requestBody: body(
-          {
-            address: str,
-            name: str,
-            description: str,
-            owners: { type: 'array', items: str },
-            moderators: { type: 'array', items: str },
-            memberPolicy: str,
-            moderatedPolicy: str,
-            nonMemberPolicy: str,
-            dmarcMitigation: str,
-            archiveVisibility: str,
-            digestSchedule: str,
-            subjectPrefix: str,
-            footer: str,
-            replyTo: str,
-            maxPostBytes: int,
-          },
-          ['address'],
-        ),
-        responses: created('the list'),
-      },
-    },
-    '/lists/{list}': {
-      get: {
-        summary: 'A list with owners, moderators, allow list, member and held counts',
-        parameters: [pathParam('list')],
-        responses: ok('the list'),
-      },
-      patch: {
-        summary: 'Change settings; `owners`, `moderators`, `allow` replace those lists',
-        parameters: [pathParam('list')],
-        requestBody: body({
-          owners: { type: 'array', items: str },
-          moderators: { type: 'array', items: str },
-          allow: { type: 'array', items: str },
-        }),
-        responses: ok('the list'),
-      },
-      delete: {
-        summary: 'Remove a list, its members and held posts',
-        parameters: [pathParam('list')],
-        responses: ok('removed'),
-      },
-    },
-    '/lists/{list}/members': {
-      get: {
-        summary: 'One page of members (keyset: pass `next` as `cursor`)',
-        parameters: [pathParam('list'), queryParam('cursor'), queryParam('limit', '1–10000, default 1000')],
-        responses: ok('{ members, next }'),
-      },
-      post: {
-        summary: 'Subscribe an address directly (no confirmation)',
-        parameters: [pathParam('list')],
-        requestBody: body(
-          { address: str, displayName: str, deliveryMode: str, moderated: { type: 'boolean' } },
-          ['address'],
-        ),
-        responses: created('the member'),
-      },
-    },
-    '/lists/{list}/members/{member}': {
-      delete: {
-        summary: 'Unsubscribe a member',
-        parameters: [pathParam('list'), pathParam('member')],
-        responses: ok('removed'),
-      },
-    },
-    '/lists/{list}/held': {
-      get: {
-        summary: 'Posts held for moderation',
-        parameters: [pathParam('list')],
-        responses: ok('held posts', { type: 'array', items: { type: 'object' } }),
-      },
-    },
-    '/lists/{list}/held/{id}/approve': {
-      post: {
-        summary: 'Approve: the delivery role distributes it',
-        parameters: [pathParam('list'), pathParam('id')],
-        requestBody: { required: false, ...json({ type: 'object', properties: { reason: str } }) },
-        responses: ok('the held post'),
-      },
-    },
-    '/lists/{list}/held/{id}/reject': {
-      post: {
-        summary: 'Reject: the author is told (with `reason`)',
-        parameters: [pathParam('list'), pathParam('id')],
-        requestBody: { required: false, ...json({ type: 'object', properties: { reason: str } }) },
-        responses: ok('the held post'),
-      },
-    },
-    '/lists/{list}/held/{id}/discard': {
-      post: {
-        summary: 'Discard silently',
-        parameters: [pathParam('list'), pathParam('id')],
-        requestBody: { required: false, ...json({ type: 'object', properties: { reason: str } }) },
-        responses: ok('the held post'),
-      },
-    },
-    '/lists/{list}/held/{id}/defer': {
-      post: {
-        summary: 'Leave it held (no change)',
-        parameters: [pathParam('list'), pathParam('id')],
-        requestBody: { required: false, ...json({ type: 'object', properties: { reason: str } }) },
-        responses: ok('the held post'),
-      },
-    },
-    '/lists/{list}/archive.mbox': {
-      get: {
-        summary:
-          "The list's archive as mboxrd (application/mbox), oldest first; when more remain, header X-Nimbus-Next-After is the `after` of the next page",
-        parameters: [pathParam('list'), queryParam('after', 'continue after this archive position')],
-        responses: ok('mbox file'),
-      },
-    },
+    ...LIST_PATHS,
     '/admins': {
       post: {
         summary: 'Create an administrator or set its password',
