@@ -120,8 +120,7 @@ export class BatchDelivery {
     const result = await this.db.query<AccountInfo & { key: string }>(
       `SELECT r.key, a.id, a.address FROM unnest($1::text[]) AS r(key)
        JOIN accounts a ON a.address = r.key AND NOT a.disabled
-       WHERE NOT EXISTS (SELECT 1 FROM account_forwards f WHERE f.account_id = a.id)
-         AND NOT ${needsSieveSql('a')}`,
+       WHERE NOT ${needsSieveSql('a')}`,
       [addresses],
     );
     return new Map(result.rows.map((row) => [row.key, { id: Number(row.id), address: row.address }]));

@@ -20,8 +20,9 @@ import { applySievePlan } from './sieve-apply';
 /**
  * Delivers one spooled message to its local recipients: one SQL transaction per mailbox (UID and
  * MODSEQ assigned there), deduplicated on (queue id, recipient) so a job run twice yields one copy.
- * Remote targets (aliases, account forwarding) become jobs on the outbound queue, their envelope
- * sender SRS-rewritten where the directory has SRS configured.
+ * Remote alias targets and Sieve redirects (the account's forwarding among them) become jobs on
+ * the outbound queue, their envelope sender SRS-rewritten where the directory has SRS configured;
+ * a redirect to a local address becomes an inbound job, so it never leaves through the MX.
  */
 export class LocalDelivery {
   constructor(
@@ -124,6 +125,7 @@ export class LocalDelivery {
       mailFrom: payload.mailFrom,
       message: body,
       auth: payload.authenticatedAs,
+      redirectedBy: payload.redirectedBy,
     });
     if (plan) {
       const deps = {
@@ -133,8 +135,8 @@ export class LocalDelivery {
         events: this.events,
         sieve: this.sieve,
         vacation: this.vacation,
-        forward: (p: SpoolPayload, target: string) => this.forward(p, target),
-        forwardingSender: (from: string, to: string) => this.forwardingSender(from, to),
+        redirect: (p: SpoolPayload, to: string, by: Account, target: string) =>
+          this.redirect(p, to, by, target),
       };
       return applySievePlan(deps, payload, recipient, account, body, plan);
     }
@@ -218,13 +220,38 @@ export class LocalDelivery {
   }
 
   /**
-   * Hands a copy to the outbound queue. The job is enqueued first (idempotent on its id), then the
-   * blob reference is taken once (deduplicated), so a crash in between loses nothing.
+   * A Sieve redirect (the account's forwarding included) for `recipient`, on behalf of `account`.
+   * A local target keeps the original sender and goes through the inbound queue, carrying the
+   * accounts it passed so a forwarding loop ends with one kept copy (SieveDelivery).
    */
-  private async forward(payload: SpoolPayload, target: string, original?: SpoolRecipient): Promise<void> {
+  private async redirect(
+    payload: SpoolPayload,
+    recipient: string,
+    account: Account,
+    target: string,
+  ): Promise<void> {
+    if (await this.directory.isLocalDomain(target.slice(target.lastIndexOf('@') + 1))) {
+      const redirectedBy = [...(payload.redirectedBy ?? []), account.address];
+      await this.forward({ ...payload, redirectedBy }, target, undefined, 'inbound');
+      return;
+    }
+    const mailFrom = await this.forwardingSender(payload.mailFrom, recipient);
+    await this.forward({ ...payload, mailFrom }, target);
+  }
+
+  /**
+   * Hands a copy to a queue (outbound unless told). The job is enqueued first (idempotent on its
+   * id), then the blob reference is taken once (deduplicated), so a crash in between loses nothing.
+   */
+  private async forward(
+    payload: SpoolPayload,
+    target: string,
+    original?: SpoolRecipient,
+    queue: 'inbound' | 'outbound' = 'outbound',
+  ): Promise<void> {
     const suffix = createHash('sha256').update(target.toLowerCase()).digest('hex').slice(0, 12).toUpperCase();
     const id = `${payload.queueId}.${suffix}`;
-    await this.spool.enqueue('outbound', id, {
+    await this.spool.enqueue(queue, id, {
       queueId: id,
       blobKey: payload.blobKey,
       size: payload.size,
@@ -232,6 +259,7 @@ export class LocalDelivery {
       recipients: [{ address: target, notify: original?.notify, orcpt: original?.orcpt }],
       receivedAt: payload.receivedAt,
       dsn: payload.dsn,
+      ...(payload.redirectedBy ? { redirectedBy: payload.redirectedBy } : {}),
     });
     await this.db.transaction(async (tx) => {
       const fresh = await tx.query(

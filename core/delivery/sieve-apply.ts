@@ -26,10 +26,11 @@ export interface SieveApplyDeps {
   events: MailboxEvents;
   sieve: SieveDelivery;
   vacation?: VacationResponder;
-  /** LocalDelivery's outbound path (idempotent per queue id and target). */
-  forward(payload: SpoolPayload, target: string): Promise<void>;
-  /** The SRS-rewritten envelope sender for a copy sent on for `recipient`. */
-  forwardingSender(mailFrom: string, recipient: string): Promise<string>;
+  /**
+   * Sends a copy on for `recipient` (LocalDelivery: a local target through the inbound queue, a
+   * remote one through the outbound queue with an SRS sender; idempotent per queue id and target).
+   */
+  redirect(payload: SpoolPayload, recipient: string, account: Account, target: string): Promise<void>;
 }
 
 /** Mailbox names a script may create: printable, no hierarchy tricks, bounded. */
@@ -163,11 +164,8 @@ async function afterCommit(
   blob: { key: string; size: number },
   flaggedBySecurity: boolean,
 ): Promise<void> {
-  if (plan.redirects.length > 0) {
-    const mailFrom = await deps.forwardingSender(payload.mailFrom, recipient);
-    for (const target of plan.redirects)
-      await deps.forward({ ...payload, blobKey: blob.key, size: blob.size, mailFrom }, target);
-  }
+  for (const target of plan.redirects)
+    await deps.redirect({ ...payload, blobKey: blob.key, size: blob.size }, recipient, account, target);
   const sender = payload.mailFrom.trim();
   // RFC 5429 §2.1: the null sender never gets a rejection (nor does what the MX called spam).
   if (plan.reject && sender && !flaggedBySecurity) {

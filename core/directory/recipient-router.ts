@@ -6,15 +6,10 @@ import type { Account, Resolution } from './types';
 
 const MAX_DEPTH = 10;
 
-interface RoutedAccountRow extends AccountRow {
-  forward_target: string | null;
-  keep_copy: boolean | null;
-}
-
 /**
- * Where mail for one envelope recipient goes: through aliases (recursively), accounts, their
- * forwarding, and the domain's catch-all. Loops end at an address already seen; an account whose
- * forwarding leads nowhere new keeps the mail itself, so a forwarding loop never loses a message.
+ * Where mail for one envelope recipient goes: through aliases (recursively) to accounts, and the
+ * domain's catch-all. Loops end at an address already seen. An account ends the walk: its
+ * forwarding is applied at delivery by Sieve (core/sieve/delivery), with the account's filters.
  */
 export class RecipientRouter {
   private readonly accounts = new Map<number, Account>();
@@ -49,20 +44,11 @@ export class RecipientRouter {
   private async expand(key: string, depth: number): Promise<boolean> {
     if (this.seen.has(key) || depth > MAX_DEPTH) return this.seen.has(key);
     this.seen.add(key);
-    const account = await this.db.query<RoutedAccountRow>(
-      `SELECT a.*, f.target AS forward_target, f.keep_copy FROM accounts a
-       LEFT JOIN account_forwards f ON f.account_id = a.id WHERE a.address = $1`,
-      [key],
-    );
+    const account = await this.db.query<AccountRow>(`SELECT * FROM accounts WHERE address = $1`, [key]);
     const row = account.rows[0];
     if (row) {
       // A disabled account is suspended: it neither receives nor forwards.
-      if (row.disabled) return true;
-      const targets = account.rows.map((r) => r.forward_target).filter((t): t is string => t !== null);
-      const before = this.accounts.size + this.remote.size;
-      await this.expandTargets(targets, depth);
-      const forwarded = this.accounts.size + this.remote.size > before;
-      if (!forwarded || row.keep_copy !== false) this.accounts.set(row.id, toAccount(row));
+      if (!row.disabled) this.accounts.set(row.id, toAccount(row));
       return true;
     }
     const aliases = await this.db.query<{ target: string }>(`SELECT target FROM aliases WHERE source = $1`, [

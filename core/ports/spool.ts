@@ -30,6 +30,8 @@ export interface SpoolPayload {
   done?: string[];
   /** Outbound (relay) retry progress: see core/spool/retry-schedule.ts DeferralState. */
   relay?: { attempts: number; nextAttemptAt?: string; delayWarned?: boolean; lastError?: string };
+  /** Accounts whose Sieve redirected this copy to a local target, in order (loop protection). */
+  redirectedBy?: string[];
   /** Mailing-list work run by the delivery role (core/lists): set on jobs with no recipients. */
   list?: ListSpoolTask;
 }

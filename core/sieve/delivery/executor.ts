@@ -2,7 +2,8 @@
  * Runs Sieve for one account and one message at delivery and returns the plan delivery carries
  * out. Everything that decides where a message goes for an account goes through here: the
  * domain's global scripts, the user's active script, and the JMAP vacation response (compiled to
- * a vacation script), so one engine applies one set of rules. Never throws and never loses mail:
+ * a vacation script) and the account's forwarding (compiled to redirects), so one engine applies
+ * one set of rules. Never throws and never loses mail:
  * whatever goes wrong yields INBOX plus a notice for the user.
  */
 import { createHash } from 'node:crypto';
@@ -14,9 +15,12 @@ import { spamTestValue, virusTestValue } from './scores';
 import {
   GLOBAL_AFTER,
   GLOBAL_BEFORE,
+  GLOBAL_FORWARD,
   GLOBAL_VACATION,
+  forwardScript,
   vacationScript,
   wrapperScript,
+  type ForwardSettings,
   type VacationSettings,
 } from './wrapper';
 
@@ -30,7 +34,12 @@ export interface SieveDeliveryInput {
   message: Buffer;
   /** The submitting user, when the message was submitted with authentication. */
   auth?: string;
+  /** Accounts whose Sieve redirected this copy here: redirecting back to them would loop. */
+  redirectedBy?: string[];
 }
+
+/** Redirect hops after which a message stays where it is (as RecipientRouter's alias depth). */
+const MAX_REDIRECT_HOPS = 10;
 
 type Compiled = Extract<ReturnType<typeof compileSieve>, { ok: true }>['script'];
 
@@ -39,12 +48,13 @@ const keyHash = (key: string) => createHash('sha256').update(key, 'utf8').digest
 
 /**
  * The SQL that says whether an account needs this executor (rather than the batch fast path):
- * an active script, a global script for its domain, or an enabled vacation response. `$alias`
+ * an active script, a global script for its domain, forwarding, or an enabled vacation response. `$alias`
  * is the accounts table alias in the caller's query.
  */
 export function needsSieveSql(alias: string): string {
   return `(EXISTS (SELECT 1 FROM sieve_scripts s WHERE s.account_id = ${alias}.id AND s.active)
     OR EXISTS (SELECT 1 FROM sieve_global_scripts g WHERE g.domain_id = ${alias}.domain_id)
+    OR EXISTS (SELECT 1 FROM account_forwards f WHERE f.account_id = ${alias}.id)
     OR EXISTS (SELECT 1 FROM jmap_vacation v WHERE v.account_id = ${alias}.id AND v.is_enabled))`;
 }
 
@@ -71,19 +81,25 @@ export class SieveDelivery {
   private async run(input: SieveDeliveryInput): Promise<DeliveryPlan | null> {
     const accountId = String(input.account.id);
     const domain = domainOf(input.account.address);
-    const [before, personal, after, vacation] = await Promise.all([
+    const [before, personal, after, vacation, forward] = await Promise.all([
       this.store.getGlobal(domain, 'before'),
       this.store.active(accountId),
       this.store.getGlobal(domain, 'after'),
       this.vacationSettings(input.account.id),
+      this.forwardSettings(input.account.id),
     ]);
-    if (before === null && personal === null && after === null && vacation === null) return null;
+    if (before === null && personal === null && after === null && vacation === null && forward === null)
+      return null;
 
     const compileOptions = { maxBytes: this.limits.maxScriptBytes };
     const globals = new Map<string, string>();
     if (before !== null) globals.set(GLOBAL_BEFORE, before);
     if (after !== null) globals.set(GLOBAL_AFTER, after);
     if (vacation !== null) globals.set(GLOBAL_VACATION, vacationScript(vacation));
+    if (forward !== null) globals.set(GLOBAL_FORWARD, forwardScript(forward));
+    // The forwarding targets are the account's setting, not the user's script: they come on top
+    // of the per-script redirect limit (the setting has its own cap, MAX_FORWARD_TARGETS).
+    const maxRedirects = this.limits.maxRedirects + (forward?.targets.length ?? 0);
 
     // Compile each part up front: a broken script is reported by name, not as a failed include.
     const compiledGlobals = new Map<string, Compiled>();
@@ -104,6 +120,7 @@ export class SieveDelivery {
     const wrapper = compileSieve(
       wrapperScript({
         before: before !== null,
+        forward: forward !== null,
         personal: personal?.name ?? null,
         after: after !== null,
         vacation: vacation !== null && !ownVacation,
@@ -133,14 +150,16 @@ export class SieveDelivery {
         return compiled.ok ? compiled.script : null;
       },
       now: this.clock(),
-      limits: { maxSteps: this.limits.maxSteps, maxRedirects: this.limits.maxRedirects },
+      limits: { maxSteps: this.limits.maxSteps, maxRedirects },
     });
-    const plan = planFromResult(result, input.message, this.limits);
-    // A redirect back to the account itself would only loop through the outbound queue.
-    const own = new Set([input.account.address.toLowerCase(), input.recipient.toLowerCase()]);
-    const looping = plan.redirects.filter((target) => own.has(target));
+    const plan = planFromResult(result, input.message, { maxRedirects });
+    // A redirect back to the account itself, or to an account that redirected this copy here,
+    // would loop: the copy stays here instead (a forwarding loop never loses the message).
+    const hops = input.redirectedBy ?? [];
+    const own = new Set([input.account.address, input.recipient, ...hops].map((a) => a.toLowerCase()));
+    const looping = plan.redirects.filter((target) => own.has(target) || hops.length >= MAX_REDIRECT_HOPS);
     if (looping.length > 0) {
-      plan.redirects = plan.redirects.filter((target) => !own.has(target));
+      plan.redirects = plan.redirects.filter((target) => !looping.includes(target));
       if (!plan.folders.length && !plan.discard && !plan.reject)
         plan.folders.push({ name: 'INBOX', flags: [], create: false });
     }
@@ -178,6 +197,15 @@ export class SieveDelivery {
       name,
     ]);
     return r.rows.length > 0;
+  }
+
+  private async forwardSettings(accountId: number): Promise<ForwardSettings | null> {
+    const r = await this.db.query<{ target: string; keep_copy: boolean }>(
+      `SELECT target, keep_copy FROM account_forwards WHERE account_id = $1 ORDER BY target`,
+      [accountId],
+    );
+    if (r.rows.length === 0) return null;
+    return { targets: r.rows.map((row) => row.target), keepCopy: r.rows[0].keep_copy !== false };
   }
 
   private async vacationSettings(accountId: number): Promise<VacationSettings | null> {

@@ -101,14 +101,6 @@ describe('Directory recipient cache', () => {
     await directory.setDisabled('ben@cache.test', false);
     expect(await kind('ben@cache.test')).toBe('resolved');
 
-    await directory.forwarding.set('ben@cache.test', ['ben@elsewhere.test'], false);
-    expect(await directory.cachedResolve('ben@cache.test')).toMatchObject({
-      accounts: [],
-      remote: ['ben@elsewhere.test'],
-    });
-    await directory.forwarding.set('ben@cache.test', [], true);
-    expect(await directory.cachedResolve('ben@cache.test')).toMatchObject({ remote: [] });
-
     await directory.removeAccount('ben@cache.test');
     expect(await kind('ben@cache.test')).toBe('unknown-user');
 

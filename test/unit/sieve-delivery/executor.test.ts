@@ -169,4 +169,56 @@ describe('SieveDelivery.plan', () => {
     expect(plan?.vacation).toMatchObject({ subject: 'Mine', reason: 'my text' });
     expect(plan?.notice).toBeUndefined();
   });
+
+  it('applies the account forwarding as redirects, on top of the script redirect limit', async () => {
+    const a = await account();
+    const targets = ['t1@remote.test', 't2@remote.test', 't3@remote.test'];
+    await directory.forwarding.set(a.address, targets, true);
+    await activate(a, `require "fileinto"; fileinto "Personal";`);
+    const kept = await planFor(a, message('fwd'));
+    expect(kept?.redirects.sort()).toEqual(targets);
+    expect(kept?.folders.map((f) => f.name)).toEqual(['Personal']);
+    expect(kept?.notice).toBeUndefined();
+    // Without a kept copy the forward ends the run: the user's script does not file anything.
+    await directory.forwarding.set(a.address, ['t1@remote.test'], false);
+    const moved = await planFor(a, message('fwd'));
+    expect(moved?.redirects).toEqual(['t1@remote.test']);
+    expect(moved?.folders).toEqual([]);
+  });
+
+  it('runs the global before script ahead of forwarding (an admin can keep spam from being forwarded)', async () => {
+    const a = await account();
+    await directory.forwarding.set(a.address, ['away@remote.test'], false);
+    await store.putGlobal(
+      a.domain,
+      'before',
+      `require ["fileinto"]; if header :contains "X-Nimbus-Spam" "Yes" { fileinto "Junk"; stop; }`,
+    );
+    const spam = await planFor(a, message('buy', 'X-Nimbus-Spam: Yes, score=9 required=5\r\n'));
+    expect(spam?.redirects).toEqual([]);
+    expect(spam?.folders.map((f) => f.name)).toEqual(['Junk']);
+    expect((await planFor(a, message('hello')))?.redirects).toEqual(['away@remote.test']);
+  });
+
+  it('a forwarding loop ends with one kept copy: no redirect back to an account the copy came from', async () => {
+    const hal = await account();
+    const ivy = await account();
+    await directory.forwarding.set(hal.address, [ivy.address], false);
+    // Written behind the setter's loop check, as an import or a concurrent change could.
+    await db.query(`INSERT INTO account_forwards (account_id, target, keep_copy) VALUES ($1, $2, false)`, [
+      ivy.id,
+      hal.address,
+    ]);
+    const atHal = await planFor(hal, message('loop'));
+    expect(atHal?.redirects).toEqual([ivy.address]);
+    const atIvy = await sieve.plan({
+      account: ivy,
+      recipient: ivy.address,
+      mailFrom: 'zoe@outside.test',
+      message: message('loop'),
+      redirectedBy: [hal.address],
+    });
+    expect(atIvy?.redirects).toEqual([]);
+    expect(atIvy?.folders.map((f) => f.name)).toEqual(['INBOX']);
+  });
 });

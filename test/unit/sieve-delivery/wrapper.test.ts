@@ -1,6 +1,12 @@
 /** The generated scripts: quoting, the include order, the vacation script. */
 import fc from 'fast-check';
-import { sieveString, vacationScript, wrapperScript } from '../../../core/sieve/delivery/wrapper';
+import { compileSieve } from '../../../core/sieve';
+import {
+  forwardScript,
+  sieveString,
+  vacationScript,
+  wrapperScript,
+} from '../../../core/sieve/delivery/wrapper';
 
 /** RFC 5228 §2.4.2 unquoting, to check that sieveString round-trips. */
 function unquote(quoted: string): string {
@@ -22,18 +28,37 @@ describe('generated Sieve', () => {
     fc.assert(fc.property(fc.string(), (s) => expect(unquote(sieveString(s))).toBe(s)));
   });
 
-  it('includes before, the personal script, after and vacation in that order', () => {
-    const text = wrapperScript({ before: true, personal: 'my "main"', after: true, vacation: true });
+  it('includes before, forwarding, the personal script, after and vacation in that order', () => {
+    const text = wrapperScript({
+      before: true,
+      forward: true,
+      personal: 'my "main"',
+      after: true,
+      vacation: true,
+    });
     expect(text.split('\r\n').filter(Boolean)).toEqual([
       'require ["include"];',
       'include :global "before";',
+      'include :global ".nimbus-forward";',
       'include :personal "my \\"main\\"";',
       'include :global "after";',
       'include :global ".nimbus-vacation";',
     ]);
-    expect(wrapperScript({ before: false, personal: null, after: false, vacation: true })).not.toMatch(
-      /personal|before/,
-    );
+    expect(
+      wrapperScript({ before: false, forward: false, personal: null, after: false, vacation: true }),
+    ).not.toMatch(/personal|before|forward/);
+  });
+
+  it('compiles forwarding to redirects: :copy when a copy is kept, otherwise redirect and stop', () => {
+    const kept = forwardScript({ targets: ['a@remote.test', 'b.q@x.test'], keepCopy: true });
+    expect(kept.split('\r\n').filter(Boolean)).toEqual([
+      'require ["copy"];',
+      'redirect :copy "a@remote.test";',
+      'redirect :copy "b.q@x.test";',
+    ]);
+    const moved = forwardScript({ targets: ['a@remote.test'], keepCopy: false });
+    expect(moved.split('\r\n').filter(Boolean)).toEqual(['redirect "a@remote.test";', 'stop;']);
+    for (const script of [kept, moved]) expect(compileSieve(script).ok).toBe(true);
   });
 
   it('builds a 7-day vacation with the subject, text or a MIME alternative', () => {
