@@ -13,6 +13,8 @@ import { imapUrlauthMigrations } from './migrations-imap-urlauth';
 import { pimMigrations } from './migrations-pim';
 import { sieveMigrations } from './migrations-sieve';
 import { allListMigrations } from './migrations-lists-all';
+import { outboundMigrations } from './migrations-outbound';
+import { heldMailMigrations } from './migrations-held-mail';
 
 export interface Migration {
   version: number;
@@ -396,4 +398,5 @@ CREATE INDEX recovery_log_at_idx ON recovery_log(at);
   ...easMigrations,
   ...sieveMigrations,
   ...allListMigrations,
+  ...heldMailMigrations,
 ];

@@ -34,6 +34,8 @@ export interface SpoolPayload {
   redirectedBy?: string[];
   /** Mailing-list work run by the delivery role (core/lists): set on jobs with no recipients. */
   list?: ListSpoolTask;
+  /** Released from hold (core/spool/held-mail.ts): the relay sends it despite a hold setting. */
+  released?: boolean;
 }
 
 /**
