@@ -399,4 +399,5 @@ CREATE INDEX recovery_log_at_idx ON recovery_log(at);
   ...sieveMigrations,
   ...allListMigrations,
   ...heldMailMigrations,
+  ...outboundMigrations,
 ];

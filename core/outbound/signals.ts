@@ -1,0 +1,66 @@
+/**
+ * Compromise signals (issue #19). Each is a pure test on counts the guard already has, so it is
+ * evaluated at acceptance without extra round trips (except the quiet check's one row):
+ * - recipient burst: more distinct recipients in a 10-minute bucket than `burstRecipients`;
+ * - logins from many networks: more distinct /16 (IPv4) or /32 (IPv6) networks with a successful
+ *   AUTH in an hour than `loginNetworksPerHour` (the stand-in for "many countries": no GeoIP here);
+ * - new sending after a long quiet: the first send after `quietDays` opens a one-hour watch in
+ *   which more than `quietBurstMessages` messages fire;
+ * - reject rate: not evaluated yet (relay outcomes are not fed back per account; docs/outbound.md).
+ */
+import type { WindowCount } from '../ports/send-counters';
+
+export interface SignalSettings {
+  burstRecipients: number;
+  loginNetworksPerHour: number;
+  quietDays: number;
+  quietBurstMessages: number;
+}
+
+export const DEFAULT_SIGNALS: SignalSettings = {
+  burstRecipients: 100,
+  loginNetworksPerHour: 5,
+  quietDays: 30,
+  quietBurstMessages: 20,
+};
+
+export function recipientBurst(
+  settings: SignalSettings,
+  counts: WindowCount[],
+  account: string,
+): string | null {
+  const burst = counts.find((c) => c.scope === 'user' && c.key === account && c.window === 'burst');
+  if (burst && burst.recipients > settings.burstRecipients) {
+    return `signal: recipient burst (${burst.recipients} distinct recipients in 10 minutes)`;
+  }
+  return null;
+}
+
+export function quietBurst(
+  settings: SignalSettings,
+  counts: WindowCount[],
+  account: string,
+  wokeAt: Date | null,
+  now: Date,
+): string | null {
+  if (!wokeAt || now.getTime() - wokeAt.getTime() > 3_600_000) return null;
+  const hour = counts.find((c) => c.scope === 'user' && c.key === account && c.window === 'hour');
+  if (hour && hour.messages > settings.quietBurstMessages) {
+    return `signal: ${hour.messages} messages within an hour after ${settings.quietDays} quiet days`;
+  }
+  return null;
+}
+
+export function loginSpread(settings: SignalSettings, networks: number): string | null {
+  return networks > settings.loginNetworksPerHour
+    ? `signal: logins from ${networks} networks in an hour`
+    : null;
+}
+
+/** The network an address counts as: /16 for IPv4, /32 for IPv6. */
+export function networkOf(address: string): string {
+  const v4 = /^(?:::ffff:)?(\d+)\.(\d+)\.\d+\.\d+$/i.exec(address);
+  if (v4) return `${v4[1]}.${v4[2]}.0.0/16`;
+  const groups = address.toLowerCase().split(':');
+  return `${groups[0] || '0'}:${groups[1] || '0'}::/32`;
+}
