@@ -1,7 +1,8 @@
 /**
  * Compromise signals (issue #19). Each is a pure test on counts the guard already has, so it is
  * evaluated at acceptance without extra round trips (except the quiet check's one row):
- * - recipient burst: more distinct recipients in a 10-minute bucket than `burstRecipients`;
+ * - recipient burst: a message takes the distinct recipients of a 10-minute bucket past
+ *   `burstRecipients`;
  * - logins from many networks: more distinct /16 (IPv4) or /32 (IPv6) networks with a successful
  *   AUTH in an hour than `loginNetworksPerHour` (the stand-in for "many countries": no GeoIP here);
  * - new sending after a long quiet: the first send after `quietDays` opens a one-hour watch in
@@ -30,7 +31,10 @@ export function recipientBurst(
   account: string,
 ): string | null {
   const burst = counts.find((c) => c.scope === 'user' && c.key === account && c.window === 'burst');
-  if (burst && burst.recipients > settings.burstRecipients) {
+  // Fires when this message crosses the threshold (once per bucket: a released account is not
+  // held again by the same burst).
+  const before = burst ? burst.recipients - (burst.added ?? 0) : 0;
+  if (burst && burst.recipients > settings.burstRecipients && before <= settings.burstRecipients) {
     return `signal: recipient burst (${burst.recipients} distinct recipients in 10 minutes)`;
   }
   return null;
@@ -45,7 +49,7 @@ export function quietBurst(
 ): string | null {
   if (!wokeAt || now.getTime() - wokeAt.getTime() > 3_600_000) return null;
   const hour = counts.find((c) => c.scope === 'user' && c.key === account && c.window === 'hour');
-  if (hour && hour.messages > settings.quietBurstMessages) {
+  if (hour && hour.messages === settings.quietBurstMessages + 1) {
     return `signal: ${hour.messages} messages within an hour after ${settings.quietDays} quiet days`;
   }
   return null;

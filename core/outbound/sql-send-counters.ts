@@ -91,7 +91,7 @@ export class SqlSendCounters implements SendCounters {
            RETURNING scope, key, window_kind, messages, recipients`,
           [...columns(cells), added],
         );
-        after = fill(cells, upserted.rows.map(toCount));
+        after = fill(cells, upserted.rows.map(toCount)).map((w, i) => ({ ...w, added: added[i] }));
         if (!admit(after)) throw new Refused();
       });
     } catch (error) {

@@ -19,6 +19,8 @@ export interface WindowCount extends CounterKey {
   messages: number;
   /** Distinct recipients (or distinct values for noteDistinct) in the bucket. */
   recipients: number;
+  /** In count()'s result: the recipients this message added to the bucket. */
+  added?: number;
 }
 
 export interface SendCounters {
