@@ -8,6 +8,7 @@ import { easConfigSchema } from './config-eas';
 import { listsConfigSchema } from './config-lists';
 import { sieveConfigSchema } from './config-sieve';
 import { managesieveConfigSchema } from './config-managesieve';
+import { outboundConfigSchema } from './config-outbound';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().min(0);
@@ -371,6 +372,8 @@ export const configSchema = z.object({
   sieve: sieveConfigSchema,
   /** The ManageSieve listener (RFC 5804, containers/node/config-managesieve.ts). */
   managesieve: managesieveConfigSchema,
+  /** Outbound rate limits and compromise signals (containers/node/config-outbound.ts). */
+  outbound: outboundConfigSchema,
   log: z
     .object({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -12,6 +12,7 @@ import type { InboundSecurity } from '../../core/security/inbound-security';
 import { ImapAppender } from '../../core/store/imap-append';
 import type { MailboxStore } from '../../core/store/mailbox-store';
 import { UrlFetcher } from '../../core/store/url-fetch';
+import { outboundControl } from '../../core/outbound/setup';
 import { DEFAULT_IMAP_OPTIONS, ImapServer } from '../imap/imap-server';
 import { Pop3Server } from '../pop3/pop3-server';
 import { ManageSieveServer } from '../managesieve/managesieve-server';
@@ -83,6 +84,7 @@ export async function startSubmission(
     log.child({ service: 'submission' }),
     new ImapAppender(storage.db, storage.blobs, mailboxes, storage.events),
     new UrlFetcher(storage.db, storage.blobs),
+    outboundControl(config.outbound, storage.db, storage.blobs, acceptor, config.hostname, log),
   );
   for (const [service, implicitTls] of [
     ['submission', false],

@@ -8,6 +8,8 @@ import type { SqlDatabase } from '../../core/ports/sql';
 import type { ImapAppender } from '../../core/store/imap-append';
 import { parseImapUrl, type ImapUrl } from '../../core/mail/imap-url';
 import type { UrlFetcher } from '../../core/store/url-fetch';
+import type { OutboundControl } from '../../core/outbound/setup';
+import { outboundReply } from './outbound-check';
 import { reply, type SmtpReply } from './smtp-reply';
 import type { Envelope, SessionInfo, SmtpPolicy } from './types';
 
@@ -31,11 +33,16 @@ export class SubmissionPolicy implements SmtpPolicy {
     private readonly appender?: ImapAppender,
     /** Resolves BURL URLs in the shared store (BURL is offered only with it). */
     urls?: UrlFetcher,
+    /** Rate limits and account holds (core/outbound); absent: not counted. */
+    private readonly outbound?: OutboundControl,
   ) {
     if (urls) this.fetchBurl = (session, url) => this.burl(urls, session, url);
   }
 
   fetchBurl?: SmtpPolicy['fetchBurl'];
+
+  /** Messages of a held account (set at the end of DATA): the hold's reason. */
+  private readonly holding = new WeakMap<Envelope, string>();
 
   /** BURL: the URLAUTH check as the submission entity for the authenticated user ("submit+<user>"). */
   private async burl(
@@ -82,11 +89,22 @@ export class SubmissionPolicy implements SmtpPolicy {
     if (resolution.kind === 'unknown-user') {
       return reply(550, '5.1.1', 'Recipient address rejected: user unknown');
     }
+    if (this.outbound && _envelope.recipients.length === 0) {
+      // Early refusal when the hourly or daily message limit is already used up.
+      const limited = await this.outbound.guard.precheck(session.authenticatedAs, session.remoteAddress);
+      if (limited) return outboundReply(limited);
+    }
     return null;
   }
 
   async authenticate(_session: SessionInfo, username: string, password: string): Promise<boolean> {
-    return (await this.directory.authenticate(username, password)) !== null;
+    const ok = (await this.directory.authenticate(username, password)) !== null;
+    if (ok && this.outbound) {
+      await this.outbound.guard
+        .noteLogin(username, _session.remoteAddress)
+        .catch((err: unknown) => this.log.warn({ err }, 'login signal not recorded'));
+    }
+    return ok;
   }
 
   async checkMessage(session: SessionInfo, _envelope: Envelope, data: Buffer): Promise<SmtpReply | null> {
@@ -100,11 +118,31 @@ export class SubmissionPolicy implements SmtpPolicy {
         return reply(553, '5.7.1', `From: address not owned by user ${session.authenticatedAs}`);
       }
     }
+    if (this.outbound) {
+      const decision = await this.outbound.guard
+        .admit(
+          session.authenticatedAs!,
+          session.remoteAddress,
+          _envelope.recipients.map((r) => r.address),
+        )
+        .catch((err: unknown) => {
+          this.log.error({ err }, 'outbound limits unavailable');
+          return null;
+        });
+      if (!decision) return reply(451, '4.3.0', 'Temporary failure, please try again later');
+      if (decision.kind === 'hold') this.holding.set(_envelope, decision.reason);
+      return outboundReply(decision);
+    }
     return null;
   }
 
   async accept(session: SessionInfo, envelope: Envelope, data: Buffer, queueId: string): Promise<void> {
-    await this.acceptor.accept({
+    const held = this.holding.get(envelope);
+    const accept = held
+      ? (input: Parameters<MessageAcceptor['accept']>[0]) =>
+          this.outbound!.held.hold(input, session.authenticatedAs!, held)
+      : (input: Parameters<MessageAcceptor['accept']>[0]) => this.acceptor.accept(input);
+    await accept({
       queueId,
       data,
       mailFrom: envelope.mailFrom,

@@ -13,6 +13,7 @@ import { grantById } from '../store/mailbox-access';
 import { easValueBefore } from './eas-devices';
 import { isSieveCommand, SIEVE_READS, sieveValueBefore } from './sieve-commands';
 import { LIST_READS } from '../lists/admin-commands';
+import { OUTBOUND_READS } from './outbound-commands';
 
 /** Operations that change nothing (not recorded). */
 const READS = new Set<AdminCommand['op']>([
@@ -32,6 +33,7 @@ const READS = new Set<AdminCommand['op']>([
   'dav.shares',
   ...SIEVE_READS,
   ...LIST_READS,
+  ...OUTBOUND_READS,
 ]);
 
 export function isAudited(command: AdminCommand): boolean {

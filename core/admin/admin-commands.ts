@@ -17,6 +17,7 @@ import { listGrants, removeGrant } from '../store/mailbox-access';
 import { DavAdminError, isDavCommand, runDavCommand, type DavAdminCommand } from './dav-commands';
 import { runEasAdminCommand, type EasAdminCommand } from './eas-devices';
 import { isSieveCommand, runSieveCommand, type SieveAdminCommand } from './sieve-commands';
+import { isOutboundCommand, runOutboundCommand, type OutboundAdminCommand } from './outbound-commands';
 import { isListCommand, runListCommand, type ListAdminCommand } from '../lists/admin-commands';
 import { AdminError } from './admin-error';
 
@@ -68,7 +69,9 @@ export type AdminCommand =
   // Calendar and address book sharing (core/admin/dav-commands.ts).
   | DavAdminCommand
   // Sieve scripts of a user and a domain's global scripts (core/admin/sieve-commands.ts).
-  | SieveAdminCommand;
+  | SieveAdminCommand
+  // Outbound abuse control: account holds and rate-limit overrides (core/admin/outbound-commands.ts).
+  | OutboundAdminCommand;
 
 export interface AdminContext {
   db: SqlDatabase;
@@ -158,6 +161,7 @@ async function run(ctx: AdminContext, command: AdminCommand): Promise<unknown> {
   const { directory, spool } = ctx;
   if (isDavCommand(command)) return runDavCommand(ctx, command);
   if (isSieveCommand(command)) return runSieveCommand(ctx, command);
+  if (isOutboundCommand(command)) return runOutboundCommand(ctx, command);
   if (isListCommand(command)) return runListCommand(ctx, command);
   switch (command.op) {
     case 'domain.add':

@@ -1,0 +1,92 @@
+import nodemailer from 'nodemailer';
+import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
+import { folderTexts } from '../helpers/mailbox-contents';
+import { SmtpSink } from '../helpers/smtp-sink';
+
+/**
+ * Outbound abuse control over real sockets (issue #19): submission (587, AUTH after STARTTLS)
+ * refuses message N+1 of the hour with 451 4.7.1 and over the daily limit with 550 5.7.1; a
+ * recipient burst holds the account (250, but kept), the user and the admin are told, and the
+ * released mail reaches the remote sink.
+ */
+let sink: SmtpSink;
+let node: TestNode;
+
+function submitter(user: string, pass: string) {
+  return nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: node.ports.submission,
+    secure: false,
+    requireTLS: true,
+    tls: { rejectUnauthorized: false },
+    auth: { user, pass },
+  });
+}
+
+const send = (user: string, to: string[], subject: string) =>
+  submitter(user, `${user.split('@')[0]}-secret-pw`).sendMail({ from: user, to, subject, text: 'hello' });
+
+beforeAll(async () => {
+  sink = await new SmtpSink().start();
+  node = await startTestNode({
+    roles: 'mx,submission,delivery,mta',
+    'relay.resolverOverrides': { 'remote.test': `127.0.0.1:${sink.port}` },
+    'relay.pollIntervalMs': 100,
+    'outbound.limits.user.messagesPerHour': 3,
+    'outbound.signals.burstRecipients': 5,
+  });
+  await node.admin({ op: 'domain.add', name: 'nimbus.test' });
+  for (const name of ['alice', 'bob', 'carol']) {
+    await node.admin({ op: 'user.add', address: `${name}@nimbus.test`, password: `${name}-secret-pw` });
+  }
+});
+
+afterAll(async () => {
+  await node?.destroy();
+  await sink?.stop();
+});
+
+test('message N+1 of the hour is refused with 451 4.7.1', async () => {
+  for (let i = 1; i <= 3; i++) await send('alice@nimbus.test', ['x@remote.test'], `alice ${i}`);
+  await expect(send('alice@nimbus.test', ['x@remote.test'], 'alice 4')).rejects.toMatchObject({
+    responseCode: 451,
+    response: expect.stringContaining('4.7.1'),
+  });
+  await eventually(async () => sink.messages.filter((m) => m.data.includes('Subject: alice')).length === 3);
+});
+
+test('over the daily limit (set over the admin API) the refusal is 550 5.7.1', async () => {
+  await node.admin({ op: 'outbound.limits.set', scope: 'user', key: 'carol@nimbus.test', messagesPerDay: 1 });
+  await send('carol@nimbus.test', ['x@remote.test'], 'carol 1');
+  await expect(send('carol@nimbus.test', ['x@remote.test'], 'carol 2')).rejects.toMatchObject({
+    responseCode: 550,
+    response: expect.stringContaining('5.7.1'),
+  });
+});
+
+test('a recipient burst holds the account; the user is told; released mail is delivered', async () => {
+  const burst = Array.from({ length: 6 }, (_, i) => `burst${i}@remote.test`);
+  const info = await send('bob@nimbus.test', burst, 'bob burst');
+  expect(info.response).toMatch(/^250 /);
+  const holds = (await node.admin({ op: 'outbound.holds' })) as { account: string; messages: number }[];
+  expect(holds).toEqual([expect.objectContaining({ account: 'bob@nimbus.test', messages: 1 })]);
+  // While held, more mail is accepted and kept.
+  await send('bob@nimbus.test', ['later@remote.test'], 'bob later');
+  await eventually(async () =>
+    (await folderTexts(node, 'bob@nimbus.test')).some((m) =>
+      m.includes('Subject: Your outgoing mail is on hold'),
+    ),
+  );
+  const audit = await node.storage.db.query<{ actor: string }>(
+    `SELECT actor FROM admin_audit WHERE action = 'user.hold' AND target = 'bob@nimbus.test'`,
+  );
+  expect(audit.rows).toHaveLength(1);
+  expect(sink.messages.some((m) => m.data.includes('Subject: bob'))).toBe(false);
+
+  expect(await node.admin({ op: 'outbound.release', address: 'bob@nimbus.test' })).toMatchObject({
+    released: 2,
+  });
+  await eventually(async () => sink.messages.filter((m) => m.data.includes('Subject: bob')).length === 2);
+  expect(sink.messages.find((m) => m.data.includes('Subject: bob burst'))!.recipients).toHaveLength(6);
+  expect(await node.admin({ op: 'outbound.holds' })).toEqual([]);
+});
