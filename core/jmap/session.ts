@@ -5,12 +5,15 @@ import { MAX_FORWARD_TARGETS } from '../directory/account-forwarding';
 import { CAPABILITIES } from './dispatcher';
 import { accountIdOf } from './ids';
 import { sieveAccountCapability } from './sieve';
+import type { SieveLimits } from '../sieve/script-store';
 
 export interface SessionUrls {
   /** Absolute base, e.g. https://mail.example.com (no trailing slash). */
   base: string;
   /** Whether EventSource push is served (the node's web role: yes; Lambda: no). */
   push: boolean;
+  /** The configured Sieve limits (sieve.*), shown in the account's Sieve capability. */
+  sieveLimits?: SieveLimits;
 }
 
 export function sessionResource(account: JmapAccount, urls: SessionUrls) {
@@ -50,7 +53,7 @@ export function sessionResource(account: JmapAccount, urls: SessionUrls) {
           [CAPABILITIES.submission]: { maxDelayedSend: 0, submissionExtensions: {} },
           [CAPABILITIES.vacation]: {},
           [CAPABILITIES.forwarding]: { maxTargets: MAX_FORWARD_TARGETS },
-          [CAPABILITIES.sieve]: sieveAccountCapability({}),
+          [CAPABILITIES.sieve]: sieveAccountCapability({ sieveLimits: urls.sieveLimits }),
         },
       },
     },

@@ -34,11 +34,17 @@ async function withUser(
   return fn(auth.account);
 }
 
+const sessionUrls = (ctx: WebContext, request: WebRequest) => ({
+  base: baseUrl(ctx, request),
+  push: ctx.streaming,
+  sieveLimits: ctx.sieveLimits,
+});
+
 export function jmapRouter(ctx: WebContext): Router {
   const router = new Router();
   const session: (r: WebRequest) => Promise<WebResponse> = (request) =>
     withUser(ctx, request, async (account) =>
-      jsonResponse(200, sessionResource(account, { base: baseUrl(ctx, request), push: ctx.streaming })),
+      jsonResponse(200, sessionResource(account, sessionUrls(ctx, request))),
     );
   router.add('GET', '/.well-known/jmap', session);
   router.add('GET', '/jmap/session', session);
@@ -48,8 +54,7 @@ export function jmapRouter(ctx: WebContext): Router {
       try {
         const parsed = parseRequestBody(request.body, DEFAULT_LIMITS, ctx.jsonLimits?.maxDepth);
         const result = await processRequest(ctx, account, parsed, {
-          sessionState: async () =>
-            sessionResource(account, { base: baseUrl(ctx, request), push: ctx.streaming }).state,
+          sessionState: async () => sessionResource(account, sessionUrls(ctx, request)).state,
         });
         return jsonResponse(200, result);
       } catch (error) {

@@ -16,7 +16,8 @@ let aliceId = '';
 let bobId = '';
 
 beforeAll(async () => {
-  h = await WebHarness.start();
+  // Configured limits, so the session shows the node's values rather than the defaults.
+  h = await WebHarness.start({ 'sieve.maxScripts': 7, 'sieve.maxRedirects': 3 });
   await h.addUser(ALICE, PW);
   await h.addUser(BOB, PW);
 }, 120_000);
@@ -58,7 +59,8 @@ test('the session names the capability with its limits and extensions', async ()
   aliceId = session.primaryAccounts[SIEVE];
   const caps = session.accounts[aliceId].accountCapabilities[SIEVE];
   expect(caps.maxSizeScript).toBeGreaterThan(0);
-  expect(caps.maxNumberScripts).toBeGreaterThan(0);
+  expect(caps.maxNumberScripts).toBe(7);
+  expect(caps.maxNumberRedirects).toBe(3);
   expect(caps.sieveExtensions).toEqual(expect.arrayContaining(['fileinto']));
   expect(caps.implementation).toBe('Nimbus Mail');
   const b = await fetch(`${h.base}/.well-known/jmap`, { headers: h.basic(BOB, PW) });
