@@ -3,6 +3,9 @@
  * with implicit TLS where the protocol has it. Each binds its configured port and records the
  * port actually bound in `ports` (0 in tests means "any free port").
  */
+import { RelayDomainStore } from '../../core/relay-domains/relay-domain-store';
+import { HeldMail } from '../../core/spool/held-mail';
+import { EtrnService } from '../smtp/etrn-command';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { AuthThrottle } from '../../core/auth/auth-throttle';
@@ -60,7 +63,18 @@ export async function startMx(
       implicitTls: false,
       proxyNetworks: config.proxyProtocol.trustedNetworks,
     },
-    new InboundPolicy(directory, acceptor, config.smtp.relayNetworks, security),
+    new InboundPolicy(
+      directory,
+      acceptor,
+      config.smtp.relayNetworks,
+      security,
+      new EtrnService(
+        new RelayDomainStore(context.storage.db),
+        new HeldMail(context.storage.db),
+        context.storage.spool,
+        context.log,
+      ),
+    ),
     context.secureContext,
     context.authThrottle,
     context.log,

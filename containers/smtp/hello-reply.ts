@@ -30,6 +30,8 @@ export function helloReply(
     'BINARYMIME',
     'DSN',
   ];
+  // RFC 1985: ETRN on the MX only.
+  if (options.name === 'mx') lines.push('ETRN');
   if (!info.secure) lines.push('STARTTLS');
   if (authOffered(options, info)) lines.push('AUTH PLAIN LOGIN');
   // RFC 4468 §3: "BURL imap" once authenticated, when the server knows whose URLs it may fetch.

@@ -2,6 +2,7 @@ import type { Directory } from '../../core/directory/directory';
 import type { MessageAcceptor } from '../../core/delivery/message-acceptor';
 import type { ClientContext, InboundSecurity } from '../../core/security/inbound-security';
 import { NetworkList } from '../net/ip-match';
+import type { EtrnService } from './etrn-command';
 import { reply, type SmtpReply } from './smtp-reply';
 import type { Envelope, SessionInfo, SmtpPolicy } from './types';
 
@@ -22,6 +23,8 @@ export class InboundPolicy implements SmtpPolicy {
     private readonly acceptor: MessageAcceptor,
     relayNetworks: readonly string[],
     private readonly security?: InboundSecurity,
+    /** Relay domains (accepted at RCPT, recipient lists) and ETRN. */
+    private readonly relay?: EtrnService,
   ) {
     this.relayNetworks = new NetworkList(relayNetworks);
   }
@@ -52,6 +55,9 @@ export class InboundPolicy implements SmtpPolicy {
   async checkRecipient(session: SessionInfo, envelope: Envelope, address: string): Promise<SmtpReply | null> {
     const resolution = await this.directory.cachedResolve(address);
     if (resolution.kind === 'not-local') {
+      const relayed = (await this.relay?.store.recipientVerdict(address)) ?? 'not-relay';
+      if (relayed === 'unknown') return reply(550, '5.1.1', 'Recipient address rejected: user unknown');
+      if (relayed === 'accept') return null;
       if (await this.mayRelay(session)) return null;
       return reply(550, '5.7.1', 'Relay access denied');
     }
@@ -95,6 +101,11 @@ export class InboundPolicy implements SmtpPolicy {
     if (decision.reply) return decision.reply;
     this.pendingHeaders.set(session.id, decision.headers);
     return null;
+  }
+
+  async etrn(session: SessionInfo, argument: string): Promise<SmtpReply> {
+    if (!this.relay) return reply(458, '4.3.0', 'Unable to queue messages: no relay domains here');
+    return this.relay.handle(session, argument);
   }
 
   async authenticate(_session: SessionInfo, username: string, password: string): Promise<boolean> {

@@ -239,6 +239,14 @@ export class SmtpSession {
         );
       case 'EXPN':
         return this.respond(reply(502, '5.5.1', 'EXPN is disabled'));
+      case 'ETRN':
+        if (!this.policy.etrn || this.options.name !== 'mx') {
+          return this.error(reply(500, '5.5.2', 'Command unrecognized'));
+        }
+        if (!this.helloDone()) return;
+        if (this.envelope)
+          return this.respond(reply(503, '5.5.1', 'ETRN is not allowed in a mail transaction'));
+        return this.respond(await this.policy.etrn(this.info, argument));
       case 'STARTTLS':
         return this.startTls(argument);
       case 'AUTH':

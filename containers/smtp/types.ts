@@ -70,6 +70,8 @@ export interface SmtpPolicy {
    * authenticated user, or the reply that refuses it. Absent: BURL is not offered.
    */
   fetchBurl?(session: SessionInfo, url: string): Promise<{ data: Buffer } | { reply: SmtpReply }>;
+  /** ETRN (RFC 1985, MX only): the reply to `ETRN argument`. Absent: ETRN is not offered. */
+  etrn?(session: SessionInfo, argument: string): Promise<SmtpReply>;
   /** Stores the message durably; resolves with the queue id only when it is safe to say 250. */
   accept(session: SessionInfo, envelope: Envelope, data: Buffer, queueId: string): Promise<void>;
 }

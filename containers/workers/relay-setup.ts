@@ -10,6 +10,10 @@ import { parseSchedule } from '../../core/spool/retry-schedule';
 import type { NodeConfig } from '../node/config';
 import type { Storage } from '../node/storage';
 import { SmtpClientPool } from './relay-smtp-client';
+import { RelayDomainStore } from '../../core/relay-domains/relay-domain-store';
+import { RelayDomainRouting } from '../../core/relay-domains/relay-routing';
+import { HeldMail } from '../../core/spool/held-mail';
+import { startBackupProbe } from '../smtp/etrn-command';
 import { RelayWorker, mtaStsLookup } from './relay-worker';
 
 export interface RelayHandle {
@@ -75,6 +79,13 @@ export function startRelay(input: {
     keyCache.set(domain, { key, expires: Date.now() + 60_000 });
     return key;
   };
+  const relayDomains = new RelayDomainRouting(
+    new RelayDomainStore(storage.db),
+    new HeldMail(storage.db),
+    [config.hostname, ...(config.relay.heloName ? [config.relay.heloName] : [])],
+    input.resolver,
+  );
+  const probe = startBackupProbe(relayDomains, storage.spool, log);
   const worker = new RelayWorker(
     storage.spool,
     {
@@ -88,6 +99,7 @@ export function startRelay(input: {
       settings: relaySettings(config),
       sign: (message, mailFrom) => signMessage(message, mailFrom, keyFor),
       mtaSts: config.relay.smarthost ? undefined : mtaStsLookup(input.resolver),
+      relayDomains,
       onEvent: (event) => {
         if (event.kind === 'sent') log.info(event, 'relayed');
         else if (event.kind === 'deferred') log.info(event, 'deferred');
@@ -113,6 +125,9 @@ export function startRelay(input: {
     notify: () => worker.notify(),
     pause: () => worker.pause(),
     resume: () => worker.resume(),
-    stop: () => worker.stop(),
+    stop: () => {
+      probe.stop();
+      return worker.stop();
+    },
   };
 }

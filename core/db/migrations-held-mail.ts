@@ -25,4 +25,22 @@ CREATE INDEX held_mail_domain_idx ON held_mail(domain, held_at);
 CREATE INDEX held_mail_account_idx ON held_mail(account, held_at);
 `,
   },
+  {
+    version: 141,
+    name: 'Relay domains: store-and-forward (hold until ETRN) and backup MX, ETRN permissions, recipient lists',
+    sql: `
+CREATE TABLE relay_domains (
+  name TEXT PRIMARY KEY,
+  mode TEXT NOT NULL CHECK (mode IN ('hold', 'backup')),
+  -- HOST:PORT to deliver to; NULL: the domain's MX hosts other than ourselves.
+  deliver_to TEXT,
+  -- JSON arrays: client networks (CIDR) allowed to send ETRN, accepted recipients (empty: all).
+  etrn_networks JSONB NOT NULL DEFAULT '[]'::jsonb,
+  etrn_owner TEXT,
+  recipients JSONB NOT NULL DEFAULT '[]'::jsonb,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+`,
+  },
 ];

@@ -2,6 +2,7 @@ import { finishJob } from '../delivery/inbound-job';
 import type { MessageAcceptor } from '../delivery/message-acceptor';
 import { buildDsn, shouldNotify, type DsnRecipient } from '../dsn/dsn-builder';
 import type { BlobStore } from '../ports/blob-store';
+import type { RelayDomainRouting } from '../relay-domains/relay-routing';
 import type { Resolver } from '../ports/resolver';
 import type { LeasedJob, Spool, SpoolPayload, SpoolRecipient } from '../ports/spool';
 import type { SqlDatabase } from '../ports/sql';
@@ -47,6 +48,8 @@ export interface RelayDeps {
   /** MTA-STS policy of a domain (cached by the caller), null when none. */
   mtaSts?: (domain: string) => Promise<MtaStsPolicy | null>;
   onEvent?: (event: RelayEvent) => void;
+  /** Relay domains (hold until ETRN, backup MX, deliver_to); absent: none. */
+  relayDomains?: RelayDomainRouting;
 }
 
 export type RelayEvent =
@@ -55,7 +58,7 @@ export type RelayEvent =
   | { kind: 'bounced'; jobId: string; recipient: string; reason: string }
   | { kind: 'dsn'; jobId: string; action: 'failed' | 'delayed'; to: string; queueId: string };
 
-export type OutboundOutcome = 'sent' | 'waiting' | 'deferred' | 'bounced';
+export type OutboundOutcome = 'sent' | 'waiting' | 'deferred' | 'bounced' | 'held';
 
 interface Unit {
   job: LeasedJob;
@@ -84,6 +87,11 @@ export async function processOutboundBatch(
     } else {
       due.push(job);
     }
+  }
+  if (deps.relayDomains) {
+    const split = await deps.relayDomains.holdNew(due.splice(0), deps.spool);
+    due.push(...split.send);
+    for (const job of split.held) outcomes.set(job.id, 'held');
   }
   const units: Unit[] = [];
   for (const job of due) {
@@ -160,6 +168,8 @@ async function deliverDomain(domain: string, units: Unit[], deps: RelayDeps): Pr
 }
 
 async function resolveTargets(domain: string, deps: RelayDeps): Promise<OutboundTarget[]> {
+  const routed = await deps.relayDomains?.targets(domain);
+  if (routed) return routed;
   if (deps.settings.smarthost) return [deps.settings.smarthost];
   const found = await selectTargets(domain, deps.resolver);
   const policy = deps.mtaSts ? await deps.mtaSts(domain).catch(() => null) : null;
@@ -287,6 +297,9 @@ async function settleJob(
     await finishJob(job, deps);
     return failed.length > 0 || results.some((r) => r.status !== 'sent') ? 'bounced' : 'sent';
   }
+  const next0: SpoolPayload = { ...payload, done: [...done] };
+  if (deps.relayDomains && (await deps.relayDomains.holdDeferred(job, temporary, next0, deps.spool)))
+    return 'held';
   const reason = temporary.map((r) => `${r.address}: ${r.diagnostic}`).join('; ');
   const deferred = deferAfterFailure(
     deps.settings.policy,
