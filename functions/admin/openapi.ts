@@ -5,6 +5,7 @@
 import { body, created, int, json, ok, pathParam, queryParam, str } from './openapi-parts';
 import { LIST_PATHS } from './openapi-lists';
 import { SIEVE_PATHS } from './openapi-sieve';
+import { OUTBOUND_PATHS } from './openapi-outbound';
 
 export const OPENAPI = {
   openapi: '3.1.0',
@@ -279,6 +280,7 @@ export const OPENAPI = {
       },
     },
     ...SIEVE_PATHS,
+    ...OUTBOUND_PATHS,
     '/users/{address}/eas-devices': {
       get: {
         summary:

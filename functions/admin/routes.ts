@@ -17,6 +17,7 @@ import { addEasRoutes } from './eas-routes';
 import { addListRoutes } from './list-routes';
 import { addListArchiveAdminRoutes } from './list-archive-routes';
 import { addSieveRoutes } from './sieve-routes';
+import { addOutboundRoutes } from './outbound-routes';
 import { OPENAPI } from './openapi';
 import { str } from './request-body';
 
@@ -283,6 +284,7 @@ export function adminRouter(ctx: WebContext): Router {
   addListRoutes(router, run, p);
   addListArchiveAdminRoutes(router, ctx, p);
   addSieveRoutes(router, run, p);
+  addOutboundRoutes(router, run, p);
   router.add(
     'POST',
     p('/admins'),
