@@ -11,6 +11,7 @@ import { registerEasCommands } from './cli-eas';
 import { registerListCommands } from './cli-lists';
 import { registerListArchiveCommands } from './cli-list-archive';
 import { registerSieveCommands } from './cli-sieve';
+import { registerOutboundCommands } from './cli-outbound';
 import { registerSmokeCommand } from './cli-smoke';
 import { passwordFrom } from './cli-input';
 import { ConfigError, loadConfig, type NodeConfig } from './config';
@@ -140,6 +141,7 @@ export function buildProgram(): Command {
   registerListCommands(program, admin);
   registerListArchiveCommands(program, () => configFrom(globals()));
   registerSieveCommands(program, admin);
+  registerOutboundCommands(program, admin);
   registerDavCommands(program, admin);
 
   const queue = program.command('queue').description('the spool: messages waiting for delivery or relay');

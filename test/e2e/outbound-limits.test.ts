@@ -57,6 +57,10 @@ test('message N+1 of the hour is refused with 451 4.7.1', async () => {
 
 test('over the daily limit (set over the admin API) the refusal is 550 5.7.1', async () => {
   await node.admin({ op: 'outbound.limits.set', scope: 'user', key: 'carol@nimbus.test', messagesPerDay: 1 });
+  const audited = await node.storage.db.query<{ target: string; outcome: string }>(
+    `SELECT target, outcome FROM admin_audit WHERE action = 'outbound.limits.set'`,
+  );
+  expect(audited.rows).toEqual([{ target: 'carol@nimbus.test', outcome: 'ok' }]);
   await send('carol@nimbus.test', ['x@remote.test'], 'carol 1');
   await expect(send('carol@nimbus.test', ['x@remote.test'], 'carol 2')).rejects.toMatchObject({
     responseCode: 550,
