@@ -4,6 +4,7 @@ import type { Directory } from '../directory/directory';
 import type { BlobStore } from '../ports/blob-store';
 import type { MailboxEvents } from '../ports/events';
 import type { SqlDatabase } from '../ports/sql';
+import type { OutboundControl } from '../outbound/setup';
 
 /** What the JMAP methods need: ports only, no HTTP. */
 export interface JmapDeps {
@@ -15,6 +16,8 @@ export interface JmapDeps {
   acceptor?: Pick<MessageAcceptor, 'accept'>;
   /** Sieve script limits (the `sieve` settings); default core/sieve/sieve-limits.ts. */
   sieveLimits?: SieveLimits;
+  /** Outbound limits and holds for EmailSubmission (core/outbound); default: built-in limits. */
+  outbound?: OutboundControl;
 }
 
 /** The authenticated principal of one request: every method is confined to this account. */

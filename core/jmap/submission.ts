@@ -18,6 +18,7 @@ import {
 import { identities } from './identity';
 import { loadMessages, rawMessage } from './messages';
 import { threadIdsOf } from './threads';
+import { guardedSubmit } from '../outbound/guarded-submit';
 import { checkAccount, idList, type Args, checkIfInState } from './util';
 
 const addrs = (list: ReturnType<typeof parseAddressList>) =>
@@ -119,13 +120,19 @@ export async function submissionSet(
       continue;
     }
     const data = stripBcc(await rawMessage(deps, m), m.structure.headerSize);
-    const { queueId } = await deps.acceptor.accept({
+    // Outbound limits and account holds (core/outbound): over a limit, rateLimit (RFC 8621 §7.5).
+    const submitted = await guardedSubmit({ ...deps, acceptor: deps.acceptor }, account.address, {
       data,
       mailFrom: identity.email,
       recipients: rcpts.map((address) => ({ address })),
       authenticatedAs: account.address,
       client: { address: '127.0.0.1', helo: 'jmap' },
     });
+    if ('refused' in submitted) {
+      notCreated[cid] = setError('rateLimit', submitted.refused);
+      continue;
+    }
+    const { queueId } = submitted;
     const thread = (await threadIdsOf(deps, account, [m.id])).get(m.id) ?? null;
     const envelope = {
       mailFrom: { email: identity.email, parameters: null },

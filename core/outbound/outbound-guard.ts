@@ -35,7 +35,8 @@ export class OutboundGuard {
   private keysOf(account: string, clientAddress: string): { scope: 'user' | 'domain' | 'ip'; key: string }[] {
     const user = account.toLowerCase();
     const domain = user.slice(user.lastIndexOf('@') + 1);
-    return LIMIT_SCOPES.map((scope) => ({
+    // No client address (JMAP): the IP scope is not counted.
+    return LIMIT_SCOPES.filter((scope) => scope !== 'ip' || clientAddress !== '').map((scope) => ({
       scope,
       key: scope === 'user' ? user : scope === 'domain' ? domain : clientAddress,
     }));

@@ -1,6 +1,7 @@
 import nodemailer from 'nodemailer';
 import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
 import { folderTexts } from '../helpers/mailbox-contents';
+import { JmapTestClient } from '../helpers/jmap-client';
 import { SmtpSink } from '../helpers/smtp-sink';
 
 /**
@@ -29,14 +30,14 @@ const send = (user: string, to: string[], subject: string) =>
 beforeAll(async () => {
   sink = await new SmtpSink().start();
   node = await startTestNode({
-    roles: 'mx,submission,delivery,mta',
+    roles: 'mx,submission,delivery,mta,web',
     'relay.resolverOverrides': { 'remote.test': `127.0.0.1:${sink.port}` },
     'relay.pollIntervalMs': 100,
     'outbound.limits.user.messagesPerHour': 3,
     'outbound.signals.burstRecipients': 5,
   });
   await node.admin({ op: 'domain.add', name: 'nimbus.test' });
-  for (const name of ['alice', 'bob', 'carol']) {
+  for (const name of ['alice', 'bob', 'carol', 'dave']) {
     await node.admin({ op: 'user.add', address: `${name}@nimbus.test`, password: `${name}-secret-pw` });
   }
 });
@@ -93,4 +94,49 @@ test('a recipient burst holds the account; the user is told; released mail is de
   await eventually(async () => sink.messages.filter((m) => m.data.includes('Subject: bob')).length === 2);
   expect(sink.messages.find((m) => m.data.includes('Subject: bob burst'))!.recipients).toHaveLength(6);
   expect(await node.admin({ op: 'outbound.holds' })).toEqual([]);
+});
+
+test('JMAP EmailSubmission/set uses the same limits: over them, rateLimit', async () => {
+  await node.admin({ op: 'outbound.limits.set', scope: 'user', key: 'dave@nimbus.test', messagesPerHour: 1 });
+  const jmap = new JmapTestClient(() => node.ports.http!, 'dave-secret-pw', [
+    'urn:ietf:params:jmap:mail',
+    'urn:ietf:params:jmap:submission',
+  ]);
+  const dave = 'dave@nimbus.test';
+  const accountId = await jmap.accountId(dave, 'urn:ietf:params:jmap:mail');
+  const [[, boxes], [, ids]] = await jmap.call(dave, [
+    ['Mailbox/get', { accountId }, 'm'],
+    ['Identity/get', { accountId }, 'i'],
+  ]);
+  const drafts = boxes.list.find((m: { role: string }) => m.role === 'drafts').id;
+  const submit = async (subject: string) => {
+    const responses = await jmap.call(dave, [
+      [
+        'Email/set',
+        {
+          accountId,
+          create: {
+            m: {
+              mailboxIds: { [drafts]: true },
+              from: [{ email: dave }],
+              to: [{ email: 'j@remote.test' }],
+              subject,
+              bodyValues: { b: { value: 'via JMAP' } },
+              textBody: [{ partId: 'b', type: 'text/plain' }],
+            },
+          },
+        },
+        'e',
+      ],
+      [
+        'EmailSubmission/set',
+        { accountId, create: { s: { identityId: ids.list[0].id, emailId: '#m' } } },
+        's',
+      ],
+    ]);
+    return responses[1][1];
+  };
+  expect((await submit('jmap 1')).created).toHaveProperty('s');
+  expect((await submit('jmap 2')).notCreated.s).toMatchObject({ type: 'rateLimit' });
+  await eventually(async () => sink.messages.some((m) => m.data.includes('Subject: jmap 1')));
 });
