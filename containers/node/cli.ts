@@ -1,7 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { AdminError } from '../../core/admin/admin-error';
 import type { AdminCommand } from '../../core/admin/admin-commands';
-import type { JobState, QueueName } from '../../core/ports/spool';
 import { formatSettingValue, type SettingValue } from '../../core/security/settings';
 import { runAdmin } from './admin-client';
 import { registerDirectoryCommands } from './cli-directory';
@@ -12,6 +11,12 @@ import { registerListCommands } from './cli-lists';
 import { registerListArchiveCommands } from './cli-list-archive';
 import { registerSieveCommands } from './cli-sieve';
 import { registerOutboundCommands } from './cli-outbound';
+import {
+  formatHeld,
+  queueList,
+  registerRelayDomainCommands,
+  type QueueListOptions,
+} from './cli-relay-domains';
 import { registerSmokeCommand } from './cli-smoke';
 import { passwordFrom } from './cli-input';
 import { ConfigError, loadConfig, type NodeConfig } from './config';
@@ -149,9 +154,12 @@ export function buildProgram(): Command {
     .command('list')
     .addOption(new Option('--queue <name>', 'inbound or outbound').choices(['inbound', 'outbound']))
     .addOption(new Option('--state <state>', 'filter by state').choices(['ready', 'leased', 'dead', 'hold']))
+    .option('--domain <domain>', 'with --state hold: held mail for this recipient domain')
+    .option('--account <address>', 'with --state hold: held mail of this sender')
     .option('--json', 'machine-readable output')
-    .action((o: { queue?: QueueName; state?: JobState; json?: boolean }) =>
-      admin({ op: 'queue.list', queue: o.queue, state: o.state }, !!o.json, (r) => {
+    .action((o: QueueListOptions) =>
+      admin(queueList(o), !!o.json, (r) => {
+        if (o.state === 'hold') return formatHeld(r);
         const jobs = r as {
           id: string;
           queue: string;
@@ -182,6 +190,7 @@ export function buildProgram(): Command {
     .command('delete <id>')
     .description('drop a job (its message is not delivered)')
     .action((id: string) => admin({ op: 'queue.delete', id }, false, () => `job ${id} deleted`));
+  registerRelayDomainCommands(program, admin, queue);
 
   const dkim = program.command('dkim').description('DKIM signing keys per domain');
   const dkimRecord = (r: unknown) => {

@@ -14,6 +14,7 @@ import { easValueBefore } from './eas-devices';
 import { isSieveCommand, SIEVE_READS, sieveValueBefore } from './sieve-commands';
 import { LIST_READS } from '../lists/admin-commands';
 import { OUTBOUND_READS } from './outbound-commands';
+import { isRelayDomainCommand, RELAY_DOMAIN_READS, relayDomainValueBefore } from './relay-domain-commands';
 
 /** Operations that change nothing (not recorded). */
 const READS = new Set<AdminCommand['op']>([
@@ -34,6 +35,7 @@ const READS = new Set<AdminCommand['op']>([
   ...SIEVE_READS,
   ...LIST_READS,
   ...OUTBOUND_READS,
+  ...RELAY_DOMAIN_READS,
 ]);
 
 export function isAudited(command: AdminCommand): boolean {
@@ -56,6 +58,7 @@ type Value = Record<string, unknown> | null;
 export async function valueBefore(ctx: AdminContext, command: AdminCommand): Promise<Value> {
   const { directory } = ctx;
   if (isSieveCommand(command)) return sieveValueBefore(ctx, command);
+  if (isRelayDomainCommand(command)) return relayDomainValueBefore(ctx, command);
   switch (command.op) {
     case 'domain.remove':
     case 'domain.catchall': {

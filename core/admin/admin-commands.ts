@@ -18,6 +18,12 @@ import { DavAdminError, isDavCommand, runDavCommand, type DavAdminCommand } from
 import { runEasAdminCommand, type EasAdminCommand } from './eas-devices';
 import { isSieveCommand, runSieveCommand, type SieveAdminCommand } from './sieve-commands';
 import { isOutboundCommand, runOutboundCommand, type OutboundAdminCommand } from './outbound-commands';
+import {
+  isRelayDomainCommand,
+  runRelayDomainCommand,
+  type RelayDomainAdminCommand,
+} from './relay-domain-commands';
+import { HeldMail } from '../spool/held-mail';
 import { isListCommand, runListCommand, type ListAdminCommand } from '../lists/admin-commands';
 import { AdminError } from './admin-error';
 
@@ -45,7 +51,8 @@ export type AdminCommand =
   // Shared-mailbox grants (RFC 4314 ACLs set by users): list, and remove one by id.
   | { op: 'acl.list'; domain?: string; address?: string }
   | { op: 'acl.remove'; id: number }
-  | { op: 'queue.list'; queue?: QueueName; state?: JobState }
+  // state 'hold': held mail (core/spool/held-mail.ts), filtered by recipient domain or sender account.
+  | { op: 'queue.list'; queue?: QueueName; state?: JobState; domain?: string; account?: string }
   | { op: 'queue.show'; id: string }
   | { op: 'queue.retry'; id: string }
   | { op: 'queue.delete'; id: string }
@@ -71,7 +78,9 @@ export type AdminCommand =
   // Sieve scripts of a user and a domain's global scripts (core/admin/sieve-commands.ts).
   | SieveAdminCommand
   // Outbound abuse control: account holds and rate-limit overrides (core/admin/outbound-commands.ts).
-  | OutboundAdminCommand;
+  | OutboundAdminCommand
+  // Relay domains, ETRN's queues and their flush (core/admin/relay-domain-commands.ts).
+  | RelayDomainAdminCommand;
 
 export interface AdminContext {
   db: SqlDatabase;
@@ -162,6 +171,7 @@ async function run(ctx: AdminContext, command: AdminCommand): Promise<unknown> {
   if (isDavCommand(command)) return runDavCommand(ctx, command);
   if (isSieveCommand(command)) return runSieveCommand(ctx, command);
   if (isOutboundCommand(command)) return runOutboundCommand(ctx, command);
+  if (isRelayDomainCommand(command)) return runRelayDomainCommand(ctx, command);
   if (isListCommand(command)) return runListCommand(ctx, command);
   switch (command.op) {
     case 'domain.add':
@@ -220,6 +230,9 @@ async function run(ctx: AdminContext, command: AdminCommand): Promise<unknown> {
       return removed;
     }
     case 'queue.list':
+      if (command.state === 'hold') {
+        return new HeldMail(ctx.db).list({ domain: command.domain, account: command.account });
+      }
       return spool.list({ queue: command.queue, state: command.state });
     case 'queue.show': {
       const job = await spool.get(command.id);

@@ -6,6 +6,7 @@
  */
 import { createDefaultMailboxes } from '../directory/default-mailboxes';
 import type { SqlDatabase } from '../ports/sql';
+import { RelayDomainStore, formatHostPort, type RelayDomainInput } from '../relay-domains/relay-domain-store';
 
 export const CONFIG_FORMAT = 'nimbus-config';
 export const CONFIG_VERSION = 1;
@@ -27,6 +28,8 @@ export interface ConfigProfile {
   forwards?: { address: string; target: string; keepCopy: boolean }[];
   security: { scope: string; key: string; value: unknown }[];
   dkim: { domain: string; selector: string; algorithm: string; privateKeyEnc: string; publicKey: string }[];
+  /** Relay domains (docs/etrn.md), deliverTo as HOST:PORT; absent in documents from before them. */
+  relayDomains?: RelayDomainInput[];
 }
 
 export async function exportConfig(db: SqlDatabase): Promise<ConfigProfile> {
@@ -82,6 +85,10 @@ export async function exportConfig(db: SqlDatabase): Promise<ConfigProfile> {
       algorithm: r.algorithm,
       privateKeyEnc: r.private_key_enc,
       publicKey: r.public_key,
+    })),
+    relayDomains: (await new RelayDomainStore(db).list()).map((d) => ({
+      ...d,
+      deliverTo: d.deliverTo ? formatHostPort(d.deliverTo) : null,
     })),
   };
 }
@@ -149,6 +156,17 @@ export async function importConfig(db: SqlDatabase, profile: unknown): Promise<R
         [k.domain, k.selector, k.algorithm, k.privateKeyEnc, k.publicKey],
       );
       counts.dkim++;
+    }
+    if (p.relayDomains) {
+      const relayDomains = new RelayDomainStore(tx);
+      let n = 0;
+      for (const r of p.relayDomains) {
+        await relayDomains.put(r).catch((error: Error) => {
+          throw new ConfigImportError(`relay domain ${r.name}: ${error.message}`);
+        });
+        n++;
+      }
+      Object.assign(counts, { relayDomains: n });
     }
   });
   return counts;

@@ -6,6 +6,7 @@ import { body, created, int, json, ok, pathParam, queryParam, str } from './open
 import { LIST_PATHS } from './openapi-lists';
 import { SIEVE_PATHS } from './openapi-sieve';
 import { OUTBOUND_PATHS } from './openapi-outbound';
+import { RELAY_DOMAIN_PATHS } from './openapi-relay-domains';
 
 export const OPENAPI = {
   openapi: '3.1.0',
@@ -201,6 +202,8 @@ export const OPENAPI = {
         parameters: [
           queryParam('queue', 'inbound | outbound'),
           queryParam('state', 'ready | leased | dead | hold'),
+          queryParam('domain', 'with state hold: held mail for this recipient domain'),
+          queryParam('account', 'with state hold: held mail of this sender'),
         ],
         responses: ok('jobs', { type: 'array' }),
       },
@@ -281,6 +284,7 @@ export const OPENAPI = {
     },
     ...SIEVE_PATHS,
     ...OUTBOUND_PATHS,
+    ...RELAY_DOMAIN_PATHS,
     '/users/{address}/eas-devices': {
       get: {
         summary:

@@ -18,6 +18,7 @@ import { addListRoutes } from './list-routes';
 import { addListArchiveAdminRoutes } from './list-archive-routes';
 import { addSieveRoutes } from './sieve-routes';
 import { addOutboundRoutes } from './outbound-routes';
+import { addRelayDomainRoutes } from './relay-domain-routes';
 import { OPENAPI } from './openapi';
 import { str } from './request-body';
 
@@ -198,6 +199,8 @@ export function adminRouter(ctx: WebContext): Router {
       op: 'queue.list',
       queue: (r.query.get('queue') ?? undefined) as 'inbound' | undefined,
       state: (r.query.get('state') ?? undefined) as 'ready' | undefined,
+      domain: r.query.get('domain') ?? undefined,
+      account: r.query.get('account') ?? undefined,
     })),
   );
   router.add(
@@ -285,6 +288,7 @@ export function adminRouter(ctx: WebContext): Router {
   addListArchiveAdminRoutes(router, ctx, p);
   addSieveRoutes(router, run, p);
   addOutboundRoutes(router, run, p);
+  addRelayDomainRoutes(router, run, p);
   router.add(
     'POST',
     p('/admins'),

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { RelayDomainStore } from '../../core/relay-domains/relay-domain-store';
 import { RelayDomainRouting } from '../../core/relay-domains/relay-routing';
-import { HeldMail } from '../../core/spool/held-mail';
+import { HeldMail, type HeldMessage } from '../../core/spool/held-mail';
 import { SystemResolver } from '../../core/adapters/dns/system-resolver';
 import { startBackupProbe } from '../../containers/smtp/etrn-command';
 import { Dialogue } from '../helpers/smtp-dialogue';
@@ -148,5 +148,39 @@ describe('backup MX', () => {
     expect(await probe.runOnce()).toBe(1);
     probe.stop();
     await eventually(async () => received('backup-one').length === 1, 20000);
+  });
+});
+
+describe('admin operations', () => {
+  it('relayDomain.*, queue.list in state hold, queue.flush (audited) and config export/import', async () => {
+    await node.admin({ op: 'relayDomain.add', name: 'Flush.test', deliverTo: `127.0.0.1:${sink.port}` });
+    await expect(node.admin({ op: 'relayDomain.add', name: 'not a domain' })).rejects.toThrow();
+    await send('x@flush.test', 'flushed-one');
+    await eventually(async () => (await heldFor('flush.test')) === 1);
+    const listed = (await node.admin({
+      op: 'queue.list',
+      state: 'hold',
+      domain: 'flush.test',
+    })) as HeldMessage[];
+    expect(listed.map((m) => m.payload.recipients[0].address)).toEqual(['x@flush.test']);
+    expect(await node.admin({ op: 'relayDomain.show', name: 'flush.test' })).toMatchObject({
+      mode: 'hold',
+      deliverTo: `127.0.0.1:${sink.port}`,
+      held: 1,
+    });
+    expect(await node.admin({ op: 'queue.flush', domain: 'flush.test' })).toEqual({
+      domain: 'flush.test',
+      released: 1,
+    });
+    await eventually(async () => received('flushed-one').length === 1);
+    const audit = await node.storage.db.query(`SELECT target FROM admin_audit WHERE action = 'queue.flush'`);
+    expect(audit.rows).toEqual([{ target: 'flush.test' }]);
+
+    const profile = (await node.admin({ op: 'config.export' })) as { relayDomains: { name: string }[] };
+    expect(profile.relayDomains.map((d) => d.name)).toEqual(['backup.test', 'flush.test', 'hold.test']);
+    expect(await node.admin({ op: 'relayDomain.remove', name: 'flush.test' })).toMatchObject({ held: 0 });
+    expect(((await node.admin({ op: 'relayDomain.list' })) as unknown[]).length).toBe(2);
+    await node.admin({ op: 'config.import', profile });
+    expect(await node.admin({ op: 'relayDomain.show', name: 'flush.test' })).toMatchObject({ mode: 'hold' });
   });
 });
