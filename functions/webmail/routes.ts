@@ -22,6 +22,7 @@ import { mailDocumentCsp, renderMessage } from './render';
 import { addCalendarRoutes } from './calendar-api';
 import { addContactsRoutes } from './contacts-api';
 import { addListArchiveRoutes } from './lists-archive-api';
+import { addListMemberRoutes } from './lists-member-api';
 import { addSieveRoutes } from './sieve-api';
 import { addListPages } from './lists-pages';
 
@@ -182,6 +183,7 @@ export function webmailRouter(ctx: WebContext): Router {
   addCalendarRoutes(router, ctx);
   addContactsRoutes(router, ctx);
   addListArchiveRoutes(router, ctx);
+  addListMemberRoutes(router, ctx);
   addSieveRoutes(router, ctx);
   addListPages(router, ctx);
   return router;

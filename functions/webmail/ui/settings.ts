@@ -3,6 +3,7 @@
 import { $, h, type Obj } from './dom';
 import { api, jmap, state } from './client';
 import { showRules } from './rules';
+import { showLists } from './lists';
 
 export async function settings(): Promise<void> {
   const r = await jmap([
@@ -56,6 +57,20 @@ export async function settings(): Promise<void> {
         },
       },
       'Edit filter rules…',
+    ),
+    h('h4', {}, 'Mailing lists'),
+    h(
+      'button',
+      {
+        type: 'button',
+        id: 'lists-button',
+        onclick: () => {
+          (dialog as HTMLDialogElement).close();
+          dialog.remove();
+          void showLists();
+        },
+      },
+      'My mailing lists…',
     ),
     h('p', { class: 'error', id: 'settings-error', role: 'alert' }),
     h(
