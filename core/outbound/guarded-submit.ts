@@ -47,3 +47,25 @@ export async function guardedSubmit(
   if (decision.kind === 'hold') return control.held.hold(input, account, decision.reason);
   return deps.acceptor.accept(input);
 }
+
+/** Refused by the outbound guard (thrown by guardedAcceptor's accept). */
+export class OutboundRefused extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+  ) {
+    super(message);
+    this.name = 'OutboundRefused';
+  }
+}
+
+/** An acceptor for `account` that passes the guard first (ActiveSync SendMail/SmartReply/SmartForward). */
+export function guardedAcceptor(deps: GuardedSubmitDeps, account: string): Pick<MessageAcceptor, 'accept'> {
+  return {
+    accept: async (input) => {
+      const result = await guardedSubmit(deps, account, input);
+      if ('refused' in result) throw new OutboundRefused(result.refused, result.permanent);
+      return result;
+    },
+  };
+}

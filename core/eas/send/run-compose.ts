@@ -15,6 +15,7 @@ import { markOriginal, saveToSent } from './mailbox-effects';
 import { toCrlf } from './mime-parts';
 import { loadOriginal, sourceItem, type OriginalMessage } from './original';
 import { ComposeError, ComposeStatus } from './status';
+import { guardedAcceptor, OutboundRefused } from '../../outbound/guarded-submit';
 import { DEFAULT_SEND_LIMITS, prepareOutgoing, submitOutgoing, type SendLimits } from './submit';
 
 const statusReply = (command: ComposeCommand, status: number): EasResponse =>
@@ -71,9 +72,15 @@ export async function runCompose(
   if (!(await claimClientId(deps.db, device.id, parsed.clientId)))
     return statusReply(command, ComposeStatus.MessagePreviouslySent);
   try {
-    await submitOutgoing(deps.acceptor, account, outgoing);
+    // Outbound limits and account holds (core/outbound): over a limit, SendQuotaExceeded.
+    const acceptor = guardedAcceptor(
+      { db: deps.db, blobs: deps.blobs, acceptor: deps.acceptor },
+      account.address,
+    );
+    await submitOutgoing(acceptor, account, outgoing);
   } catch (error) {
     await releaseClientId(deps.db, device.id, parsed.clientId);
+    if (error instanceof OutboundRefused) return statusReply(command, ComposeStatus.SendQuotaExceeded);
     throw error; // the dispatcher answers 111: the device retries later
   }
 
