@@ -3,11 +3,15 @@
  * post as Date/From/Subject headers and its text, each followed by a line of 30 hyphens, and the
  * "End of ... Digest" trailer over a line of asterisks.
  */
+import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import { digestHeader, rfc5322Date, type DigestIssue } from './digest-header';
 import type { PostSummary } from './post-summary';
 
 export const RFC1153_PREAMBLE_SEPARATOR = '-'.repeat(70);
 export const RFC1153_MESSAGE_SEPARATOR = '-'.repeat(30);
+
+/** RFC 5322 §2.1.1: no line over 998 octets (plus CRLF); 8bit text must keep to it. */
+const MAX_LINE_OCTETS = 998;
 
 /** RFC 1153 subject form: "<List> Digest V<volume> #<issue>". */
 export function plainDigestSubject(issue: DigestIssue): string {
@@ -46,9 +50,14 @@ export function buildPlainDigest(issue: DigestIssue, posts: PostSummary[]): Buff
   }
   const end = `End of ${title} V${issue.volume} Issue #${issue.issue}`;
   lines.push(end, '*'.repeat(end.length), '');
+  const body = lines.join('\r\n');
+  // A post with a longer line (an HTML-only post's text, a pasted log) is kept whole: the digest
+  // then goes quoted-printable, which folds with soft line breaks that readers undo.
+  const long = body.split('\r\n').some((line) => Buffer.byteLength(line, 'utf8') > MAX_LINE_OCTETS);
   const header = digestHeader(issue, plainDigestSubject(issue), [
     'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: 8bit',
+    `Content-Transfer-Encoding: ${long ? 'quoted-printable' : '8bit'}`,
   ]);
-  return Buffer.from(`${header}\r\n\r\n${lines.join('\r\n')}`, 'utf8');
+  const encoded = long ? qpWrap(qpEncode(Buffer.from(body, 'utf8')), 76) : body;
+  return Buffer.from(`${header}\r\n\r\n${encoded}`, 'utf8');
 }

@@ -95,4 +95,22 @@ describe('plain-text digest (RFC 1153)', () => {
     expect(body).toContain('Hello  HTML');
     expect(body).toContain('Subject: Café');
   });
+
+  test('a post with a line over 998 octets makes the digest quoted-printable; decoded, the line is whole', () => {
+    const long = 'lorem-ipsum '.repeat(125).trim();
+    const big = buildPlainDigest(issue, [summarisePost(post(9, { body: `${long}\r\nshort line` }))]);
+    const bigText = big.toString('latin1');
+    expect(header(big, 'content-transfer-encoding')).toBe('quoted-printable');
+    for (const line of bigText.split('\r\n'))
+      expect(Buffer.byteLength(line, 'latin1')).toBeLessThanOrEqual(998);
+    const qpBody = bigText.slice(bigText.indexOf('\r\n\r\n') + 4);
+    const plain = Buffer.from(
+      qpBody
+        .replace(/=\r\n/g, '')
+        .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+      'latin1',
+    ).toString('utf8');
+    expect(plain).toContain(long);
+    expect(header(raw, 'content-transfer-encoding')).toBe('8bit');
+  });
 });
