@@ -15,6 +15,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { HeldMail } from '../../core/spool/held-mail';
+import { nimbus } from '../helpers/node-process';
 import { Dialogue } from '../helpers/smtp-dialogue';
 import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
 import { SmtpSink } from '../helpers/smtp-sink';
@@ -152,5 +153,61 @@ describe('two nodes, one database', () => {
     expect(result.out).toContain('ETRN-ADVERTISED True');
     expect(replies.map((l) => l.split(' ')[1])).toEqual(['253', '251', '459', '501']);
     await eventually(async () => received('cluster-python').length === 1, 30_000);
+  });
+});
+
+describe('the CLI on the cluster database', () => {
+  const cli = (...args: string[]) =>
+    nimbus(['--data', blobDir, ...args], { env: { DATABASE_URL: dbUrl } });
+
+  it('relay-domain add|list|show|remove, queue list --state hold --domain, queue flush', async () => {
+    expect(
+      cli(
+        'relay-domain',
+        'add',
+        'cli.test',
+        '--hold',
+        '--deliver-to',
+        `127.0.0.1:${sink.port}`,
+        '--recipient',
+        'in@cli.test',
+      ),
+    ).toMatchObject({ status: 0 });
+    expect(cli('relay-domain', 'add', 'not a domain').status).toBe(5);
+    expect(cli('relay-domain', 'add', 'x.test', '--deliver-to', 'nohostport').status).toBe(5);
+    const listed = JSON.parse(cli('relay-domain', 'list', '--json').stdout) as { name: string }[];
+    expect(listed.map((d) => d.name)).toEqual(['cli.test', 'closed.test', 'hold.test']);
+    expect(cli('relay-domain', 'show', 'cli.test').stdout).toMatch(
+      /cli\.test\thold\tdeliver to 127\.0\.0\.1:\d+\theld=0/,
+    );
+
+    // RCPT caches relay-domain lookups for 5 s: wait for node A to see the new domain.
+    await eventually(
+      async () => {
+        const d = await Dialogue.connect(nodeA.ports.smtp!);
+        await d.reply();
+        await d.command('EHLO client.test');
+        await d.command('MAIL FROM:<sender@far.test>');
+        const answer = await d.command('RCPT TO:<in@cli.test>');
+        await d.command('QUIT');
+        return answer.startsWith('250');
+      },
+      30_000,
+      500,
+    );
+    await send(nodeA.ports.smtp!, 'in@cli.test', 'cli-flush');
+    await eventually(async () => (await heldFor('cli.test')) === 1, 30_000);
+    const heldList = cli('queue', 'list', '--state', 'hold', '--domain', 'cli.test');
+    expect(heldList.status).toBe(0);
+    expect(heldList.stdout).toMatch(
+      /\thold\trelay-domain:cli\.test\t.*<sender@far\.test> → in@cli\.test\trelay domain: held until ETRN/,
+    );
+    expect(cli('queue', 'flush', 'cli.test').stdout).toMatch(/^1 held messages of cli\.test released/);
+    await eventually(async () => received('cli-flush').length === 1, 30_000);
+    expect(cli('queue', 'list', '--state', 'hold', '--domain', 'cli.test').stdout).toMatch(
+      /no held messages/,
+    );
+    expect(cli('relay-domain', 'remove', 'cli.test')).toMatchObject({ status: 0 });
+    expect(cli('relay-domain', 'remove', 'cli.test').status).toBe(3);
   });
 });
