@@ -69,6 +69,7 @@ export class OutboundGuard {
       this.log.warn({ account: user, client: clientAddress }, 'outbound limit reached');
       return refusal ?? { kind: 'refuse', permanent: false, text: 'Sending rate limit exceeded' };
     }
+    this.pruneNowAndThen(now);
     const wokeAt = await this.noteActivity(user, now);
     const reason =
       recipientBurst(this.signals, after, user) ?? quietBurst(this.signals, after, user, wokeAt, now);
@@ -104,6 +105,17 @@ export class OutboundGuard {
         );
     }
     return fresh;
+  }
+
+  private lastPrune = 0;
+
+  /** At most once an hour per process: buckets older than two days go (in the background). */
+  private pruneNowAndThen(now: Date): void {
+    if (now.getTime() - this.lastPrune < 3_600_000) return;
+    this.lastPrune = now.getTime();
+    void this.counters
+      .prune(new Date(now.getTime() - 86_400_000))
+      .catch((err: unknown) => this.log.warn({ err }, 'send counters not pruned'));
   }
 
   /** Records the send; the time the account woke from a long quiet (within the last hour), if so. */

@@ -38,7 +38,7 @@ export interface SendCounters {
   ): Promise<{ counted: boolean; after: WindowCount[] }>;
   /** Records `value` for `key` in `window`; the number of distinct values there afterwards. */
   noteDistinct(key: CounterKey, window: CounterWindow, value: string, at: Date): Promise<number>;
-  /** Deletes buckets that ended before `before`. */
+  /** Deletes buckets (of every window) that started more than a day before `before`. */
   prune(before: Date): Promise<number>;
 }
 
