@@ -157,8 +157,7 @@ describe('two nodes, one database', () => {
 });
 
 describe('the CLI on the cluster database', () => {
-  const cli = (...args: string[]) =>
-    nimbus(['--data', blobDir, ...args], { env: { DATABASE_URL: dbUrl } });
+  const cli = (...args: string[]) => nimbus(['--data', blobDir, ...args], { env: { DATABASE_URL: dbUrl } });
 
   it('relay-domain add|list|show|remove, queue list --state hold --domain, queue flush', async () => {
     expect(
