@@ -26,6 +26,15 @@ export function confirmAddress(list: Pick<MailingList, 'address'>, token: string
   return `${list.address.slice(0, at)}-confirm+${token}@${list.address.slice(at + 1)}`;
 }
 
+/**
+ * The reply-to-act address, or null when its local part would pass the 64 octets MTAs enforce
+ * (RFC 5321 §4.5.3.1.1; a long list name with a MAC-carrying token): then only the link works.
+ */
+export function replyableConfirmAddress(list: Pick<MailingList, 'address'>, token: string): string | null {
+  const address = confirmAddress(list, token);
+  return Buffer.byteLength(address.slice(0, address.lastIndexOf('@')), 'utf8') <= 64 ? address : null;
+}
+
 export function roleAddress(
   list: Pick<MailingList, 'address'>,
   suffix: 'request' | 'owner' | 'bounces' | 'join' | 'leave',

@@ -8,7 +8,14 @@ import type { Spool } from '../ports/spool';
 import type { SqlExecutor } from '../ports/sql';
 import type { ListDeps } from './deps';
 import { HeldStore, type HeldPost, type ModerationDecision } from './held-store';
-import { CONFIRM_TOKEN_DAYS, confirmAddress, expiresIn, moderateUrl, roleAddress } from './links';
+import {
+  CONFIRM_TOKEN_DAYS,
+  confirmAddress,
+  expiresIn,
+  moderateUrl,
+  replyableConfirmAddress,
+  roleAddress,
+} from './links';
 import { ListStore } from './list-store';
 import { sendNotice } from './notices';
 import { issueToken, tokenHash } from './tokens';
@@ -48,19 +55,20 @@ export async function holdPost(
     expiresIn(deps.now(), CONFIRM_TOKEN_DAYS * 2),
   );
   const moderators = await new ListStore(deps.db).moderators(list.id);
+  const replyTo = replyableConfirmAddress(list, token);
   await sendNotice(
     deps,
     list,
     {
       from: roleAddress(list, 'owner'),
-      replyTo: confirmAddress(list, token),
+      replyTo: replyTo ?? undefined,
       to: moderators,
       subject: `${list.name}: post from ${post.sender} held for approval`,
       autoSubmitted: 'auto-generated',
       text:
         `A post to ${list.address} is held for approval.\r\n\r\n  From: ${post.sender}\r\n  Subject: ${post.subject}\r\n  Reason: ${reason}\r\n\r\n` +
         `Approve, reject or discard it at ${moderateUrl(deps.settings, token)}\r\n` +
-        `or reply to this message to approve it.\r\n`,
+        (replyTo ? `or reply to this message to approve it.\r\n` : ''),
     },
     { queueId: post.queueId, tag: `held:${held.id}` },
   );
