@@ -8,6 +8,9 @@ import { DEFAULT_OUTBOUND_LIMITS as L, type RateLimits } from '../../core/outbou
 import { DEFAULT_SIGNALS as S } from '../../core/outbound/signals';
 
 const count = z.coerce.number().int().min(0).max(100_000_000);
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((value) => (typeof value === 'boolean' ? value : ['true', '1', 'yes'].includes(value)));
 
 const limits = (d: RateLimits) =>
   z
@@ -22,7 +25,7 @@ const limits = (d: RateLimits) =>
 export const outboundConfigSchema = z
   .object({
     /** Off: submission is neither counted nor held (not for production). */
-    enabled: z.coerce.boolean().default(true),
+    enabled: bool.default(true),
     limits: z.object({ user: limits(L.user), domain: limits(L.domain), ip: limits(L.ip) }).default({}),
     signals: z
       .object({
