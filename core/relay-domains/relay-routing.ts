@@ -29,10 +29,11 @@ export class RelayDomainRouting {
       const { host, port } = relay.deliverTo;
       return [{ host, address: host, port, priority: 0 }];
     }
-    const ours = new Set(this.ourHostnames.map((h) => h.toLowerCase().replace(/\.$/, '')));
-    const found = (await selectTargets(domain, this.resolver)).filter(
-      (t) => !ours.has(t.host.toLowerCase().replace(/\.$/, '')),
-    );
+    // RFC 5321 §5.1: only hosts more preferred than we are (ourselves and our peers excluded).
+    const ours = new Set(this.ourHostnames.map(bare));
+    const all = await selectTargets(domain, this.resolver);
+    const ourPreference = Math.min(...all.filter((t) => ours.has(bare(t.host))).map((t) => t.priority));
+    const found = all.filter((t) => !ours.has(bare(t.host)) && t.priority < ourPreference);
     if (found.length === 0) {
       throw new RelayFailure(false, 451, '4.4.4', `no MX host of ${domain} other than ourselves`);
     }
@@ -112,6 +113,10 @@ export class RelayDomainRouting {
     const relay = await this.store.cachedGet([...domains][0]);
     return relay?.mode === mode ? relay : null;
   }
+}
+
+function bare(host: string): string {
+  return host.toLowerCase().replace(/\.$/, '');
 }
 
 function domainOf(address: string): string {
