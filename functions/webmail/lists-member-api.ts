@@ -1,7 +1,8 @@
 /**
  * Mailing lists for the logged-in user (JSON under /webmail/api/lists, session cookie):
  * the lists they belong to or run, their own member options (delivery mode) and leaving, and,
- * for a list's owners and moderators, the moderation queue with approve, reject and discard.
+ * for a list's owners and moderators, the moderation queue with approve, reject, discard and
+ * defer.
  * Decisions go through core/lists/moderation like the admin API and the moderation link, so a
  * post is decided once whichever way comes first (409 for the others).
  */
@@ -136,12 +137,14 @@ export function addListMemberRoutes(router: Router, ctx: WebContext): void {
       await requireModerator(ctx, list, user);
       const body = jsonBody(ctx, request);
       const action = body.action;
-      if (typeof action !== 'string' || !(DECISIONS as readonly string[]).includes(action))
-        fail(400, `action is one of ${DECISIONS.join(', ')}`);
+      if (typeof action !== 'string' || ![...DECISIONS, 'defer'].includes(action))
+        fail(400, `action is one of ${DECISIONS.join(', ')}, defer`);
       const id = request.params?.id ?? '';
       if (!/^[0-9]{1,18}$/.test(id)) fail(404, 'no such held post');
       const held = await new HeldStore(ctx.db).get(id);
       if (!held || held.listId !== list.id) fail(404, 'no such held post');
+      // Defer is Mailman's "decide later": nothing is recorded, the post stays in the queue.
+      if (action === 'defer') return jsonResponse(200, { id: held!.id, decision: null, deferred: true });
       const reason = typeof body.reason === 'string' ? body.reason.slice(0, 500) : null;
       try {
         await requestDecision(

@@ -65,6 +65,9 @@ test('only moderators see and decide held posts; a post is decided once', async 
   expect((await call(h, mod, 'POST', `${PATH}/held/${heldId}`, { action: 'maybe' })).status).toBe(400);
   expect((await call(h, mod, 'POST', `${PATH}/held/not-a-number`, { action: 'approve' })).status).toBe(404);
   expect((await call(h, mod, 'POST', `${PATH}/held/999999`, { action: 'approve' })).status).toBe(404);
+  const deferred = await call(h, mod, 'POST', `${PATH}/held/${heldId}`, { action: 'defer' });
+  expect(deferred.body).toEqual({ id: heldId, decision: null, deferred: true });
+  expect((await call(h, mod, 'GET', `${PATH}/held`)).body.held).toHaveLength(1);
   expect((await call(h, mod, 'POST', `${PATH}/held/${heldId}`, { action: 'discard' })).status).toBe(200);
   expect((await call(h, mod, 'POST', `${PATH}/held/${heldId}`, { action: 'approve' })).status).toBe(409);
   expect((await call(h, mod, 'GET', `${PATH}/held`)).body.held).toEqual([]);

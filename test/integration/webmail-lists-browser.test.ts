@@ -1,7 +1,7 @@
 /**
  * Mailing lists in the webmail, in headless Chromium (Debian chromium + playwright-core): a member
- * who moderates the list opens Settings → My mailing lists, approves a non-member's held post
- * (which then reaches her INBOX), reads and searches the archive, switches her delivery to digest
+ * who moderates the list opens Settings → My mailing lists, defers one held post and approves
+ * another (which then reaches the members), reads and searches the archive, switches her delivery to digest
  * and leaves the list. A user who only belongs to the list gets no moderation queue (403 from the
  * API). Screenshots go to test-artifacts/webmail/.
  */
@@ -59,12 +59,13 @@ beforeAll(async () => {
   // One member post (archived, delivered) and one held post from outside.
   await h.sendSmtp(BEN, LIST, 'Release notes for 2.0');
   await h.sendSmtp('stranger@remote.test', LIST, 'Please look at my patch');
+  await h.sendSmtp('other@remote.test', LIST, 'Decide me later');
   await eventually(async () =>
     (await folderTexts(h.node, ANN, 'INBOX')).some((m) => m.includes('Release notes')),
   );
   await eventually(async () => {
     const held = (await h.node.admin({ op: 'list.held', address: LIST })) as unknown[];
-    return held.length === 1;
+    return held.length === 2;
   });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -92,8 +93,14 @@ test('a moderator approves a held post from the webmail; it reaches the members'
   await page.waitForSelector('#held-posts li.held-post');
   expect(await page.textContent('#held-posts')).toContain('Please look at my patch');
   await shot('lists-held.png');
-  await page.click('#held-posts li.held-post .held-approve');
-  await page.waitForSelector('#held-posts li.empty');
+  const patch = page.locator('#held-posts li.held-post', { hasText: 'Please look at my patch' });
+  const later = page.locator('#held-posts li.held-post', { hasText: 'Decide me later' });
+  await later.locator('.held-defer').click();
+  await page.waitForSelector('#held-posts li.held-post.deferred');
+  await patch.locator('.held-approve').click();
+  // Approved posts leave the queue; the deferred one waits for a decision.
+  await page.waitForFunction(() => document.querySelectorAll('#held-posts li.held-post').length === 1);
+  expect(await page.textContent('#held-posts')).toContain('Decide me later');
   await eventually(async () =>
     (await folderTexts(h.node, BEN, 'INBOX')).some((m) => m.includes('Please look at my patch')),
   );

@@ -3,7 +3,7 @@
  * The mailing lists dialog (from Settings): the lists the user belongs to or runs, with their
  * own delivery mode and "Leave"; a list's archive (months, posts, search, a post read in a
  * sandboxed frame like any mail); and, for owners and moderators, the held posts with approve,
- * reject and discard. Everything goes through /webmail/api/lists (lists-member-api.ts and
+ * reject, discard and defer. Everything goes through /webmail/api/lists (lists-member-api.ts and
  * lists-archive-api.ts).
  */
 import { api } from './client';
@@ -224,6 +224,11 @@ export async function showLists(): Promise<void> {
     const decide = (id: string, action: string) =>
       attempt(async () => {
         await api(`${base}/${enc(id)}`, { method: 'POST', body: JSON.stringify({ action }) });
+        if (action === 'defer') {
+          // Left for later: it stays in the queue, marked here until the dialog is reopened.
+          panel.querySelector(`li.held-post[data-id="${id}"]`)?.classList.add('deferred');
+          return;
+        }
         await drawHeld(address);
         await drawLists();
       });
@@ -238,7 +243,7 @@ export async function showLists(): Promise<void> {
             { class: 'held-post', 'data-id': p.id },
             h('strong', {}, p.subject || '(no subject)'),
             ` from ${p.sender} — ${p.reason} `,
-            ...['approve', 'reject', 'discard'].map((action) =>
+            ...['approve', 'reject', 'discard', 'defer'].map((action) =>
               h(
                 'button',
                 { type: 'button', class: `held-${action}`, onclick: () => void decide(p.id, action) },
