@@ -20,11 +20,14 @@ export class RelayDomainRouting {
     private readonly resolver: Resolver,
   ) {}
 
-  /** Targets for a relay domain (null: not one, the normal path applies). */
-  async targets(domain: string): Promise<OutboundTarget[] | null> {
+  /**
+   * Targets for a relay domain (null: not one, or no deliver_to while a smarthost takes all
+   * mail: the normal path applies).
+   */
+  async targets(domain: string, smarthost = false): Promise<OutboundTarget[] | null> {
     // Not cached: once per domain and batch, and a changed deliver_to applies at once.
     const relay = await this.store.get(domain);
-    if (!relay) return null;
+    if (!relay || (smarthost && !relay.deliverTo)) return null;
     if (relay.deliverTo) {
       const { host, port } = relay.deliverTo;
       return [{ host, address: host, port, priority: 0 }];

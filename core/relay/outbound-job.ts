@@ -168,7 +168,7 @@ async function deliverDomain(domain: string, units: Unit[], deps: RelayDeps): Pr
 }
 
 async function resolveTargets(domain: string, deps: RelayDeps): Promise<OutboundTarget[]> {
-  const routed = await deps.relayDomains?.targets(domain);
+  const routed = await deps.relayDomains?.targets(domain, !!deps.settings.smarthost);
   if (routed) return routed;
   if (deps.settings.smarthost) return [deps.settings.smarthost];
   const found = await selectTargets(domain, deps.resolver);

@@ -43,6 +43,11 @@ describe('RelayDomainRouting.targets', () => {
     expect(targets?.map((t) => `${t.address}:${t.port}`)).toEqual(['127.0.0.1:2600']);
   });
 
+  it('leaves domains without deliver_to to a configured smarthost', async () => {
+    expect(await routing.targets('mx.test', true)).toBeNull();
+    expect(await routing.targets('direct.test', true)).toHaveLength(1);
+  });
+
   it('fails temporarily when we are the best MX host', async () => {
     await expect(routing.targets('only-us.test')).rejects.toThrow(RelayFailure);
     await expect(routing.targets('only-us.test')).rejects.toThrow(/other than ourselves/);
