@@ -25,6 +25,7 @@ import { addListArchiveRoutes } from './lists-archive-api';
 import { addListMemberRoutes } from './lists-member-api';
 import { addSieveRoutes } from './sieve-api';
 import { addListPages } from './lists-pages';
+import { addListSubscribePage } from './lists-subscribe-page';
 
 const SESSION_SECONDS = 12 * 3600;
 
@@ -186,5 +187,6 @@ export function webmailRouter(ctx: WebContext): Router {
   addListMemberRoutes(router, ctx);
   addSieveRoutes(router, ctx);
   addListPages(router, ctx);
+  addListSubscribePage(router, ctx);
   return router;
 }

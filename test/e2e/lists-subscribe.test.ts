@@ -97,6 +97,38 @@ it('joins by the web link: GET shows a button, POST confirms; a forged token is 
   expect(await members()).toContain('fred@remote.test');
 });
 
+it('subscribes from the public web form: one confirmation, the link confirms; bad input is a 400', async () => {
+  const form = `http://127.0.0.1:${node.ports.http}/webmail/lists/${encodeURIComponent(LIST)}/subscribe`;
+  const shown = await fetch(form);
+  expect(shown.status).toBe(200);
+  expect(await shown.text()).toContain('name="address"');
+  const post = (address: string) =>
+    fetch(form, {
+      method: 'POST',
+      body: new URLSearchParams({ address }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+  expect((await post('not an address')).status).toBe(400);
+  expect((await fetch(form.replace('club%40', 'nope%40'))).status).toBe(404);
+  const first = await post('gil@remote.test');
+  expect(first.status).toBe(200);
+  expect(await first.text()).toContain('Check your mail');
+  // A second request soon after sends nothing more; a member gets the same page and no mail.
+  expect((await post('GIL@remote.test')).status).toBe(200);
+  expect((await post('old@remote.test')).status).toBe(200);
+  const notice = await eventually(async () => to('gil@remote.test').find((m) => /confirm/i.test(text(m))));
+  const url = /(https?:\/\/\S+\/webmail\/lists\/confirm\/[0-9a-z-]+)/.exec(text(notice))![1];
+  const confirmed = await fetch(url, {
+    method: 'POST',
+    body: 'confirm=yes',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  expect(confirmed.status).toBe(200);
+  expect(await members()).toContain('gil@remote.test');
+  expect(to('gil@remote.test').filter((m) => /confirm/i.test(text(m)))).toHaveLength(1);
+  expect(to('old@remote.test').some((m) => /confirm/i.test(text(m)))).toBe(false);
+});
+
 it("a non-member's post is held; approved over the admin API, it reaches the members", async () => {
   await send('stranger@remote.test', LIST, 'Held for approval');
   const held = await eventually(async () => {
