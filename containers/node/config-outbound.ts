@@ -33,6 +33,7 @@ export const outboundConfigSchema = z
         loginNetworksPerHour: count.default(S.loginNetworksPerHour),
         quietDays: count.default(S.quietDays),
         quietBurstMessages: count.default(S.quietBurstMessages),
+        rejectsPerHour: count.default(S.rejectsPerHour),
       })
       .default({}),
   })

@@ -15,6 +15,7 @@ import { RelayDomainRouting } from '../../core/relay-domains/relay-routing';
 import { HeldMail } from '../../core/spool/held-mail';
 import { startBackupProbe } from '../smtp/etrn-command';
 import { RelayWorker, mtaStsLookup } from './relay-worker';
+import { outboundControl } from '../../core/outbound/setup';
 
 export interface RelayHandle {
   notify(): void;
@@ -86,6 +87,15 @@ export function startRelay(input: {
     input.resolver,
   );
   const probe = startBackupProbe(relayDomains, storage.spool, log);
+  // Remote refusals of an account's mail feed the rejects signal (docs/outbound.md).
+  const outbound = outboundControl(
+    config.outbound,
+    storage.db,
+    storage.blobs,
+    input.acceptor,
+    config.hostname,
+    log,
+  );
   const worker = new RelayWorker(
     storage.spool,
     {
@@ -101,6 +111,11 @@ export function startRelay(input: {
       mtaSts: config.relay.smarthost ? undefined : mtaStsLookup(input.resolver),
       relayDomains,
       onEvent: (event) => {
+        if (event.kind === 'bounced' && event.mailFrom && outbound) {
+          void outbound.guard
+            .noteReject(event.mailFrom)
+            .catch((err: unknown) => log.warn({ err }, 'reject not counted'));
+        }
         if (event.kind === 'sent') log.info(event, 'relayed');
         else if (event.kind === 'deferred') log.info(event, 'deferred');
         else log.warn(event, event.kind === 'dsn' ? 'delivery status notification queued' : 'bounced');

@@ -89,6 +89,36 @@ export class OutboundGuard {
     if (reason) await this.holdAccount(user, reason);
   }
 
+  /**
+   * The relay could not deliver to a recipient of `mailFrom`'s mail (5xx or expired): counted for
+   * the account that owns the address (itself or an alias); past `rejectsPerHour`, the account is
+   * held. Null senders (DSNs) and SRS addresses (forwards) are not an account's mail.
+   */
+  async noteReject(mailFrom: string): Promise<void> {
+    const from = mailFrom.toLowerCase();
+    if (from === '' || /^srs[01][=+-]/.test(from)) return;
+    const owner = await this.db.query<{ address: string }>(
+      `SELECT lower(address) AS address FROM accounts WHERE lower(address) = $1
+       UNION ALL
+       SELECT lower(c.address) FROM aliases a JOIN accounts c ON lower(c.address) = lower(a.target)
+       WHERE lower(a.source) = $1
+       LIMIT 1`,
+      [from],
+    );
+    const account = owner.rows[0]?.address;
+    if (!account) return;
+    const { after } = await this.counters.count(
+      [{ scope: 'system', key: `rejects:${account}` }],
+      [],
+      this.now(),
+      () => true,
+    );
+    const rejects = after.find((c) => c.window === 'hour')?.messages ?? 0;
+    if (rejects === this.signals.rejectsPerHour + 1) {
+      await this.holdAccount(account, `signal: ${rejects} recipients refused by remote servers in an hour`);
+    }
+  }
+
   /** Holds the account (idempotent); the user and the admin are told once. */
   async holdAccount(account: string, reason: string): Promise<boolean> {
     const user = account.toLowerCase();

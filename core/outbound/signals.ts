@@ -7,7 +7,9 @@
  *   AUTH in an hour than `loginNetworksPerHour` (the stand-in for "many countries": no GeoIP here);
  * - new sending after a long quiet: the first send after `quietDays` opens a one-hour watch in
  *   which more than `quietBurstMessages` messages fire;
- * - reject rate: not evaluated yet (relay outcomes are not fed back per account; docs/outbound.md).
+ * - rejects and bounces: more recipients of the account's mail refused for good by remote servers
+ *   (or expired) in an hour than `rejectsPerHour` (fed by the relay, core/outbound/outbound-guard.ts
+ *   noteReject).
  */
 import type { WindowCount } from '../ports/send-counters';
 
@@ -16,6 +18,7 @@ export interface SignalSettings {
   loginNetworksPerHour: number;
   quietDays: number;
   quietBurstMessages: number;
+  rejectsPerHour: number;
 }
 
 export const DEFAULT_SIGNALS: SignalSettings = {
@@ -23,6 +26,7 @@ export const DEFAULT_SIGNALS: SignalSettings = {
   loginNetworksPerHour: 5,
   quietDays: 30,
   quietBurstMessages: 20,
+  rejectsPerHour: 50,
 };
 
 export function recipientBurst(

@@ -55,7 +55,7 @@ export interface RelayDeps {
 export type RelayEvent =
   | { kind: 'sent'; jobId: string; recipient: string; remoteMta?: string; response: string }
   | { kind: 'deferred'; jobId: string; recipient: string; reason: string; nextAttemptAt: string }
-  | { kind: 'bounced'; jobId: string; recipient: string; reason: string }
+  | { kind: 'bounced'; jobId: string; recipient: string; reason: string; mailFrom?: string }
   | { kind: 'dsn'; jobId: string; action: 'failed' | 'delayed'; to: string; queueId: string };
 
 export type OutboundOutcome = 'sent' | 'waiting' | 'deferred' | 'bounced' | 'held';
@@ -279,7 +279,13 @@ async function settleJob(
       result.status === 'temporary'
         ? `delivery time expired; last error: ${result.diagnostic}`
         : result.diagnostic;
-    deps.onEvent?.({ kind: 'bounced', jobId: job.id, recipient: result.address, reason });
+    deps.onEvent?.({
+      kind: 'bounced',
+      jobId: job.id,
+      recipient: result.address,
+      reason,
+      mailFrom: payload.mailFrom,
+    });
     if (!shouldNotify(payload.mailFrom, recipient?.notify, 'failure')) continue;
     failed.push({
       address: result.address,

@@ -4,7 +4,7 @@ import { folderTexts } from '../helpers/mailbox-contents';
 import { el, textAt } from '../../core/eas/wbxml/tree';
 import { EasClient, IPHONE } from '../helpers/eas-client';
 import { JmapTestClient } from '../helpers/jmap-client';
-import { SmtpSink } from '../helpers/smtp-sink';
+import { reply, SmtpSink } from '../helpers/smtp-sink';
 
 /**
  * Outbound abuse control over real sockets (issue #19): submission (587, AUTH after STARTTLS)
@@ -31,15 +31,17 @@ const send = (user: string, to: string[], subject: string) =>
 
 beforeAll(async () => {
   sink = await new SmtpSink().start();
+  sink.onRecipient = (address) => (address.startsWith('nouser') ? reply(550, '5.1.1', 'no such user') : null);
   node = await startTestNode({
     roles: 'mx,submission,delivery,mta,web',
     'relay.resolverOverrides': { 'remote.test': `127.0.0.1:${sink.port}` },
     'relay.pollIntervalMs': 100,
     'outbound.limits.user.messagesPerHour': 3,
     'outbound.signals.burstRecipients': 5,
+    'outbound.signals.rejectsPerHour': 2,
   });
   await node.admin({ op: 'domain.add', name: 'nimbus.test' });
-  for (const name of ['alice', 'bob', 'carol', 'dave', 'erin']) {
+  for (const name of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank']) {
     await node.admin({ op: 'user.add', address: `${name}@nimbus.test`, password: `${name}-secret-pw` });
   }
 });
@@ -171,4 +173,18 @@ test('ActiveSync SendMail uses the same limits: over them, Status 115 (SendQuota
   const second = await sendMail('o-2', 'eas 2');
   expect(textAt(second.tree ?? undefined, 'Status')).toBe('115');
   await eventually(async () => sink.messages.some((m) => m.data.includes('Subject: eas 1')));
+});
+
+test("remote refusals of an account's mail past the threshold hold the account", async () => {
+  await send(
+    'frank@nimbus.test',
+    ['nouser1@remote.test', 'nouser2@remote.test', 'nouser3@remote.test'],
+    'frank',
+  );
+  await eventually(async () =>
+    ((await node.admin({ op: 'outbound.holds' })) as { account: string; reason: string }[]).some(
+      (h) => h.account === 'frank@nimbus.test' && h.reason.includes('refused by remote servers'),
+    ),
+  );
+  await node.admin({ op: 'outbound.release', address: 'frank@nimbus.test', purge: true });
 });

@@ -161,6 +161,28 @@ describe('OutboundGuard', () => {
     expect((await g.admit('a@x.test', '127.0.0.1', ['1@y.test'])).kind).toBe('hold');
   });
 
+  it("holds after too many remote refusals of the account's mail (alias senders count; DSNs, SRS do not)", async () => {
+    await db.query(`INSERT INTO domains (name) VALUES ('x.test') ON CONFLICT DO NOTHING`);
+    await db.query(
+      `INSERT INTO accounts (domain_id, address, password_hash)
+       SELECT id, 'a@x.test', 'x' FROM domains WHERE name = 'x.test' ON CONFLICT DO NOTHING`,
+    );
+    await db.query(
+      `INSERT INTO aliases (domain_id, source, target)
+       SELECT id, 'sales@x.test', 'a@x.test' FROM domains WHERE name = 'x.test' ON CONFLICT DO NOTHING`,
+    );
+    const g = guard({ ...DEFAULT_SIGNALS, rejectsPerHour: 2 });
+    await g.noteReject('');
+    await g.noteReject('SRS0=abcd=xy=x.test=a@x.test');
+    await g.noteReject('nobody@x.test');
+    await g.noteReject('A@x.test');
+    await g.noteReject('sales@x.test');
+    expect(await g.holds.get('a@x.test')).toBeNull();
+    await g.noteReject('a@x.test');
+    expect((await g.holds.get('a@x.test'))?.reason).toContain('refused by remote servers');
+    expect(told).toHaveLength(1);
+  });
+
   it('names networks: /16 for IPv4, /32 for IPv6', () => {
     expect(networkOf('10.1.2.3')).toBe('10.1.0.0/16');
     expect(networkOf('::ffff:10.1.2.3')).toBe('10.1.0.0/16');
