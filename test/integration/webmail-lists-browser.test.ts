@@ -7,13 +7,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { eventually } from '../helpers/in-process-node';
 import { folderTexts } from '../helpers/mailbox-contents';
 import { WebHarness } from '../e2e/web-harness';
+import { launchChromium, webmailLogin } from '../helpers/webmail-browser';
 
 const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts', 'webmail');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ANN = 'ann@listweb.test';
 const BEN = 'ben@listweb.test';
 const LIST = 'dev@listweb.test';
@@ -37,17 +37,7 @@ async function openLists(): Promise<void> {
   await page.waitForSelector('dialog#lists[open] #lists-list li');
 }
 
-async function login(user: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const p = await context.newPage();
-  await p.goto(`${h.base}/webmail/`);
-  await p.waitForSelector('#login-form');
-  await p.fill('#username', user);
-  await p.fill('#password', PW);
-  await p.click('#login-form button[type=submit]');
-  await p.waitForSelector('#folders li');
-  return p;
-}
+const login = (user: string) => webmailLogin(browser, h.base, user, PW);
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -67,16 +57,7 @@ beforeAll(async () => {
     const held = (await h.node.admin({ op: 'list.held', address: LIST })) as unknown[];
     return held.length === 2;
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   page = await login(ANN);
 }, 120_000);
 
