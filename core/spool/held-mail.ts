@@ -89,7 +89,8 @@ export class HeldMail {
   /**
    * Crash-safe release: each job is enqueued first (idempotent on id), then its row deleted, so a
    * crash in between leaves at worst a row whose job is already queued (released again: no-op).
-   * The payload gets `released: true`, which the relay honours over a domain's hold setting.
+   * A relay-domain hold's payload gets `released: true`, which the relay honours over the
+   * domain's hold setting (an account hold's does not: its mail still meets a domain's hold).
    */
   async release(spool: Spool, filter: HeldFilter): Promise<number> {
     let released = 0;
@@ -97,7 +98,9 @@ export class HeldMail {
       const batch = await this.list({ ...filter, limit: filter.limit ?? 200 });
       if (batch.length === 0) return released;
       for (const message of batch) {
-        await spool.enqueue(message.queue, message.id, { ...message.payload, released: true });
+        const payload =
+          message.reason === 'relay-domain' ? { ...message.payload, released: true } : message.payload;
+        await spool.enqueue(message.queue, message.id, payload);
         const deleted = await this.db.query(`DELETE FROM held_mail WHERE id = $1`, [message.id]);
         if ((deleted.rowCount ?? 0) > 0) released++;
       }

@@ -88,6 +88,21 @@ describe('HeldMail', () => {
     expect((await held.list()).map((m) => m.id)).toEqual(['r3']);
   });
 
+  it("an account hold's release carries no relay-domain release marker", async () => {
+    await held.hold({
+      id: 'a1',
+      queue: 'outbound',
+      payload: payload('a1', 'x@hold.test'),
+      reason: 'account',
+      domain: null,
+      account: 'ann@local.test',
+      note: null,
+    });
+    expect(await held.release(spool, { reason: 'account', account: 'ann@local.test' })).toBe(1);
+    const job = await spool.get('a1');
+    expect(job?.payload.released).toBeUndefined();
+  });
+
   it('a release after a crash between enqueue and delete keeps one job', async () => {
     await holdFor('c1', 'example.org');
     await spool.enqueue('outbound', 'c1', payload('c1', 'u@example.org'));
