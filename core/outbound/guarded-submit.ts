@@ -5,7 +5,7 @@
  * hand over its control (JmapDeps.outbound), one is built with the built-in defaults and the SQL
  * overrides (`nimbus limits set`).
  */
-import pino from 'pino';
+import type { Logger } from 'pino';
 import type { AcceptInput, MessageAcceptor } from '../delivery/message-acceptor';
 import type { BlobStore } from '../ports/blob-store';
 import type { SqlDatabase } from '../ports/sql';
@@ -20,7 +20,17 @@ export interface GuardedSubmitDeps {
   outbound?: OutboundControl;
 }
 
-const fallbackLog = pino({ level: 'warn' });
+/** Without the node's logger (JMAP, ActiveSync): warnings and errors as JSON lines on stderr. */
+const line =
+  (level: string) =>
+  (obj: unknown, msg?: string): void =>
+    console.error(JSON.stringify({ level, ...(typeof obj === 'object' ? obj : { obj }), msg }));
+const fallbackLog = {
+  info: () => undefined,
+  warn: line('warn'),
+  error: line('error'),
+  child: () => fallbackLog,
+} as unknown as Logger;
 
 export async function guardedSubmit(
   deps: GuardedSubmitDeps,
