@@ -9,6 +9,7 @@ import {
 import { AuthThrottle } from '../../core/auth/auth-throttle';
 import { LocalDelivery } from '../../core/delivery/local-delivery';
 import { MessageAcceptor } from '../../core/delivery/message-acceptor';
+import { outboundControl } from '../../core/outbound/setup';
 import { VacationResponder } from '../../core/delivery/vacation-responder';
 import { Directory } from '../../core/directory/directory';
 import { MailboxStore } from '../../core/store/mailbox-store';
@@ -289,6 +290,10 @@ export async function startNode(
   if (has('web')) {
     web = createWebContext({ config, storage, directory, acceptor, admin, authThrottle, nodeId });
     web.lists = listDeps.settings;
+    // JMAP EmailSubmission and ActiveSync SendMail count against the same configured limits as
+    // submission (null when outbound.enabled is false).
+    web.outbound =
+      outboundControl(config.outbound, storage.db, storage.blobs, acceptor, config.hostname, log) ?? null;
     http.mount(webHandler(web), config.http.maxBodyBytes);
   }
   ports.http = await http.listen(config.ports.http, config.host);

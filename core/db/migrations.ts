@@ -11,10 +11,7 @@ import { imapMessagesMigrations } from './migrations-imap-messages';
 import { imapMetadataMigrations } from './migrations-imap-metadata';
 import { imapUrlauthMigrations } from './migrations-imap-urlauth';
 import { pimMigrations } from './migrations-pim';
-import { sieveMigrations } from './migrations-sieve';
-import { allListMigrations } from './migrations-lists-all';
-import { outboundMigrations } from './migrations-outbound';
-import { heldMailMigrations } from './migrations-held-mail';
+import { migrationsFrom110 } from './migrations-110-plus';
 
 export interface Migration {
   version: number;
@@ -396,8 +393,5 @@ CREATE INDEX recovery_log_at_idx ON recovery_log(at);
   ...deliveryFastMigrations,
   ...pimMigrations,
   ...easMigrations,
-  ...sieveMigrations,
-  ...allListMigrations,
-  ...heldMailMigrations,
-  ...outboundMigrations,
+  ...migrationsFrom110,
 ];

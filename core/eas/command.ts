@@ -3,6 +3,7 @@
  * account and device, and a response tree (or an HTTP status). No HTTP here: functions/eas
  * parses the transport and calls handlers from the registry (commands/index.ts).
  */
+import type { OutboundControl } from '../outbound/setup';
 import type { MessageAcceptor } from '../delivery/message-acceptor';
 import type { Directory } from '../directory/directory';
 import type { PimStore } from '../pim/pim-store';
@@ -24,6 +25,8 @@ export interface EasDeps {
   directory: Directory;
   /** Where mail may be sent (SendMail, SmartReply, SmartForward, MeetingResponse); absent: refused. */
   acceptor?: Pick<MessageAcceptor, 'accept'>;
+  /** Outbound limits and holds for sending (core/outbound; see JmapDeps.outbound). */
+  outbound?: OutboundControl | null;
   /** Calendars, contacts and tasks folders (core/eas/pim-folders.ts); absent: mail folders only. */
   pim?: PimFolderSource;
   /** The PIM store behind those folders, for their items. */

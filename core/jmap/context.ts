@@ -16,8 +16,11 @@ export interface JmapDeps {
   acceptor?: Pick<MessageAcceptor, 'accept'>;
   /** Sieve script limits (the `sieve` settings); default core/sieve/sieve-limits.ts. */
   sieveLimits?: SieveLimits;
-  /** Outbound limits and holds for EmailSubmission (core/outbound); default: built-in limits. */
-  outbound?: OutboundControl;
+  /**
+   * Outbound limits and holds for EmailSubmission and ActiveSync sending (core/outbound), from the
+   * node's `outbound` settings; null: turned off; absent (Lambda): built-in limits + SQL overrides.
+   */
+  outbound?: OutboundControl | null;
 }
 
 /** The authenticated principal of one request: every method is confined to this account. */

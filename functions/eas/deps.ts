@@ -24,6 +24,7 @@ export function easDeps(ctx: WebContext, settings: EasSettings): EasDeps {
     blobs: ctx.blobs,
     directory: ctx.directory,
     acceptor: ctx.acceptor,
+    outbound: ctx.outbound,
     pim: pimFolderSource(pimStore),
     pimStore,
     items,

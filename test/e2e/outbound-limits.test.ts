@@ -102,8 +102,8 @@ test('a recipient burst holds the account; the user is told; released mail is de
   expect(await node.admin({ op: 'outbound.holds' })).toEqual([]);
 });
 
-test('JMAP EmailSubmission/set uses the same limits: over them, rateLimit', async () => {
-  await node.admin({ op: 'outbound.limits.set', scope: 'user', key: 'dave@nimbus.test', messagesPerHour: 1 });
+test("JMAP EmailSubmission/set uses the node's configured limits: over them, rateLimit", async () => {
+  // No override for dave: the node's outbound.limits.user.messagesPerHour (3) applies.
   const jmap = new JmapTestClient(() => node.ports.http!, 'dave-secret-pw', [
     'urn:ietf:params:jmap:mail',
     'urn:ietf:params:jmap:submission',
@@ -142,12 +142,12 @@ test('JMAP EmailSubmission/set uses the same limits: over them, rateLimit', asyn
     ]);
     return responses[1][1];
   };
-  expect((await submit('jmap 1')).created).toHaveProperty('s');
-  expect((await submit('jmap 2')).notCreated.s).toMatchObject({ type: 'rateLimit' });
+  for (const n of [1, 2, 3]) expect((await submit(`jmap ${n}`)).created).toHaveProperty('s');
+  expect((await submit('jmap 4')).notCreated.s).toMatchObject({ type: 'rateLimit' });
   await eventually(async () => sink.messages.some((m) => m.data.includes('Subject: jmap 1')));
 });
 
-test('ActiveSync SendMail uses the same limits: over them, Status 115 (SendQuotaExceeded)', async () => {
+test('ActiveSync SendMail uses the same limits (a per-user override here): over them, Status 115', async () => {
   await node.admin({ op: 'outbound.limits.set', scope: 'user', key: 'erin@nimbus.test', messagesPerHour: 1 });
   const phone = new EasClient(`http://127.0.0.1:${node.ports.http}`, 'erin@nimbus.test', 'erin-secret-pw', {
     ...IPHONE,

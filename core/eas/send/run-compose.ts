@@ -74,7 +74,7 @@ export async function runCompose(
   try {
     // Outbound limits and account holds (core/outbound): over a limit, SendQuotaExceeded.
     const acceptor = guardedAcceptor(
-      { db: deps.db, blobs: deps.blobs, acceptor: deps.acceptor },
+      { db: deps.db, blobs: deps.blobs, acceptor: deps.acceptor, outbound: deps.outbound },
       account.address,
     );
     await submitOutgoing(acceptor, account, outgoing);
