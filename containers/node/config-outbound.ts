@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DEFAULT_OUTBOUND_LIMITS as L, type RateLimits } from '../../core/outbound/limits';
 import { DEFAULT_SIGNALS as S } from '../../core/outbound/signals';
+import { DEFAULT_AUTOMATIC_LIMITS as A } from '../../core/outbound/automatic-limits';
 
 const count = z.coerce.number().int().min(0).max(100_000_000);
 const bool = z
@@ -34,6 +35,14 @@ export const outboundConfigSchema = z
         quietDays: count.default(S.quietDays),
         quietBurstMessages: count.default(S.quietBurstMessages),
         rejectsPerHour: count.default(S.rejectsPerHour),
+      })
+      .default({}),
+    /** Mail sent on a user's behalf (not counted against their limits), per hour; 0: no limit. */
+    automatic: z
+      .object({
+        forwardsPerHour: count.default(A.forwardsPerHour),
+        autoRepliesPerHour: count.default(A.autoRepliesPerHour),
+        dsnsPerHour: count.default(A.dsnsPerHour),
       })
       .default({}),
   })

@@ -10,6 +10,8 @@ import { AuthThrottle } from '../../core/auth/auth-throttle';
 import { LocalDelivery } from '../../core/delivery/local-delivery';
 import { MessageAcceptor } from '../../core/delivery/message-acceptor';
 import { outboundControl } from '../../core/outbound/setup';
+import { AutomaticLimits } from '../../core/outbound/automatic-limits';
+import { SqlSendCounters } from '../../core/outbound/sql-send-counters';
 import { VacationResponder } from '../../core/delivery/vacation-responder';
 import { Directory } from '../../core/directory/directory';
 import { MailboxStore } from '../../core/store/mailbox-store';
@@ -119,6 +121,12 @@ export async function startNode(
     storage.events,
     vacation,
   );
+  // Forwards and auto-replies have hourly limits of their own, not the user's (docs/outbound.md).
+  if (config.outbound.enabled) {
+    const automatic = new AutomaticLimits(new SqlSendCounters(storage.db), config.outbound.automatic);
+    delivery.useAutomaticLimits(automatic);
+    vacation.useAutomaticLimits(automatic);
+  }
   // Sieve at delivery with the configured limits (LocalDelivery's own default uses the defaults).
   delivery.useSieve(
     new SieveDelivery(storage.db, new SieveScriptStore(storage.db, config.sieve), config.sieve),

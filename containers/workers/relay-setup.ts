@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import { AutomaticLimits } from '../../core/outbound/automatic-limits';
+import { SqlSendCounters } from '../../core/outbound/sql-send-counters';
 import type { MessageAcceptor } from '../../core/delivery/message-acceptor';
 import type { DkimKeyStore, DkimSigningKey } from '../../core/dkim/dkim-keys';
 import { signMessage } from '../../core/dkim/dkim-signer';
@@ -110,6 +112,9 @@ export function startRelay(input: {
       sign: (message, mailFrom) => signMessage(message, mailFrom, keyFor),
       mtaSts: config.relay.smarthost ? undefined : mtaStsLookup(input.resolver),
       relayDomains,
+      automatic: config.outbound.enabled
+        ? new AutomaticLimits(new SqlSendCounters(storage.db), config.outbound.automatic)
+        : undefined,
       onEvent: (event) => {
         if (event.kind === 'bounced' && event.mailFrom && outbound) {
           void outbound.guard
@@ -118,7 +123,10 @@ export function startRelay(input: {
         }
         if (event.kind === 'sent') log.info(event, 'relayed');
         else if (event.kind === 'deferred') log.info(event, 'deferred');
-        else log.warn(event, event.kind === 'dsn' ? 'delivery status notification queued' : 'bounced');
+        else if (event.kind === 'dsn') log.warn(event, 'delivery status notification queued');
+        else if (event.kind === 'dsn-limited')
+          log.warn(event, 'delivery status notification not sent: limit');
+        else log.warn(event, 'bounced');
       },
     },
     {

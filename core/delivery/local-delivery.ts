@@ -16,6 +16,8 @@ import { deliveryFolder } from '../security/control-headers';
 import { SieveDelivery } from '../sieve/delivery/executor';
 import { DEFAULT_SIEVE_LIMITS, SieveScriptStore } from '../sieve/script-store';
 import { applySievePlan } from './sieve-apply';
+import type { AutomaticLimits } from '../outbound/automatic-limits';
+import { HeldMail } from '../spool/held-mail';
 
 /**
  * Delivers one spooled message to its local recipients: one SQL transaction per mailbox (UID and
@@ -51,6 +53,16 @@ export class LocalDelivery {
    */
   useImipReceiver(receiver: ImipReceiver): void {
     this.imip = receiver;
+  }
+
+  private automatic?: AutomaticLimits;
+
+  /**
+   * The hourly limit of copies sent on for one account or alias (core/outbound/automatic-limits):
+   * past it, the copies wait in held mail (reason 'account'), released with `nimbus user release`.
+   */
+  useAutomaticLimits(limits: AutomaticLimits): void {
+    this.automatic = limits;
   }
 
   /** Mailing lists (core/lists): the composition root plugs them in like the iMIP receiver. */
@@ -105,7 +117,8 @@ export class LocalDelivery {
       }
       if (resolution.remote.length > 0) {
         const mailFrom = await this.forwardingSender(payload.mailFrom, recipient.address);
-        for (const target of resolution.remote) await this.forward({ ...payload, mailFrom }, target);
+        for (const target of resolution.remote)
+          await this.forward({ ...payload, mailFrom }, target, undefined, 'outbound', recipient.address);
       }
       if (!failed) done.add(recipient.address);
     }
@@ -236,7 +249,7 @@ export class LocalDelivery {
       return;
     }
     const mailFrom = await this.forwardingSender(payload.mailFrom, recipient);
-    await this.forward({ ...payload, mailFrom }, target);
+    await this.forward({ ...payload, mailFrom }, target, undefined, 'outbound', account.address);
   }
 
   /**
@@ -248,10 +261,12 @@ export class LocalDelivery {
     target: string,
     original?: SpoolRecipient,
     queue: 'inbound' | 'outbound' = 'outbound',
+    /** The account or alias the copy is sent on for: counted against the forwards limit. */
+    onBehalfOf?: string,
   ): Promise<void> {
     const suffix = createHash('sha256').update(target.toLowerCase()).digest('hex').slice(0, 12).toUpperCase();
     const id = `${payload.queueId}.${suffix}`;
-    await this.spool.enqueue(queue, id, {
+    const copy: SpoolPayload = {
       queueId: id,
       blobKey: payload.blobKey,
       size: payload.size,
@@ -260,7 +275,21 @@ export class LocalDelivery {
       receivedAt: payload.receivedAt,
       dsn: payload.dsn,
       ...(payload.redirectedBy ? { redirectedBy: payload.redirectedBy } : {}),
-    });
+    };
+    const held =
+      onBehalfOf !== undefined && this.automatic && !(await this.automatic.admit('forward', onBehalfOf));
+    if (held) {
+      // Idempotent on the job id, like enqueue; the blob reference below moves with it on release.
+      await new HeldMail(this.db).hold({
+        id,
+        queue,
+        payload: copy,
+        reason: 'account',
+        domain: null,
+        account: onBehalfOf.toLowerCase(),
+        note: 'forwarding limit reached',
+      });
+    } else await this.spool.enqueue(queue, id, copy);
     await this.db.transaction(async (tx) => {
       const fresh = await tx.query(
         `INSERT INTO deliveries (queue_id, recipient) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`,

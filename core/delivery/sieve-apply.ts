@@ -175,7 +175,7 @@ async function afterCommit(
       reason: plan.reject.reason,
       original: body,
     });
-    await deps.vacation?.sendAutomatic(data, sender).catch(() => undefined);
+    await deps.vacation?.sendAutomatic(data, sender, account.address).catch(() => undefined);
   }
   if (plan.vacation && !flaggedBySecurity && !plan.reject)
     await deps.vacation?.fromSieve({ account, recipient, mailFrom: payload.mailFrom, body }, plan.vacation);

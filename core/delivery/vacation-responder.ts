@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { decodeHeaderValue, findHeaderEnd, parseAddressList, parseHeaderFields } from '../mime';
 import type { SqlDatabase } from '../ports/sql';
 import type { MessageAcceptor } from './message-acceptor';
+import type { AutomaticLimits } from '../outbound/automatic-limits';
 
 /** What the responder needs to know about one delivered copy. */
 export interface VacationInput {
@@ -62,6 +63,13 @@ export class VacationResponder {
     private readonly acceptor: () => Pick<MessageAcceptor, 'accept'>,
   ) {}
 
+  private automatic?: AutomaticLimits;
+
+  /** Per-account hourly limit of auto-replies (core/outbound/automatic-limits.ts). */
+  useAutomaticLimits(limits: AutomaticLimits): void {
+    this.automatic = limits;
+  }
+
   async afterDelivery(input: VacationInput): Promise<void> {
     await this.afterDeliveries([input]);
   }
@@ -118,8 +126,12 @@ export class VacationResponder {
     }
   }
 
-  /** An automatic message (a Sieve reject's MDN) with the null envelope sender: nothing answers it. */
-  async sendAutomatic(data: Buffer, to: string): Promise<void> {
+  /**
+   * An automatic message (a Sieve reject's MDN) with the null envelope sender: nothing answers it.
+   * Past the account's auto-reply limit it is not sent.
+   */
+  async sendAutomatic(data: Buffer, to: string, account?: string): Promise<void> {
+    if (account && this.automatic && !(await this.automatic.admit('auto-reply', account))) return;
     await this.acceptor().accept({ data, mailFrom: '', recipients: [{ address: to }] });
   }
 
@@ -176,6 +188,9 @@ export class VacationResponder {
       entity: settings.entity,
     });
     try {
+      // Past the account's hourly auto-reply limit: no reply, and the sender's slot is given back.
+      if (this.automatic && !(await this.automatic.admit('auto-reply', account.address)))
+        throw new Error('auto-reply limit reached');
       await this.acceptor().accept({ data, mailFrom: '', recipients: [{ address: mailFrom.trim() }] });
     } catch (error) {
       // Not sent: give the slot back so the next message from this sender can try again.

@@ -1,6 +1,7 @@
 import { finishJob } from '../delivery/inbound-job';
 import type { MessageAcceptor } from '../delivery/message-acceptor';
 import { buildDsn, shouldNotify, type DsnRecipient } from '../dsn/dsn-builder';
+import type { AutomaticLimits } from '../outbound/automatic-limits';
 import type { BlobStore } from '../ports/blob-store';
 import type { RelayDomainRouting } from '../relay-domains/relay-routing';
 import type { Resolver } from '../ports/resolver';
@@ -50,13 +51,16 @@ export interface RelayDeps {
   onEvent?: (event: RelayEvent) => void;
   /** Relay domains (hold until ETRN, backup MX, deliver_to); absent: none. */
   relayDomains?: RelayDomainRouting;
+  /** The hourly DSN limit per recipient (core/outbound/automatic-limits); absent: none. */
+  automatic?: Pick<AutomaticLimits, 'admit'>;
 }
 
 export type RelayEvent =
   | { kind: 'sent'; jobId: string; recipient: string; remoteMta?: string; response: string }
   | { kind: 'deferred'; jobId: string; recipient: string; reason: string; nextAttemptAt: string }
   | { kind: 'bounced'; jobId: string; recipient: string; reason: string; mailFrom?: string }
-  | { kind: 'dsn'; jobId: string; action: 'failed' | 'delayed'; to: string; queueId: string };
+  | { kind: 'dsn'; jobId: string; action: 'failed' | 'delayed'; to: string; queueId: string }
+  | { kind: 'dsn-limited'; jobId: string; action: 'failed' | 'delayed'; to: string };
 
 export type OutboundOutcome = 'sent' | 'waiting' | 'deferred' | 'bounced' | 'held';
 
@@ -363,6 +367,12 @@ async function sendDsn(
 ): Promise<void> {
   const payload = job.payload;
   if (payload.mailFrom === '') return;
+  // Past the hour's DSN limit for this address nothing is sent (the job's outcome stands):
+  // a flood of failures must not become a flood of backscatter at one mailbox.
+  if (deps.automatic && !(await deps.automatic.admit('dsn', payload.mailFrom))) {
+    deps.onEvent?.({ kind: 'dsn-limited', jobId: job.id, action, to: payload.mailFrom });
+    return;
+  }
   const original = await deps.blobs
     .get(payload.blobKey)
     .catch(() => Buffer.from('(message no longer available)\r\n'));

@@ -1,11 +1,17 @@
 /** The `outbound` configuration section: defaults, nested overrides, booleans from strings. */
+import { DEFAULT_AUTOMATIC_LIMITS } from '../../../core/outbound/automatic-limits';
 import { loadConfig } from '../../../containers/node/config';
 import { DEFAULT_OUTBOUND_LIMITS } from '../../../core/outbound/limits';
 import { DEFAULT_SIGNALS } from '../../../core/outbound/signals';
 
-it('defaults to the built-in limits and signals', () => {
+it('defaults to the built-in limits, signals and automatic-mail limits', () => {
   const { outbound } = loadConfig({ env: {}, overrides: { dataDir: '/tmp/x' } });
-  expect(outbound).toEqual({ enabled: true, limits: DEFAULT_OUTBOUND_LIMITS, signals: DEFAULT_SIGNALS });
+  expect(outbound).toEqual({
+    enabled: true,
+    limits: DEFAULT_OUTBOUND_LIMITS,
+    signals: DEFAULT_SIGNALS,
+    automatic: DEFAULT_AUTOMATIC_LIMITS,
+  });
 });
 
 it('takes nested overrides and "false" as false', () => {
