@@ -178,6 +178,22 @@ export async function startNode(
     metrics.increment('messages_accepted');
     inboundWorker?.notify();
   });
+  // Every successful login (IMAP, POP3, submission, ManageSieve, webmail, JMAP/EAS Basic) feeds the
+  // outbound "logins from many networks" signal (docs/outbound.md).
+  const loginSignal = outboundControl(
+    config.outbound,
+    storage.db,
+    storage.blobs,
+    acceptor,
+    config.hostname,
+    log,
+  );
+  if (loginSignal)
+    authThrottle.onLogin((address, account) => {
+      loginSignal.guard
+        .noteLogin(account, address)
+        .catch((err: unknown) => log.warn({ err }, 'login signal not recorded'));
+    });
 
   // The MX security policy; its settings live in SQL (see security-setup.ts).
   const {

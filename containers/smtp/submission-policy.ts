@@ -98,13 +98,8 @@ export class SubmissionPolicy implements SmtpPolicy {
   }
 
   async authenticate(_session: SessionInfo, username: string, password: string): Promise<boolean> {
-    const ok = (await this.directory.authenticate(username, password)) !== null;
-    if (ok && this.outbound) {
-      await this.outbound.guard
-        .noteLogin(username, _session.remoteAddress)
-        .catch((err: unknown) => this.log.warn({ err }, 'login signal not recorded'));
-    }
-    return ok;
+    // The login signal is fed for every protocol by the node's AuthThrottle.onLogin hook.
+    return (await this.directory.authenticate(username, password)) !== null;
   }
 
   async checkMessage(session: SessionInfo, _envelope: Envelope, data: Buffer): Promise<SmtpReply | null> {

@@ -163,6 +163,18 @@ export class AuthThrottle extends FailureThrottle {
     super(merged, now, onFailure);
     this.admin = new FailureThrottle(merged, now, onFailure);
   }
+
+  private loginHook?: (address: string, account: string) => void;
+
+  /** Told about every successful login to the mail protocols and the webmail (not the admin realm). */
+  onLogin(hook: (address: string, account: string) => void): void {
+    this.loginHook = hook;
+  }
+
+  override recordSuccess(address: string, account: string): void {
+    super.recordSuccess(address, account);
+    this.loginHook?.(address, account);
+  }
 }
 
 /** The text clients see when refused: says when to come back, never whether the account exists. */

@@ -127,3 +127,14 @@ describe('AuthThrottle', () => {
     );
   });
 });
+
+describe('login hook', () => {
+  it('tells the hook about mail-realm successes only (the outbound login signal), not admin ones', () => {
+    const throttle = new AuthThrottle();
+    const seen: string[] = [];
+    throttle.onLogin((address, account) => seen.push(`${account}@${address}`));
+    throttle.recordSuccess('192.0.2.7', 'ann@x.test');
+    throttle.admin.recordSuccess('192.0.2.8', 'admin');
+    expect(seen).toEqual(['ann@x.test@192.0.2.7']);
+  });
+});
