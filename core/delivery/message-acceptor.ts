@@ -24,6 +24,25 @@ interface Pending {
 
 const MAX_BATCH = 200;
 
+/** The spool job of an accepted message: its envelope, the blob it is stored in, now as arrival. */
+export function acceptedPayload(
+  input: AcceptInput,
+  queueId: string,
+  blob: { key: string; size: number },
+): SpoolPayload {
+  return {
+    queueId,
+    blobKey: blob.key,
+    size: blob.size,
+    mailFrom: input.mailFrom,
+    recipients: input.recipients,
+    receivedAt: new Date().toISOString(),
+    client: input.client,
+    authenticatedAs: input.authenticatedAs,
+    dsn: input.dsn,
+  };
+}
+
 /**
  * The accept step of every SMTP transaction: bytes into the blob store, a reference in SQL, a job
  * in the spool. It resolves only when all three are durable, so the caller may then answer 250.
@@ -45,17 +64,7 @@ export class MessageAcceptor {
   async accept(input: AcceptInput): Promise<{ queueId: string }> {
     const queueId = input.queueId ?? newQueueId();
     const blob = await this.blobs.put(input.data);
-    const payload: SpoolPayload = {
-      queueId,
-      blobKey: blob.key,
-      size: blob.size,
-      mailFrom: input.mailFrom,
-      recipients: input.recipients,
-      receivedAt: new Date().toISOString(),
-      client: input.client,
-      authenticatedAs: input.authenticatedAs,
-      dsn: input.dsn,
-    };
+    const payload = acceptedPayload(input, queueId, blob);
     await new Promise<void>((resolve, reject) => {
       this.queue.push({ blob: { ...blob, data: input.data }, payload, resolve, reject });
       this.kick();

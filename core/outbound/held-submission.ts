@@ -4,9 +4,8 @@
  * delivery role would have routed it) instead of the spool. Release hands it to the spool as it
  * was; purge drops the blob reference.
  */
-import type { AcceptInput } from '../delivery/message-acceptor';
+import { acceptedPayload, type AcceptInput } from '../delivery/message-acceptor';
 import type { BlobStore } from '../ports/blob-store';
-import type { SpoolPayload } from '../ports/spool';
 import type { SqlDatabase } from '../ports/sql';
 import { HeldMail } from '../spool/held-mail';
 import { acquireBlob, ensureStored } from '../store/blob-refs';
@@ -22,17 +21,7 @@ export class HeldSubmissions {
   async hold(input: AcceptInput, account: string, note: string): Promise<{ queueId: string }> {
     const queueId = input.queueId ?? newQueueId();
     const blob = await this.blobs.put(input.data);
-    const payload: SpoolPayload = {
-      queueId,
-      blobKey: blob.key,
-      size: blob.size,
-      mailFrom: input.mailFrom,
-      recipients: input.recipients,
-      receivedAt: new Date().toISOString(),
-      client: input.client,
-      authenticatedAs: input.authenticatedAs,
-      dsn: input.dsn,
-    };
+    const payload = acceptedPayload(input, queueId, blob);
     await this.db.transaction(async (tx) => {
       await acquireBlob(tx, blob.key, blob.size);
       await new HeldMail(tx).hold({

@@ -4,25 +4,12 @@
  * three /16 networks in an hour hold the account when the limit is two.
  */
 import net from 'node:net';
-import { V2_SIGNATURE } from '../../containers/net/proxy-protocol';
+import { proxyV2Header } from '../helpers/proxy-header';
 import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
 
 const USER = 'lou@signal.test';
 const PW = 'login signal password';
 let node: TestNode;
-
-function v2Header(ip: string): Buffer {
-  const header = Buffer.alloc(28);
-  V2_SIGNATURE.copy(header);
-  header[12] = 0x21; // v2, PROXY
-  header[13] = 0x11; // TCP over IPv4
-  header.writeUInt16BE(12, 14);
-  Buffer.from(ip.split('.').map(Number)).copy(header, 16);
-  Buffer.from([127, 0, 0, 1]).copy(header, 20);
-  header.writeUInt16BE(40000, 24);
-  header.writeUInt16BE(143, 26);
-  return header;
-}
 
 /** An IMAP LOGIN from `ip` (through the proxy); resolves with the tagged answer. */
 function imapLogin(ip: string): Promise<string> {
@@ -31,7 +18,7 @@ function imapLogin(ip: string): Promise<string> {
     let output = '';
     let sent = false;
     socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write(v2Header(ip)));
+    socket.on('connect', () => socket.write(proxyV2Header(ip, 40000, 143)));
     socket.on('data', (text: string) => {
       output += text;
       if (!sent && /^\* OK/m.test(output)) {

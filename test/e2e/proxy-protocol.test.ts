@@ -1,22 +1,11 @@
 import net from 'node:net';
-import { V2_SIGNATURE } from '../../containers/net/proxy-protocol';
+import { proxyV2Header } from '../helpers/proxy-header';
 import { eventually, startTestNode, type TestNode } from '../helpers/in-process-node';
 
 /** The load balancer (here: connections from 127.0.0.2) sends PROXY v2; nobody else may. */
 let node: TestNode;
 
-function v2Header(ip: string, port: number): Buffer {
-  const header = Buffer.alloc(28);
-  V2_SIGNATURE.copy(header);
-  header[12] = 0x21; // v2, PROXY
-  header[13] = 0x11; // TCP over IPv4
-  header.writeUInt16BE(12, 14);
-  Buffer.from(ip.split('.').map(Number)).copy(header, 16);
-  Buffer.from([127, 0, 0, 1]).copy(header, 20);
-  header.writeUInt16BE(port, 24);
-  header.writeUInt16BE(25, 26);
-  return header;
-}
+const v2Header = (ip: string, port: number) => proxyV2Header(ip, port, 25);
 
 function converse(port: number, localAddress: string, first: Buffer, lines: string[]): Promise<string> {
   return new Promise((resolve, reject) => {

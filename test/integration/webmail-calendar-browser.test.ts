@@ -7,13 +7,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { eventually } from '../helpers/in-process-node';
 import { WebHarness } from '../e2e/web-harness';
+import { launchChromium, webmailLogin } from '../helpers/webmail-browser';
 import { dav } from '../e2e/webmail-session';
 
 const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts', 'webmail');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ZONE = 'Europe/Paris';
 const ALICE = 'alice@calweb.test';
 const BOB = 'bob@calweb.test';
@@ -54,24 +54,8 @@ beforeAll(async () => {
   h = await WebHarness.start();
   await h.addUser(ALICE, PW);
   await h.addUser(BOB, PW);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--no-first-run',
-    ],
-  });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: ZONE });
-  page = await context.newPage();
-  await page.goto(`${h.base}/webmail/`);
-  await page.waitForSelector('#login-form');
-  await page.fill('#username', ALICE);
-  await page.fill('#password', PW);
-  await page.click('#login-form button[type=submit]');
-  await page.waitForSelector('#folders li');
+  browser = await launchChromium();
+  page = await webmailLogin(browser, h.base, ALICE, PW, { timezoneId: ZONE });
 }, 120_000);
 
 afterAll(async () => {
