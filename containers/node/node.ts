@@ -178,9 +178,10 @@ export async function startNode(
     metrics.increment('messages_accepted');
     inboundWorker?.notify();
   });
-  // Every successful login (IMAP, POP3, submission, ManageSieve, webmail, JMAP/EAS Basic) feeds the
-  // outbound "logins from many networks" signal (docs/outbound.md).
-  const loginSignal = outboundControl(
+  // The node's outbound guard (limits, signals, holds; undefined when outbound.enabled is false).
+  // Every successful login (IMAP, POP3, submission, ManageSieve, webmail, JMAP/EAS Basic) feeds its
+  // "logins from many networks" signal (docs/outbound.md).
+  const outbound = outboundControl(
     config.outbound,
     storage.db,
     storage.blobs,
@@ -188,9 +189,9 @@ export async function startNode(
     config.hostname,
     log,
   );
-  if (loginSignal)
+  if (outbound)
     authThrottle.onLogin((address, account) => {
-      loginSignal.guard
+      outbound.guard
         .noteLogin(account, address)
         .catch((err: unknown) => log.warn({ err }, 'login signal not recorded'));
     });
@@ -316,8 +317,7 @@ export async function startNode(
     web.lists = listDeps.settings;
     // JMAP EmailSubmission and ActiveSync SendMail count against the same configured limits as
     // submission (null when outbound.enabled is false).
-    web.outbound =
-      outboundControl(config.outbound, storage.db, storage.blobs, acceptor, config.hostname, log) ?? null;
+    web.outbound = outbound ?? null;
     http.mount(webHandler(web), config.http.maxBodyBytes);
   }
   ports.http = await http.listen(config.ports.http, config.host);
